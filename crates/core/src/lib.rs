@@ -1,0 +1,20 @@
+//! The pure core of govsite: the rules the seeds describe, as plain Rust with no I/O.
+//!
+//! Every type here that holds an identifier or a code is parsed once, through one checking
+//! constructor, and is valid from then on ("parse, don't validate"). The web, worker and storage
+//! layers call into this crate; it never calls back.
+
+pub mod calendar;
+pub mod contact;
+pub mod credit_code;
+pub mod field_errors;
+pub mod id_card;
+pub mod ids;
+pub mod org_type;
+pub mod password;
+pub mod region;
+pub mod role;
+pub mod totp;
+pub mod unit;
+
+pub use field_errors::FieldErrors;
