@@ -1,0 +1,4 @@
+//! Credentials: Argon2id password hashes and random one-time tokens.
+
+pub mod password;
+pub mod token;

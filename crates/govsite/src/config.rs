@@ -1,0 +1,116 @@
+//! Command line and environment: every flag also reads `GOVSITE_<FLAG>`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "govsite", version, about = "政务和公益机构域名注册与网站标识平台")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service (web portal, consoles and the notification worker).
+    Serve(ServeArgs),
+    /// Load the demo data (idempotent) and print the demo accounts' activation links.
+    Demo(DemoArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DatabaseArgs),
+}
+
+/// Where the data lives: an SQLite file in `--data-dir`, or `--database-url`.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Directory of the embedded SQLite database.
+    #[arg(long, env = "GOVSITE_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// `postgres://…` (or `sqlite://…`); overrides --data-dir.
+    #[arg(long, env = "GOVSITE_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+impl DatabaseArgs {
+    pub fn url(&self) -> std::io::Result<String> {
+        match &self.database_url {
+            Some(url) => Ok(url.clone()),
+            None => crate::store::Db::sqlite_url_in(&self.data_dir),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Address of the web server.
+    #[arg(long, env = "GOVSITE_HTTP", default_value = "127.0.0.1:8080")]
+    pub http: SocketAddr,
+    /// Load the demo data before serving.
+    #[arg(long, env = "GOVSITE_DEMO")]
+    pub demo: bool,
+    /// The address people reach the service at, used in e-mailed links; cookies are marked
+    /// Secure when it is https. Defaults to http://<--http>.
+    #[arg(long, env = "GOVSITE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Require a TOTP second factor for every staff account.
+    #[arg(long, env = "GOVSITE_STAFF_TOTP")]
+    pub staff_totp: bool,
+    #[command(flatten)]
+    pub mail: MailArgs,
+    #[command(flatten)]
+    pub sms: SmsArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SmtpTls {
+    /// Plain SMTP (a relay on the same host or network).
+    None,
+    /// STARTTLS upgrade, required.
+    Starttls,
+    /// TLS from the first byte (SMTPS, port 465).
+    Tls,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MailArgs {
+    /// SMTP relay host. Without it, e-mails are held for staff to read (development mode).
+    #[arg(long, env = "GOVSITE_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    #[arg(long, env = "GOVSITE_SMTP_PORT", default_value_t = 25)]
+    pub smtp_port: u16,
+    #[arg(long, env = "GOVSITE_SMTP_TLS", value_enum, default_value = "none")]
+    pub smtp_tls: SmtpTls,
+    #[arg(long, env = "GOVSITE_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    #[arg(long, env = "GOVSITE_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// The From address of outgoing mail.
+    #[arg(long, env = "GOVSITE_MAIL_FROM", default_value = "政务和公益机构域名注册管理平台 <noreply@govsite.invalid>")]
+    pub mail_from: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SmsArgs {
+    /// HTTP SMS gateway endpoint. Without it, SMS are held for staff to read.
+    #[arg(long, env = "GOVSITE_SMS_URL")]
+    pub sms_url: Option<String>,
+    /// Key the requests to the gateway are signed with (HMAC-SHA256).
+    #[arg(long, env = "GOVSITE_SMS_KEY", hide_env_values = true)]
+    pub sms_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Also create N synthetic units, for load tests.
+    #[arg(long, env = "GOVSITE_SCALE", default_value_t = 0)]
+    pub scale: u32,
+    /// Base of the printed activation links.
+    #[arg(long, env = "GOVSITE_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+    pub public_url: String,
+}

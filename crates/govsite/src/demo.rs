@@ -1,0 +1,280 @@
+//! Demo data: the seed's county (甘肃省 白银市 靖远县), its 编办, the units of annexes 5 and 6,
+//! 靖远县人民政府, and one account per staff role. Loading is idempotent. No account has a
+//! password: each starts from a one-time activation link printed here.
+
+use std::fmt::Write as _;
+
+use govsite_core::credit_code::{CreditCode, OrgCode};
+use govsite_core::region::RegionCode;
+use govsite_core::role::Role;
+use govsite_core::unit::{UnitDetails, UnitForm};
+
+use crate::auth::token;
+use crate::config::DemoArgs;
+use crate::store::accounts::{self, AccountStatus, NewAccount};
+use crate::store::audit::{self, Actor, Event};
+use crate::store::tokens::{self, Purpose};
+use crate::store::{Db, offices, units};
+use crate::web::ACTIVATION_TTL_SECONDS;
+
+const JINGYUAN: &str = "620421";
+const BAIYIN: &str = "620400";
+
+/// Annex 5: units whose domains expired (name, seed account number, organization type).
+pub const ANNEX5: [(&str, &str, &str); 14] = [
+    ("县委办公室", "40765728", "party"),
+    ("县档案局（档案馆）", "40767467", "government"),
+    ("县政府办公室", "40805435", "government"),
+    ("县人力资源和社会保障局", "40763645", "government"),
+    ("县交通运输局", "40736602", "government"),
+    ("县卫生局", "40768307", "government"),
+    ("县人口和计划生育局", "40763322", "government"),
+    ("县经济合作局", "40762802", "government"),
+    ("公安局", "40772057", "government"),
+    ("东湾镇", "40773914", "government"),
+    ("北滩乡", "40769427", "government"),
+    ("平堡乡", "40771346", "government"),
+    ("五合乡", "40741112", "government"),
+    ("双龙乡", "40769569", "government"),
+];
+
+/// Annex 6: units without a Chinese domain (name, organization type).
+pub const ANNEX6: [(&str, &str); 15] = [
+    ("县工商业联合会", "mass_organization"),
+    ("县督查考核局", "government"),
+    ("县委党校", "party"),
+    ("县政协", "cppcc"),
+    ("靖远县双永供水工程管理局", "public_institution"),
+    ("靖远城乡规划局", "government"),
+    ("金融工作办公室", "government"),
+    ("城市管理综合执法局", "government"),
+    ("金三角园区", "government"),
+    ("银三角园区", "government"),
+    ("靖远县工商局", "government"),
+    ("靖远县质监局", "government"),
+    ("若笠乡", "government"),
+    ("靖安乡", "government"),
+    ("石门乡", "government"),
+];
+
+pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let db = Db::connect(&args.database.url()?).await?;
+    db.migrate().await?;
+    let printed = load(&db, args.public_url.trim_end_matches('/'), args.scale).await?;
+    println!("{printed}");
+    Ok(())
+}
+
+/// A valid synthetic credit code for demo unit `seq` in `region`.
+fn demo_credit_code(region: &str, seq: u32, public_institution: bool) -> anyhow::Result<CreditCode> {
+    let org = OrgCode::with_check_digit(&format!("D{seq:07}"))
+        .map_err(|e| anyhow::anyhow!("demo org code: {e}"))?;
+    let kind = if public_institution { "12" } else { "11" };
+    CreditCode::with_check_digit(&format!("{kind}{region}{}", org.as_str()))
+        .map_err(|e| anyhow::anyhow!("demo credit code: {e}"))
+}
+
+fn demo_form(name: &str, org_type: &str, region: &str, seq: u32) -> anyhow::Result<UnitForm> {
+    let code = demo_credit_code(region, seq, org_type == "public_institution")?;
+    let mail = format!("unit{seq}@jingyuan.example");
+    Ok(UnitForm {
+        name: name.to_owned(),
+        credit_code: code.to_string(),
+        org_type: org_type.to_owned(),
+        region_code: region.to_owned(),
+        parent_org: if name == "靖远县人民政府" { "白银市人民政府".into() } else { "靖远县人民政府".into() },
+        functions: format!("{name}依法履行的各项职能（演示数据）。"),
+        address: "甘肃省白银市靖远县乌兰镇".into(),
+        postcode: "730600".into(),
+        leader_name: "分管领导（演示）".into(),
+        leader_phone: format!("0943-61{:05}", seq % 100_000),
+        leader_address: "甘肃省白银市靖远县乌兰镇".into(),
+        leader_email: mail.clone(),
+        leader_postcode: "730600".into(),
+        webmaster_name: "网站负责人（演示）".into(),
+        webmaster_phone: format!("0943-62{:05}", seq % 100_000),
+        webmaster_address: "甘肃省白银市靖远县乌兰镇".into(),
+        webmaster_email: mail.clone(),
+        webmaster_postcode: "730600".into(),
+        handler_name: "经办人（演示）".into(),
+        handler_phone: String::new(),
+        handler_mobile: format!("1390943{:04}", seq % 10_000),
+        handler_email: mail,
+    })
+}
+
+struct Loader<'a> {
+    db: &'a Db,
+    now: i64,
+    public_url: &'a str,
+    out: String,
+    actor: Actor,
+}
+
+impl Loader<'_> {
+    async fn office(&mut self, region: &str, name: &str) -> anyhow::Result<govsite_core::ids::OfficeId> {
+        let code = RegionCode::parse(region).map_err(|e| anyhow::anyhow!("{e}"))?;
+        if let Some(id) = offices::find_by_region(self.db, code).await? {
+            return Ok(id);
+        }
+        Ok(offices::create(self.db, code, name, self.now).await?)
+    }
+
+    async fn unit(&mut self, form: &UnitForm) -> anyhow::Result<govsite_core::ids::UnitId> {
+        let details: UnitDetails = form
+            .parse()
+            .map_err(|e| anyhow::anyhow!("demo unit {} is invalid: {e:?}", form.name))?;
+        if let Some(id) = units::id_by_credit_code(self.db, details.credit_code.as_str()).await? {
+            return Ok(id);
+        }
+        let mut tx = self.db.pool().begin().await?;
+        let id = units::insert(&mut tx, &details, self.now).await?;
+        let event = Event {
+            action: "unit_registered",
+            subject_type: "unit",
+            subject_id: id.to_string(),
+            to_state: "registered",
+            reason: "demo data",
+            ..Event::default()
+        };
+        audit::record(&mut tx, &self.actor, &event, self.now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Creates the account if missing; a pending account gets a fresh activation link.
+    async fn account(&mut self, new: NewAccount<'_>) -> anyhow::Result<()> {
+        let existing = accounts::find_by_username(self.db, new.username).await?;
+        let mut tx = self.db.pool().begin().await?;
+        let id = match &existing {
+            Some(a) if a.status != AccountStatus::Pending => {
+                let _ = writeln!(self.out, "  {:<14} {:<12} {}（已激活）", new.role.label(), new.username, new.display_name);
+                return Ok(());
+            }
+            Some(a) => a.id,
+            None => {
+                let id = accounts::insert(&mut tx, &new, self.now).await?;
+                let event = Event {
+                    action: "account_created",
+                    subject_type: "account",
+                    subject_id: id.to_string(),
+                    to_state: "pending",
+                    reason: "demo data",
+                    ..Event::default()
+                };
+                audit::record(&mut tx, &self.actor, &event, self.now).await?;
+                id
+            }
+        };
+        let raw = token::random_token();
+        tokens::issue(&mut tx, id, Purpose::Activation, &token::hash_token(&raw), self.now, ACTIVATION_TTL_SECONDS).await?;
+        tx.commit().await?;
+        let _ = writeln!(
+            self.out,
+            "  {:<14} {:<12} {}\n      {}/activate/{raw}",
+            new.role.label(),
+            new.username,
+            new.display_name,
+            self.public_url
+        );
+        Ok(())
+    }
+}
+
+fn staff(username: &'static str, name: &'static str, role: Role, office: Option<govsite_core::ids::OfficeId>) -> NewAccount<'static> {
+    NewAccount {
+        username,
+        display_name: name,
+        role,
+        unit_id: None,
+        office_id: office,
+        email: "staff@govsite.example",
+        mobile: "",
+        totp_required: false,
+    }
+}
+
+/// Loads the demo data and returns the text to print: accounts with their activation links.
+pub async fn load(db: &Db, public_url: &str, scale: u32) -> anyhow::Result<String> {
+    let mut l = Loader {
+        db,
+        now: chrono::Utc::now().timestamp(),
+        public_url,
+        out: String::new(),
+        actor: Actor::system("demo"),
+    };
+    let _ = writeln!(l.out, "演示账号（一次性激活链接，72小时内有效，只能使用一次；重新运行 --demo 会为未激活账号生成新链接）：");
+    let jingyuan = l.office(JINGYUAN, "靖远县机构编制委员会办公室").await?;
+    let baiyin = l.office(BAIYIN, "白银市机构编制委员会办公室").await?;
+    l.account(staff("admin", "系统管理员", Role::Admin, None)).await?;
+    l.account(staff("jy-bianban", "靖远县编办审核员", Role::OfficeReviewer, Some(jingyuan))).await?;
+    l.account(staff("by-bianban", "白银市编办审核员", Role::OfficeReviewer, Some(baiyin))).await?;
+    l.account(staff("zx-shenhe", "注册中心审核员", Role::RegistryReviewer, None)).await?;
+    l.account(staff("zx-caiwu", "注册中心财务", Role::Finance, None)).await?;
+    l.account(staff("zx-shenji", "审计员", Role::Auditor, None)).await?;
+
+    let mut seq = 1u32;
+    let mut unit_accounts: Vec<(String, String, String, String, govsite_core::ids::UnitId)> = Vec::new();
+    let gov = demo_form("靖远县人民政府", "government", JINGYUAN, seq)?;
+    let id = l.unit(&gov).await?;
+    unit_accounts.push(("jyxrmzf".into(), gov.name.clone(), gov.handler_email.clone(), gov.handler_mobile.clone(), id));
+    for (name, account, org_type) in ANNEX5 {
+        seq += 1;
+        let form = demo_form(name, org_type, JINGYUAN, seq)?;
+        let id = l.unit(&form).await?;
+        unit_accounts.push((account.into(), form.name.clone(), form.handler_email.clone(), form.handler_mobile.clone(), id));
+    }
+    for (i, (name, org_type)) in ANNEX6.iter().enumerate() {
+        seq += 1;
+        let form = demo_form(name, org_type, JINGYUAN, seq)?;
+        let id = l.unit(&form).await?;
+        unit_accounts.push((format!("jy-unit{:02}", i + 1), form.name.clone(), form.handler_email.clone(), form.handler_mobile.clone(), id));
+    }
+    for (username, name, email, mobile, unit_id) in &unit_accounts {
+        l.account(NewAccount {
+            username,
+            display_name: name,
+            role: Role::Unit,
+            unit_id: Some(*unit_id),
+            office_id: None,
+            email,
+            mobile,
+            totp_required: false,
+        })
+        .await?;
+    }
+    if scale > 0 {
+        let added = synthetic_units(&mut l, scale).await?;
+        let _ = writeln!(l.out, "已添加 {added} 个合成单位（--scale {scale}）。");
+    }
+    Ok(l.out)
+}
+
+/// `n` synthetic units spread over the counties of 甘肃省, for load tests. Idempotent.
+async fn synthetic_units(l: &mut Loader<'_>, n: u32) -> anyhow::Result<u32> {
+    let counties: Vec<String> = offices::all_regions(l.db)
+        .await?
+        .into_iter()
+        .filter(|r| r.level == "county" && r.code / 10_000 == 62)
+        .map(|r| format!("{:06}", r.code))
+        .collect();
+    let mut added = 0;
+    let mut tx = l.db.pool().begin().await?;
+    for i in 0..n {
+        let seq = 1_000_000 + i;
+        let region = &counties[i as usize % counties.len().max(1)];
+        let form = demo_form(&format!("合成测试单位{i:07}"), "government", region, seq)?;
+        let details = form.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        if units::id_by_credit_code(l.db, details.credit_code.as_str()).await?.is_some() {
+            continue;
+        }
+        units::insert(&mut tx, &details, l.now).await?;
+        added += 1;
+        if added % 1000 == 0 {
+            tx.commit().await?;
+            tx = l.db.pool().begin().await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(added)
+}

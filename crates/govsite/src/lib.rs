@@ -1,0 +1,14 @@
+//! govsite: the registry, review and badge platform for .政务 and .公益.
+//!
+//! `main.rs` parses the command line and hands over to [`server`] (the `serve` role) or
+//! [`demo`]. The pure rules live in the `govsite-core` crate; this crate adds storage, the web
+//! role and the notification worker around them.
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod notify;
+pub mod server;
+pub mod store;
+pub mod web;

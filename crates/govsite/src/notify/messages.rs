@@ -1,0 +1,60 @@
+//! The texts people receive, in Chinese. Links are absolute, built from the public URL.
+
+use crate::store::outbox::{Channel, NewMessage};
+
+const SIGNATURE: &str = "政务和公益机构域名注册管理平台";
+
+/// The activation link sent to a new account's e-mail.
+pub fn activation_email(to: &str, display_name: &str, username: &str, link: &str) -> NewMessage {
+    NewMessage {
+        channel: Channel::Email,
+        recipient: to.to_owned(),
+        subject: "请激活您的账号".to_owned(),
+        body: format!(
+            "{display_name}：\n\n您在{SIGNATURE}的账号已创建，用户账号为 {username}。\n\
+             请在72小时内打开以下链接设置密码、激活账号（链接只能使用一次）：\n\n{link}\n\n\
+             本平台不会以任何方式向您索取密码，也不会为任何账号设置默认密码。\n\
+             如非本人操作，请忽略本邮件。\n\n{SIGNATURE}\n"
+        ),
+        template: "activation",
+    }
+}
+
+/// A short SMS telling the handler where the activation link went.
+pub fn activation_sms(to: &str, username: &str) -> NewMessage {
+    NewMessage {
+        channel: Channel::Sms,
+        recipient: to.to_owned(),
+        subject: String::new(),
+        body: format!(
+            "【{SIGNATURE}】您的单位账号 {username} 已登记，激活链接已发送至经办人电子邮箱，请在72小时内完成激活。"
+        ),
+        template: "activation_sms",
+    }
+}
+
+pub fn reset_email(to: &str, display_name: &str, username: &str, link: &str) -> NewMessage {
+    NewMessage {
+        channel: Channel::Email,
+        recipient: to.to_owned(),
+        subject: "重设密码".to_owned(),
+        body: format!(
+            "{display_name}：\n\n有人为账号 {username} 申请了重设密码。请在1小时内打开以下链接设置新密码\
+             （链接只能使用一次）：\n\n{link}\n\n如非本人操作，请忽略本邮件，您的密码不会改变。\n\n{SIGNATURE}\n"
+        ),
+        template: "password_reset",
+    }
+}
+
+pub fn password_changed_email(to: &str, display_name: &str, username: &str) -> NewMessage {
+    NewMessage {
+        channel: Channel::Email,
+        recipient: to.to_owned(),
+        subject: "您的密码已修改".to_owned(),
+        body: format!(
+            "{display_name}：\n\n账号 {username} 的密码刚刚修改成功，其他设备上的登录已退出。\n\
+             如非本人操作，请立即通过“忘记密码”重设密码并联系所属编办。\n\n{SIGNATURE}\n"
+        ),
+        template: "password_changed",
+    }
+}

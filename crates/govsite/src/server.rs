@@ -1,0 +1,98 @@
+//! The `serve` role: migrations, optional demo data, the web server and the notification
+//! worker in one process, stopped gracefully by SIGTERM or Ctrl-C.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::ServeArgs;
+use crate::notify::sender::Senders;
+use crate::store::Db;
+use crate::web::{AppState, WebConfig};
+
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let url = args.database.url().context("cannot create the data directory")?;
+    let db = Db::connect(&url).await.context("cannot open the database")?;
+    db.migrate().await.context("cannot migrate the database")?;
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", args.http))
+        .trim_end_matches('/')
+        .to_owned();
+    if args.demo {
+        let printed = crate::demo::load(&db, &public_url, 0).await?;
+        println!("{printed}");
+    }
+    let senders = Senders::from_config(&args.mail, &args.sms)?;
+    if args.mail.smtp_host.is_none() {
+        tracing::warn!("no SMTP relay configured: e-mails are held in the outbox (通知记录) for staff to read");
+    }
+    let clock: SharedClock = Arc::new(SystemClock);
+    let listener = TcpListener::bind(args.http)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.http))?;
+    let config = WebConfig {
+        public_url: public_url.clone(),
+        staff_totp: args.staff_totp,
+    };
+    println!("govsite 已启动：{public_url}/ （数据库：{}）", db.backend().name());
+    run(db, config, clock, senders, listener, shutdown_signal()).await
+}
+
+/// Runs the web server and the worker on `listener` until `shutdown` completes.
+pub async fn run(
+    db: Db,
+    config: WebConfig,
+    clock: SharedClock,
+    senders: Senders,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let wake = Arc::new(Notify::new());
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let worker = tokio::spawn(crate::notify::worker::run(
+        db.clone(),
+        senders,
+        clock.clone(),
+        wake.clone(),
+        stop_rx,
+    ));
+    let state = AppState::new(db.clone(), config, clock, wake);
+    let app = crate::web::router(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("web server failed")?;
+    let _ = stop_tx.send(true);
+    let _ = worker.await;
+    db.close().await;
+    tracing::info!("govsite stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,142 @@
+//! The audit trail: append-only (the schema refuses updates and deletes), written in the same
+//! transaction as the change it records.
+
+use govsite_core::ids::AccountId;
+use serde::Serialize;
+use sqlx::{AnyConnection, Row};
+
+use super::{Db, StoreResult};
+
+/// Who did it: a signed-in account, or the system itself (worker, demo loader, CLI).
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: Option<AccountId>,
+    pub label: String,
+    pub ip: String,
+}
+
+impl Actor {
+    pub fn system(label: &str) -> Self {
+        Self {
+            id: None,
+            label: label.to_owned(),
+            ip: String::new(),
+        }
+    }
+}
+
+/// One recorded event.
+#[derive(Debug, Clone, Default)]
+pub struct Event<'a> {
+    pub action: &'a str,
+    pub subject_type: &'a str,
+    pub subject_id: String,
+    pub from_state: &'a str,
+    pub to_state: &'a str,
+    pub reason: &'a str,
+}
+
+pub async fn record(conn: &mut AnyConnection, actor: &Actor, event: &Event<'_>, now: i64) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_events (at, actor_id, actor, action, subject_type, subject_id,
+                                   from_state, to_state, reason, ip)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(now)
+    .bind(actor.id.map(|a| a.0))
+    .bind(&actor.label)
+    .bind(event.action)
+    .bind(event.subject_type)
+    .bind(&event.subject_id)
+    .bind(event.from_state)
+    .bind(event.to_state)
+    .bind(event.reason)
+    .bind(&actor.ip)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Records outside any other transaction (sign-in failures, for instance).
+pub async fn record_alone(db: &Db, actor: &Actor, event: &Event<'_>, now: i64) -> StoreResult<()> {
+    let mut conn = db.pool().acquire().await?;
+    record(&mut conn, actor, event, now).await
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub subject_type: String,
+    pub subject_id: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub reason: String,
+    pub ip: String,
+}
+
+/// Filters an auditor can set; empty strings mean "any".
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub action: String,
+    pub actor: String,
+    pub subject_type: String,
+    pub subject_id: String,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+}
+
+pub async fn search(db: &Db, f: &Filter, page: u32, per_page: u32) -> StoreResult<(Vec<AuditRow>, i64)> {
+    let filter = "($1 = '' OR action = $1) AND ($2 = '' OR actor LIKE $3)
+        AND ($4 = '' OR subject_type = $4) AND ($5 = '' OR subject_id = $5)
+        AND at >= $6 AND at <= $7";
+    let actor_like = format!("%{}%", f.actor.replace(['%', '_', '\\'], ""));
+    let since = f.since.unwrap_or(0);
+    let until = f.until.unwrap_or(i64::MAX / 2);
+    let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM audit_events WHERE {filter}")))
+        .bind(&f.action)
+        .bind(&f.actor)
+        .bind(&actor_like)
+        .bind(&f.subject_type)
+        .bind(&f.subject_id)
+        .bind(since)
+        .bind(until)
+        .fetch_one(db.pool())
+        .await?
+        .try_get("n")?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT id, at, actor, action, subject_type, subject_id, from_state, to_state, reason, ip
+         FROM audit_events WHERE {filter} ORDER BY id DESC LIMIT $8 OFFSET $9"
+    )))
+    .bind(&f.action)
+    .bind(&f.actor)
+    .bind(&actor_like)
+    .bind(&f.subject_type)
+    .bind(&f.subject_id)
+    .bind(since)
+    .bind(until)
+    .bind(i64::from(per_page))
+    .bind(i64::from(page.saturating_sub(1)) * i64::from(per_page))
+    .fetch_all(db.pool())
+    .await?;
+    let rows = rows
+        .iter()
+        .map(|r| {
+            Ok(AuditRow {
+                id: r.try_get("id")?,
+                at: r.try_get("at")?,
+                actor: r.try_get("actor")?,
+                action: r.try_get("action")?,
+                subject_type: r.try_get("subject_type")?,
+                subject_id: r.try_get("subject_id")?,
+                from_state: r.try_get("from_state")?,
+                to_state: r.try_get("to_state")?,
+                reason: r.try_get("reason")?,
+                ip: r.try_get("ip")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok((rows, total))
+}

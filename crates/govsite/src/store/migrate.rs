@@ -1,0 +1,63 @@
+//! A small migration runner: numbered SQL files per engine, applied once each, in order,
+//! each in its own transaction, recorded in `schema_migrations`.
+
+use sqlx::Row;
+
+use super::{Backend, Db, StoreResult};
+
+/// (version, name, SQLite text, PostgreSQL text).
+pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
+    1,
+    "foundation",
+    include_str!("../../migrations/sqlite/0001_foundation.sql"),
+    include_str!("../../migrations/postgres/0001_foundation.sql"),
+)];
+
+const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+
+pub(super) async fn run(db: &Db) -> StoreResult<()> {
+    sqlx::query(CREATE_TABLE).execute(db.pool()).await?;
+    for &(version, name, sqlite, postgres) in MIGRATIONS {
+        let mut tx = db.pool().begin().await?;
+        if db.backend() == Backend::Postgres {
+            // Two processes starting together on one database apply each migration once.
+            sqlx::query("SELECT pg_advisory_xact_lock(7465346)")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let applied = sqlx::query("SELECT version FROM schema_migrations WHERE version = $1")
+            .bind(version)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+        if applied {
+            tx.rollback().await?;
+            continue;
+        }
+        let text = match db.backend() {
+            Backend::Sqlite => sqlite,
+            Backend::Postgres => postgres,
+        };
+        sqlx::raw_sql(text).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(version)
+            .bind(name)
+            .bind(chrono::Utc::now().timestamp())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(version, name, "migration applied");
+    }
+    Ok(())
+}
+
+pub(super) async fn is_current(db: &Db) -> StoreResult<bool> {
+    let latest = MIGRATIONS.iter().map(|m| m.0).max().unwrap_or(0);
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM schema_migrations WHERE version <= $1")
+        .bind(latest)
+        .fetch_one(db.pool())
+        .await?;
+    let applied: i64 = row.try_get("n")?;
+    Ok(applied == MIGRATIONS.len() as i64)
+}

@@ -1,0 +1,133 @@
+//! Storage: one connection pool over SQLite (the embedded default) or PostgreSQL, chosen by URL.
+//!
+//! All SQL is portable between the two engines: `$n` placeholders, integers for flags, money in
+//! fen and times in unix seconds. Each submodule owns the queries of one table family.
+
+pub mod accounts;
+pub mod audit;
+pub mod calendar;
+mod migrate;
+pub mod offices;
+pub mod outbox;
+pub mod reference;
+pub mod sessions;
+pub mod throttle;
+pub mod tokens;
+pub mod units;
+
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+
+pub use migrate::MIGRATIONS;
+
+/// Which engine the pool talks to, for the few statements that differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("unsupported database URL (use sqlite:// or postgres://)")]
+    UnsupportedUrl,
+    #[error("a row with the same {0} already exists")]
+    Duplicate(&'static str),
+    #[error("reference data is malformed: {0}")]
+    Reference(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The database handle shared by every role of the process.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Db {
+    /// Opens a pool for `url` (`sqlite://…` or `postgres://…`).
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl);
+        };
+        let options = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .acquire_timeout(Duration::from_secs(10));
+        let options = if backend == Backend::Sqlite {
+            options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
+                        .await?;
+                    Ok(())
+                })
+            })
+        } else {
+            options
+        };
+        let pool = options.connect(url).await?;
+        if backend == Backend::Sqlite {
+            // WAL lets readers run beside the one writer; the setting persists in the file.
+            pool.execute("PRAGMA journal_mode = WAL;").await?;
+        }
+        Ok(Self { pool, backend })
+    }
+
+    /// The SQLite URL for the database file inside a data directory, creating the directory.
+    pub fn sqlite_url_in(data_dir: &Path) -> std::io::Result<String> {
+        std::fs::create_dir_all(data_dir)?;
+        let file = data_dir.join("govsite.db");
+        Ok(format!("sqlite://{}?mode=rwc", file.display()))
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies every pending migration, then loads reference data that is still missing.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        migrate::run(self).await?;
+        reference::load(self).await
+    }
+
+    /// True when the database answers and every shipped migration is applied.
+    pub async fn migrations_current(&self) -> StoreResult<bool> {
+        migrate::is_current(self).await
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Maps a unique-constraint violation to [`StoreError::Duplicate`] naming `what`.
+pub(crate) fn map_unique(e: sqlx::Error, what: &'static str) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(what),
+        _ => StoreError::Sql(e),
+    }
+}

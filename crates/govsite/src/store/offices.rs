@@ -1,0 +1,146 @@
+//! Regions and the establishment offices (编办) bound to them.
+
+use govsite_core::ids::OfficeId;
+use govsite_core::region::RegionCode;
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Db, StoreResult, map_unique};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Region {
+    pub code: i64,
+    pub name: String,
+    pub level: String,
+    pub parent_code: Option<i64>,
+    pub fee_tier: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Office {
+    pub id: OfficeId,
+    pub region_code: i64,
+    pub name: String,
+    /// Full path of the office's region, e.g. 甘肃省 白银市 靖远县.
+    pub region_path: String,
+}
+
+fn region_from(row: &AnyRow) -> Result<Region, sqlx::Error> {
+    Ok(Region {
+        code: row.try_get("code")?,
+        name: row.try_get("name")?,
+        level: row.try_get("level")?,
+        parent_code: row.try_get("parent_code")?,
+        fee_tier: row.try_get("fee_tier")?,
+    })
+}
+
+pub async fn region(db: &Db, code: RegionCode) -> StoreResult<Option<Region>> {
+    let row = sqlx::query(
+        "SELECT code, name, level, parent_code, fee_tier FROM regions WHERE code = $1",
+    )
+    .bind(i64::from(code.value()))
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.as_ref().map(region_from).transpose()?)
+}
+
+/// Every region in code order (a province precedes its cities, a city its counties).
+pub async fn all_regions(db: &Db) -> StoreResult<Vec<Region>> {
+    let rows = sqlx::query("SELECT code, name, level, parent_code, fee_tier FROM regions ORDER BY code")
+        .fetch_all(db.pool())
+        .await?;
+    Ok(rows.iter().map(region_from).collect::<Result<_, _>>()?)
+}
+
+/// Regions whose parent is `parent` (provinces when `None`), by code.
+pub async fn children(db: &Db, parent: Option<i64>) -> StoreResult<Vec<Region>> {
+    let rows = match parent {
+        Some(p) => {
+            sqlx::query(
+                "SELECT code, name, level, parent_code, fee_tier FROM regions
+                 WHERE parent_code = $1 ORDER BY code",
+            )
+            .bind(p)
+            .fetch_all(db.pool())
+            .await?
+        }
+        None => {
+            sqlx::query(
+                "SELECT code, name, level, parent_code, fee_tier FROM regions
+                 WHERE parent_code IS NULL ORDER BY code",
+            )
+            .fetch_all(db.pool())
+            .await?
+        }
+    };
+    Ok(rows.iter().map(region_from).collect::<Result<_, _>>()?)
+}
+
+/// 甘肃省 白银市 靖远县: the names from the province down to `code`.
+pub async fn region_path(db: &Db, code: i64) -> StoreResult<String> {
+    let mut names = Vec::new();
+    let mut next = Some(code);
+    while let Some(c) = next {
+        let Some(r) = RegionCode::from_i64(c) else {
+            break;
+        };
+        let Some(region) = region(db, r).await? else {
+            break;
+        };
+        names.push(region.name);
+        next = region.parent_code;
+    }
+    names.reverse();
+    Ok(names.join(" "))
+}
+
+pub async fn create(db: &Db, region: RegionCode, name: &str, now: i64) -> StoreResult<OfficeId> {
+    let row = sqlx::query(
+        "INSERT INTO offices (region_code, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(i64::from(region.value()))
+    .bind(name)
+    .bind(now)
+    .fetch_one(db.pool())
+    .await
+    .map_err(|e| map_unique(e, "region"))?;
+    Ok(OfficeId(row.try_get("id")?))
+}
+
+pub async fn find(db: &Db, id: OfficeId) -> StoreResult<Option<Office>> {
+    let row = sqlx::query("SELECT id, region_code, name FROM offices WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(db.pool())
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let region_code: i64 = row.try_get("region_code")?;
+    Ok(Some(Office {
+        id: OfficeId(row.try_get("id")?),
+        region_code,
+        name: row.try_get("name")?,
+        region_path: region_path(db, region_code).await?,
+    }))
+}
+
+pub async fn find_by_region(db: &Db, region: RegionCode) -> StoreResult<Option<OfficeId>> {
+    let row = sqlx::query("SELECT id FROM offices WHERE region_code = $1")
+        .bind(i64::from(region.value()))
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.map(|r| r.try_get("id").map(OfficeId)).transpose()?)
+}
+
+pub async fn list(db: &Db) -> StoreResult<Vec<Office>> {
+    let rows = sqlx::query("SELECT id FROM offices ORDER BY region_code")
+        .fetch_all(db.pool())
+        .await?;
+    let mut offices = Vec::with_capacity(rows.len());
+    for row in rows {
+        if let Some(o) = find(db, OfficeId(row.try_get("id")?)).await? {
+            offices.push(o);
+        }
+    }
+    Ok(offices)
+}

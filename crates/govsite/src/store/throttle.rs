@@ -1,0 +1,67 @@
+//! Failed sign-in counting, per account and per client address, kept in the database so that
+//! several web nodes throttle together.
+
+use sqlx::Row;
+
+use super::{Db, StoreResult};
+
+#[derive(Debug, Clone, Copy)]
+pub enum Scope {
+    Account,
+    Ip,
+    /// Password-reset requests from one address.
+    ResetRequest,
+    /// Unit registrations from one address.
+    Registration,
+}
+
+impl Scope {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Account => "account",
+            Self::Ip => "ip",
+            Self::ResetRequest => "reset_ip",
+            Self::Registration => "register_ip",
+        }
+    }
+}
+
+pub async fn record_failure(db: &Db, scope: Scope, key: &str, now: i64) -> StoreResult<()> {
+    sqlx::query("INSERT INTO login_failures (scope, key, at) VALUES ($1, $2, $3)")
+        .bind(scope.as_str())
+        .bind(key)
+        .bind(now)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+pub async fn failures_since(db: &Db, scope: Scope, key: &str, since: i64) -> StoreResult<i64> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM login_failures WHERE scope = $1 AND key = $2 AND at > $3",
+    )
+    .bind(scope.as_str())
+    .bind(key)
+    .bind(since)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(row.try_get("n")?)
+}
+
+/// Forgets an account's failures after a successful sign-in.
+pub async fn clear(db: &Db, scope: Scope, key: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM login_failures WHERE scope = $1 AND key = $2")
+        .bind(scope.as_str())
+        .bind(key)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+pub async fn purge_before(db: &Db, before: i64) -> StoreResult<()> {
+    sqlx::query("DELETE FROM login_failures WHERE at < $1")
+        .bind(before)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}

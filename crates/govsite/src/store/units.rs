@@ -1,0 +1,286 @@
+//! Units (开办主体) and their contacts.
+
+use govsite_core::contact::{Email, Mobile};
+use govsite_core::ids::UnitId;
+use govsite_core::org_type::OrgType;
+use govsite_core::unit::{ContactPerson, UnitDetails, UnitForm};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::{Db, StoreResult, map_unique};
+
+/// Which units a reader may see: everything, or one region's units only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Region(i64),
+}
+
+/// A unit as stored, with contacts, ready to show or to refill its edit form.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitRecord {
+    pub id: UnitId,
+    pub region_code: i64,
+    pub org_type: String,
+    pub form: UnitForm,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl UnitRecord {
+    pub fn org_type_label(&self) -> &'static str {
+        OrgType::parse(&self.org_type).map_or("未知", |t| t.label())
+    }
+
+    pub fn suffix_label(&self) -> &'static str {
+        OrgType::parse(&self.org_type).map_or("", |t| t.suffix().label())
+    }
+
+    /// The handler's mobile, masked for screens.
+    pub fn handler_mobile_masked(&self) -> String {
+        Mobile::parse("", &self.form.handler_mobile)
+            .map(|m| m.masked())
+            .unwrap_or_default()
+    }
+
+    pub fn handler_email_masked(&self) -> String {
+        Email::parse("", &self.form.handler_email)
+            .map(|m| m.masked())
+            .unwrap_or_default()
+    }
+}
+
+/// One row of a console list.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitSummary {
+    pub id: UnitId,
+    pub name: String,
+    pub credit_code: String,
+    pub org_type_label: &'static str,
+    pub region_code: i64,
+    pub region_name: String,
+    pub created_at: i64,
+}
+
+pub async fn insert(conn: &mut AnyConnection, unit: &UnitDetails, now: i64) -> StoreResult<UnitId> {
+    let row = sqlx::query(
+        "INSERT INTO units (name, credit_code, org_type, region_code, parent_org, functions,
+                            address, postcode, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+    )
+    .bind(&unit.name)
+    .bind(unit.credit_code.as_str())
+    .bind(unit.org_type.as_str())
+    .bind(i64::from(unit.region.value()))
+    .bind(&unit.parent_org)
+    .bind(&unit.functions)
+    .bind(&unit.address)
+    .bind(unit.postcode.as_str())
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| map_unique(e, "credit_code"))?;
+    let id = UnitId(row.try_get("id")?);
+    write_contacts(conn, id, unit).await?;
+    Ok(id)
+}
+
+/// Replaces a unit's details and contacts. The caller audits the change.
+pub async fn update(
+    conn: &mut AnyConnection,
+    id: UnitId,
+    unit: &UnitDetails,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE units SET name = $1, credit_code = $2, org_type = $3, region_code = $4,
+                parent_org = $5, functions = $6, address = $7, postcode = $8, updated_at = $9
+         WHERE id = $10",
+    )
+    .bind(&unit.name)
+    .bind(unit.credit_code.as_str())
+    .bind(unit.org_type.as_str())
+    .bind(i64::from(unit.region.value()))
+    .bind(&unit.parent_org)
+    .bind(&unit.functions)
+    .bind(&unit.address)
+    .bind(unit.postcode.as_str())
+    .bind(now)
+    .bind(id.0)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| map_unique(e, "credit_code"))?;
+    sqlx::query("DELETE FROM contacts WHERE unit_id = $1")
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+    write_contacts(conn, id, unit).await
+}
+
+async fn write_contacts(conn: &mut AnyConnection, id: UnitId, unit: &UnitDetails) -> StoreResult<()> {
+    let people: [(&str, &ContactPerson); 2] = [("leader", &unit.leader), ("webmaster", &unit.webmaster)];
+    for (kind, p) in people {
+        sqlx::query(
+            "INSERT INTO contacts (unit_id, kind, name, phone, address, email, postcode)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id.0)
+        .bind(kind)
+        .bind(&p.name)
+        .bind(p.phone.as_str())
+        .bind(&p.address)
+        .bind(p.email.as_str())
+        .bind(p.postcode.as_str())
+        .execute(&mut *conn)
+        .await?;
+    }
+    let h = &unit.handler;
+    sqlx::query(
+        "INSERT INTO contacts (unit_id, kind, name, phone, mobile, email)
+         VALUES ($1, 'handler', $2, $3, $4, $5)",
+    )
+    .bind(id.0)
+    .bind(&h.name)
+    .bind(h.phone.as_ref().map_or("", |p| p.as_str()))
+    .bind(h.mobile.as_str())
+    .bind(h.email.as_str())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The unit with `id`, if `scope` lets the reader see it. Outside the scope it does not exist.
+pub async fn find(db: &Db, id: UnitId, scope: Scope) -> StoreResult<Option<UnitRecord>> {
+    let row = sqlx::query(
+        "SELECT id, name, credit_code, org_type, region_code, parent_org, functions, address,
+                postcode, created_at, updated_at FROM units WHERE id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let region_code: i64 = row.try_get("region_code")?;
+    if let Scope::Region(r) = scope
+        && r != region_code
+    {
+        return Ok(None);
+    }
+    let mut form = UnitForm {
+        name: row.try_get("name")?,
+        credit_code: row.try_get("credit_code")?,
+        org_type: row.try_get("org_type")?,
+        region_code: format!("{region_code:06}"),
+        parent_org: row.try_get("parent_org")?,
+        functions: row.try_get("functions")?,
+        address: row.try_get("address")?,
+        postcode: row.try_get("postcode")?,
+        ..UnitForm::default()
+    };
+    let contacts = sqlx::query(
+        "SELECT kind, name, phone, mobile, address, email, postcode FROM contacts WHERE unit_id = $1",
+    )
+    .bind(id.0)
+    .fetch_all(db.pool())
+    .await?;
+    for c in &contacts {
+        fill_contact(&mut form, c)?;
+    }
+    Ok(Some(UnitRecord {
+        id,
+        region_code,
+        org_type: form.org_type.clone(),
+        form,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    }))
+}
+
+fn fill_contact(form: &mut UnitForm, c: &AnyRow) -> Result<(), sqlx::Error> {
+    let kind: String = c.try_get("kind")?;
+    let name: String = c.try_get("name")?;
+    let phone: String = c.try_get("phone")?;
+    let address: String = c.try_get("address")?;
+    let email: String = c.try_get("email")?;
+    let postcode: String = c.try_get("postcode")?;
+    match kind.as_str() {
+        "leader" => {
+            (form.leader_name, form.leader_phone, form.leader_address) = (name, phone, address);
+            (form.leader_email, form.leader_postcode) = (email, postcode);
+        }
+        "webmaster" => {
+            (form.webmaster_name, form.webmaster_phone) = (name, phone);
+            (form.webmaster_address, form.webmaster_email) = (address, email);
+            form.webmaster_postcode = postcode;
+        }
+        "handler" => {
+            (form.handler_name, form.handler_phone, form.handler_email) = (name, phone, email);
+            form.handler_mobile = c.try_get("mobile")?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A page of units in `scope` whose name or credit code contains `search`.
+pub async fn list(
+    db: &Db,
+    scope: Scope,
+    search: &str,
+    page: u32,
+    per_page: u32,
+) -> StoreResult<(Vec<UnitSummary>, i64)> {
+    let pattern = format!("%{}%", escape_like(search.trim()));
+    let region = match scope {
+        Scope::All => None,
+        Scope::Region(r) => Some(r),
+    };
+    let filter = "($1 IS NULL OR u.region_code = $1)
+                  AND (u.name LIKE $2 ESCAPE '\\' OR u.credit_code LIKE $2 ESCAPE '\\')";
+    let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM units u WHERE {filter}")))
+        .bind(region)
+        .bind(&pattern)
+        .fetch_one(db.pool())
+        .await?
+        .try_get("n")?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT u.id, u.name, u.credit_code, u.org_type, u.region_code, u.created_at,
+                r.name AS region_name
+         FROM units u JOIN regions r ON r.code = u.region_code
+         WHERE {filter} ORDER BY u.region_code, u.name, u.id LIMIT $3 OFFSET $4"
+    )))
+    .bind(region)
+    .bind(&pattern)
+    .bind(i64::from(per_page))
+    .bind(i64::from(page.saturating_sub(1)) * i64::from(per_page))
+    .fetch_all(db.pool())
+    .await?;
+    let units = rows
+        .iter()
+        .map(|row| {
+            let org_type: String = row.try_get("org_type")?;
+            Ok(UnitSummary {
+                id: UnitId(row.try_get("id")?),
+                name: row.try_get("name")?,
+                credit_code: row.try_get("credit_code")?,
+                org_type_label: OrgType::parse(&org_type).map_or("未知", |t| t.label()),
+                region_code: row.try_get("region_code")?,
+                region_name: row.try_get("region_name")?,
+                created_at: row.try_get("created_at")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok((units, total))
+}
+
+pub async fn id_by_credit_code(db: &Db, code: &str) -> StoreResult<Option<UnitId>> {
+    let row = sqlx::query("SELECT id FROM units WHERE credit_code = $1")
+        .bind(code)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.map(|r| r.try_get("id").map(UnitId)).transpose()?)
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}

@@ -1,0 +1,178 @@
+//! One-time links: `/activate/{token}` sets the first password, `/password/reset/{token}` a new
+//! one. Both pages work the same way; only the purpose and what follows differ.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use govsite_core::FieldErrors;
+use govsite_core::password::check_new_password;
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+use super::{actor, role_home, start_signed_in};
+use crate::auth::{password, token};
+use crate::store::accounts::{self, Account};
+use crate::store::audit::{self, Event};
+use crate::store::sessions;
+use crate::store::tokens::{self, Purpose};
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::form;
+use crate::web::session::Ctx;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/activate/{token}", get(show_activation).post(submit_activation))
+        .route("/password/reset/{token}", get(show_reset).post(submit_reset))
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct NewPasswordForm {
+    pub password: String,
+    pub confirm: String,
+}
+
+impl NewPasswordForm {
+    /// Checks the rules and that both entries match.
+    pub fn check(&self, username: &str) -> FieldErrors {
+        let mut e = FieldErrors::new();
+        if let Err(err) = check_new_password(&self.password, username) {
+            e.add("password", err.to_string());
+        } else if self.confirm != self.password {
+            e.add("confirm", "两次输入的密码不一致，请重新输入确认密码");
+        }
+        e
+    }
+}
+
+fn template(purpose: Purpose) -> (&'static str, &'static str) {
+    match purpose {
+        Purpose::Activation => ("auth/activate.html", "激活账号并设置密码"),
+        Purpose::Reset => ("auth/reset.html", "设置新密码"),
+    }
+}
+
+async fn live_account(app: &AppState, purpose: Purpose, raw: &str) -> Result<Option<Account>, AppError> {
+    if !token::well_formed(raw) {
+        return Ok(None);
+    }
+    match tokens::peek(&app.db, purpose, &token::hash_token(raw), app.now()).await? {
+        Some(id) => Ok(accounts::find(&app.db, id).await?),
+        None => Ok(None),
+    }
+}
+
+fn expired(app: &AppState, ctx: &Ctx) -> Result<Html<String>, AppError> {
+    app.page(ctx, "message.html", context! {
+        title => "链接已失效",
+        message => "此链接已使用、已过期或不完整。激活链接72小时内有效，重设密码链接1小时内有效，且都只能使用一次。请通过“忘记密码”重新获取，或联系所属编办重新发送。",
+        link => "/password/forgot",
+        link_text => "忘记密码",
+    })
+}
+
+async fn show(app: AppState, ctx: Ctx, purpose: Purpose, raw: String) -> Result<Response, AppError> {
+    let Some(account) = live_account(&app, purpose, &raw).await? else {
+        return Ok(expired(&app, &ctx)?.into_response());
+    };
+    let (name, title) = template(purpose);
+    Ok(app
+        .page(&ctx, name, context! {
+            title => title,
+            account => account,
+            token => raw,
+            form => NewPasswordForm::default(),
+        })?
+        .into_response())
+}
+
+async fn submit(app: AppState, ctx: Ctx, purpose: Purpose, raw: String, body: Bytes) -> Result<Response, AppError> {
+    let form: NewPasswordForm = form::parse(&body)?;
+    let Some(account) = live_account(&app, purpose, &raw).await? else {
+        return Ok(expired(&app, &ctx)?.into_response());
+    };
+    let errors = form.check(&account.username);
+    if !errors.is_empty() {
+        let (name, title) = template(purpose);
+        return Ok(app
+            .page(&ctx, name, context! {
+                title => format!("错误：{title}"),
+                account => account,
+                token => raw,
+                form => NewPasswordForm::default(),
+                errors => errors,
+            })?
+            .into_response());
+    }
+    let new = form.password.clone();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&new))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))??;
+    let now = app.now();
+    let mut tx = app.db.pool().begin().await.map_err(crate::store::StoreError::from)?;
+    // Consuming is the guard: of two racing submissions only one finds the token unused.
+    if tokens::consume(&mut tx, purpose, &token::hash_token(&raw), now).await? != Some(account.id) {
+        return Ok(expired(&app, &ctx)?.into_response());
+    }
+    accounts::set_password(&mut tx, account.id, &hash, now).await?;
+    let (action, from, to) = match purpose {
+        Purpose::Activation => ("account_activated", account.status.as_str(), "active"),
+        Purpose::Reset => ("password_reset", "", ""),
+    };
+    let mut who = actor(&ctx);
+    who.id = Some(account.id);
+    who.label = account.username.clone();
+    let event = Event {
+        action,
+        subject_type: "account",
+        subject_id: account.id.to_string(),
+        from_state: from,
+        to_state: to,
+        ..Event::default()
+    };
+    audit::record(&mut tx, &who, &event, now).await?;
+    tx.commit().await.map_err(crate::store::StoreError::from)?;
+
+    match purpose {
+        Purpose::Activation => {
+            let account = accounts::find(&app.db, account.id).await?.ok_or(AppError::NotFound)?;
+            let mfa = account.totp_enabled();
+            let to = if mfa { "/login/totp" } else { role_home(account.role) };
+            start_signed_in(&app, &ctx, &account, mfa, to).await
+        }
+        Purpose::Reset => {
+            // Whoever held the old password is signed out everywhere.
+            sessions::delete_for_account(&app.db, account.id, None).await?;
+            Ok(Redirect::to("/login?notice=reset").into_response())
+        }
+    }
+}
+
+async fn show_activation(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>) -> Result<Response, AppError> {
+    show(app, ctx, Purpose::Activation, raw).await
+}
+
+async fn submit_activation(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    submit(app, ctx, Purpose::Activation, raw, body).await
+}
+
+async fn show_reset(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>) -> Result<Response, AppError> {
+    show(app, ctx, Purpose::Reset, raw).await
+}
+
+async fn submit_reset(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    submit(app, ctx, Purpose::Reset, raw, body).await
+}

@@ -1,0 +1,211 @@
+//! `/login`, `/login/totp`, `/logout`.
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+use super::{actor, role_home, start_signed_in};
+use crate::auth::password;
+use crate::store::accounts::{self, AccountStatus};
+use crate::store::audit::{self, Event};
+use crate::store::{sessions, throttle};
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::form::{self, safe_next};
+use crate::web::session::{self, Ctx};
+
+/// Failed sign-ins tolerated per account, and per client address, within the window.
+pub const ACCOUNT_LIMIT: i64 = 5;
+pub const IP_LIMIT: i64 = 30;
+pub const WINDOW_SECONDS: i64 = 15 * 60;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(show).post(submit))
+        .route("/login/totp", get(show_totp).post(submit_totp))
+        .route("/logout", post(logout))
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+struct LoginForm {
+    username: String,
+    password: String,
+    next: String,
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    #[serde(default)]
+    next: String,
+    #[serde(default)]
+    notice: String,
+}
+
+async fn show(State(app): State<AppState>, ctx: Ctx, Query(q): Query<LoginQuery>) -> Result<Response, AppError> {
+    if let Some(user) = ctx.user.as_ref().filter(|_| !ctx.mfa_pending) {
+        return Ok(Redirect::to(role_home(user.role)).into_response());
+    }
+    let notice = match q.notice.as_str() {
+        "reset" => "密码已重设，请使用新密码登录。",
+        "signed_out" => "您已安全退出。",
+        _ => "",
+    };
+    Ok(app
+        .page(&ctx, "auth/login.html", context! {
+            title => "登录",
+            form => LoginForm { next: q.next, ..LoginForm::default() },
+            notice => notice,
+        })?
+        .into_response())
+}
+
+fn login_error(app: &AppState, ctx: &Ctx, form: &LoginForm, message: &str) -> Result<Html<String>, AppError> {
+    app.page(ctx, "auth/login.html", context! {
+        title => "错误：登录",
+        form => LoginForm { password: String::new(), username: form.username.clone(), next: form.next.clone() },
+        error => message,
+    })
+}
+
+async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+    let form: LoginForm = form::parse(&body)?;
+    let username = form.username.trim().to_owned();
+    if username.is_empty() || form.password.is_empty() {
+        return Ok(login_error(&app, &ctx, &form, "请输入用户账号和密码")?.into_response());
+    }
+    let now = app.now();
+    let since = now - WINDOW_SECONDS;
+    let account_key = username.to_lowercase();
+    if throttle::failures_since(&app.db, throttle::Scope::Ip, &ctx.ip, since).await? >= IP_LIMIT {
+        return Ok(login_error(&app, &ctx, &form, "该网络地址登录失败次数过多，请15分钟后再试。")?.into_response());
+    }
+    if throttle::failures_since(&app.db, throttle::Scope::Account, &account_key, since).await? >= ACCOUNT_LIMIT {
+        return Ok(login_error(&app, &ctx, &form, "该账号登录失败次数过多，已暂时锁定，请15分钟后再试，或通过“忘记密码”重设密码。")?.into_response());
+    }
+
+    let account = accounts::find_by_username(&app.db, &username).await?;
+    let hash = account
+        .as_ref()
+        .filter(|a| a.status != AccountStatus::Pending)
+        .and_then(|a| a.password_hash.clone());
+    let password = form.password.clone();
+    let verified = tokio::task::spawn_blocking(move || password::verify(&password, hash.as_deref()))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+
+    let Some(account) = account.filter(|_| verified) else {
+        throttle::record_failure(&app.db, throttle::Scope::Account, &account_key, now).await?;
+        throttle::record_failure(&app.db, throttle::Scope::Ip, &ctx.ip, now).await?;
+        let event = Event {
+            action: "sign_in_failed",
+            subject_type: "account",
+            subject_id: username.chars().take(64).collect(),
+            ..Event::default()
+        };
+        audit::record_alone(&app.db, &actor(&ctx), &event, now).await?;
+        return Ok(login_error(&app, &ctx, &form, "用户账号或密码不正确")?.into_response());
+    };
+    if account.status == AccountStatus::Disabled {
+        return Ok(login_error(&app, &ctx, &form, "该账号已停用，请联系所属编办或注册管理中心。")?.into_response());
+    }
+    throttle::clear(&app.db, throttle::Scope::Account, &account_key).await?;
+    let mut who = actor(&ctx);
+    who.id = Some(account.id);
+    who.label = account.username.clone();
+    let event = Event {
+        action: if account.totp_enabled() { "sign_in_password_ok" } else { "sign_in" },
+        subject_type: "account",
+        subject_id: account.id.to_string(),
+        ..Event::default()
+    };
+    audit::record_alone(&app.db, &who, &event, now).await?;
+    let to = if account.totp_enabled() {
+        "/login/totp".to_owned()
+    } else if form.next.is_empty() {
+        role_home(account.role).to_owned()
+    } else {
+        safe_next(&form.next).to_owned()
+    };
+    start_signed_in(&app, &ctx, &account, account.totp_enabled(), &to).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct TotpForm {
+    code: String,
+}
+
+async fn show_totp(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    if ctx.user.is_none() || !ctx.mfa_pending {
+        return Ok(Redirect::to("/login").into_response());
+    }
+    Ok(app.page(&ctx, "auth/login_totp.html", context! { title => "两步验证" })?.into_response())
+}
+
+async fn submit_totp(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+    let (Some(account), Some(session_hash)) = (ctx.user.clone().filter(|_| ctx.mfa_pending), ctx.session.clone()) else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let form: TotpForm = form::parse(&body)?;
+    let now = app.now();
+    let key = account.username.to_lowercase();
+    let locked = throttle::failures_since(&app.db, throttle::Scope::Account, &key, now - WINDOW_SECONDS).await? >= ACCOUNT_LIMIT;
+    let secret = account
+        .totp_secret
+        .as_deref()
+        .and_then(govsite_core::totp::decode_secret);
+    let step = secret.and_then(|s| govsite_core::totp::verify(&s, &form.code, now, account.totp_last_step));
+    let accepted = match step {
+        Some(step) if !locked => accounts::consume_totp_step(&app.db, account.id, step).await?,
+        _ => false,
+    };
+    if !accepted {
+        throttle::record_failure(&app.db, throttle::Scope::Account, &key, now).await?;
+        let message = if locked {
+            "验证失败次数过多，请15分钟后再试。"
+        } else {
+            "验证码不正确或已使用，请输入验证器中当前显示的6位数字"
+        };
+        return Ok(app
+            .page(&ctx, "auth/login_totp.html", context! { title => "错误：两步验证", error => message })?
+            .into_response());
+    }
+    sessions::clear_mfa(&app.db, &session_hash).await?;
+    let mut who = actor(&ctx);
+    who.id = Some(account.id);
+    let event = Event {
+        action: "sign_in",
+        subject_type: "account",
+        subject_id: account.id.to_string(),
+        reason: "totp",
+        ..Event::default()
+    };
+    audit::record_alone(&app.db, &who, &event, now).await?;
+    // A new session id for the fully signed-in state, as at the password step.
+    start_signed_in(&app, &ctx, &account, false, role_home(account.role)).await
+}
+
+async fn logout(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    if let Some(hash) = &ctx.session {
+        sessions::delete(&app.db, hash).await?;
+    }
+    if let Some(user) = &ctx.user {
+        let event = Event {
+            action: "sign_out",
+            subject_type: "account",
+            subject_id: user.id.to_string(),
+            ..Event::default()
+        };
+        audit::record_alone(&app.db, &actor(&ctx), &event, app.now()).await?;
+    }
+    let mut resp = Redirect::to("/login?notice=signed_out").into_response();
+    resp.headers_mut()
+        .insert(header::SET_COOKIE, session::session_cookie(&app, None));
+    Ok(resp)
+}

@@ -1,0 +1,174 @@
+//! `/password/forgot` (a reset link by e-mail) and `/account/password` (修改密码).
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+use super::activation::NewPasswordForm;
+use super::actor;
+use crate::auth::{password, token};
+use crate::notify::messages;
+use crate::store::accounts::{self, Account, AccountStatus};
+use crate::store::audit::{self, Event};
+use crate::store::tokens::{self, Purpose};
+use crate::store::{StoreError, outbox, sessions, throttle};
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::form;
+use crate::web::session::Ctx;
+
+pub const RESET_TTL: i64 = 3600;
+pub const ACTIVATION_TTL: i64 = 72 * 3600;
+const RESET_REQUESTS_PER_HOUR: i64 = 10;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/password/forgot", get(show_forgot).post(submit_forgot))
+        .route("/account/password", get(show_change).post(submit_change))
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+struct ForgotForm {
+    username: String,
+}
+
+async fn show_forgot(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+    app.page(&ctx, "auth/forgot.html", context! { title => "忘记密码", form => ForgotForm::default() })
+}
+
+/// Issues a reset link and queues the e-mail in one transaction. Used by the forgot-password
+/// page and by administrators, who send links but never see or set passwords.
+pub async fn send_reset_link(app: &AppState, ctx: &Ctx, account: &Account) -> Result<(), AppError> {
+    let raw = token::random_token();
+    let now = app.now();
+    let link = format!("{}/password/reset/{raw}", app.config.public_url);
+    let mut tx = app.db.pool().begin().await.map_err(StoreError::from)?;
+    tokens::issue(&mut tx, account.id, Purpose::Reset, &token::hash_token(&raw), now, RESET_TTL).await?;
+    let message = messages::reset_email(&account.email, &account.display_name, &account.username, &link);
+    outbox::enqueue(&mut tx, &message, now).await?;
+    let event = Event {
+        action: "password_reset_link_sent",
+        subject_type: "account",
+        subject_id: account.id.to_string(),
+        ..Event::default()
+    };
+    audit::record(&mut tx, &actor(ctx), &event, now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    app.outbox_wake.notify_one();
+    Ok(())
+}
+
+async fn submit_forgot(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+    let form: ForgotForm = form::parse(&body)?;
+    let username = form.username.trim();
+    if username.is_empty() {
+        return Ok(app
+            .page(&ctx, "auth/forgot.html", context! {
+                title => "错误：忘记密码",
+                form => form,
+                errors => [context! { field => "username", message => "请输入用户账号" }],
+            })?
+            .into_response());
+    }
+    // Requests are counted per address, so the page cannot be used to flood a mailbox.
+    let now = app.now();
+    let recent = throttle::failures_since(&app.db, throttle::Scope::ResetRequest, &ctx.ip, now - 3600).await?;
+    if recent < RESET_REQUESTS_PER_HOUR {
+        throttle::record_failure(&app.db, throttle::Scope::ResetRequest, &ctx.ip, now).await?;
+        if let Some(account) = accounts::find_by_username(&app.db, username).await?
+            && account.status == AccountStatus::Active
+        {
+            send_reset_link(&app, &ctx, &account).await?;
+        }
+    }
+    // The same answer whether or not the account exists.
+    Ok(app
+        .page(&ctx, "message.html", context! {
+            title => "请查收邮件",
+            message => "如果该账号存在且已激活，重设密码的链接已发送至账号登记的电子邮箱，1小时内有效。没有收到？请检查垃圾邮件，或联系所属编办。",
+            link => "/login",
+            link_text => "返回登录",
+        })?
+        .into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ChangeForm {
+    current: String,
+    password: String,
+    confirm: String,
+}
+
+#[derive(Deserialize)]
+struct ChangeQuery {
+    #[serde(default)]
+    done: String,
+}
+
+async fn show_change(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ChangeQuery>) -> Result<Html<String>, AppError> {
+    let user = ctx.user()?;
+    app.page(&ctx, "auth/password.html", context! {
+        title => "修改密码",
+        forced => user.must_change_password,
+        done => q.done == "1",
+    })
+}
+
+async fn submit_change(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+    let user = ctx.user()?.clone();
+    let form: ChangeForm = form::parse(&body)?;
+    let current = form.current.clone();
+    let stored = user.password_hash.clone();
+    let current_ok = tokio::task::spawn_blocking(move || password::verify(&current, stored.as_deref()))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let mut errors = if current_ok {
+        govsite_core::FieldErrors::new()
+    } else {
+        let mut e = govsite_core::FieldErrors::new();
+        e.add("current", "当前密码不正确");
+        e
+    };
+    let new = NewPasswordForm { password: form.password.clone(), confirm: form.confirm.clone() };
+    for e in new.check(&user.username).iter() {
+        errors.add(e.field.clone(), e.message.clone());
+    }
+    if current_ok && form.password == form.current && errors.is_empty() {
+        errors.add("password", "新密码不能与当前密码相同");
+    }
+    if !errors.is_empty() {
+        return Ok(app
+            .page(&ctx, "auth/password.html", context! {
+                title => "错误：修改密码",
+                forced => user.must_change_password,
+                errors => errors,
+            })?
+            .into_response());
+    }
+    let new_password = form.password.clone();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&new_password))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))??;
+    let now = app.now();
+    let mut tx = app.db.pool().begin().await.map_err(StoreError::from)?;
+    accounts::set_password(&mut tx, user.id, &hash, now).await?;
+    let event = Event {
+        action: "password_changed",
+        subject_type: "account",
+        subject_id: user.id.to_string(),
+        ..Event::default()
+    };
+    audit::record(&mut tx, &actor(&ctx), &event, now).await?;
+    let notice = messages::password_changed_email(&user.email, &user.display_name, &user.username);
+    outbox::enqueue(&mut tx, &notice, now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    app.outbox_wake.notify_one();
+    sessions::delete_for_account(&app.db, user.id, ctx.session.as_deref()).await?;
+    Ok(Redirect::to("/account/password?done=1").into_response())
+}

@@ -1,0 +1,120 @@
+//! The web role: unit portal, 编办 and registry consoles, administration, public pages.
+//!
+//! Every request passes [`session::layer`], which loads the session, checks the CSRF token of
+//! every state-changing request and keeps half-signed-in accounts on the pages they must finish.
+//! Handlers then ask for [`session::Ctx`] and check role and jurisdiction themselves.
+
+mod admin;
+mod auth;
+mod console;
+pub mod error;
+mod form;
+mod portal;
+mod public;
+mod register;
+pub mod session;
+mod templates;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware;
+use tokio::sync::Notify;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::clock::SharedClock;
+use crate::store::Db;
+
+/// Settings of the web role.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Where people reach the service, without a trailing slash.
+    pub public_url: String,
+    /// Whether every staff account must use a TOTP second factor.
+    pub staff_totp: bool,
+}
+
+impl WebConfig {
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+/// Shared state of every handler.
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Inner>);
+
+#[derive(Debug)]
+pub struct Inner {
+    pub db: Db,
+    pub config: WebConfig,
+    pub clock: SharedClock,
+    /// Wakes the notification worker after a commit that queued messages.
+    pub outbox_wake: Arc<Notify>,
+    templates: templates::Templates,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(db: Db, config: WebConfig, clock: SharedClock, outbox_wake: Arc<Notify>) -> Self {
+        Self(Arc::new(Inner {
+            db,
+            config,
+            clock,
+            outbox_wake,
+            templates: templates::Templates::new(),
+        }))
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+}
+
+/// Largest request body accepted anywhere (forms are small; uploads get their own limit).
+pub const BODY_LIMIT: usize = 256 * 1024;
+
+/// How long an activation link stays valid.
+pub const ACTIVATION_TTL_SECONDS: i64 = auth::ACTIVATION_TTL;
+
+pub fn router(state: AppState) -> Router {
+    let pages = Router::new()
+        .merge(public::routes())
+        .merge(auth::routes())
+        .merge(register::routes())
+        .merge(portal::routes())
+        .merge(console::routes())
+        .merge(admin::routes())
+        .layer(middleware::from_fn_with_state(state.clone(), session::layer));
+    Router::new()
+        .merge(public::health_routes())
+        .merge(pages)
+        .fallback(|| async { error::AppError::NotFound })
+        .layer(middleware::from_fn(error::json_errors))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("x-frame-options"),
+            HeaderValue::from_static("DENY"),
+        ))
+        .with_state(state)
+}

@@ -1,0 +1,101 @@
+//! Public pages and the probes of whoever runs the service.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use minijinja::context;
+use serde::Deserialize;
+
+use super::error::AppError;
+use super::form::safe_next;
+use super::session::Ctx;
+use super::templates::STYLESHEET;
+use super::AppState;
+
+/// Probes and static files: no session, no cookie.
+pub fn health_routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/static/site.css", get(stylesheet))
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/help", get(help))
+        .route("/display", get(display))
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "ok"}))
+}
+
+/// Ready when the database answers and every migration is applied.
+async fn readyz(State(app): State<AppState>) -> Response {
+    match app.db.migrations_current().await {
+        Ok(true) => Json(serde_json::json!({
+            "status": "ready",
+            "database": app.db.backend().name(),
+            "migrations": "current",
+        }))
+        .into_response(),
+        Ok(false) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"status": "not_ready", "migrations": "pending"})),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({"status": "not_ready", "database": "unreachable"})),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLESHEET,
+    )
+}
+
+async fn home(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+    app.page(&ctx, "home.html", context! { title => "首页" })
+}
+
+async fn help(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+    app.page(&ctx, "help.html", context! { title => "帮助" })
+}
+
+#[derive(Deserialize)]
+struct DisplayQuery {
+    #[serde(default)]
+    large: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// Switches the large-text mode (适老化) on or off; a display preference only, kept in a cookie.
+async fn display(Query(q): Query<DisplayQuery>) -> Response {
+    let on = q.large == "1";
+    let cookie = if on {
+        "gs_large=1; Path=/; SameSite=Lax; Max-Age=31536000"
+    } else {
+        "gs_large=; Path=/; SameSite=Lax; Max-Age=0"
+    };
+    let mut resp = Redirect::to(safe_next(&q.back)).into_response();
+    if let Ok(v) = header::HeaderValue::from_str(cookie) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
+}

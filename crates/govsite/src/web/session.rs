@@ -1,0 +1,285 @@
+//! Sessions, CSRF and the gate that keeps half-signed-in accounts on the pages they must finish.
+
+use std::net::SocketAddr;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use govsite_core::role::Role;
+use http_body_util::BodyExt;
+use subtle::ConstantTimeEq;
+
+use super::error::AppError;
+use super::{AppState, BODY_LIMIT};
+use crate::auth::token::{hash_token, random_token, well_formed};
+use crate::store::accounts::{self, Account, AccountStatus};
+use crate::store::sessions;
+
+pub const COOKIE: &str = "gs_session";
+const LARGE_TEXT_COOKIE: &str = "gs_large";
+/// Anonymous sessions (only a CSRF token) and idle signed-in sessions end after this long.
+pub const IDLE_SECONDS: i64 = 2 * 3600;
+/// A signed-in session never lasts longer than this.
+pub const MAX_SECONDS: i64 = 12 * 3600;
+
+/// What every page handler knows about the request.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// Hash of the session id, when there is a session.
+    pub session: Option<String>,
+    pub csrf: String,
+    pub user: Option<Account>,
+    pub mfa_pending: bool,
+    pub large_text: bool,
+    pub ip: String,
+    pub path: String,
+}
+
+impl Ctx {
+    /// The signed-in account, or a redirect to the sign-in page.
+    pub fn user(&self) -> Result<&Account, AppError> {
+        match &self.user {
+            Some(u) if !self.mfa_pending => Ok(u),
+            _ => Err(AppError::SignInRequired {
+                next: self.path.clone(),
+            }),
+        }
+    }
+
+    /// The signed-in account if its role passes `allowed`; otherwise 403.
+    pub fn require(&self, allowed: impl Fn(Role) -> bool) -> Result<&Account, AppError> {
+        let user = self.user()?;
+        if allowed(user.role) {
+            Ok(user)
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        parts
+            .extensions
+            .get::<Ctx>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("session layer missing")))
+    }
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// `Set-Cookie` for a session id (or its removal with `None`).
+pub fn session_cookie(app: &AppState, id: Option<&str>) -> HeaderValue {
+    let secure = if app.config.secure_cookies() { "; Secure" } else { "" };
+    let value = match id {
+        Some(id) => format!("{COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax{secure}"),
+        None => format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+    };
+    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// Creates a session and returns (cookie value, its hash, csrf token).
+pub async fn start(
+    app: &AppState,
+    account: Option<&Account>,
+    mfa_pending: bool,
+) -> Result<(String, String, String), AppError> {
+    let id = random_token();
+    let hash = hash_token(&id);
+    let csrf = random_token();
+    sessions::create(&app.db, &hash, account.map(|a| a.id), &csrf, mfa_pending, app.now(), IDLE_SECONDS).await?;
+    Ok((id, hash, csrf))
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Paths a half-signed-in account may still reach.
+fn allowed_while(gate: Gate, path: &str) -> bool {
+    let common = path == "/logout" || path.starts_with("/static/") || path == "/display";
+    common
+        || match gate {
+            Gate::Mfa => path == "/login/totp",
+            Gate::PasswordChange => path == "/account/password",
+            Gate::TotpEnrolment => path == "/account/totp",
+        }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Gate {
+    Mfa,
+    PasswordChange,
+    TotpEnrolment,
+}
+
+pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    match run(app, req, next).await {
+        Ok(resp) => resp,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn run(app: AppState, req: Request, next: Next) -> Result<Response, AppError> {
+    let now = app.now();
+    let (mut parts, body) = req.into_parts();
+    let ip = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default();
+    let large_text = cookie(&parts.headers, LARGE_TEXT_COOKIE) == Some("1");
+
+    let mut session = None;
+    if let Some(id) = cookie(&parts.headers, COOKIE).filter(|id| well_formed(id)) {
+        let hash = hash_token(id);
+        if let Some(row) = sessions::find(&app.db, &hash, now, MAX_SECONDS).await? {
+            session = Some((hash, row));
+        }
+    }
+    let mut new_cookie = None;
+    if session.is_none() && is_safe(&parts.method) {
+        let (id, hash, csrf) = start(&app, None, false).await?;
+        new_cookie = Some(id);
+        session = Some((
+            hash,
+            sessions::SessionRow {
+                account_id: None,
+                csrf_token: csrf,
+                mfa_pending: false,
+                last_seen_at: now,
+            },
+        ));
+    }
+
+    let mut user = None;
+    let mut mfa_pending = false;
+    if let Some((hash, row)) = &session {
+        if let Some(account_id) = row.account_id {
+            match accounts::find(&app.db, account_id).await? {
+                Some(a) if a.status == AccountStatus::Active => {
+                    user = Some(a);
+                    mfa_pending = row.mfa_pending;
+                }
+                // A disabled or vanished account loses its session at once.
+                _ => sessions::delete(&app.db, hash).await?,
+            }
+        }
+        if now - row.last_seen_at > 60 {
+            sessions::touch(&app.db, hash, now, IDLE_SECONDS).await?;
+        }
+    }
+
+    let body = if is_safe(&parts.method) {
+        body
+    } else {
+        let bytes = read_limited(body, &parts.headers).await?;
+        let Some((_, row)) = &session else {
+            return Err(AppError::Csrf);
+        };
+        let sent = parts
+            .headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .or_else(|| csrf_field(&bytes));
+        let ok = sent.is_some_and(|t| bool::from(t.as_bytes().ct_eq(row.csrf_token.as_bytes())));
+        if !ok {
+            return Err(AppError::Csrf);
+        }
+        Body::from(bytes)
+    };
+
+    let path = parts.uri.path().to_owned();
+    if let Some(account) = &user {
+        let gate = if mfa_pending {
+            Some(Gate::Mfa)
+        } else if account.must_change_password {
+            Some(Gate::PasswordChange)
+        } else if account.role.is_staff()
+            && (account.totp_required || app.config.staff_totp)
+            && !account.totp_enabled()
+        {
+            Some(Gate::TotpEnrolment)
+        } else {
+            None
+        };
+        if let Some(gate) = gate
+            && !allowed_while(gate, &path)
+        {
+            let to = match gate {
+                Gate::Mfa => "/login/totp",
+                Gate::PasswordChange => "/account/password",
+                Gate::TotpEnrolment => "/account/totp",
+            };
+            return Ok(Redirect::to(to).into_response());
+        }
+    }
+
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map_or(path.clone(), |p| p.as_str().to_owned());
+    let (session_hash, csrf) = match session {
+        Some((hash, row)) => (Some(hash), row.csrf_token),
+        None => (None, String::new()),
+    };
+    parts.extensions.insert(Ctx {
+        session: session_hash,
+        csrf,
+        user,
+        mfa_pending,
+        large_text,
+        ip,
+        path: path_and_query,
+    });
+    let mut resp = next.run(Request::from_parts(parts, body)).await;
+    if let Some(id) = new_cookie
+        && !resp.headers().contains_key(header::SET_COOKIE)
+    {
+        resp.headers_mut()
+            .append(header::SET_COOKIE, session_cookie(&app, Some(&id)));
+    }
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    Ok(resp)
+}
+
+async fn read_limited(body: Body, headers: &HeaderMap) -> Result<Bytes, AppError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > BODY_LIMIT) {
+        return Err(AppError::TooLarge);
+    }
+    match http_body_util::Limited::new(body, BODY_LIMIT).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(AppError::TooLarge),
+        Err(_) => Err(AppError::BadRequest("请求内容不完整，请重新提交。")),
+    }
+}
+
+/// The `csrf_token` field of a URL-encoded form body.
+fn csrf_field(body: &[u8]) -> Option<String> {
+    form_urlencoded::parse(body)
+        .find(|(k, _)| k == "csrf_token")
+        .map(|(_, v)| v.into_owned())
+}

@@ -1,0 +1,164 @@
+//! Server-rendered pages: minijinja templates compiled into the binary, auto-escaped.
+
+use axum::response::Html;
+use chrono::{FixedOffset, TimeZone};
+use govsite_core::contact::{Email, Mobile};
+use govsite_core::role::Role;
+use minijinja::{Environment, Value, context};
+use serde::Serialize;
+
+use super::AppState;
+use super::error::AppError;
+use super::session::Ctx;
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../templates/", $name)))),*]
+    };
+}
+
+const TEMPLATES: &[(&str, &str)] = templates![
+    "layout.html",
+    "macros.html",
+    "home.html",
+    "help.html",
+    "message.html",
+    "auth/login.html",
+    "auth/login_totp.html",
+    "auth/activate.html",
+    "auth/forgot.html",
+    "auth/reset.html",
+    "auth/password.html",
+    "auth/totp.html",
+    "unit_fields.html",
+    "register/form.html",
+    "register/check.html",
+    "register/done.html",
+    "unit_summary.html",
+    "portal/home.html",
+    "portal/unit.html",
+    "portal/unit_edit.html",
+    "console/units.html",
+    "console/unit.html",
+    "admin/accounts.html",
+    "admin/account_new.html",
+    "admin/account.html",
+    "admin/audit.html",
+    "admin/outbox.html",
+    "admin/calendar.html",
+];
+
+pub const STYLESHEET: &str = include_str!("../../templates/site.css");
+
+#[derive(Debug)]
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    pub fn new() -> Self {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)
+                .unwrap_or_else(|e| panic!("template {name} does not compile: {e}"));
+        }
+        env.add_filter("datetime", datetime);
+        env.add_filter("date", date);
+        env.add_filter("mask", mask);
+        Self { env }
+    }
+
+    pub fn render(&self, name: &str, ctx: Value) -> Result<String, minijinja::Error> {
+        self.env.get_template(name)?.render(ctx)
+    }
+}
+
+/// Personal contact data as screens show it: mobiles and e-mail addresses masked; office
+/// numbers (fixed lines) are not personal and stay whole.
+fn mask(value: String) -> String {
+    if let Ok(m) = Mobile::parse("", &value) {
+        return m.masked();
+    }
+    if let Ok(e) = Email::parse("", &value) {
+        return e.masked();
+    }
+    value
+}
+
+/// Unix seconds shown in China Standard Time.
+fn datetime(ts: i64) -> String {
+    format_ts(ts, "%Y-%m-%d %H:%M")
+}
+
+fn date(ts: i64) -> String {
+    format_ts(ts, "%Y-%m-%d")
+}
+
+fn format_ts(ts: i64, fmt: &str) -> String {
+    let cst = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    cst.timestamp_opt(ts, 0)
+        .single()
+        .map(|t| t.format(fmt).to_string())
+        .unwrap_or_default()
+}
+
+#[derive(Serialize)]
+struct NavItem {
+    href: &'static str,
+    label: &'static str,
+}
+
+/// The menu of the seed's portal (图4) for units, and the console menus for staff. An entry
+/// appears only once its pages exist.
+fn nav(role: Role) -> Vec<NavItem> {
+    let item = |href, label| NavItem { href, label };
+    let mut items = match role {
+        Role::Unit => vec![item("/portal", "我的主页"), item("/portal/unit", "单位信息")],
+        Role::OfficeReviewer => vec![item("/console/units", "工作管理")],
+        Role::RegistryReviewer | Role::Finance => vec![item("/console/units", "单位管理")],
+        Role::Auditor => vec![item("/admin/audit", "审计日志")],
+        Role::Admin => vec![
+            item("/admin/accounts", "账号管理"),
+            item("/console/units", "单位管理"),
+            item("/admin/audit", "审计日志"),
+            item("/admin/calendar", "工作日历"),
+        ],
+    };
+    if role.reads_outbox() {
+        items.push(item("/admin/outbox", "通知记录"));
+    }
+    if role.is_staff() {
+        items.push(item("/account/totp", "两步验证"));
+    }
+    items.push(item("/account/password", "修改密码"));
+    items.push(item("/help", "帮助"));
+    items
+}
+
+impl AppState {
+    /// Renders `name` with the layout's context (user, menu, CSRF token) merged with `page`.
+    pub fn page(&self, ctx: &Ctx, name: &str, page: Value) -> Result<Html<String>, AppError> {
+        let user = ctx.user.as_ref().filter(|_| !ctx.mfa_pending).map(|u| {
+            context! {
+                name => u.display_name,
+                username => u.username,
+                role => u.role.as_str(),
+                role_label => u.role.label(),
+            }
+        });
+        let menu = ctx
+            .user
+            .as_ref()
+            .filter(|_| !ctx.mfa_pending)
+            .map(|u| nav(u.role));
+        let base = context! {
+            csrf_token => ctx.csrf,
+            user => user,
+            nav => menu,
+            current_path => ctx.path,
+            large_text => ctx.large_text,
+        };
+        let html = self.templates.render(name, context! { ..page, ..base })?;
+        Ok(Html(html))
+    }
+}
