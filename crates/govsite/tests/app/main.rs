@@ -1,0 +1,13 @@
+//! Integration tests: the service over HTTP on a fresh database per test. The same suite runs on
+//! SQLite (default) and on PostgreSQL (`GOVSITE_TEST_DATABASE_URL=postgres://…/postgres`).
+
+mod helpers;
+
+mod accounts;
+mod audit;
+mod bad_input;
+mod cli;
+mod health;
+mod jurisdiction;
+mod notifications;
+mod registration;
