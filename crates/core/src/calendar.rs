@@ -133,8 +133,14 @@ mod tests {
         // Friday 2026-11-20 + 2 working days = Tuesday 2026-11-24.
         assert_eq!(cal.add_working_days(d("2026-11-20"), 2), d("2026-11-24"));
         assert_eq!(cal.add_working_days(d("2026-11-23"), 5), d("2026-11-30"));
-        assert_eq!(cal.working_days_between(d("2026-11-20"), d("2026-11-24")), 2);
-        assert_eq!(cal.working_days_between(d("2026-11-24"), d("2026-11-20")), 0);
+        assert_eq!(
+            cal.working_days_between(d("2026-11-20"), d("2026-11-24")),
+            2
+        );
+        assert_eq!(
+            cal.working_days_between(d("2026-11-24"), d("2026-11-20")),
+            0
+        );
     }
 
     #[test]

@@ -235,11 +235,30 @@ mod tests {
 
     #[test]
     fn mobiles() {
-        assert_eq!(Mobile::parse("手机", "13830020303").unwrap().as_str(), "13830020303");
-        assert_eq!(Mobile::parse("手机", "+86 138 3002 0303").unwrap().as_str(), "13830020303");
-        assert_eq!(Mobile::parse("手机", "13830020303").unwrap().masked(), "138****0303");
-        for bad in ["1383002030", "12830020303", "23830020303", "1383002030x", "138300203031"] {
-            assert_eq!(Mobile::parse("手机号码", bad), Err(ContactError::Mobile("手机号码")), "{bad}");
+        assert_eq!(
+            Mobile::parse("手机", "13830020303").unwrap().as_str(),
+            "13830020303"
+        );
+        assert_eq!(
+            Mobile::parse("手机", "+86 138 3002 0303").unwrap().as_str(),
+            "13830020303"
+        );
+        assert_eq!(
+            Mobile::parse("手机", "13830020303").unwrap().masked(),
+            "138****0303"
+        );
+        for bad in [
+            "1383002030",
+            "12830020303",
+            "23830020303",
+            "1383002030x",
+            "138300203031",
+        ] {
+            assert_eq!(
+                Mobile::parse("手机号码", bad),
+                Err(ContactError::Mobile("手机号码")),
+                "{bad}"
+            );
         }
         assert_eq!(
             Mobile::parse("手机号码", "  ").unwrap_err().to_string(),
@@ -249,10 +268,22 @@ mod tests {
 
     #[test]
     fn fixed_phones() {
-        for ok in ["0943-6123456", "010-52035000", "0943 6123456", "09436123456", "010-52035000-123"] {
+        for ok in [
+            "0943-6123456",
+            "010-52035000",
+            "0943 6123456",
+            "09436123456",
+            "010-52035000-123",
+        ] {
             assert!(Phone::parse_fixed("固定电话", ok).is_ok(), "{ok}");
         }
-        for bad in ["6123456", "943-6123456", "0943-61234", "0943-6123456-1234567", "abc"] {
+        for bad in [
+            "6123456",
+            "943-6123456",
+            "0943-61234",
+            "0943-6123456-1234567",
+            "abc",
+        ] {
             assert!(Phone::parse_fixed("固定电话", bad).is_err(), "{bad}");
         }
         assert!(Phone::parse_any("电话/手机", "13830020303").is_ok());
@@ -261,8 +292,15 @@ mod tests {
     #[test]
     fn emails_and_postcodes() {
         assert!(Email::parse("电子邮箱", "xin@jingyuan.gov.cn").is_ok());
-        assert_eq!(Email::parse("电子邮箱", "xin@jingyuan.gov.cn").unwrap().masked(), "x***@jingyuan.gov.cn");
-        for bad in ["xin", "xin@", "@a.cn", "a b@c.cn", "a@b", "a@.cn", "a@b..cn"] {
+        assert_eq!(
+            Email::parse("电子邮箱", "xin@jingyuan.gov.cn")
+                .unwrap()
+                .masked(),
+            "x***@jingyuan.gov.cn"
+        );
+        for bad in [
+            "xin", "xin@", "@a.cn", "a b@c.cn", "a@b", "a@.cn", "a@b..cn",
+        ] {
             assert!(Email::parse("电子邮箱", bad).is_err(), "{bad}");
         }
         assert!(Postcode::parse("邮编", "730600").is_ok());
@@ -274,7 +312,10 @@ mod tests {
 
     #[test]
     fn text_rules() {
-        assert_eq!(required_text("单位名称", "  县委办公室 ", 50).unwrap(), "县委办公室");
+        assert_eq!(
+            required_text("单位名称", "  县委办公室 ", 50).unwrap(),
+            "县委办公室"
+        );
         assert!(required_text("单位名称", "a\u{0}b", 50).is_err());
         assert!(required_text("单位名称", &"长".repeat(51), 50).is_err());
     }

@@ -4,7 +4,9 @@ use std::fmt;
 
 /// The 31 characters GB 32100 allows; I, O, S, V and Z are left out to avoid misreading.
 const GB32100_CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const GB32100_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const GB32100_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 const GB11714_WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -88,11 +90,7 @@ fn gb32100_value(b: u8) -> Option<u32> {
 }
 
 fn gb32100_check(values: &[u32]) -> u32 {
-    let sum: u32 = values
-        .iter()
-        .zip(GB32100_WEIGHTS)
-        .map(|(v, w)| v * w)
-        .sum();
+    let sum: u32 = values.iter().zip(GB32100_WEIGHTS).map(|(v, w)| v * w).sum();
     (31 - sum % 31) % 31
 }
 

@@ -61,17 +61,35 @@ mod tests {
     #[test]
     fn rules() {
         assert_eq!(check_new_password("", "u"), Err(PasswordError::Empty));
-        assert_eq!(check_new_password("short", "u"), Err(PasswordError::TooShort));
-        assert_eq!(check_new_password("1234567890", "u"), Err(PasswordError::Common));
-        assert_eq!(check_new_password("Password123", "u"), Err(PasswordError::Common));
-        assert_eq!(check_new_password("13830020303", "u"), Err(PasswordError::Monotonous));
-        assert_eq!(check_new_password("aaaaaaaaaaaa", "u"), Err(PasswordError::Monotonous));
+        assert_eq!(
+            check_new_password("short", "u"),
+            Err(PasswordError::TooShort)
+        );
+        assert_eq!(
+            check_new_password("1234567890", "u"),
+            Err(PasswordError::Common)
+        );
+        assert_eq!(
+            check_new_password("Password123", "u"),
+            Err(PasswordError::Common)
+        );
+        assert_eq!(
+            check_new_password("13830020303", "u"),
+            Err(PasswordError::Monotonous)
+        );
+        assert_eq!(
+            check_new_password("aaaaaaaaaaaa", "u"),
+            Err(PasswordError::Monotonous)
+        );
         assert_eq!(
             check_new_password("x40765728-yes", "40765728"),
             Err(PasswordError::ContainsUsername)
         );
         assert_eq!(check_new_password("黄河石林 远山 2026", "40765728"), Ok(()));
-        assert_eq!(check_new_password(&"长".repeat(129), "u"), Err(PasswordError::TooLong));
+        assert_eq!(
+            check_new_password(&"长".repeat(129), "u"),
+            Err(PasswordError::TooLong)
+        );
     }
 
     #[test]

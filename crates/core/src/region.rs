@@ -52,10 +52,7 @@ impl RegionCode {
         {
             return Err(RegionCodeError::Format);
         }
-        value
-            .parse()
-            .map(Self)
-            .map_err(|_| RegionCodeError::Format)
+        value.parse().map(Self).map_err(|_| RegionCodeError::Format)
     }
 
     pub fn from_i64(value: i64) -> Option<Self> {
@@ -67,9 +64,9 @@ impl RegionCode {
     }
 
     pub fn level(self) -> RegionLevel {
-        if self.0 % 10_000 == 0 {
+        if self.0.is_multiple_of(10_000) {
             RegionLevel::Province
-        } else if self.0 % 100 == 0 {
+        } else if self.0.is_multiple_of(100) {
             RegionLevel::City
         } else {
             RegionLevel::County

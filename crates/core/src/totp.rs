@@ -29,7 +29,12 @@ pub fn step_at(unix_seconds: i64) -> i64 {
 
 /// Checks a typed code against the current step and one step either side (clock drift).
 /// Returns the matching step, which the caller stores so a code is never accepted twice.
-pub fn verify(secret: &[u8], code: &str, unix_seconds: i64, last_used_step: Option<i64>) -> Option<i64> {
+pub fn verify(
+    secret: &[u8],
+    code: &str,
+    unix_seconds: i64,
+    last_used_step: Option<i64>,
+) -> Option<i64> {
     let code = code.trim().replace(' ', "");
     if code.len() != DIGITS as usize || !code.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -110,6 +115,8 @@ mod tests {
     fn secret_round_trip() {
         let encoded = encode_secret(RFC_SECRET);
         assert_eq!(decode_secret(&encoded.to_lowercase()).unwrap(), RFC_SECRET);
-        assert!(provisioning_uri("govsite", "甲", RFC_SECRET).starts_with("otpauth://totp/govsite:%E7"));
+        assert!(
+            provisioning_uri("govsite", "甲", RFC_SECRET).starts_with("otpauth://totp/govsite:%E7")
+        );
     }
 }

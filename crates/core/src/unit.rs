@@ -93,7 +93,10 @@ impl UnitForm {
             "functions",
             required_text("开办主体职能", &self.functions, FUNCTIONS_MAX),
         );
-        let address = e.check("address", required_text("通讯地址", &self.address, ADDRESS_MAX));
+        let address = e.check(
+            "address",
+            required_text("通讯地址", &self.address, ADDRESS_MAX),
+        );
         let postcode = e.check("postcode", Postcode::parse("邮编", &self.postcode));
         let leader = self.person(&mut e, "leader", "分管领导");
         let webmaster = self.person(&mut e, "webmaster", "网站负责人");
@@ -147,7 +150,12 @@ impl UnitForm {
         details.ok_or(e)
     }
 
-    fn person(&self, e: &mut FieldErrors, prefix: &str, who: &'static str) -> Option<ContactPerson> {
+    fn person(
+        &self,
+        e: &mut FieldErrors,
+        prefix: &str,
+        who: &'static str,
+    ) -> Option<ContactPerson> {
         let (name, phone, address, email, postcode) = match prefix {
             "leader" => (
                 &self.leader_name,
@@ -169,7 +177,10 @@ impl UnitForm {
             &format!("{prefix}_name"),
             required_text(labels[0], name, PERSON_MAX),
         );
-        let phone = e.check(&format!("{prefix}_phone"), Phone::parse_any(labels[1], phone));
+        let phone = e.check(
+            &format!("{prefix}_phone"),
+            Phone::parse_any(labels[1], phone),
+        );
         let address = e.check(
             &format!("{prefix}_address"),
             required_text(labels[2], address, ADDRESS_MAX),

@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "govsite", version, about = "政务和公益机构域名注册与网站标识平台")]
+#[command(
+    name = "govsite",
+    version,
+    about = "政务和公益机构域名注册与网站标识平台"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -89,7 +93,11 @@ pub struct MailArgs {
     #[arg(long, env = "GOVSITE_SMTP_PASSWORD", hide_env_values = true)]
     pub smtp_password: Option<String>,
     /// The From address of outgoing mail.
-    #[arg(long, env = "GOVSITE_MAIL_FROM", default_value = "政务和公益机构域名注册管理平台 <noreply@govsite.invalid>")]
+    #[arg(
+        long,
+        env = "GOVSITE_MAIL_FROM",
+        default_value = "政务和公益机构域名注册管理平台 <noreply@govsite.invalid>"
+    )]
     pub mail_from: String,
 }
 
@@ -111,6 +119,10 @@ pub struct DemoArgs {
     #[arg(long, env = "GOVSITE_SCALE", default_value_t = 0)]
     pub scale: u32,
     /// Base of the printed activation links.
-    #[arg(long, env = "GOVSITE_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+    #[arg(
+        long,
+        env = "GOVSITE_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
     pub public_url: String,
 }

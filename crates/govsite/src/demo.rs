@@ -66,7 +66,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 }
 
 /// A valid synthetic credit code for demo unit `seq` in `region`.
-fn demo_credit_code(region: &str, seq: u32, public_institution: bool) -> anyhow::Result<CreditCode> {
+fn demo_credit_code(
+    region: &str,
+    seq: u32,
+    public_institution: bool,
+) -> anyhow::Result<CreditCode> {
     let org = OrgCode::with_check_digit(&format!("D{seq:07}"))
         .map_err(|e| anyhow::anyhow!("demo org code: {e}"))?;
     let kind = if public_institution { "12" } else { "11" };
@@ -82,7 +86,11 @@ fn demo_form(name: &str, org_type: &str, region: &str, seq: u32) -> anyhow::Resu
         credit_code: code.to_string(),
         org_type: org_type.to_owned(),
         region_code: region.to_owned(),
-        parent_org: if name == "靖远县人民政府" { "白银市人民政府".into() } else { "靖远县人民政府".into() },
+        parent_org: if name == "靖远县人民政府" {
+            "白银市人民政府".into()
+        } else {
+            "靖远县人民政府".into()
+        },
         functions: format!("{name}依法履行的各项职能（演示数据）。"),
         address: "甘肃省白银市靖远县乌兰镇".into(),
         postcode: "730600".into(),
@@ -112,7 +120,11 @@ struct Loader<'a> {
 }
 
 impl Loader<'_> {
-    async fn office(&mut self, region: &str, name: &str) -> anyhow::Result<govsite_core::ids::OfficeId> {
+    async fn office(
+        &mut self,
+        region: &str,
+        name: &str,
+    ) -> anyhow::Result<govsite_core::ids::OfficeId> {
         let code = RegionCode::parse(region).map_err(|e| anyhow::anyhow!("{e}"))?;
         if let Some(id) = offices::find_by_region(self.db, code).await? {
             return Ok(id);
@@ -148,7 +160,13 @@ impl Loader<'_> {
         let mut tx = self.db.pool().begin().await?;
         let id = match &existing {
             Some(a) if a.status != AccountStatus::Pending => {
-                let _ = writeln!(self.out, "  {:<14} {:<12} {}（已激活）", new.role.label(), new.username, new.display_name);
+                let _ = writeln!(
+                    self.out,
+                    "  {:<14} {:<12} {}（已激活）",
+                    new.role.label(),
+                    new.username,
+                    new.display_name
+                );
                 return Ok(());
             }
             Some(a) => a.id,
@@ -167,7 +185,15 @@ impl Loader<'_> {
             }
         };
         let raw = token::random_token();
-        tokens::issue(&mut tx, id, Purpose::Activation, &token::hash_token(&raw), self.now, ACTIVATION_TTL_SECONDS).await?;
+        tokens::issue(
+            &mut tx,
+            id,
+            Purpose::Activation,
+            &token::hash_token(&raw),
+            self.now,
+            ACTIVATION_TTL_SECONDS,
+        )
+        .await?;
         tx.commit().await?;
         let _ = writeln!(
             self.out,
@@ -181,7 +207,12 @@ impl Loader<'_> {
     }
 }
 
-fn staff(username: &'static str, name: &'static str, role: Role, office: Option<govsite_core::ids::OfficeId>) -> NewAccount<'static> {
+fn staff(
+    username: &'static str,
+    name: &'static str,
+    role: Role,
+    office: Option<govsite_core::ids::OfficeId>,
+) -> NewAccount<'static> {
     NewAccount {
         username,
         display_name: name,
@@ -203,32 +234,75 @@ pub async fn load(db: &Db, public_url: &str, scale: u32) -> anyhow::Result<Strin
         out: String::new(),
         actor: Actor::system("demo"),
     };
-    let _ = writeln!(l.out, "演示账号（一次性激活链接，72小时内有效，只能使用一次；重新运行 --demo 会为未激活账号生成新链接）：");
+    let _ = writeln!(
+        l.out,
+        "演示账号（一次性激活链接，72小时内有效，只能使用一次；重新运行 --demo 会为未激活账号生成新链接）："
+    );
     let jingyuan = l.office(JINGYUAN, "靖远县机构编制委员会办公室").await?;
     let baiyin = l.office(BAIYIN, "白银市机构编制委员会办公室").await?;
-    l.account(staff("admin", "系统管理员", Role::Admin, None)).await?;
-    l.account(staff("jy-bianban", "靖远县编办审核员", Role::OfficeReviewer, Some(jingyuan))).await?;
-    l.account(staff("by-bianban", "白银市编办审核员", Role::OfficeReviewer, Some(baiyin))).await?;
-    l.account(staff("zx-shenhe", "注册中心审核员", Role::RegistryReviewer, None)).await?;
-    l.account(staff("zx-caiwu", "注册中心财务", Role::Finance, None)).await?;
-    l.account(staff("zx-shenji", "审计员", Role::Auditor, None)).await?;
+    l.account(staff("admin", "系统管理员", Role::Admin, None))
+        .await?;
+    l.account(staff(
+        "jy-bianban",
+        "靖远县编办审核员",
+        Role::OfficeReviewer,
+        Some(jingyuan),
+    ))
+    .await?;
+    l.account(staff(
+        "by-bianban",
+        "白银市编办审核员",
+        Role::OfficeReviewer,
+        Some(baiyin),
+    ))
+    .await?;
+    l.account(staff(
+        "zx-shenhe",
+        "注册中心审核员",
+        Role::RegistryReviewer,
+        None,
+    ))
+    .await?;
+    l.account(staff("zx-caiwu", "注册中心财务", Role::Finance, None))
+        .await?;
+    l.account(staff("zx-shenji", "审计员", Role::Auditor, None))
+        .await?;
 
     let mut seq = 1u32;
-    let mut unit_accounts: Vec<(String, String, String, String, govsite_core::ids::UnitId)> = Vec::new();
+    let mut unit_accounts: Vec<(String, String, String, String, govsite_core::ids::UnitId)> =
+        Vec::new();
     let gov = demo_form("靖远县人民政府", "government", JINGYUAN, seq)?;
     let id = l.unit(&gov).await?;
-    unit_accounts.push(("jyxrmzf".into(), gov.name.clone(), gov.handler_email.clone(), gov.handler_mobile.clone(), id));
+    unit_accounts.push((
+        "jyxrmzf".into(),
+        gov.name.clone(),
+        gov.handler_email.clone(),
+        gov.handler_mobile.clone(),
+        id,
+    ));
     for (name, account, org_type) in ANNEX5 {
         seq += 1;
         let form = demo_form(name, org_type, JINGYUAN, seq)?;
         let id = l.unit(&form).await?;
-        unit_accounts.push((account.into(), form.name.clone(), form.handler_email.clone(), form.handler_mobile.clone(), id));
+        unit_accounts.push((
+            account.into(),
+            form.name.clone(),
+            form.handler_email.clone(),
+            form.handler_mobile.clone(),
+            id,
+        ));
     }
     for (i, (name, org_type)) in ANNEX6.iter().enumerate() {
         seq += 1;
         let form = demo_form(name, org_type, JINGYUAN, seq)?;
         let id = l.unit(&form).await?;
-        unit_accounts.push((format!("jy-unit{:02}", i + 1), form.name.clone(), form.handler_email.clone(), form.handler_mobile.clone(), id));
+        unit_accounts.push((
+            format!("jy-unit{:02}", i + 1),
+            form.name.clone(),
+            form.handler_email.clone(),
+            form.handler_mobile.clone(),
+            id,
+        ));
     }
     for (username, name, email, mobile, unit_id) in &unit_accounts {
         l.account(NewAccount {
@@ -265,7 +339,10 @@ async fn synthetic_units(l: &mut Loader<'_>, n: u32) -> anyhow::Result<u32> {
         let region = &counties[i as usize % counties.len().max(1)];
         let form = demo_form(&format!("合成测试单位{i:07}"), "government", region, seq)?;
         let details = form.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        if units::id_by_credit_code(l.db, details.credit_code.as_str()).await?.is_some() {
+        if units::id_by_credit_code(l.db, details.credit_code.as_str())
+            .await?
+            .is_some()
+        {
             continue;
         }
         units::insert(&mut tx, &details, l.now).await?;

@@ -15,8 +15,13 @@ use crate::store::Db;
 use crate::web::{AppState, WebConfig};
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let url = args.database.url().context("cannot create the data directory")?;
-    let db = Db::connect(&url).await.context("cannot open the database")?;
+    let url = args
+        .database
+        .url()
+        .context("cannot create the data directory")?;
+    let db = Db::connect(&url)
+        .await
+        .context("cannot open the database")?;
     db.migrate().await.context("cannot migrate the database")?;
     let public_url = args
         .public_url
@@ -30,7 +35,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let senders = Senders::from_config(&args.mail, &args.sms)?;
     if args.mail.smtp_host.is_none() {
-        tracing::warn!("no SMTP relay configured: e-mails are held in the outbox (通知记录) for staff to read");
+        tracing::warn!(
+            "no SMTP relay configured: e-mails are held in the outbox (通知记录) for staff to read"
+        );
     }
     let clock: SharedClock = Arc::new(SystemClock);
     let listener = TcpListener::bind(args.http)
@@ -40,7 +47,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         public_url: public_url.clone(),
         staff_totp: args.staff_totp,
     };
-    println!("govsite 已启动：{public_url}/ （数据库：{}）", db.backend().name());
+    println!(
+        "govsite 已启动：{public_url}/ （数据库：{}）",
+        db.backend().name()
+    );
     run(db, config, clock, senders, listener, shutdown_signal()).await
 }
 
@@ -64,10 +74,13 @@ pub async fn run(
     ));
     let state = AppState::new(db.clone(), config, clock, wake);
     let app = crate::web::router(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("web server failed")?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("web server failed")?;
     let _ = stop_tx.send(true);
     let _ = worker.await;
     db.close().await;

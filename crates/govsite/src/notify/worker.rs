@@ -25,7 +25,11 @@ pub async fn deliver_due(db: &Db, senders: &Senders, clock: &SharedClock) -> Sto
         match senders.deliver(m).await {
             Outcome::Sent => {
                 outbox::mark_sent(db, m.id, clock.now()).await?;
-                tracing::info!(id = m.id.0, channel = m.channel.as_str(), "notification sent");
+                tracing::info!(
+                    id = m.id.0,
+                    channel = m.channel.as_str(),
+                    "notification sent"
+                );
             }
             Outcome::Held => outbox::mark_held(db, m.id).await?,
             Outcome::Failed(error) => {

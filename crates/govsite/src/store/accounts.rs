@@ -110,7 +110,11 @@ pub struct NewAccount<'a> {
     pub totp_required: bool,
 }
 
-pub async fn insert(conn: &mut AnyConnection, a: &NewAccount<'_>, now: i64) -> StoreResult<AccountId> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    a: &NewAccount<'_>,
+    now: i64,
+) -> StoreResult<AccountId> {
     let row = sqlx::query(
         "INSERT INTO accounts (username, display_name, role, unit_id, office_id, email, mobile,
                                status, totp_required, created_at)
@@ -132,25 +136,31 @@ pub async fn insert(conn: &mut AnyConnection, a: &NewAccount<'_>, now: i64) -> S
 }
 
 pub async fn find(db: &Db, id: AccountId) -> StoreResult<Option<Account>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM accounts WHERE id = $1")))
-        .bind(id.0)
-        .fetch_optional(db.pool())
-        .await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM accounts WHERE id = $1"
+    )))
+    .bind(id.0)
+    .fetch_optional(db.pool())
+    .await?;
     Ok(row.as_ref().map(from_row).transpose()?)
 }
 
 pub async fn find_by_username(db: &Db, username: &str) -> StoreResult<Option<Account>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM accounts WHERE username = $1")))
-        .bind(username)
-        .fetch_optional(db.pool())
-        .await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM accounts WHERE username = $1"
+    )))
+    .bind(username)
+    .fetch_optional(db.pool())
+    .await?;
     Ok(row.as_ref().map(from_row).transpose()?)
 }
 
 pub async fn list(db: &Db) -> StoreResult<Vec<Account>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM accounts ORDER BY role, username")))
-        .fetch_all(db.pool())
-        .await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM accounts ORDER BY role, username"
+    )))
+    .fetch_all(db.pool())
+    .await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
@@ -166,7 +176,12 @@ pub async fn of_unit(db: &Db, unit: UnitId) -> StoreResult<Vec<Account>> {
 }
 
 /// Sets a new password hash and makes the account active; clears a forced change.
-pub async fn set_password(conn: &mut AnyConnection, id: AccountId, hash: &str, now: i64) -> StoreResult<()> {
+pub async fn set_password(
+    conn: &mut AnyConnection,
+    id: AccountId,
+    hash: &str,
+    now: i64,
+) -> StoreResult<()> {
     sqlx::query(
         "UPDATE accounts SET password_hash = $1, status = CASE WHEN status = 'pending'
              THEN 'active' ELSE status END, must_change_password = 0, password_changed_at = $2
@@ -180,7 +195,11 @@ pub async fn set_password(conn: &mut AnyConnection, id: AccountId, hash: &str, n
     Ok(())
 }
 
-pub async fn set_status(conn: &mut AnyConnection, id: AccountId, status: AccountStatus) -> StoreResult<()> {
+pub async fn set_status(
+    conn: &mut AnyConnection,
+    id: AccountId,
+    status: AccountStatus,
+) -> StoreResult<()> {
     sqlx::query("UPDATE accounts SET status = $1 WHERE id = $2")
         .bind(status.as_str())
         .bind(id.0)
@@ -204,7 +223,12 @@ pub async fn set_flags(
     Ok(())
 }
 
-pub async fn set_totp(conn: &mut AnyConnection, id: AccountId, secret: Option<&str>, step: Option<i64>) -> StoreResult<()> {
+pub async fn set_totp(
+    conn: &mut AnyConnection,
+    id: AccountId,
+    secret: Option<&str>,
+    step: Option<i64>,
+) -> StoreResult<()> {
     sqlx::query("UPDATE accounts SET totp_secret = $1, totp_last_step = $2 WHERE id = $3")
         .bind(secret)
         .bind(step)

@@ -36,7 +36,12 @@ pub struct Event<'a> {
     pub reason: &'a str,
 }
 
-pub async fn record(conn: &mut AnyConnection, actor: &Actor, event: &Event<'_>, now: i64) -> StoreResult<()> {
+pub async fn record(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    event: &Event<'_>,
+    now: i64,
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO audit_events (at, actor_id, actor, action, subject_type, subject_id,
                                    from_state, to_state, reason, ip)
@@ -88,24 +93,31 @@ pub struct Filter {
     pub until: Option<i64>,
 }
 
-pub async fn search(db: &Db, f: &Filter, page: u32, per_page: u32) -> StoreResult<(Vec<AuditRow>, i64)> {
+pub async fn search(
+    db: &Db,
+    f: &Filter,
+    page: u32,
+    per_page: u32,
+) -> StoreResult<(Vec<AuditRow>, i64)> {
     let filter = "($1 = '' OR action = $1) AND ($2 = '' OR actor LIKE $3)
         AND ($4 = '' OR subject_type = $4) AND ($5 = '' OR subject_id = $5)
         AND at >= $6 AND at <= $7";
     let actor_like = format!("%{}%", f.actor.replace(['%', '_', '\\'], ""));
     let since = f.since.unwrap_or(0);
     let until = f.until.unwrap_or(i64::MAX / 2);
-    let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM audit_events WHERE {filter}")))
-        .bind(&f.action)
-        .bind(&f.actor)
-        .bind(&actor_like)
-        .bind(&f.subject_type)
-        .bind(&f.subject_id)
-        .bind(since)
-        .bind(until)
-        .fetch_one(db.pool())
-        .await?
-        .try_get("n")?;
+    let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) AS n FROM audit_events WHERE {filter}"
+    )))
+    .bind(&f.action)
+    .bind(&f.actor)
+    .bind(&actor_like)
+    .bind(&f.subject_type)
+    .bind(&f.subject_id)
+    .bind(since)
+    .bind(until)
+    .fetch_one(db.pool())
+    .await?
+    .try_get("n")?;
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT id, at, actor, action, subject_type, subject_id, from_state, to_state, reason, ip
          FROM audit_events WHERE {filter} ORDER BY id DESC LIMIT $8 OFFSET $9"

@@ -24,7 +24,10 @@ pub async fn load(db: &Db) -> StoreResult<WorkingCalendar> {
     for r in rows {
         let day: String = r.try_get("day")?;
         let kind: String = r.try_get("kind")?;
-        if let (Ok(d), Some(k)) = (NaiveDate::parse_from_str(&day, "%Y-%m-%d"), DayKind::parse(&kind)) {
+        if let (Ok(d), Some(k)) = (
+            NaiveDate::parse_from_str(&day, "%Y-%m-%d"),
+            DayKind::parse(&kind),
+        ) {
             entries.push((d, k));
         }
     }

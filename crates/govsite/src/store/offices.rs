@@ -37,20 +37,20 @@ fn region_from(row: &AnyRow) -> Result<Region, sqlx::Error> {
 }
 
 pub async fn region(db: &Db, code: RegionCode) -> StoreResult<Option<Region>> {
-    let row = sqlx::query(
-        "SELECT code, name, level, parent_code, fee_tier FROM regions WHERE code = $1",
-    )
-    .bind(i64::from(code.value()))
-    .fetch_optional(db.pool())
-    .await?;
+    let row =
+        sqlx::query("SELECT code, name, level, parent_code, fee_tier FROM regions WHERE code = $1")
+            .bind(i64::from(code.value()))
+            .fetch_optional(db.pool())
+            .await?;
     Ok(row.as_ref().map(region_from).transpose()?)
 }
 
 /// Every region in code order (a province precedes its cities, a city its counties).
 pub async fn all_regions(db: &Db) -> StoreResult<Vec<Region>> {
-    let rows = sqlx::query("SELECT code, name, level, parent_code, fee_tier FROM regions ORDER BY code")
-        .fetch_all(db.pool())
-        .await?;
+    let rows =
+        sqlx::query("SELECT code, name, level, parent_code, fee_tier FROM regions ORDER BY code")
+            .fetch_all(db.pool())
+            .await?;
     Ok(rows.iter().map(region_from).collect::<Result<_, _>>()?)
 }
 

@@ -65,7 +65,11 @@ pub struct OutboxRow {
     pub body: Option<String>,
 }
 
-pub async fn enqueue(conn: &mut AnyConnection, m: &NewMessage, now: i64) -> StoreResult<NotificationId> {
+pub async fn enqueue(
+    conn: &mut AnyConnection,
+    m: &NewMessage,
+    now: i64,
+) -> StoreResult<NotificationId> {
     let row = sqlx::query(
         "INSERT INTO outbox (channel, recipient, subject, body, template, status, next_attempt_at,
                              created_at)
@@ -142,13 +146,22 @@ pub async fn mark_held(db: &Db, id: NotificationId) -> StoreResult<()> {
 }
 
 /// Records a failed attempt: retried at `retry_at`, or given up (`failed`) when `None`.
-pub async fn mark_failed(db: &Db, id: NotificationId, error: &str, retry_at: Option<i64>) -> StoreResult<()> {
+pub async fn mark_failed(
+    db: &Db,
+    id: NotificationId,
+    error: &str,
+    retry_at: Option<i64>,
+) -> StoreResult<()> {
     let error: String = error.chars().take(500).collect();
     sqlx::query(
         "UPDATE outbox SET status = $1, attempts = attempts + 1, last_error = $2,
              next_attempt_at = $3 WHERE id = $4",
     )
-    .bind(if retry_at.is_some() { "pending" } else { "failed" })
+    .bind(if retry_at.is_some() {
+        "pending"
+    } else {
+        "failed"
+    })
     .bind(error)
     .bind(retry_at.unwrap_or(0))
     .bind(id.0)
@@ -157,7 +170,12 @@ pub async fn mark_failed(db: &Db, id: NotificationId, error: &str, retry_at: Opt
     Ok(())
 }
 
-pub async fn list(db: &Db, status: &str, page: u32, per_page: u32) -> StoreResult<(Vec<OutboxRow>, i64)> {
+pub async fn list(
+    db: &Db,
+    status: &str,
+    page: u32,
+    per_page: u32,
+) -> StoreResult<(Vec<OutboxRow>, i64)> {
     let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE ($1 = '' OR status = $1)")
         .bind(status)
         .fetch_one(db.pool())

@@ -69,7 +69,14 @@ async fn load_regions(db: &Db) -> StoreResult<()> {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| {
                 let b = i * 5;
-                format!("(${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5)
+                format!(
+                    "(${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5
+                )
             })
             .collect();
         let sql = format!(

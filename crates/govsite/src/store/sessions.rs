@@ -39,7 +39,12 @@ pub async fn create(
 }
 
 /// A live session; one idle too long or older than `max_age` is treated as absent.
-pub async fn find(db: &Db, id_hash: &str, now: i64, max_age: i64) -> StoreResult<Option<SessionRow>> {
+pub async fn find(
+    db: &Db,
+    id_hash: &str,
+    now: i64,
+    max_age: i64,
+) -> StoreResult<Option<SessionRow>> {
     let row = sqlx::query(
         "SELECT account_id, csrf_token, mfa_pending, last_seen_at FROM sessions
          WHERE id_hash = $1 AND expires_at > $2 AND created_at > $3",
@@ -90,7 +95,11 @@ pub async fn delete(db: &Db, id_hash: &str) -> StoreResult<()> {
 }
 
 /// Signs an account out everywhere except, optionally, the session it acts from.
-pub async fn delete_for_account(db: &Db, account: AccountId, keep: Option<&str>) -> StoreResult<()> {
+pub async fn delete_for_account(
+    db: &Db,
+    account: AccountId,
+    keep: Option<&str>,
+) -> StoreResult<()> {
     sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id_hash <> $2")
         .bind(account.0)
         .bind(keep.unwrap_or(""))

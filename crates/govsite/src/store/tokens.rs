@@ -53,7 +53,12 @@ pub async fn issue(
 }
 
 /// The account a live token belongs to, without using it up.
-pub async fn peek(db: &Db, purpose: Purpose, token_hash: &str, now: i64) -> StoreResult<Option<AccountId>> {
+pub async fn peek(
+    db: &Db,
+    purpose: Purpose,
+    token_hash: &str,
+    now: i64,
+) -> StoreResult<Option<AccountId>> {
     let row = sqlx::query(
         "SELECT account_id FROM one_time_tokens
          WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
@@ -63,7 +68,9 @@ pub async fn peek(db: &Db, purpose: Purpose, token_hash: &str, now: i64) -> Stor
     .bind(now)
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.map(|r| r.try_get("account_id").map(AccountId)).transpose()?)
+    Ok(row
+        .map(|r| r.try_get("account_id").map(AccountId))
+        .transpose()?)
 }
 
 /// Uses a token up; true only for the one caller that got it first.
@@ -83,5 +90,7 @@ pub async fn consume(
     .bind(purpose.as_str())
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.map(|r| r.try_get("account_id").map(AccountId)).transpose()?)
+    Ok(row
+        .map(|r| r.try_get("account_id").map(AccountId))
+        .transpose()?)
 }

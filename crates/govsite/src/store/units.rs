@@ -118,8 +118,13 @@ pub async fn update(
     write_contacts(conn, id, unit).await
 }
 
-async fn write_contacts(conn: &mut AnyConnection, id: UnitId, unit: &UnitDetails) -> StoreResult<()> {
-    let people: [(&str, &ContactPerson); 2] = [("leader", &unit.leader), ("webmaster", &unit.webmaster)];
+async fn write_contacts(
+    conn: &mut AnyConnection,
+    id: UnitId,
+    unit: &UnitDetails,
+) -> StoreResult<()> {
+    let people: [(&str, &ContactPerson); 2] =
+        [("leader", &unit.leader), ("webmaster", &unit.webmaster)];
     for (kind, p) in people {
         sqlx::query(
             "INSERT INTO contacts (unit_id, kind, name, phone, address, email, postcode)
@@ -237,12 +242,14 @@ pub async fn list(
     };
     let filter = "($1 IS NULL OR u.region_code = $1)
                   AND (u.name LIKE $2 ESCAPE '\\' OR u.credit_code LIKE $2 ESCAPE '\\')";
-    let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM units u WHERE {filter}")))
-        .bind(region)
-        .bind(&pattern)
-        .fetch_one(db.pool())
-        .await?
-        .try_get("n")?;
+    let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) AS n FROM units u WHERE {filter}"
+    )))
+    .bind(region)
+    .bind(&pattern)
+    .fetch_one(db.pool())
+    .await?
+    .try_get("n")?;
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT u.id, u.name, u.credit_code, u.org_type, u.region_code, u.created_at,
                 r.name AS region_name
@@ -282,5 +289,7 @@ pub async fn id_by_credit_code(db: &Db, code: &str) -> StoreResult<Option<UnitId
 }
 
 fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }

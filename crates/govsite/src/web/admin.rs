@@ -1,31 +1,31 @@
 //! Administration: staff accounts and offices, the audit trail, the outbox, the calendar.
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use chrono::{Datelike, NaiveDate};
+use govsite_core::FieldErrors;
 use govsite_core::calendar::DayKind;
 use govsite_core::contact::{Email, Mobile};
 use govsite_core::ids::{AccountId, OfficeId};
 use govsite_core::region::RegionCode;
 use govsite_core::role::Role;
-use govsite_core::FieldErrors;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::auth::{actor, send_reset_link, ACTIVATION_TTL};
+use super::AppState;
+use super::auth::{ACTIVATION_TTL, actor, send_reset_link};
 use super::error::AppError;
 use super::form::{self, page_number};
 use super::session::Ctx;
-use super::AppState;
 use crate::auth::token;
 use crate::notify::messages;
 use crate::store::accounts::{self, AccountStatus, NewAccount};
 use crate::store::audit::{self, Event, Filter};
 use crate::store::tokens::{self, Purpose};
-use crate::store::{calendar, offices, outbox, sessions, StoreError};
+use crate::store::{StoreError, calendar, offices, outbox, sessions};
 
 const PER_PAGE: u32 = 50;
 
@@ -33,7 +33,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/accounts", get(list_accounts))
         .route("/admin/accounts/new", get(new_account).post(create_account))
-        .route("/admin/accounts/{id}", get(show_account).post(change_account))
+        .route(
+            "/admin/accounts/{id}",
+            get(show_account).post(change_account),
+        )
         .route("/admin/offices", post(create_office))
         .route("/admin/audit", get(audit_log))
         .route("/admin/outbox", get(outbox_page))
@@ -45,12 +48,16 @@ async fn list_accounts(State(app): State<AppState>, ctx: Ctx) -> Result<Html<Str
     let all = accounts::list(&app.db).await?;
     let staff: Vec<_> = all.iter().filter(|a| a.role.is_staff()).collect();
     let units = all.len() - staff.len();
-    app.page(&ctx, "admin/accounts.html", context! {
-        title => "账号管理",
-        accounts => staff,
-        unit_accounts => units,
-        offices => offices::list(&app.db).await?,
-    })
+    app.page(
+        &ctx,
+        "admin/accounts.html",
+        context! {
+            title => "账号管理",
+            accounts => staff,
+            unit_accounts => units,
+            offices => offices::list(&app.db).await?,
+        },
+    )
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -66,37 +73,73 @@ struct AccountForm {
 }
 
 fn staff_roles() -> Vec<(&'static str, &'static str)> {
-    Role::ALL.iter().filter(|r| r.is_staff()).map(|r| (r.as_str(), r.label())).collect()
+    Role::ALL
+        .iter()
+        .filter(|r| r.is_staff())
+        .map(|r| (r.as_str(), r.label()))
+        .collect()
 }
 
-async fn account_form_page(app: &AppState, ctx: &Ctx, form: &AccountForm, errors: Option<&FieldErrors>) -> Result<Html<String>, AppError> {
-    app.page(ctx, "admin/account_new.html", context! {
-        title => if errors.is_some() { "错误：新建工作人员账号" } else { "新建工作人员账号" },
-        form => form,
-        errors => errors,
-        roles => staff_roles(),
-        offices => offices::list(&app.db).await?,
-    })
+async fn account_form_page(
+    app: &AppState,
+    ctx: &Ctx,
+    form: &AccountForm,
+    errors: Option<&FieldErrors>,
+) -> Result<Html<String>, AppError> {
+    app.page(
+        ctx,
+        "admin/account_new.html",
+        context! {
+            title => if errors.is_some() { "错误：新建工作人员账号" } else { "新建工作人员账号" },
+            form => form,
+            errors => errors,
+            roles => staff_roles(),
+            offices => offices::list(&app.db).await?,
+        },
+    )
 }
 
 async fn new_account(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
     ctx.require(Role::manages_accounts)?;
-    account_form_page(&app, &ctx, &AccountForm { totp_required: "1".into(), ..AccountForm::default() }, None).await
+    account_form_page(
+        &app,
+        &ctx,
+        &AccountForm {
+            totp_required: "1".into(),
+            ..AccountForm::default()
+        },
+        None,
+    )
+    .await
 }
 
 /// Creates a staff account. It starts without a password: the person sets one from the
 /// activation link sent to their own e-mail. The administrator never sees the link.
-async fn create_account(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+async fn create_account(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<Response, AppError> {
     ctx.require(Role::manages_accounts)?;
     let form: AccountForm = form::parse(&body)?;
     let mut e = FieldErrors::new();
     let username = form.username.trim();
     if username.is_empty() {
         e.add("username", "请输入用户账号");
-    } else if username.len() > 32 || !username.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.') {
-        e.add("username", "用户账号只能包含英文字母、数字和 - _ .，不超过32个字符");
+    } else if username.len() > 32
+        || !username
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+    {
+        e.add(
+            "username",
+            "用户账号只能包含英文字母、数字和 - _ .，不超过32个字符",
+        );
     }
-    let display_name = e.check("display_name", govsite_core::contact::required_text("姓名", &form.display_name, 30));
+    let display_name = e.check(
+        "display_name",
+        govsite_core::contact::required_text("姓名", &form.display_name, 30),
+    );
     let role = Role::parse(&form.role).filter(|r| r.is_staff());
     if role.is_none() {
         e.add("role", "请选择角色");
@@ -115,13 +158,20 @@ async fn create_account(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> R
     let mobile = if form.mobile.trim().is_empty() {
         Some(String::new())
     } else {
-        e.check("mobile", Mobile::parse("手机号码", &form.mobile)).map(|m| m.to_string())
+        e.check("mobile", Mobile::parse("手机号码", &form.mobile))
+            .map(|m| m.to_string())
     };
-    let (Some(display_name), Some(role), Some(email), Some(mobile)) = (display_name, role, email, mobile) else {
-        return Ok(account_form_page(&app, &ctx, &form, Some(&e)).await?.into_response());
+    let (Some(display_name), Some(role), Some(email), Some(mobile)) =
+        (display_name, role, email, mobile)
+    else {
+        return Ok(account_form_page(&app, &ctx, &form, Some(&e))
+            .await?
+            .into_response());
     };
     if !e.is_empty() {
-        return Ok(account_form_page(&app, &ctx, &form, Some(&e)).await?.into_response());
+        return Ok(account_form_page(&app, &ctx, &form, Some(&e))
+            .await?
+            .into_response());
     }
     let now = app.now();
     let raw = token::random_token();
@@ -131,7 +181,11 @@ async fn create_account(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> R
         display_name: &display_name,
         role,
         unit_id: None,
-        office_id: if role == Role::OfficeReviewer { office_id } else { None },
+        office_id: if role == Role::OfficeReviewer {
+            office_id
+        } else {
+            None
+        },
         email: email.as_str(),
         mobile: &mobile,
         totp_required: form.totp_required == "1",
@@ -141,13 +195,28 @@ async fn create_account(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> R
         Err(StoreError::Duplicate(_)) => {
             let mut e = FieldErrors::new();
             e.add("username", "该用户账号已被使用，请换一个");
-            return Ok(account_form_page(&app, &ctx, &form, Some(&e)).await?.into_response());
+            return Ok(account_form_page(&app, &ctx, &form, Some(&e))
+                .await?
+                .into_response());
         }
         Err(err) => return Err(err.into()),
     };
-    tokens::issue(&mut tx, id, Purpose::Activation, &token::hash_token(&raw), now, ACTIVATION_TTL).await?;
+    tokens::issue(
+        &mut tx,
+        id,
+        Purpose::Activation,
+        &token::hash_token(&raw),
+        now,
+        ACTIVATION_TTL,
+    )
+    .await?;
     let link = format!("{}/activate/{raw}", app.config.public_url);
-    outbox::enqueue(&mut tx, &messages::activation_email(email.as_str(), &display_name, username, &link), now).await?;
+    outbox::enqueue(
+        &mut tx,
+        &messages::activation_email(email.as_str(), &display_name, username, &link),
+        now,
+    )
+    .await?;
     let event = Event {
         action: "account_created",
         subject_type: "account",
@@ -168,10 +237,17 @@ struct DoneQuery {
     done: String,
 }
 
-async fn show_account(State(app): State<AppState>, ctx: Ctx, Path(id): Path<String>, Query(q): Query<DoneQuery>) -> Result<Html<String>, AppError> {
+async fn show_account(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Result<Html<String>, AppError> {
     ctx.require(Role::manages_accounts)?;
     let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
-    let account = accounts::find(&app.db, AccountId(id)).await?.ok_or(AppError::NotFound)?;
+    let account = accounts::find(&app.db, AccountId(id))
+        .await?
+        .ok_or(AppError::NotFound)?;
     let office = match account.office_id {
         Some(o) => offices::find(&app.db, o).await?,
         None => None,
@@ -182,14 +258,18 @@ async fn show_account(State(app): State<AppState>, ctx: Ctx, Path(id): Path<Stri
         "saved" => "已保存。",
         _ => "",
     };
-    app.page(&ctx, "admin/account.html", context! {
-        title => format!("账号 {}", account.username),
-        account => account,
-        role_label => account.role.label(),
-        status_label => account.status.label(),
-        office => office,
-        notice => notice,
-    })
+    app.page(
+        &ctx,
+        "admin/account.html",
+        context! {
+            title => format!("账号 {}", account.username),
+            account => account,
+            role_label => account.role.label(),
+            status_label => account.status.label(),
+            office => office,
+            notice => notice,
+        },
+    )
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -199,23 +279,38 @@ struct AccountAction {
     reason: String,
 }
 
-async fn change_account(State(app): State<AppState>, ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Result<Response, AppError> {
+async fn change_account(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let admin = ctx.require(Role::manages_accounts)?.clone();
     let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
-    let account = accounts::find(&app.db, AccountId(id)).await?.ok_or(AppError::NotFound)?;
+    let account = accounts::find(&app.db, AccountId(id))
+        .await?
+        .ok_or(AppError::NotFound)?;
     let form: AccountAction = form::parse(&body)?;
     let reason: String = form.reason.trim().chars().take(200).collect();
     let now = app.now();
     if form.action == "send_reset" {
         if account.status != AccountStatus::Active {
-            return Err(AppError::BadRequest("该账号尚未激活或已停用，无法发送重设链接。"));
+            return Err(AppError::BadRequest(
+                "该账号尚未激活或已停用，无法发送重设链接。",
+            ));
         }
         send_reset_link(&app, &ctx, &account).await?;
         return Ok(Redirect::to(&format!("/admin/accounts/{id}?done=reset")).into_response());
     }
     let (action, from, to): (&str, String, String) = match form.action.as_str() {
-        "disable" if account.id != admin.id => ("account_disabled", account.status.as_str().into(), "disabled".into()),
-        "enable" if account.status == AccountStatus::Disabled => ("account_enabled", "disabled".into(), "active".into()),
+        "disable" if account.id != admin.id => (
+            "account_disabled",
+            account.status.as_str().into(),
+            "disabled".into(),
+        ),
+        "enable" if account.status == AccountStatus::Disabled => {
+            ("account_enabled", "disabled".into(), "active".into())
+        }
         "require_password_change" => ("password_change_required", "".into(), "".into()),
         "require_totp" => ("totp_required", "".into(), "".into()),
         "waive_totp" => ("totp_waived", "".into(), "".into()),
@@ -225,11 +320,19 @@ async fn change_account(State(app): State<AppState>, ctx: Ctx, Path(id): Path<St
     match form.action.as_str() {
         "disable" => accounts::set_status(&mut tx, account.id, AccountStatus::Disabled).await?,
         "enable" => {
-            let status = if account.password_hash.is_some() { AccountStatus::Active } else { AccountStatus::Pending };
+            let status = if account.password_hash.is_some() {
+                AccountStatus::Active
+            } else {
+                AccountStatus::Pending
+            };
             accounts::set_status(&mut tx, account.id, status).await?;
         }
-        "require_password_change" => accounts::set_flags(&mut tx, account.id, true, account.totp_required).await?,
-        "require_totp" => accounts::set_flags(&mut tx, account.id, account.must_change_password, true).await?,
+        "require_password_change" => {
+            accounts::set_flags(&mut tx, account.id, true, account.totp_required).await?
+        }
+        "require_totp" => {
+            accounts::set_flags(&mut tx, account.id, account.must_change_password, true).await?
+        }
         _ => accounts::set_flags(&mut tx, account.id, account.must_change_password, false).await?,
     }
     let event = Event {
@@ -255,10 +358,15 @@ struct OfficeForm {
     name: String,
 }
 
-async fn create_office(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+async fn create_office(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<Response, AppError> {
     ctx.require(Role::manages_accounts)?;
     let form: OfficeForm = form::parse(&body)?;
-    let region = RegionCode::parse(&form.region_code).map_err(|_| AppError::BadRequest("行政区划代码应为6位数字。"))?;
+    let region = RegionCode::parse(&form.region_code)
+        .map_err(|_| AppError::BadRequest("行政区划代码应为6位数字。"))?;
     if offices::region(&app.db, region).await?.is_none() {
         return Err(AppError::BadRequest("没有这个行政区划代码。"));
     }
@@ -300,7 +408,11 @@ fn day_start(s: &str) -> Option<i64> {
         .map(|t| t.and_utc().timestamp() - 8 * 3600)
 }
 
-async fn audit_log(State(app): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuery>) -> Result<Html<String>, AppError> {
+async fn audit_log(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<AuditQuery>,
+) -> Result<Html<String>, AppError> {
     ctx.require(Role::reads_audit)?;
     let clip = |s: &str| s.trim().chars().take(64).collect::<String>();
     let filter = Filter {
@@ -314,14 +426,18 @@ async fn audit_log(State(app): State<AppState>, ctx: Ctx, Query(q): Query<AuditQ
     let page = page_number(Some(&q.page));
     let (events, total) = audit::search(&app.db, &filter, page, PER_PAGE).await?;
     let pages = (total.max(1) + i64::from(PER_PAGE) - 1) / i64::from(PER_PAGE);
-    app.page(&ctx, "admin/audit.html", context! {
-        title => "审计日志",
-        events => events,
-        q => q,
-        page => page,
-        pages => pages,
-        total => total,
-    })
+    app.page(
+        &ctx,
+        "admin/audit.html",
+        context! {
+            title => "审计日志",
+            events => events,
+            q => q,
+            page => page,
+            pages => pages,
+            total => total,
+        },
+    )
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -331,7 +447,11 @@ struct OutboxQuery {
     page: String,
 }
 
-async fn outbox_page(State(app): State<AppState>, ctx: Ctx, Query(q): Query<OutboxQuery>) -> Result<Html<String>, AppError> {
+async fn outbox_page(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<OutboxQuery>,
+) -> Result<Html<String>, AppError> {
     ctx.require(Role::reads_outbox)?;
     let status = match q.status.as_str() {
         s @ ("pending" | "sending" | "sent" | "held" | "failed") => s,
@@ -340,14 +460,18 @@ async fn outbox_page(State(app): State<AppState>, ctx: Ctx, Query(q): Query<Outb
     let page = page_number(Some(&q.page));
     let (messages, total) = outbox::list(&app.db, status, page, PER_PAGE).await?;
     let pages = (total.max(1) + i64::from(PER_PAGE) - 1) / i64::from(PER_PAGE);
-    app.page(&ctx, "admin/outbox.html", context! {
-        title => "通知记录",
-        messages => messages,
-        status => status,
-        page => page,
-        pages => pages,
-        total => total,
-    })
+    app.page(
+        &ctx,
+        "admin/outbox.html",
+        context! {
+            title => "通知记录",
+            messages => messages,
+            status => status,
+            page => page,
+            pages => pages,
+            total => total,
+        },
+    )
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -364,7 +488,13 @@ struct CalendarForm {
     name: String,
 }
 
-async fn calendar_view(app: &AppState, ctx: &Ctx, year: i32, form: &CalendarForm, errors: Option<&FieldErrors>) -> Result<Html<String>, AppError> {
+async fn calendar_view(
+    app: &AppState,
+    ctx: &Ctx,
+    year: i32,
+    form: &CalendarForm,
+    errors: Option<&FieldErrors>,
+) -> Result<Html<String>, AppError> {
     app.page(ctx, "admin/calendar.html", context! {
         title => if errors.is_some() { format!("错误：{year}年工作日历") } else { format!("{year}年工作日历") },
         year => year,
@@ -378,17 +508,32 @@ fn current_year(app: &AppState) -> i32 {
     chrono::DateTime::from_timestamp(app.now() + 8 * 3600, 0).map_or(2026, |t| t.year())
 }
 
-async fn calendar_page(State(app): State<AppState>, ctx: Ctx, Query(q): Query<CalendarQuery>) -> Result<Html<String>, AppError> {
+async fn calendar_page(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<CalendarQuery>,
+) -> Result<Html<String>, AppError> {
     ctx.require(Role::manages_accounts)?;
-    let year = q.year.parse::<i32>().ok().filter(|y| (2000..=2100).contains(y)).unwrap_or_else(|| current_year(&app));
+    let year = q
+        .year
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+        .unwrap_or_else(|| current_year(&app));
     calendar_view(&app, &ctx, year, &CalendarForm::default(), None).await
 }
 
-async fn set_calendar_day(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+async fn set_calendar_day(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<Response, AppError> {
     ctx.require(Role::manages_accounts)?;
     let form: CalendarForm = form::parse(&body)?;
     let mut e = FieldErrors::new();
-    let day = NaiveDate::parse_from_str(form.day.trim(), "%Y-%m-%d").ok().filter(|d| (2000..=2100).contains(&d.year()));
+    let day = NaiveDate::parse_from_str(form.day.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|d| (2000..=2100).contains(&d.year()));
     if day.is_none() {
         e.add("day", "请按 2027-01-01 的格式输入日期");
     }
@@ -407,12 +552,15 @@ async fn set_calendar_day(State(app): State<AppState>, ctx: Ctx, body: Bytes) ->
     }
     let (Some(day), Some(kind), true) = (day, kind, e.is_empty()) else {
         let year = day.map_or_else(|| current_year(&app), |d| d.year());
-        return Ok(calendar_view(&app, &ctx, year, &form, Some(&e)).await?.into_response());
+        return Ok(calendar_view(&app, &ctx, year, &form, Some(&e))
+            .await?
+            .into_response());
     };
     let now = app.now();
     let who = actor(&ctx);
     let mut tx = app.db.pool().begin().await.map_err(StoreError::from)?;
-    let previous = calendar::set_day(&mut tx, day, kind.map(|k| (k, name)), &who.label, now).await?;
+    let previous =
+        calendar::set_day(&mut tx, day, kind.map(|k| (k, name)), &who.label, now).await?;
     let event = Event {
         action: "calendar_day_set",
         subject_type: "calendar_day",

@@ -2,19 +2,19 @@
 //! An office reviewer sees only the units of its office's region; asking for another unit by
 //! URL answers 404, as if it did not exist.
 
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
 use axum::routing::get;
-use axum::Router;
 use govsite_core::ids::UnitId;
 use govsite_core::role::Role;
 use minijinja::context;
 use serde::Deserialize;
 
+use super::AppState;
 use super::error::AppError;
 use super::form::page_number;
 use super::session::Ctx;
-use super::AppState;
 use crate::store::accounts::Account;
 use crate::store::units::{self, Scope};
 use crate::store::{accounts, offices};
@@ -32,7 +32,9 @@ pub async fn unit_scope(app: &AppState, user: &Account) -> Result<(Scope, String
     match user.role {
         Role::OfficeReviewer => {
             let office_id = user.office_id.ok_or(AppError::Forbidden)?;
-            let office = offices::find(&app.db, office_id).await?.ok_or(AppError::Forbidden)?;
+            let office = offices::find(&app.db, office_id)
+                .await?
+                .ok_or(AppError::Forbidden)?;
             Ok((Scope::Region(office.region_code), office.name))
         }
         Role::RegistryReviewer | Role::Finance | Role::Admin => {
@@ -49,39 +51,57 @@ struct ListQuery {
     page: Option<String>,
 }
 
-async fn list(State(app): State<AppState>, ctx: Ctx, Query(query): Query<ListQuery>) -> Result<Html<String>, AppError> {
+async fn list(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<ListQuery>,
+) -> Result<Html<String>, AppError> {
     let user = ctx.require(Role::sees_units)?;
     let (scope, office_name) = unit_scope(&app, user).await?;
     let search: String = query.q.chars().take(60).collect();
     let page = page_number(query.page.as_deref());
     let (rows, total) = units::list(&app.db, scope, &search, page, PER_PAGE).await?;
     let pages = (total.max(1) + i64::from(PER_PAGE) - 1) / i64::from(PER_PAGE);
-    app.page(&ctx, "console/units.html", context! {
-        title => if user.role == Role::OfficeReviewer { "工作管理" } else { "单位管理" },
-        office_name => office_name,
-        units => rows,
-        q => search,
-        page => page,
-        pages => pages,
-        total => total,
-    })
+    app.page(
+        &ctx,
+        "console/units.html",
+        context! {
+            title => if user.role == Role::OfficeReviewer { "工作管理" } else { "单位管理" },
+            office_name => office_name,
+            units => rows,
+            q => search,
+            page => page,
+            pages => pages,
+            total => total,
+        },
+    )
 }
 
-async fn show(State(app): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Html<String>, AppError> {
+async fn show(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Html<String>, AppError> {
     let user = ctx.require(Role::sees_units)?;
     let (scope, _) = unit_scope(&app, user).await?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let unit = units::find(&app.db, UnitId(id), scope).await?.ok_or(AppError::NotFound)?;
+    let unit = units::find(&app.db, UnitId(id), scope)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let region_path = offices::region_path(&app.db, unit.region_code).await?;
     let unit_accounts = accounts::of_unit(&app.db, unit.id).await?;
-    app.page(&ctx, "console/unit.html", context! {
-        title => unit.form.name.clone(),
-        unit => unit,
-        org_type_label => unit.org_type_label(),
-        suffix => unit.suffix_label(),
-        region_path => region_path,
-        handler_mobile => unit.handler_mobile_masked(),
-        handler_email => unit.handler_email_masked(),
-        accounts => unit_accounts,
-    })
+    app.page(
+        &ctx,
+        "console/unit.html",
+        context! {
+            title => unit.form.name.clone(),
+            unit => unit,
+            org_type_label => unit.org_type_label(),
+            suffix => unit.suffix_label(),
+            region_path => region_path,
+            handler_mobile => unit.handler_mobile_masked(),
+            handler_email => unit.handler_email_masked(),
+            accounts => unit_accounts,
+        },
+    )
 }

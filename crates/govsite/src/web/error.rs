@@ -49,14 +49,20 @@ struct ErrorInfo {
 impl AppError {
     fn parts(&self) -> (StatusCode, &'static str, &'static str) {
         match self {
-            Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "您访问的页面不存在，或您无权查看。"),
+            Self::NotFound => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "您访问的页面不存在，或您无权查看。",
+            ),
             Self::Forbidden => (StatusCode::FORBIDDEN, "forbidden", "您没有权限进行此操作。"),
             Self::Csrf => (
                 StatusCode::FORBIDDEN,
                 "csrf",
                 "页面已过期或请求来源无法确认，请返回上一页刷新后重新提交。",
             ),
-            Self::SignInRequired { .. } => (StatusCode::UNAUTHORIZED, "sign_in_required", "请先登录。"),
+            Self::SignInRequired { .. } => {
+                (StatusCode::UNAUTHORIZED, "sign_in_required", "请先登录。")
+            }
             Self::BadRequest(message) => (StatusCode::BAD_REQUEST, "bad_request", message),
             Self::TooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -75,7 +81,8 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         if let Self::SignInRequired { next } = &self {
-            let mut resp = Redirect::to(&format!("/login?next={}", urlencode(next))).into_response();
+            let mut resp =
+                Redirect::to(&format!("/login?next={}", urlencode(next))).into_response();
             resp.extensions_mut().insert(ErrorInfo {
                 code: "sign_in_required",
                 message: "请先登录。",
@@ -102,7 +109,12 @@ impl IntoResponse for AppError {
              <main class=\"wrap\" id=\"main\"><h1>{title}</h1><p>{message}</p>\
              <p><a href=\"/\">返回首页</a></p></main></body></html>"
         );
-        let mut resp = (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
+        let mut resp = (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            html,
+        )
+            .into_response();
         resp.extensions_mut().insert(ErrorInfo { code, message });
         resp
     }
@@ -129,10 +141,8 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
     };
     let body = serde_json::json!({"error": {"code": info.code, "message": info.message}});
     let mut out = (status, axum::Json(body)).into_response();
-    out.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    );
+    out.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     out
 }
 

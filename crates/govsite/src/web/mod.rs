@@ -92,7 +92,10 @@ pub fn router(state: AppState) -> Router {
         .merge(portal::routes())
         .merge(console::routes())
         .merge(admin::routes())
-        .layer(middleware::from_fn_with_state(state.clone(), session::layer));
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::layer,
+        ));
     Router::new()
         .merge(public::health_routes())
         .merge(pages)

@@ -1,24 +1,24 @@
 //! The unit portal: 我的主页 and 单位信息.
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
 use govsite_core::role::Role;
 use govsite_core::unit::UnitForm;
 use minijinja::context;
 use serde::Deserialize;
 
+use super::AppState;
 use super::auth::actor;
 use super::error::AppError;
 use super::form;
 use super::register::check_unit;
 use super::session::Ctx;
-use super::AppState;
 use crate::store::audit::{self, Event};
 use crate::store::units::{self, Scope, UnitRecord};
-use crate::store::{offices, StoreError};
+use crate::store::{StoreError, offices};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -31,7 +31,9 @@ pub fn routes() -> Router<AppState> {
 async fn own_unit(app: &AppState, ctx: &Ctx) -> Result<UnitRecord, AppError> {
     let user = ctx.require(|r| r == Role::Unit)?;
     let id = user.unit_id.ok_or(AppError::Forbidden)?;
-    units::find(&app.db, id, Scope::All).await?.ok_or(AppError::NotFound)
+    units::find(&app.db, id, Scope::All)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 async fn home(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
@@ -42,13 +44,17 @@ async fn home(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppErro
     let unit = own_unit(&app, &ctx).await?;
     let region_path = offices::region_path(&app.db, unit.region_code).await?;
     Ok(app
-        .page(&ctx, "portal/home.html", context! {
-            title => "我的主页",
-            unit => unit,
-            suffix => unit.suffix_label(),
-            org_type_label => unit.org_type_label(),
-            region_path => region_path,
-        })?
+        .page(
+            &ctx,
+            "portal/home.html",
+            context! {
+                title => "我的主页",
+                unit => unit,
+                suffix => unit.suffix_label(),
+                org_type_label => unit.org_type_label(),
+                region_path => region_path,
+            },
+        )?
         .into_response())
 }
 
@@ -58,30 +64,48 @@ struct SavedQuery {
     saved: String,
 }
 
-async fn show_unit(State(app): State<AppState>, ctx: Ctx, Query(q): Query<SavedQuery>) -> Result<Html<String>, AppError> {
+async fn show_unit(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<SavedQuery>,
+) -> Result<Html<String>, AppError> {
     let unit = own_unit(&app, &ctx).await?;
     let region_path = offices::region_path(&app.db, unit.region_code).await?;
-    app.page(&ctx, "portal/unit.html", context! {
-        title => "单位信息",
-        unit => unit,
-        org_type_label => unit.org_type_label(),
-        suffix => unit.suffix_label(),
-        region_path => region_path,
-        handler_mobile => unit.handler_mobile_masked(),
-        saved => q.saved == "1",
-    })
+    app.page(
+        &ctx,
+        "portal/unit.html",
+        context! {
+            title => "单位信息",
+            unit => unit,
+            org_type_label => unit.org_type_label(),
+            suffix => unit.suffix_label(),
+            region_path => region_path,
+            handler_mobile => unit.handler_mobile_masked(),
+            saved => q.saved == "1",
+        },
+    )
 }
 
-async fn edit_page(app: &AppState, ctx: &Ctx, unit: &UnitRecord, form: &UnitForm, errors: Option<&govsite_core::FieldErrors>) -> Result<Html<String>, AppError> {
+async fn edit_page(
+    app: &AppState,
+    ctx: &Ctx,
+    unit: &UnitRecord,
+    form: &UnitForm,
+    errors: Option<&govsite_core::FieldErrors>,
+) -> Result<Html<String>, AppError> {
     let region_path = offices::region_path(&app.db, unit.region_code).await?;
-    app.page(ctx, "portal/unit_edit.html", context! {
-        title => if errors.is_some() { "错误：修改单位信息" } else { "修改单位信息" },
-        unit => unit,
-        form => form,
-        errors => errors,
-        org_type_label => unit.org_type_label(),
-        region_path => region_path,
-    })
+    app.page(
+        ctx,
+        "portal/unit_edit.html",
+        context! {
+            title => if errors.is_some() { "错误：修改单位信息" } else { "修改单位信息" },
+            unit => unit,
+            form => form,
+            errors => errors,
+            org_type_label => unit.org_type_label(),
+            region_path => region_path,
+        },
+    )
 }
 
 async fn edit_unit(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
@@ -91,7 +115,11 @@ async fn edit_unit(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>
 
 /// Saves the editable fields. Name, credit code, type and region decide jurisdiction and the
 /// suffix, so they are kept as stored whatever the form says; the 编办 changes them.
-async fn save_unit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+async fn save_unit(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let unit = own_unit(&app, &ctx).await?;
     let mut form: UnitForm = form::parse(&body)?;
     form.name = unit.form.name.clone();
@@ -100,7 +128,11 @@ async fn save_unit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result
     form.region_code = unit.form.region_code.clone();
     let details = match check_unit(&app, &form, Some(unit.id)).await? {
         Ok(d) => d,
-        Err(errors) => return Ok(edit_page(&app, &ctx, &unit, &form, Some(&errors)).await?.into_response()),
+        Err(errors) => {
+            return Ok(edit_page(&app, &ctx, &unit, &form, Some(&errors))
+                .await?
+                .into_response());
+        }
     };
     let now = app.now();
     let mut tx = app.db.pool().begin().await.map_err(StoreError::from)?;

@@ -1,19 +1,19 @@
 //! Public pages and the probes of whoever runs the service.
 
 use axum::Json;
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
 use minijinja::context;
 use serde::Deserialize;
 
+use super::AppState;
 use super::error::AppError;
 use super::form::safe_next;
 use super::session::Ctx;
 use super::templates::STYLESHEET;
-use super::AppState;
 
 /// Probes and static files: no session, no cookie.
 pub fn health_routes() -> Router<AppState> {

@@ -1,28 +1,28 @@
 //! 新用户注册: a unit registers itself, checks its answers, and gets an activation link by e-mail.
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
+use govsite_core::FieldErrors;
 use govsite_core::org_type::OrgType;
 use govsite_core::region::RegionCode;
 use govsite_core::unit::{UnitDetails, UnitForm};
-use govsite_core::FieldErrors;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
+use super::AppState;
 use super::auth::actor;
 use super::error::AppError;
 use super::form;
 use super::session::Ctx;
-use super::AppState;
 use crate::auth::token;
 use crate::notify::messages;
 use crate::store::accounts::{self, NewAccount};
 use crate::store::audit::{self, Event};
 use crate::store::tokens::{self, Purpose};
-use crate::store::{offices, outbox, throttle, units, StoreError};
+use crate::store::{StoreError, offices, outbox, throttle, units};
 
 /// Registrations accepted from one address per hour.
 const REGISTRATIONS_PER_HOUR: i64 = 10;
@@ -57,7 +57,10 @@ pub async fn region_groups(app: &AppState) -> Result<Vec<RegionGroup>, AppError>
     for r in &all {
         let (code, label) = match r.level.as_str() {
             "province" => {
-                groups.push(RegionGroup { province: r.name.clone(), options: Vec::new() });
+                groups.push(RegionGroup {
+                    province: r.name.clone(),
+                    options: Vec::new(),
+                });
                 (r.code, format!("{}（省级）", r.name))
             }
             "city" => (r.code, r.name.clone()),
@@ -71,17 +74,29 @@ pub async fn region_groups(app: &AppState) -> Result<Vec<RegionGroup>, AppError>
 }
 
 pub fn org_types() -> Vec<(&'static str, &'static str)> {
-    OrgType::ALL.iter().map(|t| (t.as_str(), t.label())).collect()
+    OrgType::ALL
+        .iter()
+        .map(|t| (t.as_str(), t.label()))
+        .collect()
 }
 
-async fn form_page(app: &AppState, ctx: &Ctx, unit: &UnitForm, errors: Option<&FieldErrors>) -> Result<Html<String>, AppError> {
-    app.page(ctx, "register/form.html", context! {
-        title => if errors.is_some() { "错误：新用户注册" } else { "新用户注册" },
-        form => unit,
-        errors => errors,
-        regions => region_groups(app).await?,
-        org_types => org_types(),
-    })
+async fn form_page(
+    app: &AppState,
+    ctx: &Ctx,
+    unit: &UnitForm,
+    errors: Option<&FieldErrors>,
+) -> Result<Html<String>, AppError> {
+    app.page(
+        ctx,
+        "register/form.html",
+        context! {
+            title => if errors.is_some() { "错误：新用户注册" } else { "新用户注册" },
+            form => unit,
+            errors => errors,
+            regions => region_groups(app).await?,
+            org_types => org_types(),
+        },
+    )
 }
 
 async fn show(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
@@ -90,7 +105,11 @@ async fn show(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, App
 
 /// Checks the form, including what only the database knows: the region exists and the credit
 /// code is not registered yet.
-pub async fn check_unit(app: &AppState, unit: &UnitForm, own: Option<govsite_core::ids::UnitId>) -> Result<Result<UnitDetails, FieldErrors>, AppError> {
+pub async fn check_unit(
+    app: &AppState,
+    unit: &UnitForm,
+    own: Option<govsite_core::ids::UnitId>,
+) -> Result<Result<UnitDetails, FieldErrors>, AppError> {
     let mut errors = match unit.parse() {
         Ok(details) => {
             let mut e = FieldErrors::new();
@@ -99,7 +118,10 @@ pub async fn check_unit(app: &AppState, unit: &UnitForm, own: Option<govsite_cor
             }
             let taken = units::id_by_credit_code(&app.db, details.credit_code.as_str()).await?;
             if taken.is_some() && taken != own {
-                e.add("credit_code", "该统一社会信用代码已登记，请直接登录，或联系所属编办找回账号");
+                e.add(
+                    "credit_code",
+                    "该统一社会信用代码已登记，请直接登录，或联系所属编办找回账号",
+                );
             }
             if e.is_empty() {
                 return Ok(Ok(details));
@@ -108,7 +130,10 @@ pub async fn check_unit(app: &AppState, unit: &UnitForm, own: Option<govsite_cor
         }
         Err(e) => e,
     };
-    if errors.get("region_code").is_none() && !unit.region_code.is_empty() && RegionCode::parse(&unit.region_code).is_err() {
+    if errors.get("region_code").is_none()
+        && !unit.region_code.is_empty()
+        && RegionCode::parse(&unit.region_code).is_err()
+    {
         errors.add("region_code", "请选择所在地区");
     }
     Ok(Err(errors))
@@ -122,24 +147,36 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
     }
     let details = match check_unit(&app, &unit, None).await? {
         Ok(details) => details,
-        Err(errors) => return Ok(form_page(&app, &ctx, &unit, Some(&errors)).await?.into_response()),
+        Err(errors) => {
+            return Ok(form_page(&app, &ctx, &unit, Some(&errors))
+                .await?
+                .into_response());
+        }
     };
     if form.step != "confirm" {
         let region_path = offices::region_path(&app.db, i64::from(details.region.value())).await?;
         return Ok(app
-            .page(&ctx, "register/check.html", context! {
-                title => "请核对注册信息",
-                form => unit,
-                org_type_label => details.org_type.label(),
-                suffix => details.org_type.suffix().label(),
-                region_path => region_path,
-            })?
+            .page(
+                &ctx,
+                "register/check.html",
+                context! {
+                    title => "请核对注册信息",
+                    form => unit,
+                    org_type_label => details.org_type.label(),
+                    suffix => details.org_type.suffix().label(),
+                    region_path => region_path,
+                },
+            )?
             .into_response());
     }
 
     let now = app.now();
-    if throttle::failures_since(&app.db, throttle::Scope::Registration, &ctx.ip, now - 3600).await? >= REGISTRATIONS_PER_HOUR {
-        return Err(AppError::BadRequest("该网络地址注册过于频繁，请1小时后再试。"));
+    if throttle::failures_since(&app.db, throttle::Scope::Registration, &ctx.ip, now - 3600).await?
+        >= REGISTRATIONS_PER_HOUR
+    {
+        return Err(AppError::BadRequest(
+            "该网络地址注册过于频繁，请1小时后再试。",
+        ));
     }
     let raw = token::random_token();
     let mut tx = app.db.pool().begin().await.map_err(StoreError::from)?;
@@ -147,8 +184,13 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
         Ok(id) => id,
         Err(StoreError::Duplicate(_)) => {
             let mut errors = FieldErrors::new();
-            errors.add("credit_code", "该统一社会信用代码已登记，请直接登录，或联系所属编办找回账号");
-            return Ok(form_page(&app, &ctx, &unit, Some(&errors)).await?.into_response());
+            errors.add(
+                "credit_code",
+                "该统一社会信用代码已登记，请直接登录，或联系所属编办找回账号",
+            );
+            return Ok(form_page(&app, &ctx, &unit, Some(&errors))
+                .await?
+                .into_response());
         }
         Err(e) => return Err(e.into()),
     };
@@ -164,11 +206,29 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
         totp_required: false,
     };
     let account_id = accounts::insert(&mut tx, &account, now).await?;
-    tokens::issue(&mut tx, account_id, Purpose::Activation, &token::hash_token(&raw), now, super::auth::ACTIVATION_TTL).await?;
+    tokens::issue(
+        &mut tx,
+        account_id,
+        Purpose::Activation,
+        &token::hash_token(&raw),
+        now,
+        super::auth::ACTIVATION_TTL,
+    )
+    .await?;
     let link = format!("{}/activate/{raw}", app.config.public_url);
-    let email = messages::activation_email(details.handler.email.as_str(), &details.name, &username, &link);
+    let email = messages::activation_email(
+        details.handler.email.as_str(),
+        &details.name,
+        &username,
+        &link,
+    );
     outbox::enqueue(&mut tx, &email, now).await?;
-    outbox::enqueue(&mut tx, &messages::activation_sms(details.handler.mobile.as_str(), &username), now).await?;
+    outbox::enqueue(
+        &mut tx,
+        &messages::activation_sms(details.handler.mobile.as_str(), &username),
+        now,
+    )
+    .await?;
     let who = actor(&ctx);
     let unit_event = Event {
         action: "unit_registered",
@@ -191,24 +251,34 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
     throttle::record_failure(&app.db, throttle::Scope::Registration, &ctx.ip, now).await?;
     app.outbox_wake.notify_one();
     Ok(app
-        .page(&ctx, "register/done.html", context! {
-            title => "注册申请已提交",
-            username => username,
-            email => details.handler.email.masked(),
-            unit_name => details.name,
-        })?
+        .page(
+            &ctx,
+            "register/done.html",
+            context! {
+                title => "注册申请已提交",
+                username => username,
+                email => details.handler.email.masked(),
+                unit_name => details.name,
+            },
+        )?
         .into_response())
 }
 
 /// An unused 8-digit account number in the style of the seed's accounts (4xxxxxxx).
 async fn new_account_number(app: &AppState) -> Result<String, AppError> {
     for _ in 0..20 {
-        let bytes = token::random_bytes::<4>().map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+        let bytes =
+            token::random_bytes::<4>().map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
         let n = 40_000_000 + u32::from_le_bytes(bytes) % 10_000_000;
         let candidate = n.to_string();
-        if accounts::find_by_username(&app.db, &candidate).await?.is_none() {
+        if accounts::find_by_username(&app.db, &candidate)
+            .await?
+            .is_none()
+        {
             return Ok(candidate);
         }
     }
-    Err(AppError::Internal(anyhow::anyhow!("no free account number after 20 tries")))
+    Err(AppError::Internal(anyhow::anyhow!(
+        "no free account number after 20 tries"
+    )))
 }

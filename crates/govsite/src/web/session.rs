@@ -85,7 +85,11 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// `Set-Cookie` for a session id (or its removal with `None`).
 pub fn session_cookie(app: &AppState, id: Option<&str>) -> HeaderValue {
-    let secure = if app.config.secure_cookies() { "; Secure" } else { "" };
+    let secure = if app.config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
     let value = match id {
         Some(id) => format!("{COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax{secure}"),
         None => format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
@@ -102,7 +106,16 @@ pub async fn start(
     let id = random_token();
     let hash = hash_token(&id);
     let csrf = random_token();
-    sessions::create(&app.db, &hash, account.map(|a| a.id), &csrf, mfa_pending, app.now(), IDLE_SECONDS).await?;
+    sessions::create(
+        &app.db,
+        &hash,
+        account.map(|a| a.id),
+        &csrf,
+        mfa_pending,
+        app.now(),
+        IDLE_SECONDS,
+    )
+    .await?;
     Ok((id, hash, csrf))
 }
 
@@ -255,10 +268,8 @@ async fn run(app: AppState, req: Request, next: Next) -> Result<Response, AppErr
         resp.headers_mut()
             .append(header::SET_COOKIE, session_cookie(&app, Some(&id)));
     }
-    resp.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    );
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(resp)
 }
 
@@ -270,7 +281,10 @@ async fn read_limited(body: Body, headers: &HeaderMap) -> Result<Bytes, AppError
     if declared.is_some_and(|n| n > BODY_LIMIT) {
         return Err(AppError::TooLarge);
     }
-    match http_body_util::Limited::new(body, BODY_LIMIT).collect().await {
+    match http_body_util::Limited::new(body, BODY_LIMIT)
+        .collect()
+        .await
+    {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(AppError::TooLarge),
         Err(_) => Err(AppError::BadRequest("请求内容不完整，请重新提交。")),

@@ -113,7 +113,10 @@ struct NavItem {
 fn nav(role: Role) -> Vec<NavItem> {
     let item = |href, label| NavItem { href, label };
     let mut items = match role {
-        Role::Unit => vec![item("/portal", "我的主页"), item("/portal/unit", "单位信息")],
+        Role::Unit => vec![
+            item("/portal", "我的主页"),
+            item("/portal/unit", "单位信息"),
+        ],
         Role::OfficeReviewer => vec![item("/console/units", "工作管理")],
         Role::RegistryReviewer | Role::Finance => vec![item("/console/units", "单位管理")],
         Role::Auditor => vec![item("/admin/audit", "审计日志")],

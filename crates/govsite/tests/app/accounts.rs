@@ -12,25 +12,57 @@ async fn state_changing_requests_need_the_session_csrf_token() {
     let (username, password, _) = app.user(Role::Admin, None, None).await;
     let mut b = app.browser();
     // No token at all (and no session): 403, including the sign-in form.
-    let page = b.post_raw("/login", &[("username", &username), ("password", &password)]).await;
+    let page = b
+        .post_raw(
+            "/login",
+            &[("username", &username), ("password", &password)],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(page.body.contains("页面已过期"));
     // A session but a wrong token: 403.
     b.get("/login").await;
-    let page = b.post_raw("/login", &[("csrf_token", "x".repeat(43).as_str()), ("username", &username), ("password", &password)]).await;
+    let page = b
+        .post_raw(
+            "/login",
+            &[
+                ("csrf_token", "x".repeat(43).as_str()),
+                ("username", &username),
+                ("password", &password),
+            ],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     // Another session's token: 403.
     let mut other = app.browser();
     let foreign = csrf_of(&other.get("/login").await.body).unwrap();
-    let page = b.post_raw("/login", &[("csrf_token", foreign.as_str()), ("username", &username), ("password", &password)]).await;
+    let page = b
+        .post_raw(
+            "/login",
+            &[
+                ("csrf_token", foreign.as_str()),
+                ("username", &username),
+                ("password", &password),
+            ],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     // Machines get a JSON error.
-    let resp = b.client.post(format!("{}/logout", app.base)).header("accept", "application/json").send().await.unwrap();
+    let resp = b
+        .client
+        .post(format!("{}/logout", app.base))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     let json: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(json["error"]["code"], "csrf");
     // The right token signs in.
-    assert_eq!(b.sign_in(&username, &password).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        b.sign_in(&username, &password).await.status,
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test]
@@ -38,20 +70,35 @@ async fn sign_in_rotates_the_session_and_sign_out_ends_it() {
     let app = TestApp::spawn().await;
     let (username, password, _) = app.user(Role::RegistryReviewer, None, None).await;
     let mut b = app.browser();
-    let before = b.get("/login").await.headers["set-cookie"].to_str().unwrap().to_owned();
+    let before = b.get("/login").await.headers["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let page = b.sign_in(&username, &password).await;
     assert_eq!(page.location.as_deref(), Some("/console/units"));
     let after = page.headers["set-cookie"].to_str().unwrap().to_owned();
-    assert_ne!(before.split(';').next(), after.split(';').next(), "new session id at sign-in");
+    assert_ne!(
+        before.split(';').next(),
+        after.split(';').next(),
+        "new session id at sign-in"
+    );
     assert!(after.contains("HttpOnly"));
     assert_eq!(b.get("/console/units").await.status, StatusCode::OK);
     let out = b.post("/logout", &[]).await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
     let page = b.get("/console/units").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
-    assert!(page.location.unwrap().starts_with("/login?next=/console/units"));
+    assert!(
+        page.location
+            .unwrap()
+            .starts_with("/login?next=/console/units")
+    );
     // The session row is gone, not merely forgotten by the browser.
-    assert_eq!(app.count("SELECT COUNT(*) FROM sessions WHERE account_id IS NOT NULL").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM sessions WHERE account_id IS NOT NULL")
+            .await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -69,10 +116,17 @@ async fn failed_sign_ins_are_throttled_per_account_and_audited() {
     // Locked now, even with the right password.
     let page = b.sign_in(&username, &password).await;
     assert!(page.body.contains("已暂时锁定"));
-    assert_eq!(app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'sign_in_failed'").await, 5);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'sign_in_failed'")
+            .await,
+        5
+    );
     // 15 minutes later the lock has lifted.
     app.clock.advance(16 * 60);
-    assert_eq!(b.sign_in(&username, &password).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        b.sign_in(&username, &password).await.status,
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test]
@@ -96,23 +150,52 @@ async fn changing_the_password_checks_the_rules_and_signs_out_other_sessions() {
     let mut second = app.browser();
     second.sign_in(&username, &password).await;
 
-    let page = second.post("/account/password", &[("current", "not it at all"), ("password", "short"), ("confirm", "short")]).await;
+    let page = second
+        .post(
+            "/account/password",
+            &[
+                ("current", "not it at all"),
+                ("password", "short"),
+                ("confirm", "short"),
+            ],
+        )
+        .await;
     assert!(page.title().starts_with("错误：修改密码"));
     assert!(page.body.contains("当前密码不正确"));
     assert!(page.body.contains("密码至少需要10个字符"));
 
     let new = "新的口令 黄河 2026";
-    let page = second.post("/account/password", &[("current", &password), ("password", new), ("confirm", new)]).await;
+    let page = second
+        .post(
+            "/account/password",
+            &[("current", &password), ("password", new), ("confirm", new)],
+        )
+        .await;
     assert_eq!(page.location.as_deref(), Some("/account/password?done=1"));
     // The other session is gone; this one stays.
-    assert_eq!(first.get("/account/password").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        first.get("/account/password").await.status,
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(second.get("/account/password").await.status, StatusCode::OK);
     let mut third = app.browser();
-    assert!(third.sign_in(&username, &password).await.body.contains("用户账号或密码不正确"));
-    assert_eq!(third.sign_in(&username, new).await.status, StatusCode::SEE_OTHER);
+    assert!(
+        third
+            .sign_in(&username, &password)
+            .await
+            .body
+            .contains("用户账号或密码不正确")
+    );
+    assert_eq!(
+        third.sign_in(&username, new).await.status,
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(app.outbox_bodies("password_changed").await.len(), 1);
     // Passwords are stored as Argon2id hashes only.
-    let account = accounts::find_by_username(&app.db, &username).await.unwrap().unwrap();
+    let account = accounts::find_by_username(&app.db, &username)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(account.password_hash.unwrap().starts_with("$argon2id$"));
 }
 
@@ -122,7 +205,15 @@ async fn an_administrator_can_force_a_password_change() {
     let (admin, _) = app.signed_in(Role::Admin, None, None).await;
     let mut admin = admin;
     let (username, password, id) = app.user(Role::Finance, None, None).await;
-    let page = admin.post(&format!("/admin/accounts/{id}"), &[("action", "require_password_change"), ("reason", "定期更换")]).await;
+    let page = admin
+        .post(
+            &format!("/admin/accounts/{id}"),
+            &[
+                ("action", "require_password_change"),
+                ("reason", "定期更换"),
+            ],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
 
     let mut b = app.browser();
@@ -132,9 +223,17 @@ async fn an_administrator_can_force_a_password_change() {
     let shown = b.get("/account/password").await;
     assert!(shown.body.contains("管理员要求您修改密码"));
     let new = "换一个新口令 2026 秋";
-    b.post("/account/password", &[("current", &password), ("password", new), ("confirm", new)]).await;
+    b.post(
+        "/account/password",
+        &[("current", &password), ("password", new), ("confirm", new)],
+    )
+    .await;
     assert_eq!(b.get("/console/units").await.status, StatusCode::OK);
-    assert!(app.audit_actions().await.contains(&"password_change_required".to_owned()));
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"password_change_required".to_owned())
+    );
 }
 
 #[tokio::test]
@@ -148,20 +247,32 @@ async fn reset_by_one_time_link() {
     let page = b.post("/password/forgot", &[("username", &username)]).await;
     assert!(page.body.contains("如果该账号存在且已激活"));
     // Unknown accounts get the same answer and no mail.
-    let page = b.post("/password/forgot", &[("username", "nobody-here")]).await;
+    let page = b
+        .post("/password/forgot", &[("username", "nobody-here")])
+        .await;
     assert!(page.body.contains("如果该账号存在且已激活"));
     let mails = app.outbox_bodies("password_reset").await;
     assert_eq!(mails.len(), 1);
     let body = &mails[0].1;
     let start = body.find("/password/reset/").unwrap();
-    let link: String = body[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+    let link: String = body[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
 
     let new = "重设之后的口令 2026";
     let page = b.post(&link, &[("password", new), ("confirm", new)]).await;
     assert_eq!(page.location.as_deref(), Some("/login?notice=reset"));
-    assert_eq!(old.get("/portal").await.status, StatusCode::SEE_OTHER, "old sessions end");
+    assert_eq!(
+        old.get("/portal").await.status,
+        StatusCode::SEE_OTHER,
+        "old sessions end"
+    );
     assert!(b.visit(&link).await.body.contains("链接已失效"));
-    assert_eq!(b.sign_in(&username, new).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        b.sign_in(&username, new).await.status,
+        StatusCode::SEE_OTHER
+    );
 
     // An expired link does not work.
     b.post("/logout", &[]).await;
@@ -169,7 +280,10 @@ async fn reset_by_one_time_link() {
     let mails = app.outbox_bodies("password_reset").await;
     let body = &mails[1].1;
     let start = body.find("/password/reset/").unwrap();
-    let link: String = body[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+    let link: String = body[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
     app.clock.advance(3601);
     assert!(b.visit(&link).await.body.contains("链接已失效"));
 }
@@ -185,29 +299,67 @@ async fn totp_second_factor() {
     let start = page.body.find(marker).unwrap() + marker.len();
     let secret_text = page.body[start..start + page.body[start..].find('"').unwrap()].to_owned();
     let secret = govsite_core::totp::decode_secret(&secret_text).unwrap();
-    let code_at = |t: i64| format!("{:06}", govsite_core::totp::hotp(&secret, govsite_core::totp::step_at(t) as u64));
+    let code_at = |t: i64| {
+        format!(
+            "{:06}",
+            govsite_core::totp::hotp(&secret, govsite_core::totp::step_at(t) as u64)
+        )
+    };
 
-    let wrong = b.post("/account/totp", &[("action", "enable"), ("secret", &secret_text), ("code", "000000")]).await;
+    let wrong = b
+        .post(
+            "/account/totp",
+            &[
+                ("action", "enable"),
+                ("secret", &secret_text),
+                ("code", "000000"),
+            ],
+        )
+        .await;
     if code_at(app.clock_now()) != "000000" {
         assert!(wrong.body.contains("验证码不正确"));
     }
     let code = code_at(app.clock_now());
-    let page = b.post("/account/totp", &[("action", "enable"), ("secret", &secret_text), ("code", &code)]).await;
+    let page = b
+        .post(
+            "/account/totp",
+            &[
+                ("action", "enable"),
+                ("secret", &secret_text),
+                ("code", &code),
+            ],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
-    assert!(accounts::find(&app.db, id).await.unwrap().unwrap().totp_enabled());
+    assert!(
+        accounts::find(&app.db, id)
+            .await
+            .unwrap()
+            .unwrap()
+            .totp_enabled()
+    );
 
     // Next sign-in stops at the second step; nothing else is reachable until it passes.
     let mut c = app.browser();
     let page = c.sign_in(&username, &password).await;
     assert_eq!(page.location.as_deref(), Some("/login/totp"));
-    assert_eq!(c.get("/console/units").await.location.as_deref(), Some("/login/totp"));
+    assert_eq!(
+        c.get("/console/units").await.location.as_deref(),
+        Some("/login/totp")
+    );
     // The code used at enrolment cannot be replayed.
     let page = c.post("/login/totp", &[("code", &code)]).await;
     assert!(page.body.contains("验证码不正确或已使用"));
     app.clock.advance(30);
-    let page = c.post("/login/totp", &[("code", &code_at(app.clock_now()))]).await;
+    let page = c
+        .post("/login/totp", &[("code", &code_at(app.clock_now()))])
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
-    assert_eq!(c.get("/console/units").await.status, StatusCode::FORBIDDEN, "signed in; no office bound");
+    assert_eq!(
+        c.get("/console/units").await.status,
+        StatusCode::FORBIDDEN,
+        "signed in; no office bound"
+    );
 }
 
 #[tokio::test]
@@ -216,8 +368,16 @@ async fn staff_can_be_required_to_enrol_in_totp() {
     let (username, password, _) = app.user(Role::Auditor, None, None).await;
     let mut b = app.browser();
     b.sign_in(&username, &password).await;
-    assert_eq!(b.get("/admin/audit").await.location.as_deref(), Some("/account/totp"));
-    assert!(b.get("/account/totp").await.body.contains("必须开启两步验证"));
+    assert_eq!(
+        b.get("/admin/audit").await.location.as_deref(),
+        Some("/account/totp")
+    );
+    assert!(
+        b.get("/account/totp")
+            .await
+            .body
+            .contains("必须开启两步验证")
+    );
     // Unit users are not staff and are not forced.
     let (mut unit, _) = app.signed_in(Role::Unit, None, None).await;
     assert_eq!(unit.get("/account/password").await.status, StatusCode::OK);
@@ -229,25 +389,59 @@ async fn administrators_create_staff_who_activate_by_their_own_link() {
     let office = app.office("620421").await;
     let (mut admin, _) = app.signed_in(Role::Admin, None, None).await;
     let office_id = office.to_string();
-    let bad = admin.post("/admin/accounts/new", &[("username", "bad name!"), ("display_name", ""), ("role", "office_reviewer"), ("office_id", ""), ("email", "x")]).await;
+    let bad = admin
+        .post(
+            "/admin/accounts/new",
+            &[
+                ("username", "bad name!"),
+                ("display_name", ""),
+                ("role", "office_reviewer"),
+                ("office_id", ""),
+                ("email", "x"),
+            ],
+        )
+        .await;
     assert!(bad.title().starts_with("错误："));
     assert!(bad.body.contains("编办审核员必须选择所属编办"));
     assert!(bad.body.contains("用户账号只能包含"));
     let page = admin
-        .post("/admin/accounts/new", &[("username", "jy-new"), ("display_name", "新审核员"), ("role", "office_reviewer"), ("office_id", &office_id), ("email", "new@test.example")])
+        .post(
+            "/admin/accounts/new",
+            &[
+                ("username", "jy-new"),
+                ("display_name", "新审核员"),
+                ("role", "office_reviewer"),
+                ("office_id", &office_id),
+                ("email", "new@test.example"),
+            ],
+        )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let shown = admin.visit(page.location.as_deref().unwrap()).await;
     assert!(shown.body.contains("激活链接已发送至该工作人员的电子邮箱"));
-    assert!(!shown.body.contains("/activate/"), "the administrator never sees the link");
-    let account = accounts::find_by_username(&app.db, "jy-new").await.unwrap().unwrap();
+    assert!(
+        !shown.body.contains("/activate/"),
+        "the administrator never sees the link"
+    );
+    let account = accounts::find_by_username(&app.db, "jy-new")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(account.password_hash.is_none());
     assert_eq!(account.office_id, Some(office));
     let mails = app.outbox_bodies("activation").await;
     assert_eq!(mails[0].0, "new@test.example");
     // A second account with the same name is a field error.
     let dup = admin
-        .post("/admin/accounts/new", &[("username", "jy-new"), ("display_name", "重复"), ("role", "finance"), ("email", "dup@test.example")])
+        .post(
+            "/admin/accounts/new",
+            &[
+                ("username", "jy-new"),
+                ("display_name", "重复"),
+                ("role", "finance"),
+                ("email", "dup@test.example"),
+            ],
+        )
         .await;
     assert!(dup.body.contains("该用户账号已被使用"));
 }
@@ -260,7 +454,12 @@ async fn a_disabled_account_loses_its_sessions() {
     let mut b = app.browser();
     b.sign_in(&username, &password).await;
     assert_eq!(b.get("/console/units").await.status, StatusCode::OK);
-    admin.post(&format!("/admin/accounts/{id}"), &[("action", "disable"), ("reason", "离职")]).await;
+    admin
+        .post(
+            &format!("/admin/accounts/{id}"),
+            &[("action", "disable"), ("reason", "离职")],
+        )
+        .await;
     assert_eq!(b.get("/console/units").await.status, StatusCode::SEE_OTHER);
     let page = b.sign_in(&username, &password).await;
     assert!(page.body.contains("该账号已停用"));

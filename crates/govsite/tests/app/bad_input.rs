@@ -11,7 +11,12 @@ async fn oversized_bodies_are_refused_with_413() {
     let mut b = app.browser();
     let token = b.csrf().await;
     let huge = "x".repeat(400 * 1024);
-    let page = b.post_raw("/register", &[("csrf_token", token.as_str()), ("name", huge.as_str())]).await;
+    let page = b
+        .post_raw(
+            "/register",
+            &[("csrf_token", token.as_str()), ("name", huge.as_str())],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(page.body.contains("提交的内容过大"));
     assert_eq!(app.count("SELECT COUNT(*) FROM units").await, 0);
@@ -23,7 +28,17 @@ async fn malformed_forms_are_400_not_500() {
     let mut b = app.browser();
     let token = b.csrf().await;
     // The same field twice cannot be read as one answer.
-    let page = b.post_raw("/register", &[("csrf_token", token.as_str()), ("name", "a"), ("name", "b"), ("step", "check")]).await;
+    let page = b
+        .post_raw(
+            "/register",
+            &[
+                ("csrf_token", token.as_str()),
+                ("name", "a"),
+                ("name", "b"),
+                ("step", "check"),
+            ],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(page.body.contains("表单内容无法识别"));
     // Bytes that are not UTF-8, control characters, and absurd values.
@@ -31,11 +46,17 @@ async fn malformed_forms_are_400_not_500() {
         .client
         .post(format!("{}/register", app.base))
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("csrf_token={token}&step=check&name=%FF%FE%00&postcode=%00%01&region_code=%E4%B8%AD"))
+        .body(format!(
+            "csrf_token={token}&step=check&name=%FF%FE%00&postcode=%00%01&region_code=%E4%B8%AD"
+        ))
         .send()
         .await
         .unwrap();
-    assert!(resp.status() == StatusCode::OK || resp.status() == StatusCode::BAD_REQUEST, "{}", resp.status());
+    assert!(
+        resp.status() == StatusCode::OK || resp.status() == StatusCode::BAD_REQUEST,
+        "{}",
+        resp.status()
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM units").await, 0);
 }
 
@@ -58,19 +79,51 @@ async fn hostile_urls_headers_and_cookies() {
         let page = b.get(path).await;
         assert!(page.status.as_u16() < 500, "{path}: {}", page.status);
     }
-    assert_eq!(b.get("/console/units/abc").await.status, StatusCode::NOT_FOUND);
-    assert!(app.count("SELECT COUNT(*) FROM units").await == 0, "the table is still there");
+    assert_eq!(
+        b.get("/console/units/abc").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(
+        app.count("SELECT COUNT(*) FROM units").await == 0,
+        "the table is still there"
+    );
 
-    let anon = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    for cookie in ["gs_session=", "gs_session=%%%%", &format!("gs_session={}", "a".repeat(4000)), "gs_session=\u{7f}", "gs_large=1; gs_session=AAAA"] {
-        let resp = anon.get(format!("{}/login", app.base)).header("cookie", cookie).send().await;
+    let anon = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for cookie in [
+        "gs_session=",
+        "gs_session=%%%%",
+        &format!("gs_session={}", "a".repeat(4000)),
+        "gs_session=\u{7f}",
+        "gs_large=1; gs_session=AAAA",
+    ] {
+        let resp = anon
+            .get(format!("{}/login", app.base))
+            .header("cookie", cookie)
+            .send()
+            .await;
         let status = resp.map(|r| r.status().as_u16()).unwrap_or(400);
         assert!(status < 500, "{cookie}: {status}");
     }
-    let resp = anon.get(format!("{}/", app.base)).header("x-forwarded-for", "1.2.3.4".repeat(1000)).header("accept-language", reqwest::header::HeaderValue::from_bytes(b"\xff\xfe zh").unwrap()).send().await.unwrap();
+    let resp = anon
+        .get(format!("{}/", app.base))
+        .header("x-forwarded-for", "1.2.3.4".repeat(1000))
+        .header(
+            "accept-language",
+            reqwest::header::HeaderValue::from_bytes(b"\xff\xfe zh").unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     // Open redirects are refused.
-    let resp = anon.get(format!("{}/display?large=1&back=//evil.example/", app.base)).send().await.unwrap();
+    let resp = anon
+        .get(format!("{}/display?large=1&back=//evil.example/", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.headers()["location"], "/portal");
 }
 
@@ -79,6 +132,15 @@ async fn sign_in_never_redirects_off_site() {
     let app = TestApp::spawn().await;
     let (username, password, _) = app.user(Role::Unit, None, None).await;
     let mut b = app.browser();
-    let page = b.post("/login", &[("username", &username), ("password", &password), ("next", "https://evil.example/")]).await;
+    let page = b
+        .post(
+            "/login",
+            &[
+                ("username", &username),
+                ("password", &password),
+                ("next", "https://evil.example/"),
+            ],
+        )
+        .await;
     assert_eq!(page.location.as_deref(), Some("/portal"));
 }

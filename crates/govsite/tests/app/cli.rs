@@ -8,7 +8,11 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[tokio::test]
@@ -17,7 +21,10 @@ async fn serve_demo_prints_activation_links_and_stops_on_sigterm() {
     let port = free_port();
     let data = dir.path().join("data");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_govsite"));
-    cmd.arg("serve").arg("--demo").arg("--http").arg(format!("127.0.0.1:{port}"));
+    cmd.arg("serve")
+        .arg("--demo")
+        .arg("--http")
+        .arg(format!("127.0.0.1:{port}"));
     match std::env::var("GOVSITE_TEST_DATABASE_URL") {
         Ok(url) if !url.is_empty() => {
             let db_url = crate::helpers::fresh_database_url(dir.path()).await;
@@ -28,7 +35,12 @@ async fn serve_demo_prints_activation_links_and_stops_on_sigterm() {
             cmd.arg("--data-dir").arg(&data);
         }
     }
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).kill_on_drop(true).spawn().unwrap();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut printed = Vec::new();
     let started = tokio::time::timeout(Duration::from_secs(60), async {
@@ -44,22 +56,44 @@ async fn serve_demo_prints_activation_links_and_stops_on_sigterm() {
     assert!(started.is_ok(), "started: {printed:?}");
     let text = printed.join("\n");
     assert!(text.contains("jy-bianban"));
-    assert!(text.contains("40765728"), "annex 5 account numbers are usernames");
+    assert!(
+        text.contains("40765728"),
+        "annex 5 account numbers are usernames"
+    );
     assert!(text.contains("jyxrmzf"));
     assert!(text.contains(&format!("http://127.0.0.1:{port}/activate/")));
-    assert!(!text.to_lowercase().contains("password:"), "no passwords are printed");
+    assert!(
+        !text.to_lowercase().contains("password:"),
+        "no passwords are printed"
+    );
 
     let client = reqwest::Client::new();
-    let health = client.get(format!("http://127.0.0.1:{port}/readyz")).send().await.unwrap();
+    let health = client
+        .get(format!("http://127.0.0.1:{port}/readyz"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
     // An activation link printed at start works.
-    let link = text.lines().find(|l| l.contains("/activate/")).unwrap().trim();
+    let link = text
+        .lines()
+        .find(|l| l.contains("/activate/"))
+        .unwrap()
+        .trim();
     let page = client.get(link).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("激活账号并设置密码"));
 
-    let status = Command::new("kill").arg("-TERM").arg(child.id().unwrap().to_string()).status().await.unwrap();
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().unwrap().to_string())
+        .status()
+        .await
+        .unwrap();
     assert!(status.success());
-    let exit = tokio::time::timeout(Duration::from_secs(20), child.wait()).await.expect("stops").unwrap();
+    let exit = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .expect("stops")
+        .unwrap();
     assert!(exit.success(), "graceful exit: {exit:?}");
     if std::env::var("GOVSITE_TEST_DATABASE_URL").map_or(true, |u| u.is_empty()) {
         assert!(data.join("govsite.db").exists());
@@ -73,28 +107,57 @@ async fn demo_data_is_idempotent_and_has_no_passwords() {
     let url = crate::helpers::fresh_database_url(dir.path()).await;
     let db = govsite::store::Db::connect(&url).await.unwrap();
     db.migrate().await.unwrap();
-    let first = govsite::demo::load(&db, "http://127.0.0.1:8080", 0).await.unwrap();
-    let second = govsite::demo::load(&db, "http://127.0.0.1:8080", 25).await.unwrap();
+    let first = govsite::demo::load(&db, "http://127.0.0.1:8080", 0)
+        .await
+        .unwrap();
+    let second = govsite::demo::load(&db, "http://127.0.0.1:8080", 25)
+        .await
+        .unwrap();
     assert!(second.contains("已添加 25 个合成单位"));
     let count = |sql: &'static str| {
         let db = db.clone();
         async move {
             use sqlx::Row;
-            sqlx::query(sql).fetch_one(db.pool()).await.unwrap().try_get::<i64, _>(0).unwrap()
+            sqlx::query(sql)
+                .fetch_one(db.pool())
+                .await
+                .unwrap()
+                .try_get::<i64, _>(0)
+                .unwrap()
         }
     };
     // 靖远县人民政府 + 14 (annex 5) + 15 (annex 6) + 25 synthetic.
     assert_eq!(count("SELECT COUNT(*) FROM units").await, 55);
-    assert_eq!(count("SELECT COUNT(*) FROM accounts WHERE role = 'unit'").await, 30);
-    assert_eq!(count("SELECT COUNT(*) FROM accounts WHERE password_hash IS NOT NULL").await, 0);
-    assert_eq!(count("SELECT COUNT(*) FROM offices WHERE region_code = 620421").await, 1);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM accounts WHERE role = 'unit'").await,
+        30
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM accounts WHERE password_hash IS NOT NULL").await,
+        0
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM offices WHERE region_code = 620421").await,
+        1
+    );
     // Each run issues fresh links; the earlier ones are cancelled.
     assert_ne!(first, second);
-    let link = first.lines().find(|l| l.contains("/activate/")).unwrap().trim();
+    let link = first
+        .lines()
+        .find(|l| l.contains("/activate/"))
+        .unwrap()
+        .trim();
     let token = link.rsplit('/').next().unwrap();
     let hash = govsite::auth::token::hash_token(token);
     assert_eq!(
-        govsite::store::tokens::peek(&db, govsite::store::tokens::Purpose::Activation, &hash, chrono::Utc::now().timestamp()).await.unwrap(),
+        govsite::store::tokens::peek(
+            &db,
+            govsite::store::tokens::Purpose::Activation,
+            &hash,
+            chrono::Utc::now().timestamp()
+        )
+        .await
+        .unwrap(),
         None
     );
 }

@@ -8,7 +8,10 @@ async fn probes_answer_json() {
     let mut b = app.browser();
     let health = b.get("/healthz").await;
     assert_eq!(health.status, StatusCode::OK);
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&health.body).unwrap()["status"], "ok");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&health.body).unwrap()["status"],
+        "ok"
+    );
     let ready = b.get("/readyz").await;
     assert_eq!(ready.status, StatusCode::OK);
     let ready: serde_json::Value = serde_json::from_str(&ready.body).unwrap();
@@ -37,7 +40,12 @@ async fn pages_are_chinese_and_carry_security_headers() {
         let page = b.get(path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
         assert!(page.body.contains("<html lang=\"zh-CN\""), "{path}");
-        assert!(page.headers["content-security-policy"].to_str().unwrap().contains("default-src 'self'"));
+        assert!(
+            page.headers["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("default-src 'self'")
+        );
         assert_eq!(page.headers["x-frame-options"], "DENY");
     }
     let missing = b.get("/no/such/page").await;
@@ -60,12 +68,34 @@ async fn session_cookie_is_httponly_and_samesite() {
 #[tokio::test]
 async fn regions_and_calendar_are_seeded() {
     let app = TestApp::spawn().await;
-    assert!(app.count("SELECT COUNT(*) FROM regions WHERE level = 'county'").await > 2800);
-    assert_eq!(app.count("SELECT COUNT(*) FROM regions WHERE level = 'province'").await, 31);
+    assert!(
+        app.count("SELECT COUNT(*) FROM regions WHERE level = 'county'")
+            .await
+            > 2800
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM regions WHERE level = 'province'")
+            .await,
+        31
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM regions WHERE code = 620421 AND fee_tier = 'poverty' AND parent_code = 620400").await, 1);
-    assert!(app.count("SELECT COUNT(*) FROM calendar_days WHERE day LIKE '2024-%'").await > 20);
-    assert!(app.count("SELECT COUNT(*) FROM calendar_days WHERE day = '2026-10-10' AND kind = 'workday'").await == 1);
+    assert!(
+        app.count("SELECT COUNT(*) FROM calendar_days WHERE day LIKE '2024-%'")
+            .await
+            > 20
+    );
+    assert!(
+        app.count(
+            "SELECT COUNT(*) FROM calendar_days WHERE day = '2026-10-10' AND kind = 'workday'"
+        )
+        .await
+            == 1
+    );
     // Migrating again changes nothing.
     app.db.migrate().await.unwrap();
-    assert_eq!(app.count("SELECT COUNT(*) FROM regions WHERE level = 'province'").await, 31);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM regions WHERE level = 'province'")
+            .await,
+        31
+    );
 }

@@ -35,8 +35,16 @@ pub struct TestApp {
 pub async fn fresh_database_url(dir: &std::path::Path) -> String {
     match std::env::var("GOVSITE_TEST_DATABASE_URL") {
         Ok(admin_url) if !admin_url.is_empty() => {
-            let name = format!("govsite_test_{}", govsite::auth::token::random_token().to_lowercase().replace(['-', '_'], "")[..16].to_owned());
-            let admin = Db::connect(&admin_url).await.expect("PostgreSQL test server reachable");
+            let name = format!(
+                "govsite_test_{}",
+                govsite::auth::token::random_token()
+                    .to_lowercase()
+                    .replace(['-', '_'], "")[..16]
+                    .to_owned()
+            );
+            let admin = Db::connect(&admin_url)
+                .await
+                .expect("PostgreSQL test server reachable");
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(admin.pool())
                 .await
@@ -124,7 +132,9 @@ impl TestApp {
         let code = RegionCode::parse(region).unwrap();
         match offices::find_by_region(&self.db, code).await.unwrap() {
             Some(id) => id,
-            None => offices::create(&self.db, code, &format!("{region}编办"), self.clock_now()).await.unwrap(),
+            None => offices::create(&self.db, code, &format!("{region}编办"), self.clock_now())
+                .await
+                .unwrap(),
         }
     }
 
@@ -138,11 +148,18 @@ impl TestApp {
         let form = unit_form(name, region, self.next_seq());
         let details = form.parse().expect("valid unit");
         let mut conn = self.db.pool().acquire().await.unwrap();
-        units::insert(&mut conn, &details, self.clock_now()).await.unwrap()
+        units::insert(&mut conn, &details, self.clock_now())
+            .await
+            .unwrap()
     }
 
     /// An active account with a random password of this test run (never shipped anywhere).
-    pub async fn user(&self, role: Role, unit: Option<UnitId>, office: Option<OfficeId>) -> (String, String, AccountId) {
+    pub async fn user(
+        &self,
+        role: Role,
+        unit: Option<UnitId>,
+        office: Option<OfficeId>,
+    ) -> (String, String, AccountId) {
         let username = format!("u{}{}", role.as_str().replace('_', ""), self.next_seq());
         let password = format!("测试口令 {}", govsite::auth::token::random_token());
         let mut conn = self.db.pool().acquire().await.unwrap();
@@ -163,21 +180,38 @@ impl TestApp {
         .await
         .unwrap();
         let hash = govsite::auth::password::hash(&password).unwrap();
-        accounts::set_password(&mut conn, id, &hash, self.clock_now()).await.unwrap();
+        accounts::set_password(&mut conn, id, &hash, self.clock_now())
+            .await
+            .unwrap();
         (username, password, id)
     }
 
     /// A signed-in browser for a new account of `role`.
-    pub async fn signed_in(&self, role: Role, unit: Option<UnitId>, office: Option<OfficeId>) -> (Browser, String) {
+    pub async fn signed_in(
+        &self,
+        role: Role,
+        unit: Option<UnitId>,
+        office: Option<OfficeId>,
+    ) -> (Browser, String) {
         let (username, password, _) = self.user(role, unit, office).await;
         let mut b = self.browser();
         let page = b.sign_in(&username, &password).await;
-        assert_eq!(page.status, StatusCode::SEE_OTHER, "sign-in of {username}: {}", page.body);
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "sign-in of {username}: {}",
+            page.body
+        );
         (b, username)
     }
 
     pub async fn count(&self, sql: &'static str) -> i64 {
-        sqlx::query(sql).fetch_one(self.db.pool()).await.unwrap().try_get::<i64, _>(0).unwrap()
+        sqlx::query(sql)
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap()
+            .try_get::<i64, _>(0)
+            .unwrap()
     }
 
     /// Bodies of outbox messages of `template`, oldest first.
@@ -188,7 +222,13 @@ impl TestApp {
             .await
             .unwrap()
             .iter()
-            .map(|r| (r.try_get("recipient").unwrap(), r.try_get("body").unwrap(), r.try_get("status").unwrap()))
+            .map(|r| {
+                (
+                    r.try_get("recipient").unwrap(),
+                    r.try_get("body").unwrap(),
+                    r.try_get("status").unwrap(),
+                )
+            })
             .collect()
     }
 
@@ -255,7 +295,9 @@ pub struct Page {
 impl Page {
     pub fn title(&self) -> &str {
         let start = self.body.find("<title>").map_or(0, |i| i + 7);
-        let end = self.body[start..].find("</title>").map_or(start, |i| start + i);
+        let end = self.body[start..]
+            .find("</title>")
+            .map_or(start, |i| start + i);
         &self.body[start..end]
     }
 }
@@ -276,13 +318,26 @@ impl Browser {
     async fn page(resp: reqwest::Response) -> Page {
         let status = resp.status();
         let headers = resp.headers().clone();
-        let location = headers.get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let location = headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let body = resp.text().await.unwrap_or_default();
-        Page { status, location, body, headers }
+        Page {
+            status,
+            location,
+            body,
+            headers,
+        }
     }
 
     pub async fn get(&mut self, path: &str) -> Page {
-        let resp = self.client.get(format!("{}{path}", self.base)).send().await.expect("GET");
+        let resp = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
         Self::page(resp).await
     }
 
@@ -324,12 +379,16 @@ impl Browser {
     }
 
     pub async fn post_owned(&mut self, path: &str, fields: &[(String, String)]) -> Page {
-        let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let refs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         self.post(path, &refs).await
     }
 
     pub async fn sign_in(&mut self, username: &str, password: &str) -> Page {
-        self.post("/login", &[("username", username), ("password", password)]).await
+        self.post("/login", &[("username", username), ("password", password)])
+            .await
     }
 }
 

@@ -14,7 +14,9 @@ async fn an_office_sees_only_its_own_region() {
     for i in 0..25 {
         app.unit(&format!("靖远县第{i:02}测试单位"), "620421").await;
     }
-    let (mut office, _) = app.signed_in(Role::OfficeReviewer, None, Some(jingyuan)).await;
+    let (mut office, _) = app
+        .signed_in(Role::OfficeReviewer, None, Some(jingyuan))
+        .await;
 
     let list = office.get("/console/units").await;
     assert_eq!(list.status, StatusCode::OK);
@@ -27,7 +29,10 @@ async fn an_office_sees_only_its_own_region() {
     assert!(search.body.contains("靖远县交通运输局"));
     assert!(!search.body.contains("会宁县交通运输局"));
 
-    assert_eq!(office.get(&format!("/console/units/{own}")).await.status, StatusCode::OK);
+    assert_eq!(
+        office.get(&format!("/console/units/{own}")).await.status,
+        StatusCode::OK
+    );
     // Another county's unit does not exist for this office, by URL or otherwise.
     let other = office.get(&format!("/console/units/{foreign}")).await;
     assert_eq!(other.status, StatusCode::NOT_FOUND);
@@ -35,8 +40,20 @@ async fn an_office_sees_only_its_own_region() {
 
     // The registry sees everything.
     let (mut registry, _) = app.signed_in(Role::RegistryReviewer, None, None).await;
-    assert!(registry.get("/console/units").await.body.contains("共 27 个单位"));
-    assert_eq!(registry.get(&format!("/console/units/{foreign}")).await.status, StatusCode::OK);
+    assert!(
+        registry
+            .get("/console/units")
+            .await
+            .body
+            .contains("共 27 个单位")
+    );
+    assert_eq!(
+        registry
+            .get(&format!("/console/units/{foreign}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -45,11 +62,19 @@ async fn a_city_office_does_not_see_county_units() {
     let baiyin = app.office("620400").await;
     app.unit("靖远县卫生局", "620421").await;
     let city_unit = app.unit("白银市卫生健康委员会", "620400").await;
-    let (mut office, _) = app.signed_in(Role::OfficeReviewer, None, Some(baiyin)).await;
+    let (mut office, _) = app
+        .signed_in(Role::OfficeReviewer, None, Some(baiyin))
+        .await;
     let list = office.get("/console/units").await;
     assert!(list.body.contains("白银市卫生健康委员会"));
     assert!(!list.body.contains("靖远县卫生局"));
-    assert_eq!(office.get(&format!("/console/units/{city_unit}")).await.status, StatusCode::OK);
+    assert_eq!(
+        office
+            .get(&format!("/console/units/{city_unit}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -58,18 +83,51 @@ async fn roles_reach_only_their_pages() {
     let unit = app.unit("靖远县档案局", "620421").await;
     let other_unit = app.unit("靖远县气象局", "620421").await;
     let (mut unit_user, _) = app.signed_in(Role::Unit, Some(unit), None).await;
-    for path in ["/console/units", "/admin/accounts", "/admin/audit", "/admin/outbox", "/admin/calendar"] {
-        assert_eq!(unit_user.get(path).await.status, StatusCode::FORBIDDEN, "{path}");
+    for path in [
+        "/console/units",
+        "/admin/accounts",
+        "/admin/audit",
+        "/admin/outbox",
+        "/admin/calendar",
+    ] {
+        assert_eq!(
+            unit_user.get(path).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
     }
-    assert_eq!(unit_user.get(&format!("/console/units/{other_unit}")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        unit_user
+            .get(&format!("/console/units/{other_unit}"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     // A unit user's portal shows its own unit only; there is no id in the URL to change.
-    assert!(unit_user.get("/portal/unit").await.body.contains("靖远县档案局"));
+    assert!(
+        unit_user
+            .get("/portal/unit")
+            .await
+            .body
+            .contains("靖远县档案局")
+    );
     // Posting another unit's details cannot reach it: the portal edits the signed-in unit.
     let (mut auditor, _) = app.signed_in(Role::Auditor, None, None).await;
     assert_eq!(auditor.get("/admin/audit").await.status, StatusCode::OK);
-    assert_eq!(auditor.get("/console/units").await.status, StatusCode::FORBIDDEN);
-    assert_eq!(auditor.get("/admin/accounts").await.status, StatusCode::FORBIDDEN);
-    let page = auditor.post("/admin/calendar", &[("day", "2027-01-01"), ("kind", "holiday"), ("name", "元旦")]).await;
+    assert_eq!(
+        auditor.get("/console/units").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        auditor.get("/admin/accounts").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let page = auditor
+        .post(
+            "/admin/calendar",
+            &[("day", "2027-01-01"), ("kind", "holiday"), ("name", "元旦")],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     // Signed-out visitors are sent to sign in.
     let mut anon = app.browser();

@@ -43,17 +43,32 @@ impl SmtpSink {
             .expect("python3 with aiosmtpd (pip install aiosmtpd)");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let ready = tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await;
-        assert!(matches!(ready, Ok(Ok(Some(ref l))) if l == "READY"), "SMTP sink did not start: {ready:?}");
-        Self { dir, port, _child: child }
+        assert!(
+            matches!(ready, Ok(Ok(Some(ref l))) if l == "READY"),
+            "SMTP sink did not start: {ready:?}"
+        );
+        Self {
+            dir,
+            port,
+            _child: child,
+        }
     }
 
     /// Waits (bounded) until `n` messages arrived; returns their texts.
     async fn messages(&self, n: usize) -> Vec<String> {
         for _ in 0..200 {
-            let mut files: Vec<_> = std::fs::read_dir(self.dir.path()).unwrap().filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "txt")).collect();
+            let mut files: Vec<_> = std::fs::read_dir(self.dir.path())
+                .unwrap()
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+                .collect();
             if files.len() >= n {
                 files.sort();
-                return files.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect();
+                return files
+                    .iter()
+                    .map(|p| std::fs::read_to_string(p).unwrap())
+                    .collect();
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -67,7 +82,10 @@ struct Gateway {
     fail: Arc<Mutex<bool>>,
 }
 
-async fn gateway_handler(State(g): State<Gateway>, Json(body): Json<serde_json::Value>) -> AxumStatus {
+async fn gateway_handler(
+    State(g): State<Gateway>,
+    Json(body): Json<serde_json::Value>,
+) -> AxumStatus {
     if *g.fail.lock().unwrap() {
         return AxumStatus::SERVICE_UNAVAILABLE;
     }
@@ -77,7 +95,9 @@ async fn gateway_handler(State(g): State<Gateway>, Json(body): Json<serde_json::
 
 async fn start_gateway() -> (Gateway, String) {
     let g = Gateway::default();
-    let app = axum::Router::new().route("/send", axum::routing::post(gateway_handler)).with_state(g.clone());
+    let app = axum::Router::new()
+        .route("/send", axum::routing::post(gateway_handler))
+        .with_state(g.clone());
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/send", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -104,7 +124,12 @@ fn senders(smtp_port: u16, sms_url: &str) -> Senders {
 
 async fn wait_for_status(app: &TestApp, template: &str, status: &str) {
     for _ in 0..200 {
-        if app.outbox_bodies(template).await.iter().any(|(_, _, s)| s == status) {
+        if app
+            .outbox_bodies(template)
+            .await
+            .iter()
+            .any(|(_, _, s)| s == status)
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -118,14 +143,18 @@ async fn registration_mail_and_sms_are_delivered_for_real() {
     let (gateway, url) = start_gateway().await;
     let app = TestApp::spawn_with(senders(smtp.port, &url), false).await;
     let mut b = app.browser();
-    let (username, activation) = crate::registration::register(&app, &mut b, "靖远县邮政测试局", 41).await;
+    let (username, activation) =
+        crate::registration::register(&app, &mut b, "靖远县邮政测试局", 41).await;
 
     let mails = smtp.messages(1).await;
     let mail = &mails[0];
     assert!(mail.starts_with("To: wang@test.example"));
     assert!(mail.contains("Subject: 请激活您的账号"));
     assert!(mail.contains(&format!("用户账号为 {username}")));
-    assert!(mail.contains(&activation), "the e-mailed link is the one that works");
+    assert!(
+        mail.contains(&activation),
+        "the e-mailed link is the one that works"
+    );
     assert!(mail.contains("不会为任何账号设置默认密码"));
 
     wait_for_status(&app, "activation_sms", "sent").await;
@@ -134,7 +163,12 @@ async fn registration_mail_and_sms_are_delivered_for_real() {
     assert_eq!(sms[0]["mobile"], "13900000002");
     let content = sms[0]["content"].as_str().unwrap();
     assert!(content.contains(&username));
-    let expected = sign(b"test-signing-key", sms[0]["timestamp"].as_i64().unwrap(), "13900000002", content);
+    let expected = sign(
+        b"test-signing-key",
+        sms[0]["timestamp"].as_i64().unwrap(),
+        "13900000002",
+        content,
+    );
     assert_eq!(sms[0]["signature"], expected);
     wait_for_status(&app, "activation", "sent").await;
 
@@ -161,7 +195,11 @@ async fn failed_deliveries_are_retried_with_backoff() {
     crate::registration::register(&app, &mut b, "靖远县重试测试局", 42).await;
     // Wait for the first failed attempt.
     for _ in 0..200 {
-        if app.count("SELECT COUNT(*) FROM outbox WHERE attempts >= 1 AND status = 'pending'").await == 2 {
+        if app
+            .count("SELECT COUNT(*) FROM outbox WHERE attempts >= 1 AND status = 'pending'")
+            .await
+            == 2
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -169,7 +207,11 @@ async fn failed_deliveries_are_retried_with_backoff() {
     assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE attempts = 1 AND status = 'pending' AND last_error <> ''").await, 2);
     // Not retried before the backoff has passed …
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE attempts = 1").await, 2);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE attempts = 1")
+            .await,
+        2
+    );
     // … and delivered once the gateway is back and the clock has moved past it.
     *gateway.fail.lock().unwrap() = false;
     app.clock.advance(120);
@@ -177,7 +219,10 @@ async fn failed_deliveries_are_retried_with_backoff() {
     assert_eq!(gateway.received.lock().unwrap().len(), 1);
     let (mut staff, _) = app.signed_in(Role::Admin, None, None).await;
     let page = staff.get("/admin/outbox?status=pending").await;
-    assert!(page.body.contains("smtp"), "the last error is shown to staff");
+    assert!(
+        page.body.contains("smtp"),
+        "the last error is shown to staff"
+    );
 }
 
 #[tokio::test]
@@ -191,5 +236,8 @@ async fn without_a_relay_messages_are_held_for_staff_to_read() {
     assert!(page.body.contains(&format!("用户账号为 {username}")));
     // Unit users cannot read the outbox.
     let (mut unit, _) = app.signed_in(Role::Unit, None, None).await;
-    assert_eq!(unit.get("/admin/outbox").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        unit.get("/admin/outbox").await.status,
+        StatusCode::FORBIDDEN
+    );
 }

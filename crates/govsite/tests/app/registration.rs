@@ -12,13 +12,22 @@ fn link_in(body: &str, prefix: &str) -> String {
 }
 
 /// Registers a unit through the pages and returns (account number, activation path).
-pub async fn register(app: &TestApp, b: &mut crate::helpers::Browser, name: &str, seq: u32) -> (String, String) {
+pub async fn register(
+    app: &TestApp,
+    b: &mut crate::helpers::Browser,
+    name: &str,
+    seq: u32,
+) -> (String, String) {
     let form = unit_form(name, "620421", seq);
     let mut fields = form_fields(&form);
     fields.push(("step".into(), "check".into()));
     let check = b.post_owned("/register", &fields).await;
     assert_eq!(check.status, StatusCode::OK);
-    assert!(check.title().starts_with("请核对注册信息"), "{}", check.title());
+    assert!(
+        check.title().starts_with("请核对注册信息"),
+        "{}",
+        check.title()
+    );
     assert!(check.body.contains("甘肃省 白银市 靖远县"));
     assert!(check.body.contains("可注册“.政务”域名"));
     fields.pop();
@@ -30,9 +39,15 @@ pub async fn register(app: &TestApp, b: &mut crate::helpers::Browser, name: &str
     let start = done.body.find(marker).unwrap() + marker.len();
     let username = done.body[start..start + 8].to_owned();
     assert!(username.chars().all(|c| c.is_ascii_digit()));
-    assert!(done.body.contains("w***@test.example"), "e-mail is masked on the page");
+    assert!(
+        done.body.contains("w***@test.example"),
+        "e-mail is masked on the page"
+    );
     let emails = app.outbox_bodies("activation").await;
-    let (_, body, _) = emails.iter().find(|(_, body, _)| body.contains(&username)).expect("activation e-mail queued");
+    let (_, body, _) = emails
+        .iter()
+        .find(|(_, body, _)| body.contains(&username))
+        .expect("activation e-mail queued");
     let link = link_in(body, &app.base);
     (username, link.trim_start_matches(&app.base).to_owned())
 }
@@ -41,7 +56,12 @@ pub async fn register(app: &TestApp, b: &mut crate::helpers::Browser, name: &str
 async fn a_unit_registers_activates_and_edits_its_details() {
     let app = TestApp::spawn().await;
     let mut b = app.browser();
-    assert!(b.get("/register").await.body.contains("<optgroup label=\"甘肃省\">"));
+    assert!(
+        b.get("/register")
+            .await
+            .body
+            .contains("<optgroup label=\"甘肃省\">")
+    );
     let (username, activation) = register(&app, &mut b, "靖远县测试局", 7).await;
 
     // The SMS to the handler is queued in the same transaction.
@@ -56,14 +76,35 @@ async fn a_unit_registers_activates_and_edits_its_details() {
     let page = b.visit(&activation).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains(&username));
-    let weak = b.post(&activation, &[("password", "password123"), ("confirm", "password123")]).await;
+    let weak = b
+        .post(
+            &activation,
+            &[("password", "password123"), ("confirm", "password123")],
+        )
+        .await;
     assert!(weak.title().starts_with("错误："));
     assert!(weak.body.contains("这个密码太常见"));
-    let mismatch = b.post(&activation, &[("password", "黄河石林 远山 2026"), ("confirm", "黄河石林 远山 2025")]).await;
+    let mismatch = b
+        .post(
+            &activation,
+            &[
+                ("password", "黄河石林 远山 2026"),
+                ("confirm", "黄河石林 远山 2025"),
+            ],
+        )
+        .await;
     assert!(mismatch.body.contains("两次输入的密码不一致"));
 
     let before = b.csrf().await;
-    let done = b.post(&activation, &[("password", "黄河石林 远山 2026"), ("confirm", "黄河石林 远山 2026")]).await;
+    let done = b
+        .post(
+            &activation,
+            &[
+                ("password", "黄河石林 远山 2026"),
+                ("confirm", "黄河石林 远山 2026"),
+            ],
+        )
+        .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     assert_eq!(done.location.as_deref(), Some("/portal"));
     // Signing in gave a new session (and so a new CSRF token).
@@ -80,7 +121,10 @@ async fn a_unit_registers_activates_and_edits_its_details() {
     // Edit 单位信息 with a mistake: the error is shown beside the field and in the summary,
     // everything typed is kept, and nothing is stored.
     let edit = b.visit("/portal/unit/edit").await;
-    let mut fields: Vec<(String, String)> = input_values(&edit.body).into_iter().filter(|(k, _)| k != "csrf_token").collect();
+    let mut fields: Vec<(String, String)> = input_values(&edit.body)
+        .into_iter()
+        .filter(|(k, _)| k != "csrf_token")
+        .collect();
     fields.retain(|(k, _)| k != "postcode" && k != "address");
     fields.push(("functions".into(), "负责全县测试工作。".into()));
     fields.push(("address".into(), "靖远县乌兰镇新地址1号".into()));
@@ -89,12 +133,19 @@ async fn a_unit_registers_activates_and_edits_its_details() {
     assert_eq!(bad.status, StatusCode::OK);
     assert!(bad.title().starts_with("错误："));
     assert!(bad.body.contains("class=\"error-summary\""));
-    assert!(bad.body.contains("<a href=\"#postcode\">邮编应为6位数字</a>"));
+    assert!(
+        bad.body
+            .contains("<a href=\"#postcode\">邮编应为6位数字</a>")
+    );
     assert!(bad.body.contains("id=\"postcode-error\""));
     let kept = input_values(&bad.body);
     assert_eq!(kept["address"], "靖远县乌兰镇新地址1号");
     assert_eq!(kept["postcode"], "73060");
-    assert_eq!(app.count("SELECT COUNT(*) FROM units WHERE address = '靖远县乌兰镇新地址1号'").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM units WHERE address = '靖远县乌兰镇新地址1号'")
+            .await,
+        0
+    );
 
     fields.retain(|(k, _)| k != "postcode");
     fields.push(("postcode".into(), "730601".into()));
@@ -110,8 +161,16 @@ async fn a_unit_registers_activates_and_edits_its_details() {
     assert!(!shown.body.contains("13900000002"));
 
     let actions = app.audit_actions().await;
-    for expected in ["unit_registered", "account_created", "account_activated", "unit_updated"] {
-        assert!(actions.iter().any(|a| a == expected), "audit has {expected}: {actions:?}");
+    for expected in [
+        "unit_registered",
+        "account_created",
+        "account_activated",
+        "unit_updated",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "audit has {expected}: {actions:?}"
+        );
     }
 }
 
@@ -129,7 +188,11 @@ async fn every_field_error_is_reported_at_once_and_input_is_kept() {
     let page = b.post_owned("/register", &fields).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.title().starts_with("错误：新用户注册"));
-    for message in ["统一社会信用代码校验位不正确", "经办人手机号码应为11位数字", "分管领导电话或手机应包含区号"] {
+    for message in [
+        "统一社会信用代码校验位不正确",
+        "经办人手机号码应为11位数字",
+        "分管领导电话或手机应包含区号",
+    ] {
         assert!(page.body.contains(message), "{message}");
     }
     let kept = input_values(&page.body);
@@ -143,7 +206,12 @@ async fn every_field_error_is_reported_at_once_and_input_is_kept() {
     let mut fields = form_fields(&form);
     fields.push(("step".into(), "check".into()));
     let page = b.post_owned("/register", &fields).await;
-    assert!(page.body.contains("<a href=\"#region_code\">请选择所在地区</a>"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("<a href=\"#region_code\">请选择所在地区</a>"),
+        "{}",
+        page.body
+    );
 }
 
 #[tokio::test]

@@ -1,11 +1,11 @@
 //! One-time links: `/activate/{token}` sets the first password, `/password/reset/{token}` a new
 //! one. Both pages work the same way; only the purpose and what follows differ.
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
 use govsite_core::FieldErrors;
 use govsite_core::password::check_new_password;
 use minijinja::context;
@@ -24,8 +24,14 @@ use crate::web::session::Ctx;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/activate/{token}", get(show_activation).post(submit_activation))
-        .route("/password/reset/{token}", get(show_reset).post(submit_reset))
+        .route(
+            "/activate/{token}",
+            get(show_activation).post(submit_activation),
+        )
+        .route(
+            "/password/reset/{token}",
+            get(show_reset).post(submit_reset),
+        )
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -55,7 +61,11 @@ fn template(purpose: Purpose) -> (&'static str, &'static str) {
     }
 }
 
-async fn live_account(app: &AppState, purpose: Purpose, raw: &str) -> Result<Option<Account>, AppError> {
+async fn live_account(
+    app: &AppState,
+    purpose: Purpose,
+    raw: &str,
+) -> Result<Option<Account>, AppError> {
     if !token::well_formed(raw) {
         return Ok(None);
     }
@@ -74,22 +84,37 @@ fn expired(app: &AppState, ctx: &Ctx) -> Result<Html<String>, AppError> {
     })
 }
 
-async fn show(app: AppState, ctx: Ctx, purpose: Purpose, raw: String) -> Result<Response, AppError> {
+async fn show(
+    app: AppState,
+    ctx: Ctx,
+    purpose: Purpose,
+    raw: String,
+) -> Result<Response, AppError> {
     let Some(account) = live_account(&app, purpose, &raw).await? else {
         return Ok(expired(&app, &ctx)?.into_response());
     };
     let (name, title) = template(purpose);
     Ok(app
-        .page(&ctx, name, context! {
-            title => title,
-            account => account,
-            token => raw,
-            form => NewPasswordForm::default(),
-        })?
+        .page(
+            &ctx,
+            name,
+            context! {
+                title => title,
+                account => account,
+                token => raw,
+                form => NewPasswordForm::default(),
+            },
+        )?
         .into_response())
 }
 
-async fn submit(app: AppState, ctx: Ctx, purpose: Purpose, raw: String, body: Bytes) -> Result<Response, AppError> {
+async fn submit(
+    app: AppState,
+    ctx: Ctx,
+    purpose: Purpose,
+    raw: String,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let form: NewPasswordForm = form::parse(&body)?;
     let Some(account) = live_account(&app, purpose, &raw).await? else {
         return Ok(expired(&app, &ctx)?.into_response());
@@ -98,13 +123,17 @@ async fn submit(app: AppState, ctx: Ctx, purpose: Purpose, raw: String, body: By
     if !errors.is_empty() {
         let (name, title) = template(purpose);
         return Ok(app
-            .page(&ctx, name, context! {
-                title => format!("错误：{title}"),
-                account => account,
-                token => raw,
-                form => NewPasswordForm::default(),
-                errors => errors,
-            })?
+            .page(
+                &ctx,
+                name,
+                context! {
+                    title => format!("错误：{title}"),
+                    account => account,
+                    token => raw,
+                    form => NewPasswordForm::default(),
+                    errors => errors,
+                },
+            )?
             .into_response());
     }
     let new = form.password.clone();
@@ -112,7 +141,12 @@ async fn submit(app: AppState, ctx: Ctx, purpose: Purpose, raw: String, body: By
         .await
         .map_err(|e| AppError::Internal(e.into()))??;
     let now = app.now();
-    let mut tx = app.db.pool().begin().await.map_err(crate::store::StoreError::from)?;
+    let mut tx = app
+        .db
+        .pool()
+        .begin()
+        .await
+        .map_err(crate::store::StoreError::from)?;
     // Consuming is the guard: of two racing submissions only one finds the token unused.
     if tokens::consume(&mut tx, purpose, &token::hash_token(&raw), now).await? != Some(account.id) {
         return Ok(expired(&app, &ctx)?.into_response());
@@ -138,9 +172,15 @@ async fn submit(app: AppState, ctx: Ctx, purpose: Purpose, raw: String, body: By
 
     match purpose {
         Purpose::Activation => {
-            let account = accounts::find(&app.db, account.id).await?.ok_or(AppError::NotFound)?;
+            let account = accounts::find(&app.db, account.id)
+                .await?
+                .ok_or(AppError::NotFound)?;
             let mfa = account.totp_enabled();
-            let to = if mfa { "/login/totp" } else { role_home(account.role) };
+            let to = if mfa {
+                "/login/totp"
+            } else {
+                role_home(account.role)
+            };
             start_signed_in(&app, &ctx, &account, mfa, to).await
         }
         Purpose::Reset => {
@@ -151,7 +191,11 @@ async fn submit(app: AppState, ctx: Ctx, purpose: Purpose, raw: String, body: By
     }
 }
 
-async fn show_activation(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>) -> Result<Response, AppError> {
+async fn show_activation(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Path(raw): Path<String>,
+) -> Result<Response, AppError> {
     show(app, ctx, Purpose::Activation, raw).await
 }
 
@@ -164,7 +208,11 @@ async fn submit_activation(
     submit(app, ctx, Purpose::Activation, raw, body).await
 }
 
-async fn show_reset(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>) -> Result<Response, AppError> {
+async fn show_reset(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Path(raw): Path<String>,
+) -> Result<Response, AppError> {
     show(app, ctx, Purpose::Reset, raw).await
 }
 

@@ -1,11 +1,11 @@
 //! `/login`, `/login/totp`, `/logout`.
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
@@ -47,7 +47,11 @@ struct LoginQuery {
     notice: String,
 }
 
-async fn show(State(app): State<AppState>, ctx: Ctx, Query(q): Query<LoginQuery>) -> Result<Response, AppError> {
+async fn show(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<LoginQuery>,
+) -> Result<Response, AppError> {
     if let Some(user) = ctx.user.as_ref().filter(|_| !ctx.mfa_pending) {
         return Ok(Redirect::to(role_home(user.role)).into_response());
     }
@@ -57,15 +61,24 @@ async fn show(State(app): State<AppState>, ctx: Ctx, Query(q): Query<LoginQuery>
         _ => "",
     };
     Ok(app
-        .page(&ctx, "auth/login.html", context! {
-            title => "登录",
-            form => LoginForm { next: q.next, ..LoginForm::default() },
-            notice => notice,
-        })?
+        .page(
+            &ctx,
+            "auth/login.html",
+            context! {
+                title => "登录",
+                form => LoginForm { next: q.next, ..LoginForm::default() },
+                notice => notice,
+            },
+        )?
         .into_response())
 }
 
-fn login_error(app: &AppState, ctx: &Ctx, form: &LoginForm, message: &str) -> Result<Html<String>, AppError> {
+fn login_error(
+    app: &AppState,
+    ctx: &Ctx,
+    form: &LoginForm,
+    message: &str,
+) -> Result<Html<String>, AppError> {
     app.page(ctx, "auth/login.html", context! {
         title => "错误：登录",
         form => LoginForm { password: String::new(), username: form.username.clone(), next: form.next.clone() },
@@ -83,10 +96,24 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
     let since = now - WINDOW_SECONDS;
     let account_key = username.to_lowercase();
     if throttle::failures_since(&app.db, throttle::Scope::Ip, &ctx.ip, since).await? >= IP_LIMIT {
-        return Ok(login_error(&app, &ctx, &form, "该网络地址登录失败次数过多，请15分钟后再试。")?.into_response());
+        return Ok(login_error(
+            &app,
+            &ctx,
+            &form,
+            "该网络地址登录失败次数过多，请15分钟后再试。",
+        )?
+        .into_response());
     }
-    if throttle::failures_since(&app.db, throttle::Scope::Account, &account_key, since).await? >= ACCOUNT_LIMIT {
-        return Ok(login_error(&app, &ctx, &form, "该账号登录失败次数过多，已暂时锁定，请15分钟后再试，或通过“忘记密码”重设密码。")?.into_response());
+    if throttle::failures_since(&app.db, throttle::Scope::Account, &account_key, since).await?
+        >= ACCOUNT_LIMIT
+    {
+        return Ok(login_error(
+            &app,
+            &ctx,
+            &form,
+            "该账号登录失败次数过多，已暂时锁定，请15分钟后再试，或通过“忘记密码”重设密码。",
+        )?
+        .into_response());
     }
 
     let account = accounts::find_by_username(&app.db, &username).await?;
@@ -95,9 +122,10 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
         .filter(|a| a.status != AccountStatus::Pending)
         .and_then(|a| a.password_hash.clone());
     let password = form.password.clone();
-    let verified = tokio::task::spawn_blocking(move || password::verify(&password, hash.as_deref()))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let verified =
+        tokio::task::spawn_blocking(move || password::verify(&password, hash.as_deref()))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
 
     let Some(account) = account.filter(|_| verified) else {
         throttle::record_failure(&app.db, throttle::Scope::Account, &account_key, now).await?;
@@ -112,14 +140,24 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
         return Ok(login_error(&app, &ctx, &form, "用户账号或密码不正确")?.into_response());
     };
     if account.status == AccountStatus::Disabled {
-        return Ok(login_error(&app, &ctx, &form, "该账号已停用，请联系所属编办或注册管理中心。")?.into_response());
+        return Ok(login_error(
+            &app,
+            &ctx,
+            &form,
+            "该账号已停用，请联系所属编办或注册管理中心。",
+        )?
+        .into_response());
     }
     throttle::clear(&app.db, throttle::Scope::Account, &account_key).await?;
     let mut who = actor(&ctx);
     who.id = Some(account.id);
     who.label = account.username.clone();
     let event = Event {
-        action: if account.totp_enabled() { "sign_in_password_ok" } else { "sign_in" },
+        action: if account.totp_enabled() {
+            "sign_in_password_ok"
+        } else {
+            "sign_in"
+        },
         subject_type: "account",
         subject_id: account.id.to_string(),
         ..Event::default()
@@ -145,22 +183,43 @@ async fn show_totp(State(app): State<AppState>, ctx: Ctx) -> Result<Response, Ap
     if ctx.user.is_none() || !ctx.mfa_pending {
         return Ok(Redirect::to("/login").into_response());
     }
-    Ok(app.page(&ctx, "auth/login_totp.html", context! { title => "两步验证" })?.into_response())
+    Ok(app
+        .page(
+            &ctx,
+            "auth/login_totp.html",
+            context! { title => "两步验证" },
+        )?
+        .into_response())
 }
 
-async fn submit_totp(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
-    let (Some(account), Some(session_hash)) = (ctx.user.clone().filter(|_| ctx.mfa_pending), ctx.session.clone()) else {
+async fn submit_totp(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let (Some(account), Some(session_hash)) = (
+        ctx.user.clone().filter(|_| ctx.mfa_pending),
+        ctx.session.clone(),
+    ) else {
         return Ok(Redirect::to("/login").into_response());
     };
     let form: TotpForm = form::parse(&body)?;
     let now = app.now();
     let key = account.username.to_lowercase();
-    let locked = throttle::failures_since(&app.db, throttle::Scope::Account, &key, now - WINDOW_SECONDS).await? >= ACCOUNT_LIMIT;
+    let locked = throttle::failures_since(
+        &app.db,
+        throttle::Scope::Account,
+        &key,
+        now - WINDOW_SECONDS,
+    )
+    .await?
+        >= ACCOUNT_LIMIT;
     let secret = account
         .totp_secret
         .as_deref()
         .and_then(govsite_core::totp::decode_secret);
-    let step = secret.and_then(|s| govsite_core::totp::verify(&s, &form.code, now, account.totp_last_step));
+    let step = secret
+        .and_then(|s| govsite_core::totp::verify(&s, &form.code, now, account.totp_last_step));
     let accepted = match step {
         Some(step) if !locked => accounts::consume_totp_step(&app.db, account.id, step).await?,
         _ => false,
@@ -173,7 +232,11 @@ async fn submit_totp(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Resu
             "验证码不正确或已使用，请输入验证器中当前显示的6位数字"
         };
         return Ok(app
-            .page(&ctx, "auth/login_totp.html", context! { title => "错误：两步验证", error => message })?
+            .page(
+                &ctx,
+                "auth/login_totp.html",
+                context! { title => "错误：两步验证", error => message },
+            )?
             .into_response());
     }
     sessions::clear_mfa(&app.db, &session_hash).await?;

@@ -1,10 +1,10 @@
 //! `/password/forgot` (a reset link by e-mail) and `/account/password` (修改密码).
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
@@ -38,7 +38,11 @@ struct ForgotForm {
 }
 
 async fn show_forgot(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
-    app.page(&ctx, "auth/forgot.html", context! { title => "忘记密码", form => ForgotForm::default() })
+    app.page(
+        &ctx,
+        "auth/forgot.html",
+        context! { title => "忘记密码", form => ForgotForm::default() },
+    )
 }
 
 /// Issues a reset link and queues the e-mail in one transaction. Used by the forgot-password
@@ -48,8 +52,21 @@ pub async fn send_reset_link(app: &AppState, ctx: &Ctx, account: &Account) -> Re
     let now = app.now();
     let link = format!("{}/password/reset/{raw}", app.config.public_url);
     let mut tx = app.db.pool().begin().await.map_err(StoreError::from)?;
-    tokens::issue(&mut tx, account.id, Purpose::Reset, &token::hash_token(&raw), now, RESET_TTL).await?;
-    let message = messages::reset_email(&account.email, &account.display_name, &account.username, &link);
+    tokens::issue(
+        &mut tx,
+        account.id,
+        Purpose::Reset,
+        &token::hash_token(&raw),
+        now,
+        RESET_TTL,
+    )
+    .await?;
+    let message = messages::reset_email(
+        &account.email,
+        &account.display_name,
+        &account.username,
+        &link,
+    );
     outbox::enqueue(&mut tx, &message, now).await?;
     let event = Event {
         action: "password_reset_link_sent",
@@ -63,21 +80,31 @@ pub async fn send_reset_link(app: &AppState, ctx: &Ctx, account: &Account) -> Re
     Ok(())
 }
 
-async fn submit_forgot(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+async fn submit_forgot(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let form: ForgotForm = form::parse(&body)?;
     let username = form.username.trim();
     if username.is_empty() {
         return Ok(app
-            .page(&ctx, "auth/forgot.html", context! {
-                title => "错误：忘记密码",
-                form => form,
-                errors => [context! { field => "username", message => "请输入用户账号" }],
-            })?
+            .page(
+                &ctx,
+                "auth/forgot.html",
+                context! {
+                    title => "错误：忘记密码",
+                    form => form,
+                    errors => [context! { field => "username", message => "请输入用户账号" }],
+                },
+            )?
             .into_response());
     }
     // Requests are counted per address, so the page cannot be used to flood a mailbox.
     let now = app.now();
-    let recent = throttle::failures_since(&app.db, throttle::Scope::ResetRequest, &ctx.ip, now - 3600).await?;
+    let recent =
+        throttle::failures_since(&app.db, throttle::Scope::ResetRequest, &ctx.ip, now - 3600)
+            .await?;
     if recent < RESET_REQUESTS_PER_HOUR {
         throttle::record_failure(&app.db, throttle::Scope::ResetRequest, &ctx.ip, now).await?;
         if let Some(account) = accounts::find_by_username(&app.db, username).await?
@@ -111,23 +138,36 @@ struct ChangeQuery {
     done: String,
 }
 
-async fn show_change(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ChangeQuery>) -> Result<Html<String>, AppError> {
+async fn show_change(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ChangeQuery>,
+) -> Result<Html<String>, AppError> {
     let user = ctx.user()?;
-    app.page(&ctx, "auth/password.html", context! {
-        title => "修改密码",
-        forced => user.must_change_password,
-        done => q.done == "1",
-    })
+    app.page(
+        &ctx,
+        "auth/password.html",
+        context! {
+            title => "修改密码",
+            forced => user.must_change_password,
+            done => q.done == "1",
+        },
+    )
 }
 
-async fn submit_change(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+async fn submit_change(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let user = ctx.user()?.clone();
     let form: ChangeForm = form::parse(&body)?;
     let current = form.current.clone();
     let stored = user.password_hash.clone();
-    let current_ok = tokio::task::spawn_blocking(move || password::verify(&current, stored.as_deref()))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let current_ok =
+        tokio::task::spawn_blocking(move || password::verify(&current, stored.as_deref()))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
     let mut errors = if current_ok {
         govsite_core::FieldErrors::new()
     } else {
@@ -135,7 +175,10 @@ async fn submit_change(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Re
         e.add("current", "当前密码不正确");
         e
     };
-    let new = NewPasswordForm { password: form.password.clone(), confirm: form.confirm.clone() };
+    let new = NewPasswordForm {
+        password: form.password.clone(),
+        confirm: form.confirm.clone(),
+    };
     for e in new.check(&user.username).iter() {
         errors.add(e.field.clone(), e.message.clone());
     }
@@ -144,11 +187,15 @@ async fn submit_change(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Re
     }
     if !errors.is_empty() {
         return Ok(app
-            .page(&ctx, "auth/password.html", context! {
-                title => "错误：修改密码",
-                forced => user.must_change_password,
-                errors => errors,
-            })?
+            .page(
+                &ctx,
+                "auth/password.html",
+                context! {
+                    title => "错误：修改密码",
+                    forced => user.must_change_password,
+                    errors => errors,
+                },
+            )?
             .into_response());
     }
     let new_password = form.password.clone();

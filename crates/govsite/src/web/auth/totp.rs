@@ -1,19 +1,19 @@
 //! `/account/totp`: enrolling in, or leaving, the TOTP second factor.
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
 use govsite_core::totp;
 use minijinja::context;
 use serde::Deserialize;
 
 use super::actor;
 use crate::auth::token::random_bytes;
+use crate::store::StoreError;
 use crate::store::accounts::{self, Account};
 use crate::store::audit::{self, Event};
-use crate::store::StoreError;
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::form;
@@ -31,23 +31,37 @@ struct TotpForm {
     code: String,
 }
 
-fn enrolment_page(app: &AppState, ctx: &Ctx, user: &Account, secret: &[u8], error: Option<&str>) -> Result<Html<String>, AppError> {
+fn enrolment_page(
+    app: &AppState,
+    ctx: &Ctx,
+    user: &Account,
+    secret: &[u8],
+    error: Option<&str>,
+) -> Result<Html<String>, AppError> {
     let required = user.totp_required || (user.role.is_staff() && app.config.staff_totp);
-    app.page(ctx, "auth/totp.html", context! {
-        title => if error.is_some() { "错误：两步验证" } else { "两步验证" },
-        enabled => false,
-        required => required,
-        secret => totp::encode_secret(secret),
-        uri => totp::provisioning_uri("govsite", &user.username, secret),
-        error => error,
-    })
+    app.page(
+        ctx,
+        "auth/totp.html",
+        context! {
+            title => if error.is_some() { "错误：两步验证" } else { "两步验证" },
+            enabled => false,
+            required => required,
+            secret => totp::encode_secret(secret),
+            uri => totp::provisioning_uri("govsite", &user.username, secret),
+            error => error,
+        },
+    )
 }
 
 async fn show(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
     let user = ctx.user()?;
     if user.totp_enabled() {
         let required = user.totp_required || (user.role.is_staff() && app.config.staff_totp);
-        return app.page(&ctx, "auth/totp.html", context! { title => "两步验证", enabled => true, required => required });
+        return app.page(
+            &ctx,
+            "auth/totp.html",
+            context! { title => "两步验证", enabled => true, required => required },
+        );
     }
     let secret = random_bytes::<20>().map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     enrolment_page(&app, &ctx, user, &secret, None)
@@ -62,12 +76,25 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
         "disable" if user.totp_enabled() && !required => (None, None, "totp_disabled"),
         "enable" if !user.totp_enabled() => {
             let Some(secret) = totp::decode_secret(&form.secret).filter(|s| s.len() >= 16) else {
-                return Err(AppError::BadRequest("两步验证密钥无效，请刷新页面重新开始。"));
+                return Err(AppError::BadRequest(
+                    "两步验证密钥无效，请刷新页面重新开始。",
+                ));
             };
             let Some(step) = totp::verify(&secret, &form.code, now, None) else {
-                return Ok(enrolment_page(&app, &ctx, &user, &secret, Some("验证码不正确，请输入验证器中当前显示的6位数字"))?.into_response());
+                return Ok(enrolment_page(
+                    &app,
+                    &ctx,
+                    &user,
+                    &secret,
+                    Some("验证码不正确，请输入验证器中当前显示的6位数字"),
+                )?
+                .into_response());
             };
-            (Some(totp::encode_secret(&secret)), Some(step), "totp_enabled")
+            (
+                Some(totp::encode_secret(&secret)),
+                Some(step),
+                "totp_enabled",
+            )
         }
         _ => return Err(AppError::BadRequest("无法完成该操作，请刷新页面后重试。")),
     };
