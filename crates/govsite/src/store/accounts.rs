@@ -195,6 +195,21 @@ pub async fn set_password(
     Ok(())
 }
 
+pub async fn set_role(
+    conn: &mut AnyConnection,
+    id: AccountId,
+    role: Role,
+    office: Option<OfficeId>,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE accounts SET role = $1, office_id = $2 WHERE id = $3")
+        .bind(role.as_str())
+        .bind(office.map(|o| o.0))
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn set_status(
     conn: &mut AnyConnection,
     id: AccountId,

@@ -2,7 +2,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{Datelike, NaiveDate};
@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::auth::{ACTIVATION_TTL, actor, send_reset_link};
 use super::error::AppError;
-use super::form::{self, page_number};
+use super::form::{self, PathText, Query, page_number};
 use super::session::Ctx;
 use crate::auth::token;
 use crate::notify::messages;
@@ -46,7 +46,20 @@ pub fn routes() -> Router<AppState> {
 async fn list_accounts(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
     ctx.require(Role::manages_accounts)?;
     let all = accounts::list(&app.db).await?;
-    let staff: Vec<_> = all.iter().filter(|a| a.role.is_staff()).collect();
+    let staff: Vec<_> = all
+        .iter()
+        .filter(|a| a.role.is_staff())
+        .map(|a| {
+            context! {
+                id => a.id,
+                username => a.username,
+                display_name => a.display_name,
+                role_label => a.role.label(),
+                status_label => a.status.label(),
+                totp_required => a.totp_required,
+            }
+        })
+        .collect();
     let units = all.len() - staff.len();
     app.page(
         &ctx,
@@ -240,7 +253,7 @@ struct DoneQuery {
 async fn show_account(
     State(app): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    PathText(id): PathText,
     Query(q): Query<DoneQuery>,
 ) -> Result<Html<String>, AppError> {
     ctx.require(Role::manages_accounts)?;
@@ -277,12 +290,14 @@ async fn show_account(
 struct AccountAction {
     action: String,
     reason: String,
+    role: String,
+    office_id: String,
 }
 
 async fn change_account(
     State(app): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    PathText(id): PathText,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let admin = ctx.require(Role::manages_accounts)?.clone();
@@ -293,6 +308,9 @@ async fn change_account(
     let form: AccountAction = form::parse(&body)?;
     let reason: String = form.reason.trim().chars().take(200).collect();
     let now = app.now();
+    if form.action == "change_role" {
+        return change_role(&app, &ctx, &account, &form, &reason).await;
+    }
     if form.action == "send_reset" {
         if account.status != AccountStatus::Active {
             return Err(AppError::BadRequest(
@@ -349,6 +367,51 @@ async fn change_account(
         sessions::delete_for_account(&app.db, account.id, None).await?;
     }
     Ok(Redirect::to(&format!("/admin/accounts/{id}?done=saved")).into_response())
+}
+
+/// Moves a staff account to another role (and office). Its sessions end, so the new rights
+/// apply from the next sign-in. Unit accounts belong to their unit and are not moved.
+async fn change_role(
+    app: &AppState,
+    ctx: &Ctx,
+    account: &accounts::Account,
+    form: &AccountAction,
+    reason: &str,
+) -> Result<Response, AppError> {
+    let role = Role::parse(&form.role).filter(|r| r.is_staff());
+    let (Some(role), true) = (role, account.role.is_staff()) else {
+        return Err(AppError::BadRequest(
+            "请选择工作人员角色；单位账号不能改为工作人员账号。",
+        ));
+    };
+    let office = match (role, form.office_id.parse::<i64>().ok().map(OfficeId)) {
+        (Role::OfficeReviewer, Some(id)) if offices::find(&app.db, id).await?.is_some() => Some(id),
+        (Role::OfficeReviewer, _) => {
+            return Err(AppError::BadRequest("编办审核员必须选择所属编办。"));
+        }
+        _ => None,
+    };
+    let describe = |r: Role, o: Option<OfficeId>| match o {
+        Some(o) => format!("{}@office{}", r.as_str(), o),
+        None => r.as_str().to_owned(),
+    };
+    let from = describe(account.role, account.office_id);
+    let to = describe(role, office);
+    let now = app.now();
+    let mut tx = app.db.pool().begin().await.map_err(StoreError::from)?;
+    accounts::set_role(&mut tx, account.id, role, office).await?;
+    let event = Event {
+        action: "role_changed",
+        subject_type: "account",
+        subject_id: account.id.to_string(),
+        from_state: &from,
+        to_state: &to,
+        reason,
+    };
+    audit::record(&mut tx, &actor(ctx), &event, now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    sessions::delete_for_account(&app.db, account.id, None).await?;
+    Ok(Redirect::to(&format!("/admin/accounts/{}?done=saved", account.id)).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]

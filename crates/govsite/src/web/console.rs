@@ -3,7 +3,7 @@
 //! URL answers 404, as if it did not exist.
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 use govsite_core::ids::UnitId;
@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::error::AppError;
-use super::form::page_number;
+use super::form::{PathText, Query, page_number};
 use super::session::Ctx;
 use crate::store::accounts::Account;
 use crate::store::units::{self, Scope};
@@ -80,7 +80,7 @@ async fn list(
 async fn show(
     State(app): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    PathText(id): PathText,
 ) -> Result<Html<String>, AppError> {
     let user = ctx.require(Role::sees_units)?;
     let (scope, _) = unit_scope(&app, user).await?;

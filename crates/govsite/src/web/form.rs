@@ -2,9 +2,39 @@
 //! user typed can be shown again beside the errors.
 
 use axum::body::Bytes;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::error::AppError;
+
+/// A query string decoded into `T`; anything unreadable is a plain-Chinese 400, not axum's
+/// English rejection.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        serde_urlencoded::from_str(parts.uri.query().unwrap_or(""))
+            .map(Query)
+            .map_err(|_| AppError::BadRequest("网址中的查询参数无法识别，请检查后重试。"))
+    }
+}
+
+/// The one path parameter of a route, as text; an undecodable one is a 404.
+pub struct PathText(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathText {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|p| PathText(p.0))
+            .map_err(|_| AppError::NotFound)
+    }
+}
 
 /// Decodes a URL-encoded body. Unknown fields are ignored; malformed bodies are a 400.
 pub fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, AppError> {

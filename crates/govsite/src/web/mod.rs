@@ -121,3 +121,18 @@ pub fn router(state: AppState) -> Router {
         ))
         .with_state(state)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::WebConfig;
+
+    #[test]
+    fn cookies_are_secure_behind_https() {
+        let config = |url: &str| WebConfig {
+            public_url: url.to_owned(),
+            staff_totp: false,
+        };
+        assert!(config("https://xn--55qw42g.example").secure_cookies());
+        assert!(!config("http://127.0.0.1:8080").secure_cookies());
+    }
+}

@@ -2,7 +2,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use govsite_core::role::Role;
@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::AppState;
 use super::auth::actor;
 use super::error::AppError;
-use super::form;
+use super::form::{self, Query};
 use super::register::check_unit;
 use super::session::Ctx;
 use crate::store::audit::{self, Event};

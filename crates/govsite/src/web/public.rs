@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::error::AppError;
-use super::form::safe_next;
+use super::form::{Query, safe_next};
 use super::session::Ctx;
 use super::templates::STYLESHEET;
 
@@ -93,7 +93,12 @@ async fn display(Query(q): Query<DisplayQuery>) -> Response {
     } else {
         "gs_large=; Path=/; SameSite=Lax; Max-Age=0"
     };
-    let mut resp = Redirect::to(safe_next(&q.back)).into_response();
+    let back = if q.back.is_empty() {
+        "/"
+    } else {
+        safe_next(&q.back)
+    };
+    let mut resp = Redirect::to(back).into_response();
     if let Ok(v) = header::HeaderValue::from_str(cookie) {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }

@@ -464,3 +464,71 @@ async fn a_disabled_account_loses_its_sessions() {
     let page = b.sign_in(&username, &password).await;
     assert!(page.body.contains("该账号已停用"));
 }
+
+#[tokio::test]
+async fn role_changes_are_audited_and_take_effect_at_once() {
+    let app = TestApp::spawn().await;
+    let office = app.office("620421").await;
+    app.unit("靖远县审计局", "620421").await;
+    let (mut admin, _) = app.signed_in(Role::Admin, None, None).await;
+    let (username, password, id) = app.user(Role::Finance, None, None).await;
+    let mut b = app.browser();
+    b.sign_in(&username, &password).await;
+
+    let bad = admin
+        .post(
+            &format!("/admin/accounts/{id}"),
+            &[
+                ("action", "change_role"),
+                ("role", "office_reviewer"),
+                ("office_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("编办审核员必须选择所属编办"));
+    let office_id = office.to_string();
+    let page = admin
+        .post(
+            &format!("/admin/accounts/{id}"),
+            &[
+                ("action", "change_role"),
+                ("role", "office_reviewer"),
+                ("office_id", &office_id),
+                ("reason", "调岗"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    // The old session is gone; the new rights apply at the next sign-in.
+    assert_eq!(b.get("/console/units").await.status, StatusCode::SEE_OTHER);
+    b.sign_in(&username, &password).await;
+    let list = b.get("/console/units").await;
+    assert!(list.body.contains("工作管理"));
+    assert!(list.body.contains("靖远县审计局"));
+    let (from, to): (String, String) = {
+        use sqlx::Row;
+        let row = sqlx::query(
+            "SELECT from_state, to_state FROM audit_events WHERE action = 'role_changed'",
+        )
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+        (
+            row.try_get("from_state").unwrap(),
+            row.try_get("to_state").unwrap(),
+        )
+    };
+    assert_eq!(from, "finance");
+    assert_eq!(to, format!("office_reviewer@office{office}"));
+    // Unit accounts cannot be turned into staff.
+    let unit = app.unit("靖远县林业局", "620421").await;
+    let (_, _, unit_account) = app.user(Role::Unit, Some(unit), None).await;
+    let page = admin
+        .post(
+            &format!("/admin/accounts/{unit_account}"),
+            &[("action", "change_role"), ("role", "admin")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+}

@@ -144,3 +144,28 @@ async fn sign_in_never_redirects_off_site() {
         .await;
     assert_eq!(page.location.as_deref(), Some("/portal"));
 }
+
+#[tokio::test]
+async fn unreadable_query_strings_get_a_chinese_400() {
+    let app = TestApp::spawn().await;
+    let (mut b, _) = app.signed_in(Role::RegistryReviewer, None, None).await;
+    let page = b.get("/console/units?q=a&q=b").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.body.contains("查询参数无法识别"));
+    let page = b.get("/console/units/%FF%FE").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.body.contains("页面不存在"));
+    // The same error as JSON for machines.
+    let resp = b
+        .client
+        .get(format!("{}/console/units?page=1&page=2", app.base))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        resp.json::<serde_json::Value>().await.unwrap()["error"]["code"],
+        "bad_request"
+    );
+}

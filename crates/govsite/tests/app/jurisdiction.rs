@@ -135,3 +135,23 @@ async fn roles_reach_only_their_pages() {
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert!(page.location.unwrap().starts_with("/login?next="));
 }
+
+#[tokio::test]
+async fn a_unit_cannot_move_itself_by_editing_form_fields() {
+    let app = TestApp::spawn().await;
+    let unit = app.unit("靖远县水务局", "620421").await;
+    let (mut b, _) = app.signed_in(Role::Unit, Some(unit), None).await;
+    let edit = b.get("/portal/unit/edit").await;
+    let mut fields: Vec<(String, String)> = crate::helpers::input_values(&edit.body)
+        .into_iter()
+        .filter(|(k, _)| k != "csrf_token")
+        .collect();
+    fields.push(("functions".into(), "负责水务。".into()));
+    // Fields the page does not offer, added by hand.
+    fields.push(("region_code".into(), "620422".into()));
+    fields.push(("name".into(), "会宁县水务局".into()));
+    fields.push(("org_type".into(), "public_institution".into()));
+    let page = b.post_owned("/portal/unit/edit", &fields).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM units WHERE name = '靖远县水务局' AND region_code = 620421 AND org_type = 'government'").await, 1);
+}

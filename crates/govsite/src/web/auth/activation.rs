@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use govsite_core::FieldErrors;
@@ -19,7 +19,7 @@ use crate::store::sessions;
 use crate::store::tokens::{self, Purpose};
 use crate::web::AppState;
 use crate::web::error::AppError;
-use crate::web::form;
+use crate::web::form::{self, PathText};
 use crate::web::session::Ctx;
 
 pub fn routes() -> Router<AppState> {
@@ -194,7 +194,7 @@ async fn submit(
 async fn show_activation(
     State(app): State<AppState>,
     ctx: Ctx,
-    Path(raw): Path<String>,
+    PathText(raw): PathText,
 ) -> Result<Response, AppError> {
     show(app, ctx, Purpose::Activation, raw).await
 }
@@ -202,7 +202,7 @@ async fn show_activation(
 async fn submit_activation(
     State(app): State<AppState>,
     ctx: Ctx,
-    Path(raw): Path<String>,
+    PathText(raw): PathText,
     body: Bytes,
 ) -> Result<Response, AppError> {
     submit(app, ctx, Purpose::Activation, raw, body).await
@@ -211,7 +211,7 @@ async fn submit_activation(
 async fn show_reset(
     State(app): State<AppState>,
     ctx: Ctx,
-    Path(raw): Path<String>,
+    PathText(raw): PathText,
 ) -> Result<Response, AppError> {
     show(app, ctx, Purpose::Reset, raw).await
 }
@@ -219,7 +219,7 @@ async fn show_reset(
 async fn submit_reset(
     State(app): State<AppState>,
     ctx: Ctx,
-    Path(raw): Path<String>,
+    PathText(raw): PathText,
     body: Bytes,
 ) -> Result<Response, AppError> {
     submit(app, ctx, Purpose::Reset, raw, body).await

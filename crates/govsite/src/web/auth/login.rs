@@ -2,7 +2,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -16,7 +16,7 @@ use crate::store::audit::{self, Event};
 use crate::store::{sessions, throttle};
 use crate::web::AppState;
 use crate::web::error::AppError;
-use crate::web::form::{self, safe_next};
+use crate::web::form::{self, Query, safe_next};
 use crate::web::session::{self, Ctx};
 
 /// Failed sign-ins tolerated per account, and per client address, within the window.

@@ -2,7 +2,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use minijinja::context;
@@ -18,7 +18,7 @@ use crate::store::tokens::{self, Purpose};
 use crate::store::{StoreError, outbox, sessions, throttle};
 use crate::web::AppState;
 use crate::web::error::AppError;
-use crate::web::form;
+use crate::web::form::{self, Query};
 use crate::web::session::Ctx;
 
 pub const RESET_TTL: i64 = 3600;
