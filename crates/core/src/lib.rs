@@ -7,9 +7,13 @@
 pub mod calendar;
 pub mod contact;
 pub mod credit_code;
+pub mod domain_application;
+pub mod domain_lifecycle;
+pub mod domain_name;
 pub mod field_errors;
 pub mod id_card;
 pub mod ids;
+pub mod money;
 pub mod org_type;
 pub mod password;
 pub mod region;

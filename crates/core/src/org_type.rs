@@ -19,7 +19,7 @@ pub enum OrgType {
 }
 
 /// The two zones govsite runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Suffix {
     /// .政务, for party and government organs.
     Zhengwu,
