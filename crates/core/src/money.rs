@@ -66,7 +66,7 @@ impl fmt::Display for Money {
         let yuan = (abs / 100).to_string();
         let mut grouped = String::new();
         for (i, c) in yuan.chars().enumerate() {
-            if i > 0 && (yuan.len() - i) % 3 == 0 {
+            if i > 0 && (yuan.len() - i).is_multiple_of(3) {
                 grouped.push(',');
             }
             grouped.push(c);
