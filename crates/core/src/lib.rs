@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod contact;
 pub mod credit_code;
 pub mod domain_application;
+pub mod domain_form;
 pub mod domain_lifecycle;
 pub mod domain_name;
 pub mod field_errors;
