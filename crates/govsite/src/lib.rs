@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod notify;
+pub mod registry;
 pub mod server;
 pub mod store;
 pub mod web;

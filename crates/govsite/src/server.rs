@@ -70,6 +70,12 @@ pub async fn run(
         senders,
         clock.clone(),
         wake.clone(),
+        stop_rx.clone(),
+    ));
+    let lifecycle = tokio::spawn(crate::registry::lifecycle::run(
+        db.clone(),
+        clock.clone(),
+        std::time::Duration::from_secs(60),
         stop_rx,
     ));
     let state = AppState::new(db.clone(), config, clock, wake);
@@ -83,6 +89,7 @@ pub async fn run(
     .context("web server failed")?;
     let _ = stop_tx.send(true);
     let _ = worker.await;
+    let _ = lifecycle.await;
     db.close().await;
     tracing::info!("govsite stopped");
     Ok(())

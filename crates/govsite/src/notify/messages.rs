@@ -58,3 +58,29 @@ pub fn password_changed_email(to: &str, display_name: &str, username: &str) -> N
         template: "password_changed",
     }
 }
+
+/// A notice to a unit's handler, by e-mail and SMS, with the same text.
+pub fn unit_notice(
+    email: &str,
+    mobile: &str,
+    subject: &str,
+    text: &str,
+    template: &'static str,
+) -> [NewMessage; 2] {
+    [
+        NewMessage {
+            channel: Channel::Email,
+            recipient: email.to_owned(),
+            subject: subject.to_owned(),
+            body: format!("您好：\n\n{text}\n\n请登录平台查看详情。\n\n{SIGNATURE}\n"),
+            template,
+        },
+        NewMessage {
+            channel: Channel::Sms,
+            recipient: mobile.to_owned(),
+            subject: String::new(),
+            body: format!("【{SIGNATURE}】{text}"),
+            template,
+        },
+    ]
+}

@@ -4,15 +4,20 @@
 //! fen and times in unix seconds. Each submodule owns the queries of one table family.
 
 pub mod accounts;
+pub mod applications;
 pub mod audit;
 pub mod calendar;
+pub mod domains;
+pub mod ledger;
 mod migrate;
 pub mod offices;
 pub mod outbox;
+pub mod policy;
 pub mod reference;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
+pub mod transfers;
 pub mod units;
 
 use std::path::Path;

@@ -59,8 +59,58 @@ pub(super) async fn load(db: &Db) -> StoreResult<()> {
     if count == 0 {
         load_calendar(db).await?;
     }
+    let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM prices")
+        .fetch_one(db.pool())
+        .await?
+        .try_get("n")?;
+    if count == 0 {
+        load_policy(db).await?;
+    }
     Ok(())
 }
+
+/// The seed's prices (200 yuan per name per year; 100 in the poverty tier) and a starting
+/// reserved list; staff change both afterwards.
+async fn load_policy(db: &Db) -> StoreResult<()> {
+    let now = chrono::Utc::now().timestamp();
+    let mut tx = db.pool().begin().await?;
+    for (tier, fen) in [("standard", 20_000i64), ("poverty", 10_000)] {
+        sqlx::query(
+            "INSERT INTO prices (fee_tier, price_fen, effective_from, created_by, created_at)
+             VALUES ($1, $2, 0, 'reference', $3)",
+        )
+        .bind(tier)
+        .bind(fen)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for (label, reason) in RESERVED {
+        sqlx::query(
+            "INSERT INTO reserved_names (canonical, label, reason, created_by, created_at)
+             VALUES ($1, $1, $2, 'reference', $3)",
+        )
+        .bind(label)
+        .bind(reason)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Names no unit may hold: national institutions' and the registry's own.
+const RESERVED: [(&str, &str); 8] = [
+    ("中国", "国家名称"),
+    ("中华人民共和国", "国家名称"),
+    ("中央", "中央机构专用"),
+    ("国务院", "中央机构专用"),
+    ("全国人大", "中央机构专用"),
+    ("中央编办", "中央机构专用"),
+    ("注册中心", "注册管理机构保留"),
+    ("政务", "后缀名称"),
+];
 
 async fn load_regions(db: &Db) -> StoreResult<()> {
     let regions = parse_regions()?;

@@ -293,3 +293,25 @@ fn escape_like(s: &str) -> String {
         .replace('%', "\\%")
         .replace('_', "\\_")
 }
+
+/// The handler (经办人) of a unit: name, mobile, e-mail, for notices.
+pub async fn handler_contact(
+    conn: &mut AnyConnection,
+    unit: UnitId,
+) -> StoreResult<Option<(String, String, String)>> {
+    let row = sqlx::query(
+        "SELECT name, mobile, email FROM contacts WHERE unit_id = $1 AND kind = 'handler'",
+    )
+    .bind(unit.0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row
+        .map(|r| {
+            Ok::<_, sqlx::Error>((
+                r.try_get("name")?,
+                r.try_get("mobile")?,
+                r.try_get("email")?,
+            ))
+        })
+        .transpose()?)
+}

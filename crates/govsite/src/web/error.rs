@@ -23,6 +23,9 @@ pub enum AppError {
     BadRequest(&'static str),
     #[error("payload too large")]
     TooLarge,
+    /// The thing changed under the user (already decided, wrong state): a plain sentence.
+    #[error("conflict: {0}")]
+    Conflict(String),
     #[error("internal: {0:#}")]
     Internal(#[from] anyhow::Error),
 }
@@ -69,6 +72,11 @@ impl AppError {
                 "too_large",
                 "提交的内容过大，请精简后重新提交。",
             ),
+            Self::Conflict(_) => (
+                StatusCode::CONFLICT,
+                "conflict",
+                "该事项已被处理或状态已变化，请刷新页面查看最新情况。",
+            ),
             Self::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -93,11 +101,16 @@ impl IntoResponse for AppError {
             tracing::error!(error = %format!("{e:#}"), "request failed");
         }
         let (status, code, message) = self.parts();
+        let detail = match &self {
+            Self::Conflict(m) => m.clone(),
+            _ => message.to_owned(),
+        };
         let title = match status {
             StatusCode::NOT_FOUND => "页面不存在",
             StatusCode::FORBIDDEN => "无法完成操作",
             StatusCode::BAD_REQUEST => "请求有误",
             StatusCode::PAYLOAD_TOO_LARGE => "内容过大",
+            StatusCode::CONFLICT => "无法完成操作",
             _ => "系统错误",
         };
         let html = format!(
@@ -106,8 +119,9 @@ impl IntoResponse for AppError {
              <title>{title} - 政务和公益机构域名注册管理平台</title>\
              <link rel=\"stylesheet\" href=\"/static/site.css\"></head><body>\
              <header class=\"masthead\"><div class=\"wrap\"><a class=\"brand\" href=\"/\">政务和公益机构域名注册管理平台</a></div></header>\
-             <main class=\"wrap\" id=\"main\"><h1>{title}</h1><p>{message}</p>\
-             <p><a href=\"/\">返回首页</a></p></main></body></html>"
+             <main class=\"wrap\" id=\"main\"><h1>{title}</h1><p>{}</p>\
+             <p><a href=\"/\">返回首页</a></p></main></body></html>",
+            escape_html(&detail)
         );
         let mut resp = (
             status,
@@ -155,4 +169,11 @@ pub fn urlencode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

@@ -11,6 +11,7 @@ pub mod error;
 mod form;
 mod portal;
 mod public;
+mod rdap;
 mod register;
 pub mod session;
 mod templates;
@@ -98,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         ));
     Router::new()
         .merge(public::health_routes())
+        .merge(rdap::routes())
         .merge(pages)
         .fallback(|| async { error::AppError::NotFound })
         .layer(middleware::from_fn(error::json_errors))

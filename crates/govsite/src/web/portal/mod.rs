@@ -1,4 +1,8 @@
-//! The unit portal: 我的主页 and 单位信息.
+//! The unit portal: 我的主页 and 单位信息 here; 网上名称管理 in [`domains`], 财务管理 in
+//! [`finance`].
+
+mod domains;
+mod finance;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -25,10 +29,12 @@ pub fn routes() -> Router<AppState> {
         .route("/portal", get(home))
         .route("/portal/unit", get(show_unit))
         .route("/portal/unit/edit", get(edit_unit).post(save_unit))
+        .merge(domains::routes())
+        .merge(finance::routes())
 }
 
 /// The signed-in unit user's own unit; nobody else's is reachable from the portal.
-async fn own_unit(app: &AppState, ctx: &Ctx) -> Result<UnitRecord, AppError> {
+pub(super) async fn own_unit(app: &AppState, ctx: &Ctx) -> Result<UnitRecord, AppError> {
     let user = ctx.require(|r| r == Role::Unit)?;
     let id = user.unit_id.ok_or(AppError::Forbidden)?;
     units::find(&app.db, id, Scope::All)

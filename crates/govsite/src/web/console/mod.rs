@@ -1,6 +1,10 @@
 //! The 编办 console (工作管理) and the registry's unit list: the same pages, scoped by role.
 //! An office reviewer sees only the units of its office's region; asking for another unit by
-//! URL answers 404, as if it did not exist.
+//! URL answers 404, as if it did not exist. Domain application reviews are in [`reviews`],
+//! finance's confirmation of transfers in [`transfers`].
+
+mod reviews;
+mod transfers;
 
 use axum::Router;
 use axum::extract::State;
@@ -25,6 +29,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/console/units", get(list))
         .route("/console/units/{id}", get(show))
+        .merge(reviews::routes())
+        .merge(transfers::routes())
 }
 
 /// The units `user` may see, and the title of its console.

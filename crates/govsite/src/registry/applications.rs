@@ -1,0 +1,476 @@
+//! Submitting, reviewing and paying for domain applications.
+
+use chrono::NaiveDate;
+use govsite_core::FieldErrors;
+use govsite_core::domain_application::{AppEvent, AppState, Verdict, review_passes};
+use govsite_core::domain_form::Plan;
+use govsite_core::domain_lifecycle::add_years;
+use govsite_core::ids::UnitId;
+use govsite_core::money::{Money, fee};
+use govsite_core::org_type::Suffix;
+
+use super::names;
+use crate::notify::messages;
+use crate::store::applications::{self, Application, NewName};
+use crate::store::audit::{self, Actor, Event};
+use crate::store::domains::{self, NewDomain};
+use crate::store::{Db, StoreError, calendar, ledger, offices, outbox, policy, units};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("form errors")]
+    Form(FieldErrors),
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for RegistryError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Store(e.into())
+    }
+}
+
+pub fn suffix_of(app: &Application) -> Suffix {
+    if app.suffix == "公益" {
+        Suffix::Gongyi
+    } else {
+        Suffix::Zhengwu
+    }
+}
+
+/// China Standard Time calendar date of a unix time.
+pub fn cst_date(ts: i64) -> NaiveDate {
+    chrono::DateTime::from_timestamp(ts + 8 * 3600, 0).map_or(NaiveDate::MIN, |t| t.date_naive())
+}
+
+/// Checks the whole application, including availability, and submits it: reference number,
+/// fee, the office's due date in working days, history, audit, all in one transaction.
+pub async fn submit(
+    db: &Db,
+    actor: &Actor,
+    app: &Application,
+    now: i64,
+) -> Result<String, RegistryError> {
+    let state = app.app_state();
+    let next = state
+        .apply(AppEvent::Submit)
+        .map_err(|e| RegistryError::Refused(e.to_string()))?;
+    let suffix = suffix_of(app);
+    let request = app.form.parse(suffix).map_err(RegistryError::Form)?;
+    let mut errors = FieldErrors::new();
+    let parent_name = match govsite_core::region::RegionCode::from_i64(app.region_code)
+        .and_then(|r| r.parent())
+    {
+        Some(p) => offices::region(db, p)
+            .await?
+            .map(|r| r.name)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let mut stored = Vec::new();
+    for n in &request.names {
+        let availability = names::availability(db, app.unit_id, &n.name).await?;
+        if !availability.is_available() {
+            errors.add(format!("name{}", n.slot), availability.message());
+            continue;
+        }
+        let canonical = names::variants().canonical(n.name.label());
+        let flag = names::place_flag(n.name.label(), &parent_name).unwrap_or_default();
+        stored.push((
+            n.slot,
+            n.name.label().to_owned(),
+            n.name.ace(),
+            canonical,
+            n.years.get(),
+            flag,
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(RegistryError::Form(errors));
+    }
+    let tier = policy::fee_tier(db, app.region_code).await?;
+    let price = policy::price(db, tier, now)
+        .await?
+        .ok_or_else(|| RegistryError::Refused("价格表未设置，请联系注册管理中心".into()))?;
+    let total = fee(price, request.names.iter().map(|n| n.years))
+        .ok_or_else(|| RegistryError::Refused("费用计算溢出".into()))?;
+    let days = policy::office_review_days(db, app.region_code).await?;
+    let cal = calendar::load(db).await?;
+    let due = cal.add_working_days(cst_date(now), days as u32).to_string();
+
+    let mut tx = db.pool().begin().await?;
+    let new_names: Vec<NewName<'_>> = stored
+        .iter()
+        .map(|(slot, label, ace, canonical, years, flag)| NewName {
+            slot: *slot,
+            label,
+            ace,
+            canonical,
+            years: *years,
+            flag,
+        })
+        .collect();
+    applications::set_names(&mut tx, app.id, &new_names).await?;
+    if !applications::transition(&mut tx, app.id, state, next, &actor.label, "", now).await? {
+        return Err(RegistryError::Refused("申请状态已变化，请刷新页面".into()));
+    }
+    let reference =
+        applications::mark_submitted(&mut tx, app.id, price.fen(), total.fen(), &due, now).await?;
+    let event = Event {
+        action: "domain_application_submitted",
+        subject_type: "domain_application",
+        subject_id: app.id.to_string(),
+        from_state: state.as_str(),
+        to_state: next.as_str(),
+        reason: &reference,
+    };
+    audit::record(&mut tx, actor, &event, now).await?;
+    tx.commit().await?;
+    Ok(reference)
+}
+
+/// One reviewer's decision on one name.
+#[derive(Debug, Clone)]
+pub struct NameDecision {
+    pub name_id: i64,
+    pub verdict: Verdict,
+    pub code: String,
+    pub text: String,
+}
+
+/// Review reason codes and their Chinese wording.
+pub const REASON_CODES: [(&str, &str); 5] = [
+    ("name_mismatch", "名称与单位经批准的名称不符"),
+    ("place_prefix", "含多地共用地名，需加上级行政区划前缀"),
+    ("materials", "材料不全或信息有误"),
+    ("not_eligible", "单位类型与域名后缀不符"),
+    ("other", "其他"),
+];
+
+/// Records a review stage's per-name verdicts and moves the application on. Rejections need
+/// a reason; the application passes if at least one name is approved.
+pub async fn review(
+    db: &Db,
+    actor: &Actor,
+    app: &Application,
+    registry_stage: bool,
+    decisions: &[NameDecision],
+    now: i64,
+) -> Result<AppState, RegistryError> {
+    let state = app.app_state();
+    let expected = if registry_stage {
+        AppState::OfficeApproved
+    } else {
+        AppState::Submitted
+    };
+    if state != expected {
+        return Err(RegistryError::Refused(format!(
+            "申请当前状态为“{}”，不在本级审核环节",
+            state.label()
+        )));
+    }
+    let names = applications::names(db, app.id).await?;
+    let mut errors = FieldErrors::new();
+    for n in &names {
+        // Names the office rejected are not reviewed again by the registry.
+        if registry_stage && n.office_verdict == "reject" {
+            continue;
+        }
+        match decisions.iter().find(|d| d.name_id == n.id) {
+            None => errors.add(
+                format!("verdict{}", n.id),
+                format!("请选择对“{}”的审核意见", n.label),
+            ),
+            Some(d)
+                if d.verdict == Verdict::Reject
+                    && (d.code.is_empty() || d.text.trim().is_empty()) =>
+            {
+                errors.add(
+                    format!("reason{}", n.id),
+                    format!("不通过“{}”时，请选择原因并填写说明", n.label),
+                )
+            }
+            Some(_) => {}
+        }
+    }
+    if !errors.is_empty() {
+        return Err(RegistryError::Form(errors));
+    }
+    let verdicts: Vec<Verdict> = decisions
+        .iter()
+        .filter(|d| {
+            names
+                .iter()
+                .any(|n| n.id == d.name_id && !(registry_stage && n.office_verdict == "reject"))
+        })
+        .map(|d| d.verdict)
+        .collect();
+    let passes = review_passes(&verdicts);
+    let event = match (registry_stage, passes) {
+        (false, true) => AppEvent::OfficeApprove,
+        (false, false) => AppEvent::OfficeReject,
+        (true, true) => AppEvent::RegistryApprove,
+        (true, false) => AppEvent::RegistryReject,
+    };
+    let next = state
+        .apply(event)
+        .map_err(|e| RegistryError::Refused(e.to_string()))?;
+    let stage = if registry_stage { "registry" } else { "office" };
+    let note: Vec<String> = decisions
+        .iter()
+        .filter(|d| d.verdict == Verdict::Reject)
+        .filter_map(|d| {
+            names
+                .iter()
+                .find(|n| n.id == d.name_id)
+                .map(|n| format!("{}：{}", n.label, d.text.trim()))
+        })
+        .collect();
+
+    let mut tx = db.pool().begin().await?;
+    for d in decisions {
+        if names.iter().any(|n| n.id == d.name_id) {
+            let verdict = if d.verdict == Verdict::Approve {
+                "approve"
+            } else {
+                "reject"
+            };
+            let (code, text) = if d.verdict == Verdict::Reject {
+                (d.code.as_str(), d.text.trim())
+            } else {
+                ("", "")
+            };
+            applications::set_verdict(&mut tx, d.name_id, stage, verdict, code, text).await?;
+        }
+    }
+    if !applications::transition(
+        &mut tx,
+        app.id,
+        state,
+        next,
+        &actor.label,
+        &note.join("；"),
+        now,
+    )
+    .await?
+    {
+        return Err(RegistryError::Refused(
+            "申请已被其他审核人员处理，请刷新页面".into(),
+        ));
+    }
+    let event = Event {
+        action: if registry_stage {
+            "domain_application_registry_review"
+        } else {
+            "domain_application_office_review"
+        },
+        subject_type: "domain_application",
+        subject_id: app.id.to_string(),
+        from_state: state.as_str(),
+        to_state: next.as_str(),
+        reason: &note.join("；"),
+    };
+    audit::record(&mut tx, actor, &event, now).await?;
+    notify_unit(
+        &mut tx,
+        app.unit_id,
+        "域名注册申请审核结果",
+        &format!(
+            "您单位的域名注册申请（{}）{}。",
+            app.reference.as_deref().unwrap_or(""),
+            match next {
+                AppState::OfficeApproved => "已通过编办初审，等待注册管理中心复审",
+                AppState::OfficeRejected => "未通过编办初审，请登录查看原因并修改后重新提交",
+                AppState::RegistryApproved => "已通过注册管理中心复审，请缴费后启用",
+                _ => "未通过注册管理中心复审，请登录查看原因并修改后重新提交",
+            }
+        ),
+        "domain_review",
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(next)
+}
+
+async fn notify_unit(
+    conn: &mut sqlx::AnyConnection,
+    unit: UnitId,
+    subject: &str,
+    text: &str,
+    template: &'static str,
+    now: i64,
+) -> Result<(), RegistryError> {
+    if let Some((_, mobile, email)) = units::handler_contact(conn, unit).await? {
+        for m in messages::unit_notice(&email, &mobile, subject, text, template) {
+            outbox::enqueue(conn, &m, now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The fee still to pay: the registry-approved names only, at the price fixed at submission.
+pub async fn payable(db: &Db, app: &Application) -> Result<Money, RegistryError> {
+    let names = applications::names(db, app.id).await?;
+    let years = names
+        .iter()
+        .filter(|n| n.registry_verdict == "approve")
+        .filter_map(|n| govsite_core::money::Years::new(n.years as u32).ok());
+    fee(Money::from_fen(app.price_fen), years)
+        .ok_or_else(|| RegistryError::Refused("费用计算溢出".into()))
+}
+
+/// Pays from the unit's balance and activates the approved names (and reserves their
+/// traditional-form variants to the same unit), in one transaction.
+pub async fn pay_and_activate(
+    db: &Db,
+    actor: &Actor,
+    app: &Application,
+    now: i64,
+) -> Result<Vec<String>, RegistryError> {
+    let state = app.app_state();
+    if state != AppState::RegistryApproved {
+        return Err(RegistryError::Refused(format!(
+            "申请当前状态为“{}”，不能缴费",
+            state.label()
+        )));
+    }
+    let amount = payable(db, app).await?;
+    let names = applications::names(db, app.id).await?;
+    let request = app
+        .form
+        .parse(suffix_of(app))
+        .map_err(RegistryError::Form)?;
+    let (plan, ipv4, ipv6, nameservers, forward_url) = match &request.plan {
+        Plan::Resolve { ipv4, ipv6 } => (
+            "resolve",
+            ipv4.map(|a| a.to_string()).unwrap_or_default(),
+            ipv6.map(|a| a.to_string()).unwrap_or_default(),
+            String::new(),
+            String::new(),
+        ),
+        Plan::Delegate { nameservers } => (
+            "delegate",
+            String::new(),
+            String::new(),
+            nameservers
+                .iter()
+                .map(|(h, ip)| ip.map_or(h.clone(), |ip| format!("{h}={ip}")))
+                .collect::<Vec<_>>()
+                .join(" "),
+            String::new(),
+        ),
+        Plan::Forward { url } => (
+            "forward",
+            String::new(),
+            String::new(),
+            String::new(),
+            url.clone(),
+        ),
+    };
+    let txn = format!("pay-app-{}", app.id);
+    let mut tx = db.pool().begin().await?;
+    if amount > Money::ZERO
+        && !ledger::pay(
+            &mut tx,
+            app.unit_id,
+            amount,
+            &txn,
+            &format!("域名注册费 {}", app.reference.as_deref().unwrap_or("")),
+            now,
+        )
+        .await?
+    {
+        return Err(RegistryError::Refused(format!(
+            "账户余额不足，本次应缴 {amount} 元，请先转账充值"
+        )));
+    }
+    if !applications::transition(
+        &mut tx,
+        app.id,
+        AppState::RegistryApproved,
+        AppState::Paid,
+        &actor.label,
+        &format!("缴费 {amount} 元"),
+        now,
+    )
+    .await?
+    {
+        return Err(RegistryError::Refused("申请状态已变化，请刷新页面".into()));
+    }
+    let mut activated = Vec::new();
+    for n in names.iter().filter(|n| n.registry_verdict == "approve") {
+        let expires = add_years(now, n.years);
+        let new = NewDomain {
+            unit: app.unit_id,
+            application_id: Some(app.id),
+            suffix: &app.suffix,
+            label: &n.label,
+            ace: &n.ace,
+            canonical: &n.canonical,
+            variant_of: None,
+            plan,
+            ipv4: &ipv4,
+            ipv6: &ipv6,
+            nameservers: &nameservers,
+            forward_url: &forward_url,
+            expires_at: expires,
+        };
+        let id = match domains::insert(&mut tx, &new, now).await {
+            Ok(id) => id,
+            Err(StoreError::Duplicate(_)) => {
+                return Err(RegistryError::Refused(format!(
+                    "“{}”已被注册，无法启用，请联系注册管理中心",
+                    n.label
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        activated.push(format!("{}.{}", n.label, app.suffix));
+        let traditional = names::variants().traditional(&n.label);
+        if traditional != n.label
+            && let Ok(variant) =
+                govsite_core::domain_name::DomainName::parse(&traditional, suffix_of(app))
+        {
+            let v = NewDomain {
+                label: variant.label(),
+                ace: &variant.ace(),
+                variant_of: Some(id),
+                ..new
+            };
+            domains::insert(&mut tx, &v, now).await?;
+        }
+    }
+    applications::transition(
+        &mut tx,
+        app.id,
+        AppState::Paid,
+        AppState::Active,
+        "system",
+        "域名已启用",
+        now,
+    )
+    .await?;
+    let event = Event {
+        action: "domain_application_paid_and_activated",
+        subject_type: "domain_application",
+        subject_id: app.id.to_string(),
+        from_state: AppState::RegistryApproved.as_str(),
+        to_state: AppState::Active.as_str(),
+        reason: &format!("{amount} 元"),
+    };
+    audit::record(&mut tx, actor, &event, now).await?;
+    notify_unit(
+        &mut tx,
+        app.unit_id,
+        "中文域名已启用",
+        &format!("您单位的中文域名 {} 已缴费并启用。", activated.join("、")),
+        "domain_activated",
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(activated)
+}

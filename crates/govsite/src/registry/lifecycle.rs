@@ -1,0 +1,117 @@
+//! The passage of time for registered names: reminders before expiry, expiry, suspension and
+//! deletion, each change audited and told to the unit. Run by the worker; tests call [`pass`]
+//! after moving the clock.
+
+use govsite_core::domain_lifecycle::{DAY, Periods, due_reminder, state_at};
+
+use crate::notify::messages;
+use crate::store::audit::{self, Actor, Event};
+use crate::store::{Db, StoreResult, domains, outbox, units};
+
+/// What one pass did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct PassReport {
+    pub reminders: usize,
+    pub transitions: usize,
+}
+
+pub async fn pass(db: &Db, now: i64, periods: Periods) -> StoreResult<PassReport> {
+    let mut report = PassReport::default();
+    let actor = Actor::system("lifecycle");
+    for d in domains::living(db).await? {
+        let current = d.domain_state();
+        let next = state_at(d.expires_at, now, periods, d.held);
+        let sent: Vec<i64> = d
+            .reminders_sent
+            .split(',')
+            .filter_map(|s| s.parse().ok())
+            .collect();
+        let reminder = (next == current)
+            .then(|| due_reminder(d.expires_at, now, &sent))
+            .flatten();
+        if next == current && reminder.is_none() {
+            continue;
+        }
+        let mut tx = db.pool().begin().await?;
+        let contact = units::handler_contact(&mut tx, d.unit_id).await?;
+        if let Some(days) = reminder {
+            let mut all = sent.clone();
+            all.extend(
+                govsite_core::domain_lifecycle::REMINDER_DAYS
+                    .iter()
+                    .filter(|r| **r >= days),
+            );
+            all.sort_unstable();
+            all.dedup();
+            let text: Vec<String> = all.iter().map(i64::to_string).collect();
+            domains::record_reminder(&mut tx, d.id, &text.join(",")).await?;
+            if let Some((_, mobile, email)) = &contact {
+                let left = (d.expires_at - now + DAY - 1) / DAY;
+                let body = format!(
+                    "您单位的中文域名 {} 将于{}天后到期，请及时续费，以免停止解析。",
+                    d.unicode(),
+                    left
+                );
+                for m in messages::unit_notice(
+                    email,
+                    mobile,
+                    "中文域名即将到期",
+                    &body,
+                    "domain_expiry_reminder",
+                ) {
+                    outbox::enqueue(&mut tx, &m, now).await?;
+                }
+            }
+            report.reminders += 1;
+        }
+        if next != current {
+            domains::set_state(&mut tx, d.id, next.as_str(), now).await?;
+            let event = Event {
+                action: "domain_state_changed",
+                subject_type: "domain",
+                subject_id: d.id.to_string(),
+                from_state: current.as_str(),
+                to_state: next.as_str(),
+                reason: if d.held && next.as_str() == "suspended" {
+                    &d.hold_reason
+                } else {
+                    "expiry"
+                },
+            };
+            audit::record(&mut tx, &actor, &event, now).await?;
+            if let Some((_, mobile, email)) = &contact {
+                let body = format!(
+                    "您单位的中文域名 {} 状态已变为“{}”。",
+                    d.unicode(),
+                    next.label()
+                );
+                for m in
+                    messages::unit_notice(email, mobile, "中文域名状态变更", &body, "domain_state")
+                {
+                    outbox::enqueue(&mut tx, &m, now).await?;
+                }
+            }
+            report.transitions += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(report)
+}
+
+/// Runs [`pass`] every `every` until `shutdown` flips.
+pub async fn run(
+    db: Db,
+    clock: crate::clock::SharedClock,
+    every: std::time::Duration,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        if let Err(e) = pass(&db, clock.now(), Periods::default()).await {
+            tracing::error!(error = %e, "lifecycle pass failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! Registered names: who holds what, availability, and the state each name is in.
+
+use govsite_core::domain_lifecycle::DomainState;
+use govsite_core::ids::UnitId;
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::{Db, StoreResult, map_unique};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Domain {
+    pub id: i64,
+    pub unit_id: UnitId,
+    pub unit_name: String,
+    pub suffix: String,
+    pub label: String,
+    pub ace: String,
+    pub variant_of: Option<i64>,
+    pub state: String,
+    pub state_label: &'static str,
+    pub held: bool,
+    pub hold_reason: String,
+    pub plan: String,
+    pub ipv4: String,
+    pub ipv6: String,
+    pub nameservers: String,
+    pub forward_url: String,
+    pub registered_at: i64,
+    pub expires_at: i64,
+    pub reminders_sent: String,
+}
+
+impl Domain {
+    pub fn domain_state(&self) -> DomainState {
+        DomainState::parse(&self.state).unwrap_or(DomainState::Deleted)
+    }
+
+    /// 靖远县人民政府.政务
+    pub fn unicode(&self) -> String {
+        format!("{}.{}", self.label, self.suffix)
+    }
+}
+
+const COLUMNS: &str =
+    "d.id, d.unit_id, u.name AS unit_name, d.suffix, d.label, d.ace, d.variant_of,
+    d.state, d.held, d.hold_reason, d.plan, d.ipv4, d.ipv6, d.nameservers, d.forward_url,
+    d.registered_at, d.expires_at, d.reminders_sent";
+
+fn from_row(r: &AnyRow) -> Result<Domain, sqlx::Error> {
+    let state: String = r.try_get("state")?;
+    Ok(Domain {
+        id: r.try_get("id")?,
+        unit_id: UnitId(r.try_get("unit_id")?),
+        unit_name: r.try_get("unit_name")?,
+        suffix: r.try_get("suffix")?,
+        label: r.try_get("label")?,
+        ace: r.try_get("ace")?,
+        variant_of: r.try_get("variant_of")?,
+        state_label: DomainState::parse(&state).map_or("", DomainState::label),
+        state,
+        held: r.try_get::<i64, _>("held")? != 0,
+        hold_reason: r.try_get("hold_reason")?,
+        plan: r.try_get("plan")?,
+        ipv4: r.try_get("ipv4")?,
+        ipv6: r.try_get("ipv6")?,
+        nameservers: r.try_get("nameservers")?,
+        forward_url: r.try_get("forward_url")?,
+        registered_at: r.try_get("registered_at")?,
+        expires_at: r.try_get("expires_at")?,
+        reminders_sent: r.try_get("reminders_sent")?,
+    })
+}
+
+/// The unit holding a live name (or variant) with this key under `suffix`, if any.
+pub async fn holder(
+    db: &Db,
+    suffix: &str,
+    canonical: &str,
+) -> StoreResult<Option<(UnitId, String)>> {
+    let row = sqlx::query(
+        "SELECT d.unit_id, u.name FROM domains d JOIN units u ON u.id = d.unit_id
+         WHERE d.suffix = $1 AND d.canonical = $2 AND d.state <> 'deleted' LIMIT 1",
+    )
+    .bind(suffix)
+    .bind(canonical)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row
+        .map(|r| Ok::<_, sqlx::Error>((UnitId(r.try_get("unit_id")?), r.try_get("name")?)))
+        .transpose()?)
+}
+
+/// Another unit whose legal name is this label (in any of the given spellings).
+pub async fn other_unit_named(
+    db: &Db,
+    spellings: &[&str],
+    own: UnitId,
+) -> StoreResult<Option<String>> {
+    for name in spellings {
+        let row = sqlx::query("SELECT name FROM units WHERE name = $1 AND id <> $2 LIMIT 1")
+            .bind(*name)
+            .bind(own.0)
+            .fetch_optional(db.pool())
+            .await?;
+        if let Some(r) = row {
+            return Ok(Some(r.try_get("name")?));
+        }
+    }
+    Ok(None)
+}
+
+/// What a new name needs to be stored.
+pub struct NewDomain<'a> {
+    pub unit: UnitId,
+    pub application_id: Option<i64>,
+    pub suffix: &'a str,
+    pub label: &'a str,
+    pub ace: &'a str,
+    pub canonical: &'a str,
+    pub variant_of: Option<i64>,
+    pub plan: &'a str,
+    pub ipv4: &'a str,
+    pub ipv6: &'a str,
+    pub nameservers: &'a str,
+    pub forward_url: &'a str,
+    pub expires_at: i64,
+}
+
+pub async fn insert(conn: &mut AnyConnection, d: &NewDomain<'_>, now: i64) -> StoreResult<i64> {
+    let row = sqlx::query(
+        "INSERT INTO domains (unit_id, application_id, suffix, label, ace, canonical, variant_of,
+                              state, plan, ipv4, ipv6, nameservers, forward_url, registered_at,
+                              expires_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $10, $11, $12, $13, $14, $13)
+         RETURNING id",
+    )
+    .bind(d.unit.0)
+    .bind(d.application_id)
+    .bind(d.suffix)
+    .bind(d.label)
+    .bind(d.ace)
+    .bind(d.canonical)
+    .bind(d.variant_of)
+    .bind(d.plan)
+    .bind(d.ipv4)
+    .bind(d.ipv6)
+    .bind(d.nameservers)
+    .bind(d.forward_url)
+    .bind(now)
+    .bind(d.expires_at)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| map_unique(e, "domain"))?;
+    Ok(row.try_get("id")?)
+}
+
+pub async fn of_unit(db: &Db, unit: UnitId) -> StoreResult<Vec<Domain>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM domains d JOIN units u ON u.id = d.unit_id
+         WHERE d.unit_id = $1 AND d.state <> 'deleted' ORDER BY d.variant_of IS NOT NULL, d.id"
+    )))
+    .bind(unit.0)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+}
+
+pub async fn find(db: &Db, id: i64) -> StoreResult<Option<Domain>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM domains d JOIN units u ON u.id = d.unit_id WHERE d.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.as_ref().map(from_row).transpose()?)
+}
+
+/// A live name by its ACE form (`xn--….xn--zfr164b`).
+pub async fn by_ace(db: &Db, ace: &str) -> StoreResult<Option<Domain>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM domains d JOIN units u ON u.id = d.unit_id
+         WHERE d.ace = $1 AND d.state <> 'deleted'"
+    )))
+    .bind(ace)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.as_ref().map(from_row).transpose()?)
+}
+
+/// Names whose state may change by time: not deleted, not a variant (variants follow their name).
+pub async fn living(db: &Db) -> StoreResult<Vec<Domain>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM domains d JOIN units u ON u.id = d.unit_id
+         WHERE d.state <> 'deleted' AND d.variant_of IS NULL ORDER BY d.expires_at"
+    )))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+}
+
+/// Sets the state of a name and of its variants.
+pub async fn set_state(
+    conn: &mut AnyConnection,
+    id: i64,
+    state: &str,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE domains SET state = $1, updated_at = $2 WHERE id = $3 OR variant_of = $3")
+        .bind(state)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_expiry(
+    conn: &mut AnyConnection,
+    id: i64,
+    expires_at: i64,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE domains SET expires_at = $1, reminders_sent = '', updated_at = $2 WHERE id = $3 OR variant_of = $3")
+        .bind(expires_at)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_hold(
+    conn: &mut AnyConnection,
+    id: i64,
+    held: bool,
+    reason: &str,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE domains SET held = $1, hold_reason = $2, updated_at = $3 WHERE id = $4 OR variant_of = $4")
+        .bind(i64::from(held))
+        .bind(reason)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn record_reminder(conn: &mut AnyConnection, id: i64, sent: &str) -> StoreResult<()> {
+    sqlx::query("UPDATE domains SET reminders_sent = $1 WHERE id = $2")
+        .bind(sent)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,198 @@
+//! Review of domain applications: the unit's 编办 first (its own region only), then the
+//! registry. Each queue shows the time limit in working days; overdue items stand out.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use govsite_core::FieldErrors;
+use govsite_core::domain_application::{AppState, Verdict};
+use govsite_core::role::Role;
+use minijinja::context;
+use serde::Serialize;
+
+use super::unit_scope;
+use crate::registry::applications::{
+    self as registry_apps, NameDecision, REASON_CODES, RegistryError, cst_date,
+};
+use crate::store::applications::{self, Application};
+use crate::store::offices;
+use crate::store::units::{self, Scope};
+use crate::web::AppState as App;
+use crate::web::auth::actor;
+use crate::web::error::AppError;
+use crate::web::form::PathText;
+use crate::web::session::Ctx;
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/console/reviews", get(queue))
+        .route("/console/reviews/{id}", get(show).post(decide))
+}
+
+fn is_reviewer(r: Role) -> bool {
+    matches!(r, Role::OfficeReviewer | Role::RegistryReviewer)
+}
+
+/// Which stage the signed-in reviewer handles, and in which scope.
+async fn stage(app: &App, ctx: &Ctx) -> Result<(bool, Scope), AppError> {
+    let user = ctx.require(is_reviewer)?;
+    let (scope, _) = unit_scope(app, user).await?;
+    Ok((user.role == Role::RegistryReviewer, scope))
+}
+
+#[derive(Serialize)]
+struct QueueRow {
+    application: Application,
+    names: usize,
+    overdue: bool,
+}
+
+async fn queue(State(app): State<App>, ctx: Ctx) -> Result<Html<String>, AppError> {
+    let (registry, scope) = stage(&app, &ctx).await?;
+    let state = if registry {
+        AppState::OfficeApproved
+    } else {
+        AppState::Submitted
+    };
+    let region = match scope {
+        Scope::Region(r) => Some(r),
+        Scope::All => None,
+    };
+    let today = cst_date(app.now()).to_string();
+    let mut rows = Vec::new();
+    for a in applications::queue(&app.db, state, region).await? {
+        let names = applications::names(&app.db, a.id).await?.len();
+        let overdue = !registry && !a.office_due.is_empty() && a.office_due < today;
+        rows.push(QueueRow {
+            application: a,
+            names,
+            overdue,
+        });
+    }
+    let overdue = rows.iter().filter(|r| r.overdue).count();
+    app.page(
+        &ctx,
+        "console/reviews.html",
+        context! {
+            title => if registry { "域名注册申请复审" } else { "域名注册申请初审" },
+            rows => rows,
+            overdue => overdue,
+            registry => registry,
+        },
+    )
+}
+
+/// The application, if it is in this reviewer's scope (404 otherwise).
+async fn in_scope(app: &App, scope: Scope, raw: &str) -> Result<Application, AppError> {
+    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
+    let a = applications::find(&app.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Scope::Region(r) = scope
+        && r != a.region_code
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(a)
+}
+
+async fn review_page(
+    app: &App,
+    ctx: &Ctx,
+    a: &Application,
+    registry: bool,
+    errors: Option<&FieldErrors>,
+) -> Result<Html<String>, AppError> {
+    let unit = units::find(&app.db, a.unit_id, Scope::All)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let region_path = offices::region_path(&app.db, unit.region_code).await?;
+    let expected = if registry {
+        AppState::OfficeApproved
+    } else {
+        AppState::Submitted
+    };
+    let request = a
+        .form
+        .parse(registry_apps::suffix_of(a))
+        .ok()
+        .map(|r| r.plan);
+    app.page(ctx, "console/review.html", context! {
+        title => if errors.is_some() { format!("错误：审核 {}", a.reference.clone().unwrap_or_default()) } else { format!("审核 {}", a.reference.clone().unwrap_or_default()) },
+        application => a,
+        unit => unit,
+        org_type_label => unit.org_type_label(),
+        region_path => region_path,
+        names => applications::names(&app.db, a.id).await?,
+        events => applications::events(&app.db, a.id).await?,
+        plan => request,
+        actionable => a.app_state() == expected,
+        registry => registry,
+        reasons => REASON_CODES,
+        errors => errors,
+    })
+}
+
+async fn show(
+    State(app): State<App>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+) -> Result<Html<String>, AppError> {
+    let (registry, scope) = stage(&app, &ctx).await?;
+    let a = in_scope(&app, scope, &raw).await?;
+    review_page(&app, &ctx, &a, registry, None).await
+}
+
+async fn decide(
+    State(app): State<App>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let (registry, scope) = stage(&app, &ctx).await?;
+    let a = in_scope(&app, scope, &raw).await?;
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let mut decisions = Vec::new();
+    for n in applications::names(&app.db, a.id).await? {
+        let verdict = match get(&format!("verdict{}", n.id)).as_str() {
+            "approve" => Verdict::Approve,
+            "reject" => Verdict::Reject,
+            _ => continue,
+        };
+        let code = get(&format!("code{}", n.id));
+        let code = if REASON_CODES.iter().any(|(c, _)| *c == code) {
+            code
+        } else {
+            String::new()
+        };
+        let text: String = get(&format!("reason{}", n.id)).chars().take(300).collect();
+        decisions.push(NameDecision {
+            name_id: n.id,
+            verdict,
+            code,
+            text,
+        });
+    }
+    match registry_apps::review(&app.db, &actor(&ctx), &a, registry, &decisions, app.now()).await {
+        Ok(_) => {
+            app.outbox_wake.notify_one();
+            Ok(Redirect::to("/console/reviews").into_response())
+        }
+        Err(RegistryError::Form(errors)) => {
+            Ok(review_page(&app, &ctx, &a, registry, Some(&errors))
+                .await?
+                .into_response())
+        }
+        Err(RegistryError::Refused(message)) => Err(AppError::Conflict(message)),
+        Err(RegistryError::Store(e)) => Err(e.into()),
+    }
+}

@@ -1,0 +1,441 @@
+//! 网上名称管理: the unit's names and its domain applications (域名注册申请), from the form
+//! through the answers check, submission, review results and payment.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use govsite_core::FieldErrors;
+use govsite_core::domain_form::{DomainForm, SLOTS};
+use govsite_core::domain_name::DomainName;
+use govsite_core::org_type::{OrgType, Suffix};
+use minijinja::{Value, context};
+use serde::{Deserialize, Serialize};
+
+use super::own_unit;
+use crate::registry::applications::{self as registry_apps, RegistryError};
+use crate::registry::names;
+use crate::store::applications::{self, Application};
+use crate::store::units::UnitRecord;
+use crate::store::{StoreError, domains, ledger};
+use crate::web::AppState;
+use crate::web::auth::actor;
+use crate::web::error::AppError;
+use crate::web::form::{self, PathText, Query};
+use crate::web::session::Ctx;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/portal/domains", get(overview))
+        .route("/portal/domains/new", get(new_form).post(create))
+        .route("/portal/domains/applications/{id}", get(show))
+        .route(
+            "/portal/domains/applications/{id}/edit",
+            get(edit_form).post(save),
+        )
+        .route("/portal/domains/applications/{id}/submit", post(submit))
+        .route("/portal/domains/applications/{id}/pay", post(pay))
+}
+
+fn suffix_for(unit: &UnitRecord) -> Suffix {
+    OrgType::parse(&unit.org_type).map_or(Suffix::Zhengwu, |t| t.suffix())
+}
+
+#[derive(Deserialize)]
+struct NoticeQuery {
+    #[serde(default)]
+    notice: String,
+}
+
+async fn overview(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Html<String>, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let names = domains::of_unit(&app.db, unit.id).await?;
+    let apps = applications::of_unit(&app.db, unit.id).await?;
+    let notice = match q.notice.as_str() {
+        "activated" => "缴费成功，域名已启用。",
+        _ => "",
+    };
+    app.page(
+        &ctx,
+        "portal/domains.html",
+        context! {
+            title => "网上名称管理",
+            domains => names,
+            applications => apps,
+            suffix => suffix_for(&unit).label(),
+            notice => notice,
+        },
+    )
+}
+
+/// One row of the names table on the form: what was typed, and whether it is available.
+#[derive(Serialize)]
+struct SlotView {
+    slot: u8,
+    what: &'static str,
+    required: bool,
+    name: String,
+    years: String,
+    status: String,
+    available: bool,
+}
+
+async fn slots(
+    app: &AppState,
+    unit: &UnitRecord,
+    form: &DomainForm,
+    with_status: bool,
+) -> Result<Vec<SlotView>, AppError> {
+    let suffix = suffix_for(unit);
+    let mut out = Vec::new();
+    for (slot, what, required) in SLOTS {
+        let (name, years) = form.name(slot);
+        let (status, available) = if with_status && !name.trim().is_empty() {
+            match DomainName::parse(name, suffix) {
+                Ok(n) => {
+                    let a = names::availability(&app.db, unit.id, &n).await?;
+                    (
+                        format!("{}：{}", n.unicode(), a.message()),
+                        a.is_available(),
+                    )
+                }
+                Err(e) => (e.to_string(), false),
+            }
+        } else {
+            (String::new(), false)
+        };
+        out.push(SlotView {
+            slot,
+            what,
+            required,
+            name: name.to_owned(),
+            years: years.to_owned(),
+            status,
+            available,
+        });
+    }
+    Ok(out)
+}
+
+async fn form_page(
+    app: &AppState,
+    ctx: &Ctx,
+    unit: &UnitRecord,
+    id: Option<i64>,
+    form: &DomainForm,
+    errors: Option<&FieldErrors>,
+    saved: bool,
+) -> Result<Html<String>, AppError> {
+    let suffix = suffix_for(unit);
+    let action = id.map_or_else(
+        || "/portal/domains/new".to_owned(),
+        |id| format!("/portal/domains/applications/{id}/edit"),
+    );
+    app.page(ctx, "portal/domain_form.html", context! {
+        title => if errors.is_some() { format!("错误：{}域名注册申请表", suffix.label()) } else { format!("{}域名注册申请表", suffix.label()) },
+        form => form,
+        errors => errors,
+        slots => slots(app, unit, form, errors.is_some() || saved).await?,
+        suffix => suffix.label(),
+        action => action,
+        saved => saved,
+        years => (2..=10).map(|y| (y.to_string(), format!("{y}年"))).collect::<Vec<_>>(),
+    })
+}
+
+/// A new form, with the unit's handler and address filled in.
+async fn new_form(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let form = DomainForm {
+        contact_name: unit.form.handler_name.clone(),
+        phone: if unit.form.handler_phone.is_empty() {
+            unit.form.handler_mobile.clone()
+        } else {
+            unit.form.handler_phone.clone()
+        },
+        email: unit.form.handler_email.clone(),
+        mobile: unit.form.handler_mobile.clone(),
+        address: unit.form.address.clone(),
+        postcode: unit.form.postcode.clone(),
+        admin_same: "1".into(),
+        tech_same: "1".into(),
+        name1: unit.form.name.clone(),
+        years1: "2".into(),
+        years2: "2".into(),
+        plan: "resolve".into(),
+        ..DomainForm::default()
+    };
+    form_page(&app, &ctx, &unit, None, &form, None, false).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Posted {
+    step: String,
+    #[serde(flatten)]
+    form: DomainForm,
+}
+
+fn not_editable() -> AppError {
+    AppError::BadRequest("该申请正在审核或已完成，不能修改。")
+}
+
+/// The first save creates the draft; nothing typed is ever lost after that.
+async fn create(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let posted: Posted = form::parse(&body)?;
+    let now = app.now();
+    let mut tx = app.db.pool().begin().await.map_err(StoreError::from)?;
+    let id = applications::create_draft(
+        &mut tx,
+        unit.id,
+        &suffix_for(&unit).label()[1..],
+        &posted.form,
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    after_save(&app, &ctx, &unit, id, &posted).await
+}
+
+async fn owned(app: &AppState, unit: &UnitRecord, raw: &str) -> Result<Application, AppError> {
+    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
+    let a = applications::find(&app.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if a.unit_id != unit.id {
+        return Err(AppError::NotFound);
+    }
+    Ok(a)
+}
+
+async fn edit_form(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let a = owned(&app, &unit, &raw).await?;
+    if !a.app_state().editable_by_unit() {
+        return Ok(Redirect::to(&format!("/portal/domains/applications/{}", a.id)).into_response());
+    }
+    Ok(form_page(
+        &app,
+        &ctx,
+        &unit,
+        Some(a.id),
+        &a.form,
+        None,
+        q.notice == "saved",
+    )
+    .await?
+    .into_response())
+}
+
+async fn save(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let a = owned(&app, &unit, &raw).await?;
+    let posted: Posted = form::parse(&body)?;
+    let mut tx = app.db.pool().begin().await.map_err(StoreError::from)?;
+    if !applications::save_form(&mut tx, a.id, &posted.form, app.now()).await? {
+        return Err(not_editable());
+    }
+    tx.commit().await.map_err(StoreError::from)?;
+    after_save(&app, &ctx, &unit, a.id, &posted).await
+}
+
+/// After saving: back to the form ("保存草稿"), or on to the answers check ("下一步").
+async fn after_save(
+    app: &AppState,
+    ctx: &Ctx,
+    unit: &UnitRecord,
+    id: i64,
+    posted: &Posted,
+) -> Result<Response, AppError> {
+    if posted.step != "check" {
+        return Ok(Redirect::to(&format!(
+            "/portal/domains/applications/{id}/edit?notice=saved"
+        ))
+        .into_response());
+    }
+    let suffix = suffix_for(unit);
+    let mut errors = match posted.form.parse(suffix) {
+        Ok(_) => FieldErrors::new(),
+        Err(e) => e,
+    };
+    let views = slots(app, unit, &posted.form, true).await?;
+    for v in views
+        .iter()
+        .filter(|v| !v.name.trim().is_empty() && !v.available)
+    {
+        let field = format!("name{}", v.slot);
+        if errors.get(&field).is_none() {
+            errors.add(field, v.status.clone());
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(
+            form_page(app, ctx, unit, Some(id), &posted.form, Some(&errors), false)
+                .await?
+                .into_response(),
+        );
+    }
+    let a = applications::find(&app.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(check_page(app, ctx, unit, &a, views).await?.into_response())
+}
+
+async fn check_page(
+    app: &AppState,
+    ctx: &Ctx,
+    unit: &UnitRecord,
+    a: &Application,
+    views: Vec<SlotView>,
+) -> Result<Html<String>, AppError> {
+    let tier = crate::store::policy::fee_tier(&app.db, unit.region_code).await?;
+    let price = crate::store::policy::price(&app.db, tier, app.now())
+        .await?
+        .unwrap_or_default();
+    let request = a
+        .form
+        .parse(suffix_for(unit))
+        .map_err(|_| AppError::BadRequest("申请表有误，请返回修改。"))?;
+    let total =
+        govsite_core::money::fee(price, request.names.iter().map(|n| n.years)).unwrap_or_default();
+    app.page(
+        ctx,
+        "portal/domain_check.html",
+        context! {
+            title => "请核对域名注册申请",
+            application => a,
+            slots => views.into_iter().filter(|v| !v.name.trim().is_empty()).collect::<Vec<_>>(),
+            plan => request.plan,
+            price => price.to_string(),
+            total => total.to_string(),
+            poverty => tier == govsite_core::region::FeeTier::Poverty,
+        },
+    )
+}
+
+async fn submit(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+) -> Result<Response, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let a = owned(&app, &unit, &raw).await?;
+    match registry_apps::submit(&app.db, &actor(&ctx), &a, app.now()).await {
+        Ok(reference) => Ok(app
+            .page(
+                &ctx,
+                "portal/domain_submitted.html",
+                context! {
+                    title => "申请已提交",
+                    reference => reference,
+                    application => a,
+                },
+            )?
+            .into_response()),
+        Err(RegistryError::Form(errors)) => {
+            Ok(
+                form_page(&app, &ctx, &unit, Some(a.id), &a.form, Some(&errors), false)
+                    .await?
+                    .into_response(),
+            )
+        }
+        Err(RegistryError::Refused(message)) => {
+            Ok(message_page(&app, &ctx, &message, a.id)?.into_response())
+        }
+        Err(RegistryError::Store(e)) => Err(e.into()),
+    }
+}
+
+fn message_page(
+    app: &AppState,
+    ctx: &Ctx,
+    message: &str,
+    id: i64,
+) -> Result<Html<String>, AppError> {
+    app.page(
+        ctx,
+        "message.html",
+        context! {
+            title => "无法完成操作",
+            message => message,
+            link => format!("/portal/domains/applications/{id}"),
+            link_text => "返回申请",
+        },
+    )
+}
+
+async fn show(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+) -> Result<Html<String>, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let a = owned(&app, &unit, &raw).await?;
+    application_page(&app, &ctx, &a, Value::from(())).await
+}
+
+/// The application as its unit sees it: names with each review's verdict and reasons, the
+/// history, the fee and the balance.
+async fn application_page(
+    app: &AppState,
+    ctx: &Ctx,
+    a: &Application,
+    error: Value,
+) -> Result<Html<String>, AppError> {
+    let payable = registry_apps::payable(&app.db, a)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let balance = ledger::balance(&app.db, a.unit_id).await?;
+    app.page(ctx, "portal/domain_application.html", context! {
+        title => format!("域名注册申请 {}", a.reference.clone().unwrap_or_else(|| "（草稿）".into())),
+        application => a,
+        names => applications::names(&app.db, a.id).await?,
+        events => applications::events(&app.db, a.id).await?,
+        editable => a.app_state().editable_by_unit(),
+        payable => payable.to_string(),
+        can_pay => a.state == "registry_approved",
+        balance => balance.to_string(),
+        short => balance < payable,
+        error => error,
+    })
+}
+
+async fn pay(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+) -> Result<Response, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let a = owned(&app, &unit, &raw).await?;
+    match registry_apps::pay_and_activate(&app.db, &actor(&ctx), &a, app.now()).await {
+        Ok(_) => {
+            app.outbox_wake.notify_one();
+            Ok(Redirect::to("/portal/domains?notice=activated").into_response())
+        }
+        Err(RegistryError::Refused(message)) => {
+            Ok(application_page(&app, &ctx, &a, Value::from(message))
+                .await?
+                .into_response())
+        }
+        Err(RegistryError::Form(_)) => {
+            Err(AppError::BadRequest("申请表有误，请联系注册管理中心。"))
+        }
+        Err(RegistryError::Store(e)) => Err(e.into()),
+    }
+}

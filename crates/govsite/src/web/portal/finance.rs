@@ -1,0 +1,138 @@
+//! 财务管理: the unit's balance and ledger, and 我要转账 (reporting a bank transfer).
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use chrono::NaiveDate;
+use govsite_core::FieldErrors;
+use govsite_core::money::Money;
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+use super::own_unit;
+use crate::store::audit::{self, Event};
+use crate::store::{StoreError, ledger, transfers};
+use crate::web::AppState;
+use crate::web::auth::actor;
+use crate::web::error::AppError;
+use crate::web::form::{self, Query};
+use crate::web::session::Ctx;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/portal/finance", get(show).post(report_transfer))
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+struct TransferForm {
+    amount: String,
+    payer: String,
+    bank_ref: String,
+    paid_on: String,
+}
+
+#[derive(Deserialize)]
+struct DoneQuery {
+    #[serde(default)]
+    reference: String,
+}
+
+async fn page(
+    app: &AppState,
+    ctx: &Ctx,
+    form: &TransferForm,
+    errors: Option<&FieldErrors>,
+    reference: &str,
+) -> Result<Html<String>, AppError> {
+    let unit = own_unit(app, ctx).await?;
+    app.page(
+        ctx,
+        "portal/finance.html",
+        context! {
+            title => if errors.is_some() { "错误：财务管理" } else { "财务管理" },
+            balance => ledger::balance(&app.db, unit.id).await?.to_string(),
+            entries => ledger::entries(&app.db, unit.id).await?,
+            transfers => transfers::of_unit(&app.db, unit.id).await?,
+            form => form,
+            errors => errors,
+            reference => reference,
+        },
+    )
+}
+
+async fn show(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<DoneQuery>,
+) -> Result<Html<String>, AppError> {
+    let reference: String = q
+        .reference
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(12)
+        .collect();
+    page(&app, &ctx, &TransferForm::default(), None, &reference).await
+}
+
+async fn report_transfer(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let form: TransferForm = form::parse(&body)?;
+    let mut e = FieldErrors::new();
+    let amount = Money::parse_yuan(&form.amount)
+        .filter(|m| *m > Money::ZERO && *m <= Money::from_yuan(10_000_000));
+    if amount.is_none() {
+        e.add("amount", "请输入转账金额，单位为元，例如 400 或 400.00");
+    }
+    let payer = e.check(
+        "payer",
+        govsite_core::contact::required_text("付款单位名称", &form.payer, 60),
+    );
+    let bank_ref = e.check(
+        "bank_ref",
+        govsite_core::contact::required_text("银行交易流水号", &form.bank_ref, 40),
+    );
+    let today = crate::registry::applications::cst_date(app.now());
+    let paid_on = NaiveDate::parse_from_str(form.paid_on.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|d| *d <= today);
+    if paid_on.is_none() {
+        e.add(
+            "paid_on",
+            "请按 2026-11-20 的格式输入转账日期，且不能晚于今天",
+        );
+    }
+    let (Some(amount), Some(payer), Some(bank_ref), Some(paid_on), true) =
+        (amount, payer, bank_ref, paid_on, e.is_empty())
+    else {
+        return Ok(page(&app, &ctx, &form, Some(&e), "").await?.into_response());
+    };
+    let now = app.now();
+    let mut tx = app.db.pool().begin().await.map_err(StoreError::from)?;
+    let (id, reference) = transfers::create(
+        &mut tx,
+        unit.id,
+        amount,
+        &payer,
+        &bank_ref,
+        &paid_on.to_string(),
+        now,
+    )
+    .await?;
+    let event = Event {
+        action: "transfer_reported",
+        subject_type: "transfer",
+        subject_id: id.to_string(),
+        to_state: "pending",
+        reason: &format!("{amount} 元"),
+        ..Event::default()
+    };
+    audit::record(&mut tx, &actor(&ctx), &event, now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(Redirect::to(&format!("/portal/finance?reference={reference}")).into_response())
+}
