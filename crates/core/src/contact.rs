@@ -26,7 +26,7 @@ pub enum ContactError {
     TooLong(&'static str, usize),
     #[error("{0}不能包含控制字符")]
     Control(&'static str),
-    #[error("{0}应为11位数字，以1开头")]
+    #[error("{0}应为11位数字，以13至19开头")]
     Mobile(&'static str),
     #[error("{0}应包含区号，例如 0943-6123456")]
     FixedPhone(&'static str),

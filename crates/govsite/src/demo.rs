@@ -139,7 +139,7 @@ impl Loader<'_> {
         if let Some(id) = units::id_by_credit_code(self.db, details.credit_code.as_str()).await? {
             return Ok(id);
         }
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin().await?;
         let id = units::insert(&mut tx, &details, self.now).await?;
         let event = Event {
             action: "unit_registered",
@@ -157,7 +157,7 @@ impl Loader<'_> {
     /// Creates the account if missing; a pending account gets a fresh activation link.
     async fn account(&mut self, new: NewAccount<'_>) -> anyhow::Result<()> {
         let existing = accounts::find_by_username(self.db, new.username).await?;
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin().await?;
         let id = match &existing {
             Some(a) if a.status != AccountStatus::Pending => {
                 let _ = writeln!(
@@ -333,7 +333,7 @@ async fn synthetic_units(l: &mut Loader<'_>, n: u32) -> anyhow::Result<u32> {
         .map(|r| format!("{:06}", r.code))
         .collect();
     let mut added = 0;
-    let mut tx = l.db.pool().begin().await?;
+    let mut tx = l.db.begin().await?;
     for i in 0..n {
         let seq = 1_000_000 + i;
         let region = &counties[i as usize % counties.len().max(1)];
@@ -349,7 +349,7 @@ async fn synthetic_units(l: &mut Loader<'_>, n: u32) -> anyhow::Result<u32> {
         added += 1;
         if added % 1000 == 0 {
             tx.commit().await?;
-            tx = l.db.pool().begin().await?;
+            tx = l.db.begin().await?;
         }
     }
     tx.commit().await?;

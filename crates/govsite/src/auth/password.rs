@@ -5,6 +5,24 @@ use std::sync::LazyLock;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
+/// Argon2 takes 19 MiB and tens of milliseconds a run: at most this many run at once, so a
+/// burst of sign-ins queues instead of exhausting memory and every core.
+const CONCURRENT_HASHES: usize = 4;
+static PERMITS: LazyLock<tokio::sync::Semaphore> =
+    LazyLock::new(|| tokio::sync::Semaphore::new(CONCURRENT_HASHES));
+
+/// [`verify`] off the async threads, bounded.
+pub async fn verify_async(password: String, stored: Option<String>) -> anyhow::Result<bool> {
+    let _permit = PERMITS.acquire().await?;
+    Ok(tokio::task::spawn_blocking(move || verify(&password, stored.as_deref())).await?)
+}
+
+/// [`hash`] off the async threads, bounded.
+pub async fn hash_async(password: String) -> anyhow::Result<String> {
+    let _permit = PERMITS.acquire().await?;
+    tokio::task::spawn_blocking(move || hash(&password)).await?
+}
+
 /// Hashes a password into a PHC string.
 pub fn hash(password: &str) -> anyhow::Result<String> {
     let mut salt = [0u8; 16];

@@ -84,3 +84,46 @@ pub fn unit_notice(
         },
     ]
 }
+
+/// Templates whose body carries a one-time link: never shown to staff, and scrubbed from the
+/// outbox once delivered.
+pub fn carries_secret(template: &str) -> bool {
+    matches!(template, "activation" | "password_reset")
+}
+
+/// The body with every one-time token replaced by a placeholder.
+pub fn redact(body: &str) -> String {
+    let mut out = body.to_owned();
+    for marker in ["/activate/", "/password/reset/"] {
+        let mut from = 0;
+        while let Some(i) = out[from..].find(marker) {
+            let start = from + i + marker.len();
+            let end = out[start..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .map_or(out.len(), |e| start + e);
+            out.replace_range(start..end, "[链接已隐去]");
+            from = start;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_time_links_are_redacted() {
+        let m = activation_email(
+            "a@b.cn",
+            "甲",
+            "40000001",
+            "http://x/activate/AbC-d_e12345678901234567",
+        );
+        let r = redact(&m.body);
+        assert!(r.contains("http://x/activate/[链接已隐去]"));
+        assert!(!r.contains("AbC-d_e"));
+        assert!(carries_secret(m.template));
+        assert_eq!(redact("no links"), "no links");
+    }
+}

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 
+use super::messages;
 use super::sender::{Outcome, Senders};
 use crate::clock::SharedClock;
 use crate::store::{Db, StoreResult, outbox};
@@ -25,13 +26,32 @@ pub async fn deliver_due(db: &Db, senders: &Senders, clock: &SharedClock) -> Sto
         match senders.deliver(m).await {
             Outcome::Sent => {
                 outbox::mark_sent(db, m.id, clock.now()).await?;
+                if messages::carries_secret(&m.template) {
+                    outbox::scrub(db, m.id, &messages::redact(&m.body)).await?;
+                }
                 tracing::info!(
                     id = m.id.0,
                     channel = m.channel.as_str(),
                     "notification sent"
                 );
             }
-            Outcome::Held => outbox::mark_held(db, m.id).await?,
+            Outcome::Held => {
+                outbox::mark_held(db, m.id).await?;
+                if messages::carries_secret(&m.template) {
+                    // Development mode: nobody may read a one-time link in the outbox page,
+                    // so the operator who started the service gets it on the console.
+                    println!(
+                        "[开发模式] 未配置{}，以下通知未发出（收件人 {}）：\n{}\n",
+                        if m.channel == crate::store::outbox::Channel::Sms {
+                            "短信网关"
+                        } else {
+                            "邮件服务器"
+                        },
+                        govsite_core::contact::mask_recipient(&m.recipient),
+                        m.body
+                    );
+                }
+            }
             Outcome::Failed(error) => {
                 let attempts = m.attempts + 1;
                 let retry = (attempts < MAX_ATTEMPTS).then(|| clock.now() + backoff(attempts));

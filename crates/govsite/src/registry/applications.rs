@@ -100,7 +100,7 @@ pub async fn submit(
     let cal = calendar::load(db).await?;
     let due = cal.add_working_days(cst_date(now), days as u32).to_string();
 
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let new_names: Vec<NewName<'_>> = stored
         .iter()
         .map(|(slot, label, ace, canonical, years, flag)| NewName {
@@ -229,7 +229,7 @@ pub async fn review(
         })
         .collect();
 
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     for d in decisions {
         if names.iter().any(|n| n.id == d.name_id) {
             let verdict = if d.verdict == Verdict::Approve {
@@ -371,7 +371,7 @@ pub async fn pay_and_activate(
         ),
     };
     let txn = format!("pay-app-{}", app.id);
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     if amount > Money::ZERO
         && !ledger::pay(
             &mut tx,

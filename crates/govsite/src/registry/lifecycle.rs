@@ -32,7 +32,7 @@ pub async fn pass(db: &Db, now: i64, periods: Periods) -> StoreResult<PassReport
         if next == current && reminder.is_none() {
             continue;
         }
-        let mut tx = db.pool().begin().await?;
+        let mut tx = db.begin().await?;
         let contact = units::handler_contact(&mut tx, d.unit_id).await?;
         if let Some(days) = reminder {
             let mut all = sent.clone();
@@ -109,9 +109,18 @@ pub async fn run(
         if let Err(e) = pass(&db, clock.now(), Periods::default()).await {
             tracing::error!(error = %e, "lifecycle pass failed");
         }
+        if let Err(e) = housekeeping(&db, clock.now()).await {
+            tracing::error!(error = %e, "housekeeping failed");
+        }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
             _ = shutdown.changed() => return,
         }
     }
+}
+
+/// Drops expired sessions and sign-in counters older than a day.
+pub async fn housekeeping(db: &Db, now: i64) -> StoreResult<()> {
+    crate::store::sessions::purge_expired(db, now).await?;
+    crate::store::throttle::purge_before(db, now - DAY).await
 }

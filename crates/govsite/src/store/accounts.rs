@@ -195,6 +195,22 @@ pub async fn set_password(
     Ok(())
 }
 
+/// Points a unit's accounts at the unit's current handler.
+pub async fn set_unit_contacts(
+    conn: &mut AnyConnection,
+    unit: UnitId,
+    email: &str,
+    mobile: &str,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE accounts SET email = $1, mobile = $2 WHERE unit_id = $3")
+        .bind(email)
+        .bind(mobile)
+        .bind(unit.0)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn set_role(
     conn: &mut AnyConnection,
     id: AccountId,

@@ -68,12 +68,53 @@ pub async fn record_alone(db: &Db, actor: &Actor, event: &Event<'_>, now: i64) -
     record(&mut conn, actor, event, now).await
 }
 
+/// Every action the application records, with the words auditors read.
+pub const ACTIONS: [(&str, &str); 29] = [
+    ("sign_in", "登录"),
+    ("sign_in_password_ok", "密码验证通过（待两步验证）"),
+    ("sign_in_failed", "登录失败"),
+    ("sign_out", "退出"),
+    ("account_created", "创建账号"),
+    ("account_activated", "激活账号"),
+    ("account_disabled", "停用账号"),
+    ("account_enabled", "启用账号"),
+    ("role_changed", "变更角色"),
+    ("password_changed", "修改密码"),
+    ("password_reset", "重设密码"),
+    ("password_reset_link_sent", "发送重设密码链接"),
+    ("password_change_required", "要求修改密码"),
+    ("totp_enabled", "开启两步验证"),
+    ("totp_disabled", "关闭两步验证"),
+    ("totp_required", "强制两步验证"),
+    ("totp_waived", "取消强制两步验证"),
+    ("office_created", "新增编办"),
+    ("unit_registered", "单位注册"),
+    ("unit_updated", "修改单位信息"),
+    ("calendar_day_set", "设置工作日历"),
+    ("domain_application_submitted", "提交域名注册申请"),
+    ("domain_application_office_review", "编办初审"),
+    ("domain_application_registry_review", "注册中心复审"),
+    ("domain_application_paid_and_activated", "缴费并启用域名"),
+    ("domain_state_changed", "域名状态变化"),
+    ("transfer_reported", "登记转账"),
+    ("transfer_confirmed", "确认转账到账"),
+    ("transfer_rejected", "退回转账"),
+];
+
+pub fn action_label(action: &str) -> &'static str {
+    ACTIONS
+        .iter()
+        .find(|(a, _)| *a == action)
+        .map_or("其他操作", |(_, l)| l)
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditRow {
     pub id: i64,
     pub at: i64,
     pub actor: String,
     pub action: String,
+    pub action_label: &'static str,
     pub subject_type: String,
     pub subject_id: String,
     pub from_state: String,
@@ -140,6 +181,7 @@ pub async fn search(
                 id: r.try_get("id")?,
                 at: r.try_get("at")?,
                 actor: r.try_get("actor")?,
+                action_label: action_label(&r.try_get::<String, _>("action")?),
                 action: r.try_get("action")?,
                 subject_type: r.try_get("subject_type")?,
                 subject_id: r.try_get("subject_id")?,

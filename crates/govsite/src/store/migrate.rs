@@ -27,7 +27,7 @@ const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
 pub(super) async fn run(db: &Db) -> StoreResult<()> {
     sqlx::query(CREATE_TABLE).execute(db.pool()).await?;
     for &(version, name, sqlite, postgres) in MIGRATIONS {
-        let mut tx = db.pool().begin().await?;
+        let mut tx = db.begin().await?;
         if db.backend() == Backend::Postgres {
             // Two processes starting together on one database apply each migration once.
             sqlx::query("SELECT pg_advisory_xact_lock(7465346)")

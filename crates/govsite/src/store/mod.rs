@@ -105,6 +105,16 @@ impl Db {
         Ok(format!("sqlite://{}?mode=rwc", file.display()))
     }
 
+    /// Starts a write transaction. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so a transaction that reads before it writes waits for other
+    /// writers (busy_timeout) instead of failing with "database is locked" at its first write.
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }

@@ -42,6 +42,7 @@ pub struct NewMessage {
 #[derive(Debug, Clone)]
 pub struct Due {
     pub id: NotificationId,
+    pub template: String,
     pub channel: Channel,
     pub recipient: String,
     pub subject: String,
@@ -105,7 +106,7 @@ pub async fn claim_due(db: &Db, now: i64, limit: i64) -> StoreResult<Vec<Due>> {
         let row = sqlx::query(
             "UPDATE outbox SET status = 'sending', next_attempt_at = $1
              WHERE id = $2 AND (status = 'pending' OR (status = 'sending' AND next_attempt_at <= $3))
-             RETURNING id, channel, recipient, subject, body, attempts",
+             RETURNING id, channel, recipient, subject, body, attempts, template",
         )
         .bind(now)
         .bind(id)
@@ -116,6 +117,7 @@ pub async fn claim_due(db: &Db, now: i64, limit: i64) -> StoreResult<Vec<Due>> {
             let channel: String = r.try_get("channel")?;
             claimed.push(Due {
                 id: NotificationId(r.try_get("id")?),
+                template: r.try_get("template")?,
                 channel: Channel::parse(&channel),
                 recipient: r.try_get("recipient")?,
                 subject: r.try_get("subject")?,
@@ -130,6 +132,16 @@ pub async fn claim_due(db: &Db, now: i64, limit: i64) -> StoreResult<Vec<Due>> {
 pub async fn mark_sent(db: &Db, id: NotificationId, now: i64) -> StoreResult<()> {
     sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, last_error = '' WHERE id = $2")
         .bind(now)
+        .bind(id.0)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Replaces a delivered message's body by its redacted form (no usable link left behind).
+pub async fn scrub(db: &Db, id: NotificationId, body: &str) -> StoreResult<()> {
+    sqlx::query("UPDATE outbox SET body = $1 WHERE id = $2")
+        .bind(body)
         .bind(id.0)
         .execute(db.pool())
         .await?;
@@ -197,13 +209,20 @@ pub async fn list(
             let status: String = r.try_get("status")?;
             let recipient: String = r.try_get("recipient")?;
             let body: String = r.try_get("body")?;
+            let template: String = r.try_get("template")?;
             Ok(OutboxRow {
                 id: r.try_get("id")?,
                 channel: r.try_get("channel")?,
                 recipient_masked: mask_recipient(&recipient),
                 subject: r.try_get("subject")?,
-                template: r.try_get("template")?,
-                body: (status == "held").then_some(body),
+                body: (status == "held").then(|| {
+                    if crate::notify::messages::carries_secret(&template) {
+                        crate::notify::messages::redact(&body)
+                    } else {
+                        body
+                    }
+                }),
+                template,
                 status,
                 attempts: r.try_get("attempts")?,
                 last_error: r.try_get("last_error")?,

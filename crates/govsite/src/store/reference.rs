@@ -73,7 +73,7 @@ pub(super) async fn load(db: &Db) -> StoreResult<()> {
 /// reserved list; staff change both afterwards.
 async fn load_policy(db: &Db) -> StoreResult<()> {
     let now = chrono::Utc::now().timestamp();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     for (tier, fen) in [("standard", 20_000i64), ("poverty", 10_000)] {
         sqlx::query(
             "INSERT INTO prices (fee_tier, price_fen, effective_from, created_by, created_at)
@@ -114,7 +114,7 @@ const RESERVED: [(&str, &str); 8] = [
 
 async fn load_regions(db: &Db) -> StoreResult<()> {
     let regions = parse_regions()?;
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     for chunk in regions.chunks(BATCH) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| {
@@ -152,7 +152,7 @@ async fn load_regions(db: &Db) -> StoreResult<()> {
 async fn load_calendar(db: &Db) -> StoreResult<()> {
     let entries = parse_entries(CALENDAR).map_err(StoreError::Reference)?;
     let now = chrono::Utc::now().timestamp();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     for e in &entries {
         sqlx::query(
             "INSERT INTO calendar_days (day, kind, name, updated_by, updated_at)

@@ -13,6 +13,10 @@ pub enum Scope {
     ResetRequest,
     /// Unit registrations from one address.
     Registration,
+    /// Second-factor codes tried for one account.
+    Totp,
+    /// Current passwords tried on the change-password page, per account.
+    PasswordChange,
 }
 
 impl Scope {
@@ -22,21 +26,37 @@ impl Scope {
             Self::Ip => "ip",
             Self::ResetRequest => "reset_ip",
             Self::Registration => "register_ip",
+            Self::Totp => "totp",
+            Self::PasswordChange => "password_change",
         }
     }
 }
 
-pub async fn record_failure(db: &Db, scope: Scope, key: &str, now: i64) -> StoreResult<()> {
-    sqlx::query("INSERT INTO login_failures (scope, key, at) VALUES ($1, $2, $3)")
-        .bind(scope.as_str())
-        .bind(key)
-        .bind(now)
+/// Counts an attempt. Callers count *before* checking a secret, so that parallel guesses
+/// cannot all pass the limit check; a successful attempt is then [`forget`]-ed.
+pub async fn record_failure(db: &Db, scope: Scope, key: &str, now: i64) -> StoreResult<i64> {
+    let key: String = key.chars().take(64).collect();
+    let row =
+        sqlx::query("INSERT INTO login_failures (scope, key, at) VALUES ($1, $2, $3) RETURNING id")
+            .bind(scope.as_str())
+            .bind(key)
+            .bind(now)
+            .fetch_one(db.pool())
+            .await?;
+    Ok(row.try_get("id")?)
+}
+
+/// Removes one counted attempt that turned out to be good.
+pub async fn forget(db: &Db, id: i64) -> StoreResult<()> {
+    sqlx::query("DELETE FROM login_failures WHERE id = $1")
+        .bind(id)
         .execute(db.pool())
         .await?;
     Ok(())
 }
 
 pub async fn failures_since(db: &Db, scope: Scope, key: &str, since: i64) -> StoreResult<i64> {
+    let key: String = key.chars().take(64).collect();
     let row = sqlx::query(
         "SELECT COUNT(*) AS n FROM login_failures WHERE scope = $1 AND key = $2 AND at > $3",
     )
@@ -50,6 +70,7 @@ pub async fn failures_since(db: &Db, scope: Scope, key: &str, since: i64) -> Sto
 
 /// Forgets an account's failures after a successful sign-in.
 pub async fn clear(db: &Db, scope: Scope, key: &str) -> StoreResult<()> {
+    let key: String = key.chars().take(64).collect();
     sqlx::query("DELETE FROM login_failures WHERE scope = $1 AND key = $2")
         .bind(scope.as_str())
         .bind(key)

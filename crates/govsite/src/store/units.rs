@@ -241,7 +241,7 @@ pub async fn list(
         Scope::Region(r) => Some(r),
     };
     let filter = "($1 IS NULL OR u.region_code = $1)
-                  AND (u.name LIKE $2 ESCAPE '\\' OR u.credit_code LIKE $2 ESCAPE '\\')";
+                  AND (LOWER(u.name) LIKE LOWER($2) ESCAPE '\\' OR UPPER(u.credit_code) LIKE UPPER($2) ESCAPE '\\')";
     let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT COUNT(*) AS n FROM units u WHERE {filter}"
     )))

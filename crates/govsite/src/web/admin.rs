@@ -188,7 +188,7 @@ async fn create_account(
     }
     let now = app.now();
     let raw = token::random_token();
-    let mut tx = app.db.pool().begin().await.map_err(StoreError::from)?;
+    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
     let new = NewAccount {
         username,
         display_name: &display_name,
@@ -309,6 +309,11 @@ async fn change_account(
     let reason: String = form.reason.trim().chars().take(200).collect();
     let now = app.now();
     if form.action == "change_role" {
+        if account.id == admin.id {
+            return Err(AppError::BadRequest(
+                "不能变更自己的角色，请由另一位系统管理员操作。",
+            ));
+        }
         return change_role(&app, &ctx, &account, &form, &reason).await;
     }
     if form.action == "send_reset" {
@@ -334,7 +339,7 @@ async fn change_account(
         "waive_totp" => ("totp_waived", "".into(), "".into()),
         _ => return Err(AppError::BadRequest("无法完成该操作，请刷新页面后重试。")),
     };
-    let mut tx = app.db.pool().begin().await.map_err(StoreError::from)?;
+    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
     match form.action.as_str() {
         "disable" => accounts::set_status(&mut tx, account.id, AccountStatus::Disabled).await?,
         "enable" => {
@@ -398,7 +403,7 @@ async fn change_role(
     let from = describe(account.role, account.office_id);
     let to = describe(role, office);
     let now = app.now();
-    let mut tx = app.db.pool().begin().await.map_err(StoreError::from)?;
+    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
     accounts::set_role(&mut tx, account.id, role, office).await?;
     let event = Event {
         action: "role_changed",
@@ -621,7 +626,7 @@ async fn set_calendar_day(
     };
     let now = app.now();
     let who = actor(&ctx);
-    let mut tx = app.db.pool().begin().await.map_err(StoreError::from)?;
+    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
     let previous =
         calendar::set_day(&mut tx, day, kind.map(|k| (k, name)), &who.label, now).await?;
     let event = Event {

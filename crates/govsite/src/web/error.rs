@@ -23,6 +23,8 @@ pub enum AppError {
     BadRequest(&'static str),
     #[error("payload too large")]
     TooLarge,
+    #[error("method not allowed")]
+    MethodNotAllowed,
     /// The thing changed under the user (already decided, wrong state): a plain sentence.
     #[error("conflict: {0}")]
     Conflict(String),
@@ -72,6 +74,11 @@ impl AppError {
                 "too_large",
                 "提交的内容过大，请精简后重新提交。",
             ),
+            Self::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "此页面不能直接打开，请使用页面上的按钮操作。",
+            ),
             Self::Conflict(_) => (
                 StatusCode::CONFLICT,
                 "conflict",
@@ -110,7 +117,7 @@ impl IntoResponse for AppError {
             StatusCode::FORBIDDEN => "无法完成操作",
             StatusCode::BAD_REQUEST => "请求有误",
             StatusCode::PAYLOAD_TOO_LARGE => "内容过大",
-            StatusCode::CONFLICT => "无法完成操作",
+            StatusCode::CONFLICT | StatusCode::METHOD_NOT_ALLOWED => "无法完成操作",
             _ => "系统错误",
         };
         let html = format!(

@@ -16,7 +16,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
-        serde_urlencoded::from_str(parts.uri.query().unwrap_or(""))
+        let query = parts.uri.query().unwrap_or("");
+        refuse_control_characters(query.as_bytes())?;
+        serde_urlencoded::from_str(query)
             .map(Query)
             .map_err(|_| AppError::BadRequest("网址中的查询参数无法识别，请检查后重试。"))
     }
@@ -36,8 +38,32 @@ impl<S: Send + Sync> FromRequestParts<S> for PathText {
     }
 }
 
+/// Control characters (NUL above all, which PostgreSQL refuses in text) have no place in any
+/// field; tabs and line breaks do.
+fn refuse_control_characters(encoded: &[u8]) -> Result<(), AppError> {
+    let bad = form_urlencoded::parse(encoded).any(|(k, v)| {
+        k.chars()
+            .chain(v.chars())
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    });
+    if bad {
+        Err(AppError::BadRequest(
+            "提交的内容含有无法识别的控制字符，请删除后重新提交。",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// The decoded name/value pairs of a form body, for forms whose field names vary.
+pub fn pairs(body: &Bytes) -> Result<Vec<(String, String)>, AppError> {
+    refuse_control_characters(body)?;
+    Ok(form_urlencoded::parse(body).into_owned().collect())
+}
+
 /// Decodes a URL-encoded body. Unknown fields are ignored; malformed bodies are a 400.
 pub fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, AppError> {
+    refuse_control_characters(body)?;
     serde_urlencoded::from_bytes(body)
         .map_err(|_| AppError::BadRequest("提交的表单内容无法识别，请返回上一页重新填写。"))
 }
@@ -51,10 +77,12 @@ pub fn page_number(raw: Option<&str>) -> u32 {
 
 /// A same-site path to return to after sign-in; anything else becomes the portal home.
 pub fn safe_next(next: &str) -> &str {
+    // Browsers drop tabs and newlines and read '\\' as '/', so "/\t/evil" would leave the site.
     let ok = next.starts_with('/')
         && !next.starts_with("//")
-        && !next.starts_with("/\\")
-        && !next.contains(['\r', '\n']);
+        && !next
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
     if ok { next } else { "/portal" }
 }
 
@@ -68,6 +96,9 @@ mod tests {
         assert_eq!(safe_next("//evil.example/"), "/portal");
         assert_eq!(safe_next("https://evil.example/"), "/portal");
         assert_eq!(safe_next("/\\evil"), "/portal");
+        assert_eq!(safe_next("/\t/evil.example/"), "/portal");
+        assert_eq!(safe_next("/\n/evil.example/"), "/portal");
+        assert_eq!(safe_next("/ /evil.example/"), "/portal");
         assert_eq!(page_number(Some("-1")), 1);
         assert_eq!(page_number(Some("99999999999")), 1);
         assert_eq!(page_number(Some("3")), 3);

@@ -102,6 +102,7 @@ pub fn router(state: AppState) -> Router {
         .merge(rdap::routes())
         .merge(pages)
         .fallback(|| async { error::AppError::NotFound })
+        .method_not_allowed_fallback(|| async { error::AppError::MethodNotAllowed })
         .layer(middleware::from_fn(error::json_errors))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

@@ -130,11 +130,15 @@ pub async fn check_unit(
         }
         Err(e) => e,
     };
-    if errors.get("region_code").is_none()
-        && !unit.region_code.is_empty()
-        && RegionCode::parse(&unit.region_code).is_err()
-    {
-        errors.add("region_code", "请选择所在地区");
+    // The region is checked even when other fields failed, so every error shows at once.
+    if errors.get("region_code").is_none() && !unit.region_code.trim().is_empty() {
+        let known = match RegionCode::parse(&unit.region_code) {
+            Ok(code) => offices::region(&app.db, code).await?.is_some(),
+            Err(_) => false,
+        };
+        if !known {
+            errors.add("region_code", "请选择所在地区");
+        }
     }
     Ok(Err(errors))
 }
@@ -179,7 +183,7 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
         ));
     }
     let raw = token::random_token();
-    let mut tx = app.db.pool().begin().await.map_err(StoreError::from)?;
+    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
     let unit_id = match units::insert(&mut tx, &details, now).await {
         Ok(id) => id,
         Err(StoreError::Duplicate(_)) => {

@@ -166,7 +166,8 @@ async fn run(app: AppState, req: Request, next: Next) -> Result<Response, AppErr
         }
     }
     let mut new_cookie = None;
-    if session.is_none() && is_safe(&parts.method) {
+    // Only a page view starts a session (HEAD and OPTIONS do not, so probes add no rows).
+    if session.is_none() && parts.method == Method::GET {
         let (id, hash, csrf) = start(&app, None, false).await?;
         new_cookie = Some(id);
         session = Some((

@@ -532,3 +532,138 @@ async fn role_changes_are_audited_and_take_effect_at_once() {
         .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
 }
+
+async fn enable_totp(app: &TestApp, b: &mut crate::helpers::Browser) -> Vec<u8> {
+    let page = b.get("/account/totp").await;
+    let marker = "name=\"secret\" value=\"";
+    let start = page.body.find(marker).unwrap() + marker.len();
+    let secret_text = page.body[start..start + page.body[start..].find('"').unwrap()].to_owned();
+    let secret = govsite_core::totp::decode_secret(&secret_text).unwrap();
+    let code = format!(
+        "{:06}",
+        govsite_core::totp::hotp(&secret, govsite_core::totp::step_at(app.clock_now()) as u64)
+    );
+    let page = b
+        .post(
+            "/account/totp",
+            &[
+                ("action", "enable"),
+                ("secret", &secret_text),
+                ("code", &code),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    secret
+}
+
+#[tokio::test]
+async fn totp_guesses_are_limited_even_across_password_steps() {
+    let app = TestApp::spawn().await;
+    let (username, password, _) = app.user(Role::Finance, None, None).await;
+    let mut b = app.browser();
+    b.sign_in(&username, &password).await;
+    let secret = enable_totp(&app, &mut b).await;
+    // Turning it off needs a code.
+    let page = b
+        .post("/account/totp", &[("action", "disable"), ("code", "")])
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.body.contains("未关闭两步验证"));
+    for _ in 0..3 {
+        let mut c = app.browser();
+        c.sign_in(&username, &password).await;
+        for _ in 0..2 {
+            let wrong = c.post("/login/totp", &[("code", "000001")]).await;
+            assert!(wrong.body.contains("验证码"));
+        }
+    }
+    app.clock.advance(30);
+    let good = format!(
+        "{:06}",
+        govsite_core::totp::hotp(&secret, govsite_core::totp::step_at(app.clock_now()) as u64)
+    );
+    let mut c = app.browser();
+    c.sign_in(&username, &password).await;
+    let page = c.post("/login/totp", &[("code", &good)]).await;
+    assert!(
+        page.body.contains("验证失败次数过多"),
+        "six wrong codes lock the second step"
+    );
+}
+
+#[tokio::test]
+async fn parallel_wrong_passwords_stop_at_the_limit() {
+    let app = TestApp::spawn().await;
+    let (username, password, _) = app.user(Role::Finance, None, None).await;
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let mut b = app.browser();
+        let name = username.clone();
+        tasks.push(tokio::spawn(async move {
+            b.sign_in(&name, "wrong password 1").await.body
+        }));
+    }
+    let mut verified = 0;
+    for t in tasks {
+        if t.await.unwrap().contains("用户账号或密码不正确") {
+            verified += 1;
+        }
+    }
+    assert!(verified <= 5, "{verified} guesses were checked");
+    assert!(
+        app.browser()
+            .sign_in(&username, &password)
+            .await
+            .body
+            .contains("已暂时锁定")
+    );
+}
+
+#[tokio::test]
+async fn an_administrator_cannot_change_their_own_role() {
+    let app = TestApp::spawn().await;
+    let (username, password, id) = app.user(Role::Admin, None, None).await;
+    let mut b = app.browser();
+    b.sign_in(&username, &password).await;
+    let page = b
+        .post(
+            &format!("/admin/accounts/{id}"),
+            &[("action", "change_role"), ("role", "auditor")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.body.contains("不能变更自己的角色"));
+}
+
+#[tokio::test]
+async fn the_current_password_cannot_be_guessed_forever() {
+    let app = TestApp::spawn().await;
+    let (username, password, _) = app.user(Role::Unit, None, None).await;
+    let mut b = app.browser();
+    b.sign_in(&username, &password).await;
+    for _ in 0..5 {
+        let page = b
+            .post(
+                "/account/password",
+                &[
+                    ("current", "guess guess 1"),
+                    ("password", "新的口令 黄河 2026"),
+                    ("confirm", "新的口令 黄河 2026"),
+                ],
+            )
+            .await;
+        assert!(page.body.contains("当前密码不正确"));
+    }
+    let page = b
+        .post(
+            "/account/password",
+            &[
+                ("current", &password),
+                ("password", "新的口令 黄河 2026"),
+                ("confirm", "新的口令 黄河 2026"),
+            ],
+        )
+        .await;
+    assert!(page.body.contains("错误次数过多"));
+}

@@ -169,3 +169,105 @@ async fn unreadable_query_strings_get_a_chinese_400() {
         "bad_request"
     );
 }
+
+#[tokio::test]
+async fn control_characters_are_refused_before_they_reach_the_database() {
+    let app = TestApp::spawn().await;
+    let (mut admin, _) = app.signed_in(Role::Admin, None, None).await;
+    let page = admin
+        .post("/login", &[("username", "ad\u{0}min"), ("password", "x")])
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.body.contains("控制字符"));
+    for path in [
+        "/console/units?q=%00",
+        "/admin/audit?actor=%00",
+        "/admin/audit?action=a%00",
+    ] {
+        let page = admin.get(path).await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "{path}");
+    }
+    let page = admin
+        .post(
+            "/admin/calendar",
+            &[
+                ("day", "2027-01-01"),
+                ("kind", "holiday"),
+                ("name", "节\u{0}日"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM calendar_days WHERE day = '2027-01-01'")
+            .await,
+        0
+    );
+    // Tabs and line breaks in free text are fine.
+    let page = admin
+        .post(
+            "/admin/calendar",
+            &[("day", "2027-01-01"), ("kind", "holiday"), ("name", "元旦")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn wrong_methods_get_a_chinese_page() {
+    let app = TestApp::spawn().await;
+    let page = app.browser().get("/logout").await;
+    assert_eq!(page.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(page.body.contains("请使用页面上的按钮操作"));
+}
+
+#[tokio::test]
+async fn redirects_with_control_characters_stay_on_site() {
+    let app = TestApp::spawn().await;
+    let page = app
+        .browser()
+        .get("/display?large=1&back=/%09/127.0.0.2/pwned")
+        .await;
+    assert_eq!(page.location.as_deref(), Some("/portal"));
+}
+
+#[tokio::test]
+async fn concurrent_writes_and_page_views_do_not_fail() {
+    let app = TestApp::spawn().await;
+    let (mut admin, _) = app.signed_in(Role::Admin, None, None).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut readers = Vec::new();
+    for _ in 0..4 {
+        let base = app.base.clone();
+        let stop = stop.clone();
+        readers.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut worst = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                // Each cookieless view writes a session row.
+                let status = client
+                    .get(format!("{base}/help"))
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+                    .unwrap_or(0);
+                worst = worst.max(status);
+            }
+            worst
+        }));
+    }
+    for day in 1..=20 {
+        let date = format!("2027-03-{day:02}");
+        let page = admin
+            .post(
+                "/admin/calendar",
+                &[("day", &date), ("kind", "holiday"), ("name", "测试")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{date}: {}", page.body);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for r in readers {
+        assert!(r.await.unwrap() < 500);
+    }
+}

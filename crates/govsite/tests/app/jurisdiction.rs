@@ -155,3 +155,17 @@ async fn a_unit_cannot_move_itself_by_editing_form_fields() {
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert_eq!(app.count("SELECT COUNT(*) FROM units WHERE name = '靖远县水务局' AND region_code = 620421 AND org_type = 'government'").await, 1);
 }
+
+#[tokio::test]
+async fn search_ignores_letter_case_on_both_engines() {
+    let app = TestApp::spawn().await;
+    app.unit("靖远县GIS中心", "620421").await;
+    let (mut registry, _) = app.signed_in(Role::RegistryReviewer, None, None).await;
+    assert!(
+        registry
+            .get("/console/units?q=gis")
+            .await
+            .body
+            .contains("靖远县GIS中心")
+    );
+}

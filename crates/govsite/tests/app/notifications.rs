@@ -171,6 +171,10 @@ async fn registration_mail_and_sms_are_delivered_for_real() {
     );
     assert_eq!(sms[0]["signature"], expected);
     wait_for_status(&app, "activation", "sent").await;
+    // Once delivered, the outbox keeps no usable link.
+    let stored = app.outbox_bodies("activation").await;
+    assert!(stored[0].1.contains("/activate/[链接已隐去]"));
+    assert!(!stored[0].1.contains(activation.rsplit('/').next().unwrap()));
 
     // Staff see the delivery status, with recipients masked.
     let (mut staff, _) = app.signed_in(Role::RegistryReviewer, None, None).await;
@@ -229,11 +233,16 @@ async fn failed_deliveries_are_retried_with_backoff() {
 async fn without_a_relay_messages_are_held_for_staff_to_read() {
     let app = TestApp::spawn().await;
     let mut b = app.browser();
-    let (username, _) = crate::registration::register(&app, &mut b, "靖远县开发模式局", 43).await;
+    let (username, activation) =
+        crate::registration::register(&app, &mut b, "靖远县开发模式局", 43).await;
     wait_for_status(&app, "activation", "held").await;
     let (mut staff, _) = app.signed_in(Role::Admin, None, None).await;
     let page = staff.get("/admin/outbox?status=held").await;
     assert!(page.body.contains(&format!("用户账号为 {username}")));
+    // The one-time link itself is never shown to staff.
+    assert!(page.body.contains("[链接已隐去]"));
+    let token = activation.rsplit('/').next().unwrap();
+    assert!(!page.body.contains(token));
     // Unit users cannot read the outbox.
     let (mut unit, _) = app.signed_in(Role::Unit, None, None).await;
     assert_eq!(

@@ -136,10 +136,7 @@ async fn submit(
             )?
             .into_response());
     }
-    let new = form.password.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&new))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
+    let hash = password::hash_async(form.password.clone()).await?;
     let now = app.now();
     let mut tx = app
         .db

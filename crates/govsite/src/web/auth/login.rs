@@ -95,7 +95,11 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
     let now = app.now();
     let since = now - WINDOW_SECONDS;
     let account_key = username.to_lowercase();
-    if throttle::failures_since(&app.db, throttle::Scope::Ip, &ctx.ip, since).await? >= IP_LIMIT {
+    // Count this attempt first: parallel guesses then see each other and stop at the limit.
+    let ip_attempt = throttle::record_failure(&app.db, throttle::Scope::Ip, &ctx.ip, now).await?;
+    let account_attempt =
+        throttle::record_failure(&app.db, throttle::Scope::Account, &account_key, now).await?;
+    if throttle::failures_since(&app.db, throttle::Scope::Ip, &ctx.ip, since).await? > IP_LIMIT {
         return Ok(login_error(
             &app,
             &ctx,
@@ -105,7 +109,7 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
         .into_response());
     }
     if throttle::failures_since(&app.db, throttle::Scope::Account, &account_key, since).await?
-        >= ACCOUNT_LIMIT
+        > ACCOUNT_LIMIT
     {
         return Ok(login_error(
             &app,
@@ -121,15 +125,9 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
         .as_ref()
         .filter(|a| a.status != AccountStatus::Pending)
         .and_then(|a| a.password_hash.clone());
-    let password = form.password.clone();
-    let verified =
-        tokio::task::spawn_blocking(move || password::verify(&password, hash.as_deref()))
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?;
+    let verified = password::verify_async(form.password.clone(), hash).await?;
 
     let Some(account) = account.filter(|_| verified) else {
-        throttle::record_failure(&app.db, throttle::Scope::Account, &account_key, now).await?;
-        throttle::record_failure(&app.db, throttle::Scope::Ip, &ctx.ip, now).await?;
         let event = Event {
             action: "sign_in_failed",
             subject_type: "account",
@@ -139,6 +137,9 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
         audit::record_alone(&app.db, &actor(&ctx), &event, now).await?;
         return Ok(login_error(&app, &ctx, &form, "用户账号或密码不正确")?.into_response());
     };
+    // A right password is not a failure: neither for the address nor the account.
+    throttle::forget(&app.db, ip_attempt).await?;
+    throttle::forget(&app.db, account_attempt).await?;
     if account.status == AccountStatus::Disabled {
         return Ok(login_error(
             &app,
@@ -205,15 +206,13 @@ async fn submit_totp(
     };
     let form: TotpForm = form::parse(&body)?;
     let now = app.now();
+    // Codes are counted apart from passwords, first, and a right password never resets them.
     let key = account.username.to_lowercase();
-    let locked = throttle::failures_since(
-        &app.db,
-        throttle::Scope::Account,
-        &key,
-        now - WINDOW_SECONDS,
-    )
-    .await?
-        >= ACCOUNT_LIMIT;
+    let attempt = throttle::record_failure(&app.db, throttle::Scope::Totp, &key, now).await?;
+    let locked =
+        throttle::failures_since(&app.db, throttle::Scope::Totp, &key, now - WINDOW_SECONDS)
+            .await?
+            > ACCOUNT_LIMIT;
     let secret = account
         .totp_secret
         .as_deref()
@@ -225,7 +224,6 @@ async fn submit_totp(
         _ => false,
     };
     if !accepted {
-        throttle::record_failure(&app.db, throttle::Scope::Account, &key, now).await?;
         let message = if locked {
             "验证失败次数过多，请15分钟后再试。"
         } else {
@@ -239,6 +237,8 @@ async fn submit_totp(
             )?
             .into_response());
     }
+    throttle::forget(&app.db, attempt).await?;
+    throttle::clear(&app.db, throttle::Scope::Totp, &key).await?;
     sessions::clear_mfa(&app.db, &session_hash).await?;
     let mut who = actor(&ctx);
     who.id = Some(account.id);

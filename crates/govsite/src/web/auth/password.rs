@@ -51,7 +51,7 @@ pub async fn send_reset_link(app: &AppState, ctx: &Ctx, account: &Account) -> Re
     let raw = token::random_token();
     let now = app.now();
     let link = format!("{}/password/reset/{raw}", app.config.public_url);
-    let mut tx = app.db.pool().begin().await.map_err(StoreError::from)?;
+    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
     tokens::issue(
         &mut tx,
         account.id,
@@ -162,12 +162,23 @@ async fn submit_change(
 ) -> Result<Response, AppError> {
     let user = ctx.user()?.clone();
     let form: ChangeForm = form::parse(&body)?;
-    let current = form.current.clone();
-    let stored = user.password_hash.clone();
+    // Guesses at the current password are counted like sign-in failures.
+    let now = app.now();
+    let key = user.id.to_string();
+    let attempt =
+        throttle::record_failure(&app.db, throttle::Scope::PasswordChange, &key, now).await?;
+    if throttle::failures_since(&app.db, throttle::Scope::PasswordChange, &key, now - 900).await?
+        > 5
+    {
+        return Err(AppError::BadRequest(
+            "当前密码输入错误次数过多，请15分钟后再试。",
+        ));
+    }
     let current_ok =
-        tokio::task::spawn_blocking(move || password::verify(&current, stored.as_deref()))
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?;
+        password::verify_async(form.current.clone(), user.password_hash.clone()).await?;
+    if current_ok {
+        throttle::forget(&app.db, attempt).await?;
+    }
     let mut errors = if current_ok {
         govsite_core::FieldErrors::new()
     } else {
@@ -198,12 +209,8 @@ async fn submit_change(
             )?
             .into_response());
     }
-    let new_password = form.password.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&new_password))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
-    let now = app.now();
-    let mut tx = app.db.pool().begin().await.map_err(StoreError::from)?;
+    let hash = password::hash_async(form.password.clone()).await?;
+    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
     accounts::set_password(&mut tx, user.id, &hash, now).await?;
     let event = Event {
         action: "password_changed",

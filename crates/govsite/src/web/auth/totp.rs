@@ -73,7 +73,20 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
     let now = app.now();
     let required = user.totp_required || (user.role.is_staff() && app.config.staff_totp);
     let (secret, step, action) = match form.action.as_str() {
-        "disable" if user.totp_enabled() && !required => (None, None, "totp_disabled"),
+        "disable" if user.totp_enabled() && !required => {
+            // Turning the factor off needs the factor: a stolen session alone cannot do it.
+            let secret = user
+                .totp_secret
+                .as_deref()
+                .and_then(totp::decode_secret)
+                .unwrap_or_default();
+            let Some(step) = totp::verify(&secret, &form.code, now, user.totp_last_step) else {
+                return Err(AppError::BadRequest(
+                    "验证码不正确，未关闭两步验证。请输入验证器中当前显示的6位数字。",
+                ));
+            };
+            (None, Some(step), "totp_disabled")
+        }
         "enable" if !user.totp_enabled() => {
             let Some(secret) = totp::decode_secret(&form.secret).filter(|s| s.len() >= 16) else {
                 return Err(AppError::BadRequest(
@@ -98,7 +111,7 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
         }
         _ => return Err(AppError::BadRequest("无法完成该操作，请刷新页面后重试。")),
     };
-    let mut tx = app.db.pool().begin().await.map_err(StoreError::from)?;
+    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
     accounts::set_totp(&mut tx, user.id, secret.as_deref(), step).await?;
     let event = Event {
         action,

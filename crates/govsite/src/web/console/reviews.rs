@@ -153,7 +153,7 @@ async fn decide(
 ) -> Result<Response, AppError> {
     let (registry, scope) = stage(&app, &ctx).await?;
     let a = in_scope(&app, scope, &raw).await?;
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let pairs = crate::web::form::pairs(&body)?;
     let get = |k: &str| {
         pairs
             .iter()

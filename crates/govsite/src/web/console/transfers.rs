@@ -65,7 +65,7 @@ async fn decide(
         _ => return Err(AppError::BadRequest("无法完成该操作，请刷新页面后重试。")),
     };
     let now = app.now();
-    let mut tx = app.db.pool().begin().await.map_err(StoreError::from)?;
+    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
     if !transfers::decide(&mut tx, id, status, &reason, now).await? {
         return Err(AppError::Conflict("该转账已被处理。".into()));
     }

@@ -190,7 +190,7 @@ async fn create(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
     let unit = own_unit(&app, &ctx).await?;
     let posted: Posted = form::parse(&body)?;
     let now = app.now();
-    let mut tx = app.db.pool().begin().await.map_err(StoreError::from)?;
+    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
     let id = applications::create_draft(
         &mut tx,
         unit.id,
@@ -247,7 +247,7 @@ async fn save(
     let unit = own_unit(&app, &ctx).await?;
     let a = owned(&app, &unit, &raw).await?;
     let posted: Posted = form::parse(&body)?;
-    let mut tx = app.db.pool().begin().await.map_err(StoreError::from)?;
+    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
     if !applications::save_form(&mut tx, a.id, &posted.form, app.now()).await? {
         return Err(not_editable());
     }

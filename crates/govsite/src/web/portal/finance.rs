@@ -113,7 +113,7 @@ async fn report_transfer(
         return Ok(page(&app, &ctx, &form, Some(&e), "").await?.into_response());
     };
     let now = app.now();
-    let mut tx = app.db.pool().begin().await.map_err(StoreError::from)?;
+    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
     let (id, reference) = transfers::create(
         &mut tx,
         unit.id,

@@ -141,8 +141,16 @@ async fn save_unit(
         }
     };
     let now = app.now();
-    let mut tx = app.db.pool().begin().await.map_err(StoreError::from)?;
+    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
     units::update(&mut tx, unit.id, &details, now).await?;
+    // Notices and reset links follow the handler: the unit's accounts use the handler's contacts.
+    crate::store::accounts::set_unit_contacts(
+        &mut tx,
+        unit.id,
+        details.handler.email.as_str(),
+        details.handler.mobile.as_str(),
+    )
+    .await?;
     let event = Event {
         action: "unit_updated",
         subject_type: "unit",
