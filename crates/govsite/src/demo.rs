@@ -304,6 +304,7 @@ pub async fn load(db: &Db, public_url: &str, scale: u32) -> anyhow::Result<Strin
             id,
         ));
     }
+    demo_domains(&mut l, &unit_accounts).await?;
     for (username, name, email, mobile, unit_id) in &unit_accounts {
         l.account(NewAccount {
             username,
@@ -322,6 +323,93 @@ pub async fn load(db: &Db, public_url: &str, scale: u32) -> anyhow::Result<Strin
         let _ = writeln!(l.out, "已添加 {added} 个合成单位（--scale {scale}）。");
     }
     Ok(l.out)
+}
+
+/// 靖远县人民政府.政务 active and resolving to 192.0.2.1 (with its traditional form reserved);
+/// the annex 5 units' domains expired 40 days ago, so out of the zone (已到期需重新注册).
+async fn demo_domains(
+    l: &mut Loader<'_>,
+    units: &[(String, String, String, String, govsite_core::ids::UnitId)],
+) -> anyhow::Result<()> {
+    use govsite_core::domain_lifecycle::{DAY, add_years};
+    use govsite_core::domain_name::DomainName;
+    use govsite_core::org_type::Suffix;
+
+    let variants = crate::registry::names::variants();
+    let mut wanted: Vec<(govsite_core::ids::UnitId, String, i64, i64, &str)> = Vec::new();
+    if let Some((_, _, _, _, gov)) = units.first() {
+        wanted.push((
+            *gov,
+            "靖远县人民政府".into(),
+            l.now,
+            add_years(l.now, 5),
+            "active",
+        ));
+    }
+    for (i, (name, _, _)) in ANNEX5.iter().enumerate() {
+        let Some((_, _, _, _, unit)) = units.get(i + 1) else {
+            continue;
+        };
+        let count = [2, 1, 3, 2, 2, 2, 1, 1, 1, 2, 2, 2, 2, 2][i];
+        let base = format!("靖远{}", name.replace(['（', '）'], ""));
+        for n in 0..count {
+            let label = match n {
+                0 => base.clone(),
+                1 => format!("{base}网"),
+                _ => format!("{base}门户"),
+            };
+            let expired = l.now - 40 * DAY;
+            wanted.push((*unit, label, add_years(expired, -2), expired, "suspended"));
+        }
+    }
+    for (unit, label, registered, expires, state) in wanted {
+        let name = DomainName::parse(&label, Suffix::Zhengwu)
+            .map_err(|e| anyhow::anyhow!("demo domain {label}: {e}"))?;
+        if crate::store::domains::by_ace(l.db, &name.ace())
+            .await?
+            .is_some()
+        {
+            continue;
+        }
+        let canonical = variants.canonical(name.label());
+        let mut tx = l.db.begin().await?;
+        let new = crate::store::domains::NewDomain {
+            unit,
+            application_id: None,
+            suffix: "政务",
+            label: name.label(),
+            ace: &name.ace(),
+            canonical: &canonical,
+            variant_of: None,
+            plan: "resolve",
+            ipv4: "192.0.2.1",
+            ipv6: "",
+            nameservers: "",
+            forward_url: "",
+            expires_at: expires,
+        };
+        let id = crate::store::domains::insert(&mut tx, &new, registered).await?;
+        if state != "active" {
+            crate::store::domains::set_state(&mut tx, id, state, l.now).await?;
+        }
+        let traditional = variants.traditional(name.label());
+        if traditional != name.label()
+            && let Ok(v) = DomainName::parse(&traditional, Suffix::Zhengwu)
+        {
+            let variant = crate::store::domains::NewDomain {
+                label: v.label(),
+                ace: &v.ace(),
+                variant_of: Some(id),
+                ..new
+            };
+            let vid = crate::store::domains::insert(&mut tx, &variant, registered).await?;
+            if state != "active" {
+                crate::store::domains::set_state(&mut tx, vid, state, l.now).await?;
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(())
 }
 
 /// `n` synthetic units spread over the counties of 甘肃省, for load tests. Idempotent.
