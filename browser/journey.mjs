@@ -187,6 +187,27 @@ try {
   check((await page.getAttribute('html', 'class')) === 'large-text', 'large-text mode on');
   await axe('单位信息（大字版）');
 
+  // 7. Apply for Chinese domain names: form, availability, answers check, submission.
+  await page.click('nav >> text=网上名称管理');
+  await axe('网上名称管理');
+  await page.click('text=申请注册');
+  await axe('域名注册申请表');
+  await fill({ name2: '靖远浏览器测试', ipv4: '192.0.2.10' });
+  await page.fill('#name3', '国务院');
+  await page.click('button:has-text("下一步")');
+  check((await page.title()).startsWith('错误：'), 'a reserved name is refused');
+  check((await page.textContent('.error-summary')).includes('保留名称'), 'reserved name explained');
+  await axe('域名注册申请表（错误）');
+  await page.fill('#name3', '');
+  await page.click('button:has-text("下一步")');
+  await axe('核对域名注册申请');
+  check((await page.textContent('main')).includes('每个域名每年 100.00 元'), 'poverty-tier price shown');
+  await page.click('button:has-text("提交申请")');
+  await axe('申请已提交');
+  check(/^YM\d{14}$/.test((await page.textContent('.big-ref')).trim()), 'application reference');
+  await page.click('text=查看申请');
+  await axe('域名注册申请详情');
+
   // 6. Sign out.
   await page.click('button:has-text("退出")');
   await page.waitForURL('**/login?notice=signed_out');

@@ -125,9 +125,21 @@ fn nav(role: Role) -> Vec<NavItem> {
         Role::Unit => vec![
             item("/portal", "我的主页"),
             item("/portal/unit", "单位信息"),
+            item("/portal/domains", "网上名称管理"),
+            item("/portal/finance", "财务管理"),
         ],
-        Role::OfficeReviewer => vec![item("/console/units", "工作管理")],
-        Role::RegistryReviewer | Role::Finance => vec![item("/console/units", "单位管理")],
+        Role::OfficeReviewer => vec![
+            item("/console/units", "工作管理"),
+            item("/console/reviews", "域名审核"),
+        ],
+        Role::RegistryReviewer => vec![
+            item("/console/units", "单位管理"),
+            item("/console/reviews", "域名审核"),
+        ],
+        Role::Finance => vec![
+            item("/console/units", "单位管理"),
+            item("/console/transfers", "转账确认"),
+        ],
         Role::Auditor => vec![item("/admin/audit", "审计日志")],
         Role::Admin => vec![
             item("/admin/accounts", "账号管理"),
