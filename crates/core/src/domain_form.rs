@@ -219,6 +219,15 @@ impl DomainForm {
         }
     }
 
+    /// Only the enablement plan, for a change of records on an active name.
+    pub fn parse_plan(&self) -> Result<Plan, FieldErrors> {
+        let mut e = FieldErrors::default();
+        match self.plan(&mut e) {
+            Some(plan) if e.is_empty() => Ok(plan),
+            _ => Err(e),
+        }
+    }
+
     fn plan(&self, e: &mut FieldErrors) -> Option<Plan> {
         match self.plan.as_str() {
             "resolve" => {

@@ -3,7 +3,6 @@
 use chrono::NaiveDate;
 use govsite_core::FieldErrors;
 use govsite_core::domain_application::{AppEvent, AppState, Verdict, review_passes};
-use govsite_core::domain_form::Plan;
 use govsite_core::domain_lifecycle::add_years;
 use govsite_core::ids::UnitId;
 use govsite_core::money::{Money, fee};
@@ -343,33 +342,8 @@ pub async fn pay_and_activate(
         .form
         .parse(suffix_of(app))
         .map_err(RegistryError::Form)?;
-    let (plan, ipv4, ipv6, nameservers, forward_url) = match &request.plan {
-        Plan::Resolve { ipv4, ipv6 } => (
-            "resolve",
-            ipv4.map(|a| a.to_string()).unwrap_or_default(),
-            ipv6.map(|a| a.to_string()).unwrap_or_default(),
-            String::new(),
-            String::new(),
-        ),
-        Plan::Delegate { nameservers } => (
-            "delegate",
-            String::new(),
-            String::new(),
-            nameservers
-                .iter()
-                .map(|(h, ip)| ip.map_or(h.clone(), |ip| format!("{h}={ip}")))
-                .collect::<Vec<_>>()
-                .join(" "),
-            String::new(),
-        ),
-        Plan::Forward { url } => (
-            "forward",
-            String::new(),
-            String::new(),
-            String::new(),
-            url.clone(),
-        ),
-    };
+    let (plan, ipv4, ipv6, nameservers, forward_url) =
+        super::names_admin::records_of(&request.plan);
     let txn = format!("pay-app-{}", app.id);
     let mut tx = db.begin().await?;
     if amount > Money::ZERO

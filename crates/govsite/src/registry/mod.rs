@@ -5,3 +5,4 @@
 pub mod applications;
 pub mod lifecycle;
 pub mod names;
+pub mod names_admin;

@@ -215,19 +215,26 @@ pub async fn set_state(
     Ok(())
 }
 
-pub async fn set_expiry(
+/// Moves the expiry of a name (and its variants) from `old` to `new`; false when it no
+/// longer is `old`, i.e. somebody renewed it meanwhile.
+pub async fn move_expiry(
     conn: &mut AnyConnection,
     id: i64,
-    expires_at: i64,
+    old: i64,
+    new: i64,
     now: i64,
-) -> StoreResult<()> {
-    sqlx::query("UPDATE domains SET expires_at = $1, reminders_sent = '', updated_at = $2 WHERE id = $3 OR variant_of = $3")
-        .bind(expires_at)
-        .bind(now)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE domains SET expires_at = $1, reminders_sent = '', updated_at = $2
+         WHERE (id = $3 OR variant_of = $3) AND expires_at = $4",
+    )
+    .bind(new)
+    .bind(now)
+    .bind(id)
+    .bind(old)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 pub async fn set_hold(
@@ -254,4 +261,55 @@ pub async fn record_reminder(conn: &mut AnyConnection, id: i64, sent: &str) -> S
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// The columns that say how a name resolves, all set at once.
+pub async fn set_records(
+    conn: &mut AnyConnection,
+    id: i64,
+    plan: &str,
+    ipv4: &str,
+    ipv6: &str,
+    nameservers: &str,
+    forward_url: &str,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE domains SET plan = $1, ipv4 = $2, ipv6 = $3, nameservers = $4, forward_url = $5,
+             updated_at = $6 WHERE id = $7 OR variant_of = $7",
+    )
+    .bind(plan)
+    .bind(ipv4)
+    .bind(ipv6)
+    .bind(nameservers)
+    .bind(forward_url)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Names in scope (all, or one region's units), optionally of one state and matching a
+/// search on the name or the unit, for the consoles.
+pub async fn in_scope(
+    db: &Db,
+    region: Option<i64>,
+    state: &str,
+    search: &str,
+) -> StoreResult<Vec<Domain>> {
+    let like = format!("%{}%", search.replace(['%', '_', '\\'], ""));
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM domains d JOIN units u ON u.id = d.unit_id
+         WHERE d.variant_of IS NULL AND d.state <> 'deleted' AND ($1 IS NULL OR u.region_code = $1)
+           AND ($2 = '' OR d.state = $2 OR ($2 = 'held' AND d.held = 1))
+           AND (d.label LIKE $3 OR u.name LIKE $3)
+         ORDER BY u.name, d.label LIMIT 500"
+    )))
+    .bind(region)
+    .bind(state)
+    .bind(like)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }

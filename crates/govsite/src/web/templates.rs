@@ -43,6 +43,11 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "portal/domain_check.html",
     "portal/domain_submitted.html",
     "portal/domain_application.html",
+    "portal/domain.html",
+    "portal/renew_check.html",
+    "plan_fields.html",
+    "console/domains.html",
+    "console/domain.html",
     "portal/finance.html",
     "console/reviews.html",
     "console/review.html",
@@ -131,10 +136,12 @@ fn nav(role: Role) -> Vec<NavItem> {
         Role::OfficeReviewer => vec![
             item("/console/units", "工作管理"),
             item("/console/reviews", "域名审核"),
+            item("/console/domains", "域名管理"),
         ],
         Role::RegistryReviewer => vec![
             item("/console/units", "单位管理"),
             item("/console/reviews", "域名审核"),
+            item("/console/domains", "域名管理"),
         ],
         Role::Finance => vec![
             item("/console/units", "单位管理"),

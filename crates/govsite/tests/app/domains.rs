@@ -396,7 +396,7 @@ async fn overdue_first_reviews_are_highlighted() {
 }
 
 /// Drives an application to registry approval directly through the registry layer.
-async fn approved_application(
+pub(crate) async fn approved_application(
     app: &TestApp,
     unit: UnitId,
     name1: &str,

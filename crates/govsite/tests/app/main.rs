@@ -10,5 +10,6 @@ mod cli;
 mod domains;
 mod health;
 mod jurisdiction;
+mod names;
 mod notifications;
 mod registration;

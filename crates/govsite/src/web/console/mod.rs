@@ -3,6 +3,7 @@
 //! URL answers 404, as if it did not exist. Domain application reviews are in [`reviews`],
 //! finance's confirmation of transfers in [`transfers`].
 
+mod domains;
 mod reviews;
 mod transfers;
 
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/console/units", get(list))
         .route("/console/units/{id}", get(show))
+        .merge(domains::routes())
         .merge(reviews::routes())
         .merge(transfers::routes())
 }

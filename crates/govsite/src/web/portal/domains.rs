@@ -58,6 +58,7 @@ async fn overview(
     let apps = applications::of_unit(&app.db, unit.id).await?;
     let notice = match q.notice.as_str() {
         "activated" => "缴费成功，域名已启用。",
+        "renewed" => "续费成功，新的到期日已生效。",
         _ => "",
     };
     app.page(
@@ -65,6 +66,8 @@ async fn overview(
         "portal/domains.html",
         context! {
             title => "网上名称管理",
+            renewable => names.iter().filter(|d| d.variant_of.is_none()).collect::<Vec<_>>(),
+            due => names.iter().filter(|d| d.variant_of.is_none() && d.expires_at - app.now() < 90 * 86_400).collect::<Vec<_>>(),
             domains => names,
             applications => apps,
             suffix => suffix_for(&unit).label(),

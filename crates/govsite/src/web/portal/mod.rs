@@ -3,6 +3,7 @@
 
 mod domains;
 mod finance;
+mod names;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -31,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/portal/unit/edit", get(edit_unit).post(save_unit))
         .merge(domains::routes())
         .merge(finance::routes())
+        .merge(names::routes())
 }
 
 /// The signed-in unit user's own unit; nobody else's is reachable from the portal.

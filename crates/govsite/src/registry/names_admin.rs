@@ -1,0 +1,260 @@
+//! What a unit and the staff do with a registered name: renew it, change how it resolves,
+//! stop and restore its resolution. Each takes effect at once and is audited.
+
+use govsite_core::domain_form::{DomainForm, Plan};
+use govsite_core::domain_lifecycle::{Periods, renew};
+use govsite_core::money::{Money, Years, fee};
+
+use govsite_core::ids::UnitId;
+use serde::Serialize;
+
+use super::applications::{RegistryError, cst_date};
+use crate::notify::messages;
+use crate::store::audit::{self, Actor, Event};
+use crate::store::domains::{self, Domain};
+use crate::store::{Db, ledger, outbox, policy, units};
+
+/// One name picked for renewal, with the expiry it had when quoted and the one it will get.
+#[derive(Debug, Clone, Serialize)]
+pub struct Renewal {
+    pub domain: Domain,
+    pub years: u32,
+    pub new_expiry: i64,
+}
+
+/// What a renewal of `picks` costs at today's price for the unit's region.
+#[derive(Debug, Clone, Serialize)]
+pub struct Quote {
+    pub items: Vec<Renewal>,
+    pub price: Money,
+    pub total: Money,
+}
+
+/// Prices a renewal; refuses names that cannot be renewed (deleted, or past ten years ahead).
+pub async fn quote(
+    db: &Db,
+    region_code: i64,
+    picks: Vec<(Domain, Years)>,
+    now: i64,
+) -> Result<Quote, RegistryError> {
+    if picks.is_empty() {
+        return Err(RegistryError::Refused("请选择要续费的域名".into()));
+    }
+    let mut items = Vec::with_capacity(picks.len());
+    for (domain, years) in picks {
+        let new_expiry = renew(domain.expires_at, now, years.get(), Periods::default())
+            .map_err(|e| RegistryError::Refused(format!("{}：{e}", domain.unicode())))?;
+        items.push(Renewal {
+            domain,
+            years: years.get(),
+            new_expiry,
+        });
+    }
+    let tier = policy::fee_tier(db, region_code).await?;
+    let price = policy::price(db, tier, now)
+        .await?
+        .ok_or_else(|| RegistryError::Refused("价格表未设置，请联系注册管理中心".into()))?;
+    let terms = items.iter().filter_map(|i| Years::new(i.years).ok());
+    let total = fee(price, terms).ok_or_else(|| RegistryError::Refused("费用计算溢出".into()))?;
+    Ok(Quote {
+        items,
+        price,
+        total,
+    })
+}
+
+/// Renews every name of the quote, paying the total from the unit's balance in one ledger
+/// transaction. A name whose expiry moved since the quote (a second click, another renewal)
+/// refuses the whole renewal, so nothing is paid twice.
+pub async fn renew_names(
+    db: &Db,
+    actor: &Actor,
+    unit: UnitId,
+    q: &Quote,
+    now: i64,
+) -> Result<(), RegistryError> {
+    let mut tx = db.begin().await?;
+    for item in &q.items {
+        let d = &item.domain;
+        if d.unit_id != unit {
+            return Err(RegistryError::Refused("只能续费本单位的域名".into()));
+        }
+        if !domains::move_expiry(&mut tx, d.id, d.expires_at, item.new_expiry, now).await? {
+            return Err(RegistryError::Refused(format!(
+                "{}的到期日已变更（可能已续费），请刷新后重试",
+                d.unicode()
+            )));
+        }
+        // A name renewed during its protection period (or after expiry took it out of the
+        // zone) resolves again at once; a hold by the staff stays.
+        let to = if d.held { d.state.as_str() } else { "active" };
+        domains::set_state(&mut tx, d.id, to, now).await?;
+        let event = Event {
+            action: "domain_renewed",
+            subject_type: "domain",
+            subject_id: d.id.to_string(),
+            from_state: &d.state,
+            to_state: to,
+            reason: &format!(
+                "{} 续费{}年，至{}",
+                d.unicode(),
+                item.years,
+                cst_date(item.new_expiry)
+            ),
+        };
+        audit::record(&mut tx, actor, &event, now).await?;
+    }
+    let names: Vec<String> = q
+        .items
+        .iter()
+        .map(|i| format!("{} {}年", i.domain.unicode(), i.years))
+        .collect();
+    let txn = format!("renew-{}-{now}-{}", unit.0, q.items[0].domain.id);
+    if !ledger::pay(
+        &mut tx,
+        unit,
+        q.total,
+        &txn,
+        &format!("域名续费：{}", names.join("，")),
+        now,
+    )
+    .await?
+    {
+        return Err(RegistryError::Refused(format!(
+            "账户余额不足，续费应缴 {} 元，请先转账充值",
+            q.total
+        )));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Changes how a name resolves: addresses, the unit's own name servers, or forwarding.
+pub async fn change_records(
+    db: &Db,
+    actor: &Actor,
+    d: &Domain,
+    form: &DomainForm,
+    now: i64,
+) -> Result<(), RegistryError> {
+    let plan = form.parse_plan().map_err(RegistryError::Form)?;
+    let (kind, ipv4, ipv6, nameservers, forward) = records_of(&plan);
+    let mut tx = db.begin().await?;
+    domains::set_records(
+        &mut tx,
+        d.id,
+        kind,
+        &ipv4,
+        &ipv6,
+        &nameservers,
+        &forward,
+        now,
+    )
+    .await?;
+    let to = format!("{kind} {ipv4} {ipv6} {nameservers} {forward}");
+    let from = format!(
+        "{} {} {} {} {}",
+        d.plan, d.ipv4, d.ipv6, d.nameservers, d.forward_url
+    );
+    let event = Event {
+        action: "domain_records_changed",
+        subject_type: "domain",
+        subject_id: d.id.to_string(),
+        from_state: from.trim(),
+        to_state: to.trim(),
+        reason: "",
+    };
+    audit::record(&mut tx, actor, &event, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The stored columns for a plan: (plan, ipv4, ipv6, nameservers, forward_url).
+pub fn records_of(plan: &Plan) -> (&'static str, String, String, String, String) {
+    match plan {
+        Plan::Resolve { ipv4, ipv6 } => (
+            "resolve",
+            ipv4.map(|a| a.to_string()).unwrap_or_default(),
+            ipv6.map(|a| a.to_string()).unwrap_or_default(),
+            String::new(),
+            String::new(),
+        ),
+        Plan::Delegate { nameservers } => (
+            "delegate",
+            String::new(),
+            String::new(),
+            nameservers
+                .iter()
+                .map(|(h, ip)| ip.map_or(h.clone(), |ip| format!("{h}={ip}")))
+                .collect::<Vec<_>>()
+                .join(" "),
+            String::new(),
+        ),
+        Plan::Forward { url } => (
+            "forward",
+            String::new(),
+            String::new(),
+            String::new(),
+            url.clone(),
+        ),
+    }
+}
+
+/// Stops (or restores) resolution for non-compliance, e.g. a missed campaign deadline.
+pub async fn set_hold(
+    db: &Db,
+    actor: &Actor,
+    d: &Domain,
+    hold: bool,
+    reason: &str,
+    now: i64,
+) -> Result<(), RegistryError> {
+    if hold == d.held {
+        return Err(RegistryError::Refused(if hold {
+            "该域名已停止解析".into()
+        } else {
+            "该域名未被停止解析".into()
+        }));
+    }
+    if hold && reason.trim().is_empty() {
+        return Err(RegistryError::Refused("停止解析须填写原因".into()));
+    }
+    let to = govsite_core::domain_lifecycle::state_at(d.expires_at, now, Periods::default(), hold);
+    let mut tx = db.begin().await?;
+    domains::set_hold(&mut tx, d.id, hold, reason.trim(), now).await?;
+    domains::set_state(&mut tx, d.id, to.as_str(), now).await?;
+    let event = Event {
+        action: if hold {
+            "domain_held"
+        } else {
+            "domain_released"
+        },
+        subject_type: "domain",
+        subject_id: d.id.to_string(),
+        from_state: &d.state,
+        to_state: to.as_str(),
+        reason: reason.trim(),
+    };
+    audit::record(&mut tx, actor, &event, now).await?;
+    if let Some((_, mobile, email)) = units::handler_contact(&mut tx, d.unit_id).await? {
+        let body = if hold {
+            format!(
+                "您单位的中文域名 {} 已被停止解析，原因：{}。整改后请联系所属编办恢复。",
+                d.unicode(),
+                reason.trim()
+            )
+        } else {
+            format!("您单位的中文域名 {} 已恢复解析。", d.unicode())
+        };
+        let subject = if hold {
+            "中文域名已停止解析"
+        } else {
+            "中文域名已恢复解析"
+        };
+        for m in messages::unit_notice(&email, &mobile, subject, &body, "domain_state") {
+            outbox::enqueue(&mut tx, &m, now).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,193 @@
+//! Registered names as the staff see them: an office its own region's, the registry all of
+//! them, filtered by state. A 编办 or the registry stops a name's resolution with a reason
+//! (e.g. a missed campaign deadline) and restores it, both effective at once.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use govsite_core::domain_lifecycle::DomainState;
+use govsite_core::role::Role;
+use minijinja::context;
+use serde::Deserialize;
+
+use super::unit_scope;
+use crate::registry::applications::RegistryError;
+use crate::registry::names_admin;
+use crate::store::audit::{self, Filter};
+use crate::store::domains::{self, Domain};
+use crate::store::units::{self, Scope};
+use crate::web::AppState;
+use crate::web::auth::actor;
+use crate::web::error::AppError;
+use crate::web::form::{self, PathText, Query};
+use crate::web::session::Ctx;
+
+/// Why a name's resolution is stopped; the category is shown to the public on the
+/// forwarding notice page, the text only to the unit and the staff.
+pub const HOLD_REASONS: [(&str, &str); 5] = [
+    ("campaign", "未按期完成网站开办审核或资格复核"),
+    ("badge", "未按期挂设网站标识"),
+    ("content", "网站内容违反规定"),
+    ("unit_changed", "单位撤销、合并或更名"),
+    ("other", "其他原因"),
+];
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console/domains", get(list))
+        .route("/console/domains/{id}", get(show))
+        .route("/console/domains/{id}/hold", post(hold))
+}
+
+fn acts_on_names(r: Role) -> bool {
+    matches!(r, Role::OfficeReviewer | Role::RegistryReviewer)
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    q: String,
+}
+
+const STATES: [(&str, &str); 5] = [
+    ("active", "正常"),
+    ("expired", "已到期（保护期内）"),
+    ("suspended", "已暂停解析"),
+    ("held", "被停止解析"),
+    ("", "全部"),
+];
+
+async fn list(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Result<Html<String>, AppError> {
+    let user = ctx.require(Role::sees_units)?;
+    let (scope, office_name) = unit_scope(&app, user).await?;
+    let state = STATES
+        .iter()
+        .find(|(s, _)| *s == q.state)
+        .map_or("", |(s, _)| *s);
+    let search: String = q.q.chars().take(60).collect();
+    let region = match scope {
+        Scope::Region(r) => Some(r),
+        Scope::All => None,
+    };
+    let rows = domains::in_scope(&app.db, region, state, &search).await?;
+    app.page(
+        &ctx,
+        "console/domains.html",
+        context! {
+            title => "域名管理",
+            office_name => office_name,
+            domains => rows,
+            states => STATES,
+            state => state,
+            q => search,
+        },
+    )
+}
+
+/// A name whose unit is in the signed-in person's scope (404 otherwise).
+async fn in_scope(app: &AppState, ctx: &Ctx, raw: &str) -> Result<Domain, AppError> {
+    let user = ctx.require(Role::sees_units)?;
+    let (scope, _) = unit_scope(app, user).await?;
+    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
+    let d = domains::find(&app.db, id)
+        .await?
+        .filter(|d| d.variant_of.is_none() && d.state != "deleted")
+        .ok_or(AppError::NotFound)?;
+    units::find(&app.db, d.unit_id, scope)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(d)
+}
+
+async fn name_page(
+    app: &AppState,
+    ctx: &Ctx,
+    d: &Domain,
+    error: &str,
+) -> Result<Html<String>, AppError> {
+    let filter = Filter {
+        subject_type: "domain".into(),
+        subject_id: d.id.to_string(),
+        ..Filter::default()
+    };
+    let (history, _) = audit::search(&app.db, &filter, 1, 50).await?;
+    let may_act = ctx.user().is_ok_and(|u| acts_on_names(u.role));
+    app.page(
+        ctx,
+        "console/domain.html",
+        context! {
+            title => d.unicode(),
+            domain => d,
+            history => history,
+            reasons => HOLD_REASONS,
+            may_act => may_act && d.domain_state() != DomainState::Deleted,
+            error => error,
+        },
+    )
+}
+
+async fn show(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+) -> Result<Html<String>, AppError> {
+    let d = in_scope(&app, &ctx, &raw).await?;
+    name_page(&app, &ctx, &d, "").await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct HoldForm {
+    action: String,
+    reason_code: String,
+    reason: String,
+}
+
+async fn hold(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    ctx.require(acts_on_names)?;
+    let d = in_scope(&app, &ctx, &raw).await?;
+    let f: HoldForm = form::parse(&body)?;
+    let hold = match f.action.as_str() {
+        "hold" => true,
+        "release" => false,
+        _ => return Err(AppError::BadRequest("请选择停止解析或恢复解析。")),
+    };
+    let text: String = f.reason.trim().chars().take(300).collect();
+    let reason = if hold {
+        let Some((_, category)) = HOLD_REASONS.iter().find(|(c, _)| *c == f.reason_code) else {
+            return Ok(name_page(&app, &ctx, &d, "请选择停止解析的原因类别。")
+                .await?
+                .into_response());
+        };
+        if text.is_empty() {
+            return Ok(name_page(&app, &ctx, &d, "请填写停止解析的具体原因。")
+                .await?
+                .into_response());
+        }
+        format!("{category}：{text}")
+    } else {
+        text
+    };
+    match names_admin::set_hold(&app.db, &actor(&ctx), &d, hold, &reason, app.now()).await {
+        Ok(()) => {
+            app.outbox_wake.notify_one();
+            Ok(Redirect::to(&format!("/console/domains/{}", d.id)).into_response())
+        }
+        Err(RegistryError::Refused(m)) => Ok(name_page(&app, &ctx, &d, &m).await?.into_response()),
+        Err(RegistryError::Form(_)) => Err(AppError::BadRequest("停止解析的内容有误。")),
+        Err(RegistryError::Store(e)) => Err(e.into()),
+    }
+}

@@ -1,0 +1,221 @@
+//! The unit's registered names under 网上名称管理: one name's page with its history and the
+//! change of how it resolves, and the renewal of several names at once (pick names and
+//! years, see the fee, pay from the balance).
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use govsite_core::FieldErrors;
+use govsite_core::domain_form::DomainForm;
+use govsite_core::money::Years;
+use minijinja::context;
+
+use super::own_unit;
+use crate::registry::applications::RegistryError;
+use crate::registry::names_admin::{self, Quote};
+use crate::store::audit::{self, Filter};
+use crate::store::domains::{self, Domain};
+use crate::store::units::UnitRecord;
+use crate::store::{ledger, policy};
+use crate::web::AppState;
+use crate::web::auth::actor;
+use crate::web::error::AppError;
+use crate::web::form::{self, PathText};
+use crate::web::session::Ctx;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/portal/domains/renew", post(renew))
+        .route("/portal/domains/{id}", get(show))
+        .route("/portal/domains/{id}/records", post(change_records))
+}
+
+/// A name of the signed-in unit (a primary name, not a variant); anything else is 404.
+async fn own_name(app: &AppState, unit: &UnitRecord, raw: &str) -> Result<Domain, AppError> {
+    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
+    match domains::find(&app.db, id).await? {
+        Some(d) if d.unit_id == unit.id && d.variant_of.is_none() && d.state != "deleted" => Ok(d),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// The form a name's current records fill in.
+fn form_of(d: &Domain) -> DomainForm {
+    let mut ns = d.nameservers.split_whitespace().map(|s| {
+        let (host, ip) = s.split_once('=').unwrap_or((s, ""));
+        (host.to_owned(), ip.to_owned())
+    });
+    let (ns1, ns1_ip) = ns.next().unwrap_or_default();
+    let (ns2, ns2_ip) = ns.next().unwrap_or_default();
+    DomainForm {
+        plan: d.plan.clone(),
+        ipv4: d.ipv4.clone(),
+        ipv6: d.ipv6.clone(),
+        ns1,
+        ns1_ip,
+        ns2,
+        ns2_ip,
+        forward_url: d.forward_url.clone(),
+        ..DomainForm::default()
+    }
+}
+
+async fn name_page(
+    app: &AppState,
+    ctx: &Ctx,
+    d: &Domain,
+    form: &DomainForm,
+    errors: Option<&FieldErrors>,
+    notice: &str,
+) -> Result<Html<String>, AppError> {
+    let filter = Filter {
+        subject_type: "domain".into(),
+        subject_id: d.id.to_string(),
+        ..Filter::default()
+    };
+    let (history, _) = audit::search(&app.db, &filter, 1, 50).await?;
+    app.page(
+        ctx,
+        "portal/domain.html",
+        context! {
+            title => if errors.is_some() { format!("错误：{}", d.unicode()) } else { d.unicode() },
+            domain => d,
+            form => form,
+            errors => errors,
+            history => history,
+            notice => notice,
+        },
+    )
+}
+
+async fn show(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+) -> Result<Html<String>, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let d = own_name(&app, &unit, &raw).await?;
+    name_page(&app, &ctx, &d, &form_of(&d), None, "").await
+}
+
+async fn change_records(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+    body: Bytes,
+) -> Result<Html<String>, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let d = own_name(&app, &unit, &raw).await?;
+    let posted: DomainForm = form::parse(&body)?;
+    match names_admin::change_records(&app.db, &actor(&ctx), &d, &posted, app.now()).await {
+        Ok(()) => {
+            let d = own_name(&app, &unit, &raw).await?;
+            name_page(
+                &app,
+                &ctx,
+                &d,
+                &form_of(&d),
+                None,
+                "已保存，新的解析设置立即生效。",
+            )
+            .await
+        }
+        Err(RegistryError::Form(errors)) => {
+            name_page(&app, &ctx, &d, &posted, Some(&errors), "").await
+        }
+        Err(RegistryError::Refused(m)) => Err(AppError::Conflict(m)),
+        Err(RegistryError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// `years_{id}` per name ("" = not renewed), `step` = `check` or `pay`, and on `pay` the
+/// `seen_{id}` expiry the check page showed.
+async fn renew(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let mut picks = Vec::new();
+    let mut step = String::new();
+    let mut seen = std::collections::HashMap::new();
+    for (key, value) in form::pairs(&body)? {
+        if key == "step" {
+            step = value;
+        } else if let Some(id) = key.strip_prefix("seen_") {
+            seen.insert(id.to_owned(), value);
+        } else if let Some(id) = key.strip_prefix("years_") {
+            if value.trim().is_empty() {
+                continue;
+            }
+            let d = own_name(&app, &unit, id).await?;
+            let years =
+                Years::parse(&value).map_err(|_| AppError::BadRequest("续费年限应为2至10年。"))?;
+            picks.push((d, years));
+        }
+    }
+    let quote = match names_admin::quote(&app.db, unit.region_code, picks, app.now()).await {
+        Ok(q) => q,
+        Err(RegistryError::Refused(m)) => return Ok(renew_error(&app, &ctx, &m)?.into_response()),
+        Err(RegistryError::Form(_)) => return Err(AppError::BadRequest("续费内容有误。")),
+        Err(RegistryError::Store(e)) => return Err(e.into()),
+    };
+    if step != "pay" {
+        return Ok(renew_check(&app, &ctx, &unit, &quote)
+            .await?
+            .into_response());
+    }
+    // The confirmation carries the expiry each name had when the fee was shown: a second
+    // click (or a renewal meanwhile) finds it moved and pays nothing.
+    if let Some(moved) = quote
+        .items
+        .iter()
+        .find(|i| seen.get(&i.domain.id.to_string()) != Some(&i.domain.expires_at.to_string()))
+    {
+        let m = format!(
+            "{}的到期日已变更（可能已续费），请刷新后重试",
+            moved.domain.unicode()
+        );
+        return Ok(renew_error(&app, &ctx, &m)?.into_response());
+    }
+    match names_admin::renew_names(&app.db, &actor(&ctx), unit.id, &quote, app.now()).await {
+        Ok(()) => Ok(Redirect::to("/portal/domains?notice=renewed").into_response()),
+        Err(RegistryError::Refused(m)) => Ok(renew_error(&app, &ctx, &m)?.into_response()),
+        Err(RegistryError::Form(_)) => Err(AppError::BadRequest("续费内容有误。")),
+        Err(RegistryError::Store(e)) => Err(e.into()),
+    }
+}
+
+async fn renew_check(
+    app: &AppState,
+    ctx: &Ctx,
+    unit: &UnitRecord,
+    quote: &Quote,
+) -> Result<Html<String>, AppError> {
+    let balance = ledger::balance(&app.db, unit.id).await?;
+    let tier = policy::fee_tier(&app.db, unit.region_code).await?;
+    app.page(
+        ctx,
+        "portal/renew_check.html",
+        context! {
+            title => "请核对续费",
+            quote => quote,
+            price => quote.price.to_string(),
+            total => quote.total.to_string(),
+            balance => balance.to_string(),
+            short => balance < quote.total,
+            poverty => tier == govsite_core::region::FeeTier::Poverty,
+        },
+    )
+}
+
+fn renew_error(app: &AppState, ctx: &Ctx, message: &str) -> Result<Html<String>, AppError> {
+    app.page(
+        ctx,
+        "message.html",
+        context! {
+            title => "无法续费",
+            message => message,
+            link => "/portal/domains",
+            link_text => "返回网上名称管理",
+        },
+    )
+}
