@@ -342,8 +342,7 @@ pub async fn pay_and_activate(
         .form
         .parse(suffix_of(app))
         .map_err(RegistryError::Form)?;
-    let (plan, ipv4, ipv6, nameservers, forward_url) =
-        super::names_admin::records_of(&request.plan);
+    let records = domains::Records::of(&request.plan);
     let txn = format!("pay-app-{}", app.id);
     let mut tx = db.begin().await?;
     if amount > Money::ZERO
@@ -385,11 +384,11 @@ pub async fn pay_and_activate(
             ace: &n.ace,
             canonical: &n.canonical,
             variant_of: None,
-            plan,
-            ipv4: &ipv4,
-            ipv6: &ipv6,
-            nameservers: &nameservers,
-            forward_url: &forward_url,
+            plan: records.plan,
+            ipv4: &records.ipv4,
+            ipv6: &records.ipv6,
+            nameservers: &records.nameservers,
+            forward_url: &records.forward_url,
             expires_at: expires,
         };
         let id = match domains::insert(&mut tx, &new, now).await {

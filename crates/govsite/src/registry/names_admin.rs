@@ -1,7 +1,7 @@
 //! What a unit and the staff do with a registered name: renew it, change how it resolves,
 //! stop and restore its resolution. Each takes effect at once and is audited.
 
-use govsite_core::domain_form::{DomainForm, Plan};
+use govsite_core::domain_form::DomainForm;
 use govsite_core::domain_lifecycle::{Periods, renew};
 use govsite_core::money::{Money, Years, fee};
 
@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::applications::{RegistryError, cst_date};
 use crate::notify::messages;
 use crate::store::audit::{self, Actor, Event};
-use crate::store::domains::{self, Domain};
+use crate::store::domains::{self, Domain, Records};
 use crate::store::{Db, ledger, outbox, policy, units};
 
 /// One name picked for renewal, with the expiry it had when quoted and the one it will get.
@@ -138,66 +138,33 @@ pub async fn change_records(
     now: i64,
 ) -> Result<(), RegistryError> {
     let plan = form.parse_plan().map_err(RegistryError::Form)?;
-    let (kind, ipv4, ipv6, nameservers, forward) = records_of(&plan);
+    let records = Records::of(&plan);
     let mut tx = db.begin().await?;
-    domains::set_records(
-        &mut tx,
-        d.id,
-        kind,
-        &ipv4,
-        &ipv6,
-        &nameservers,
-        &forward,
-        now,
-    )
-    .await?;
-    let to = format!("{kind} {ipv4} {ipv6} {nameservers} {forward}");
-    let from = format!(
-        "{} {} {} {} {}",
-        d.plan, d.ipv4, d.ipv6, d.nameservers, d.forward_url
-    );
+    domains::set_records(&mut tx, d.id, &records, now).await?;
+    let from = [
+        d.plan.as_str(),
+        &d.ipv4,
+        &d.ipv6,
+        &d.nameservers,
+        &d.forward_url,
+    ]
+    .iter()
+    .filter(|s| !s.is_empty())
+    .copied()
+    .collect::<Vec<_>>()
+    .join(" ");
+    let to = records.describe();
     let event = Event {
         action: "domain_records_changed",
         subject_type: "domain",
         subject_id: d.id.to_string(),
-        from_state: from.trim(),
-        to_state: to.trim(),
+        from_state: &from,
+        to_state: &to,
         reason: "",
     };
     audit::record(&mut tx, actor, &event, now).await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// The stored columns for a plan: (plan, ipv4, ipv6, nameservers, forward_url).
-pub fn records_of(plan: &Plan) -> (&'static str, String, String, String, String) {
-    match plan {
-        Plan::Resolve { ipv4, ipv6 } => (
-            "resolve",
-            ipv4.map(|a| a.to_string()).unwrap_or_default(),
-            ipv6.map(|a| a.to_string()).unwrap_or_default(),
-            String::new(),
-            String::new(),
-        ),
-        Plan::Delegate { nameservers } => (
-            "delegate",
-            String::new(),
-            String::new(),
-            nameservers
-                .iter()
-                .map(|(h, ip)| ip.map_or(h.clone(), |ip| format!("{h}={ip}")))
-                .collect::<Vec<_>>()
-                .join(" "),
-            String::new(),
-        ),
-        Plan::Forward { url } => (
-            "forward",
-            String::new(),
-            String::new(),
-            String::new(),
-            url.clone(),
-        ),
-    }
 }
 
 /// Stops (or restores) resolution for non-compliance, e.g. a missed campaign deadline.

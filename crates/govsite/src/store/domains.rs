@@ -1,5 +1,6 @@
 //! Registered names: who holds what, availability, and the state each name is in.
 
+use govsite_core::domain_form::Plan;
 use govsite_core::domain_lifecycle::DomainState;
 use govsite_core::ids::UnitId;
 use serde::Serialize;
@@ -263,26 +264,76 @@ pub async fn record_reminder(conn: &mut AnyConnection, id: i64, sent: &str) -> S
     Ok(())
 }
 
-/// The columns that say how a name resolves, all set at once.
+/// The columns that say how a name resolves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Records {
+    pub plan: &'static str,
+    pub ipv4: String,
+    pub ipv6: String,
+    /// `host` or `host=glue address`, space separated.
+    pub nameservers: String,
+    pub forward_url: String,
+}
+
+impl Records {
+    pub fn of(plan: &Plan) -> Self {
+        let mut r = Self {
+            plan: plan.kind(),
+            ipv4: String::new(),
+            ipv6: String::new(),
+            nameservers: String::new(),
+            forward_url: String::new(),
+        };
+        match plan {
+            Plan::Resolve { ipv4, ipv6 } => {
+                r.ipv4 = ipv4.map(|a| a.to_string()).unwrap_or_default();
+                r.ipv6 = ipv6.map(|a| a.to_string()).unwrap_or_default();
+            }
+            Plan::Delegate { nameservers } => {
+                r.nameservers = nameservers
+                    .iter()
+                    .map(|(h, ip)| ip.map_or(h.clone(), |ip| format!("{h}={ip}")))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+            }
+            Plan::Forward { url } => r.forward_url = url.clone(),
+        }
+        r
+    }
+
+    /// One line for the audit trail.
+    pub fn describe(&self) -> String {
+        [
+            self.plan,
+            &self.ipv4,
+            &self.ipv6,
+            &self.nameservers,
+            &self.forward_url,
+        ]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
+    }
+}
+
+/// Sets how a name (and its variants) resolves, all columns at once.
 pub async fn set_records(
     conn: &mut AnyConnection,
     id: i64,
-    plan: &str,
-    ipv4: &str,
-    ipv6: &str,
-    nameservers: &str,
-    forward_url: &str,
+    r: &Records,
     now: i64,
 ) -> StoreResult<()> {
     sqlx::query(
         "UPDATE domains SET plan = $1, ipv4 = $2, ipv6 = $3, nameservers = $4, forward_url = $5,
              updated_at = $6 WHERE id = $7 OR variant_of = $7",
     )
-    .bind(plan)
-    .bind(ipv4)
-    .bind(ipv6)
-    .bind(nameservers)
-    .bind(forward_url)
+    .bind(r.plan)
+    .bind(&r.ipv4)
+    .bind(&r.ipv6)
+    .bind(&r.nameservers)
+    .bind(&r.forward_url)
     .bind(now)
     .bind(id)
     .execute(&mut *conn)
