@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod policy;
 pub mod reference;
 pub mod sessions;
+pub mod supervision;
 pub mod throttle;
 pub mod tokens;
 pub mod transfers;

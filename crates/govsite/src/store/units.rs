@@ -288,7 +288,7 @@ pub async fn id_by_credit_code(db: &Db, code: &str) -> StoreResult<Option<UnitId
     Ok(row.map(|r| r.try_get("id").map(UnitId)).transpose()?)
 }
 
-fn escape_like(s: &str) -> String {
+pub(crate) fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")

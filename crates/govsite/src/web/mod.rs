@@ -15,6 +15,7 @@ mod rdap;
 mod register;
 pub mod session;
 mod templates;
+mod xlsx;
 
 use std::sync::Arc;
 

@@ -48,6 +48,9 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "plan_fields.html",
     "console/domains.html",
     "console/domain.html",
+    "console/list_units.html",
+    "console/list_tabs.html",
+    "console/list_contacts.html",
     "portal/finance.html",
     "console/reviews.html",
     "console/review.html",
@@ -137,11 +140,13 @@ fn nav(role: Role) -> Vec<NavItem> {
             item("/console/units", "工作管理"),
             item("/console/reviews", "域名审核"),
             item("/console/domains", "域名管理"),
+            item("/console/lists/lapsed", "监管名单"),
         ],
         Role::RegistryReviewer => vec![
             item("/console/units", "单位管理"),
             item("/console/reviews", "域名审核"),
             item("/console/domains", "域名管理"),
+            item("/console/lists/lapsed", "监管名单"),
         ],
         Role::Finance => vec![
             item("/console/units", "单位管理"),

@@ -341,6 +341,22 @@ impl Browser {
         Self::page(resp).await
     }
 
+    /// GET of a download: status, headers and the raw bytes.
+    pub async fn get_bytes(
+        &mut self,
+        path: &str,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let resp = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        (status, headers, resp.bytes().await.expect("body").to_vec())
+    }
+
     /// GET, following same-site redirects.
     pub async fn visit(&mut self, path: &str) -> Page {
         let mut page = self.get(path).await;

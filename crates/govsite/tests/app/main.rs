@@ -13,3 +13,4 @@ mod jurisdiction;
 mod names;
 mod notifications;
 mod registration;
+mod supervision;

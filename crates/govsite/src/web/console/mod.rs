@@ -5,6 +5,7 @@
 
 mod domains;
 mod reviews;
+mod supervision;
 mod transfers;
 
 use axum::Router;
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/units/{id}", get(show))
         .merge(domains::routes())
         .merge(reviews::routes())
+        .merge(supervision::routes())
         .merge(transfers::routes())
 }
 

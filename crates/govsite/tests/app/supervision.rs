@@ -1,0 +1,168 @@
+//! The 编办's supervision lists (annexes 5, 6, 7): contents, jurisdiction, and .xlsx downloads
+//! that a spreadsheet reader opens.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+use govsite::registry;
+use govsite::store::audit::Actor;
+use govsite_core::domain_lifecycle::{DAY, Periods};
+use govsite_core::money::Money;
+use govsite_core::role::Role;
+use reqwest::StatusCode;
+
+use crate::domains::approved_application;
+use crate::helpers::{Browser, TestApp};
+
+fn sheet(bytes: Vec<u8>) -> Vec<Vec<String>> {
+    let mut book = Xlsx::new(Cursor::new(bytes)).expect("a workbook");
+    let name = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&name).expect("the sheet");
+    range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    Data::String(s) => s.clone(),
+                    Data::Empty => String::new(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+async fn download(b: &mut Browser, path: &str) -> Vec<Vec<String>> {
+    let (status, headers, bytes) = b.get_bytes(path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    sheet(bytes)
+}
+
+#[tokio::test]
+async fn offices_list_lapsed_unregistered_and_contacts_of_their_region() {
+    let app = TestApp::spawn().await;
+    let lapsed = app.unit("靖远县审计局", "620421").await;
+    let _never = app.unit("靖远县工商业联合会", "620421").await;
+    let _elsewhere = app.unit("平川区统计局", "620403").await;
+    app.user(Role::Unit, Some(lapsed), None).await;
+    let a = approved_application(&app, lapsed, "靖远县审计局", "靖远审计").await;
+    let mut conn = app.db.pool().acquire().await.unwrap();
+    govsite::store::ledger::credit(
+        &mut conn,
+        lapsed,
+        Money::from_yuan(400),
+        "t",
+        "测试",
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    registry::applications::pay_and_activate(&app.db, &Actor::system("test"), &a, app.clock_now())
+        .await
+        .unwrap();
+    app.clock.advance(2 * 365 * DAY + 40 * DAY);
+    registry::lifecycle::pass(&app.db, app.clock_now(), Periods::default())
+        .await
+        .unwrap();
+
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM domains WHERE state = 'suspended' AND variant_of IS NULL")
+            .await,
+        2
+    );
+    let jy = app.office("620421").await;
+    let (mut office, _) = app.signed_in(Role::OfficeReviewer, None, Some(jy)).await;
+    let page = office.get("/console/lists/lapsed").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("靖远县审计局"), "{}", page.body);
+    assert!(page.body.contains("已暂停解析2个"), "{}", page.body);
+    assert!(!page.body.contains("工商业联合会"));
+    assert!(!page.body.contains("密码</th>"), "never a password column");
+
+    let unregistered = office.get("/console/lists/unregistered").await;
+    assert!(unregistered.body.contains("靖远县工商业联合会"));
+    assert!(!unregistered.body.contains("靖远县审计局"));
+    assert!(
+        !unregistered.body.contains("平川区"),
+        "another county's unit"
+    );
+    // An office cannot widen its scope by a query parameter.
+    let widened = office
+        .get("/console/lists/unregistered?region=620000")
+        .await;
+    assert!(!widened.body.contains("平川区统计局"));
+
+    let rows = download(&mut office, "/console/lists/lapsed?format=xlsx").await;
+    assert!(rows[0][0].contains("已到期需重新注册单位名单"));
+    assert_eq!(
+        rows[1],
+        ["序号", "单位名称", "地区", "域名个数", "用户帐号", "备注"]
+    );
+    assert_eq!(rows[2][1], "靖远县审计局");
+    assert_eq!(rows[2][3], "2");
+    assert!(
+        rows[2][4].starts_with('u'),
+        "the unit's user name: {:?}",
+        rows[2]
+    );
+    assert_eq!(rows.len(), 3);
+
+    let filtered = download(
+        &mut office,
+        "/console/lists/unregistered?format=xlsx&q=工商",
+    )
+    .await;
+    assert_eq!(filtered.len(), 3);
+    assert_eq!(filtered[2][1], "靖远县工商业联合会");
+
+    // Contacts: masked on screen, whole in the audited download.
+    let contacts = office.get("/console/lists/contacts").await;
+    assert!(contacts.body.contains("分管领导人信息"));
+    assert!(contacts.body.contains("****"), "mobiles masked on screen");
+    let sheet = download(&mut office, "/console/lists/contacts?format=xlsx").await;
+    assert_eq!(sheet[1][3], "分管领导");
+    assert_eq!(sheet.len(), 4, "two units of 靖远县: {sheet:?}");
+    assert!(
+        sheet[2][4].len() >= 11 && !sheet[2][4].contains('*'),
+        "full number: {:?}",
+        sheet[2]
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'list_exported'")
+            .await,
+        3
+    );
+
+    // The registry narrows by region code (a city covers its counties); a bad code is a 400.
+    let (mut registry_b, _) = app.signed_in(Role::RegistryReviewer, None, None).await;
+    let city = registry_b
+        .get("/console/lists/unregistered?region=620400")
+        .await;
+    assert!(city.body.contains("靖远县工商业联合会") && city.body.contains("平川区统计局"));
+    let county = registry_b
+        .get("/console/lists/unregistered?region=620403")
+        .await;
+    assert!(!county.body.contains("靖远县工商业联合会"));
+    let bad = registry_b
+        .get("/console/lists/unregistered?region=62x")
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+
+    // Units and finance do not see the lists.
+    let (mut finance, _) = app.signed_in(Role::Finance, None, None).await;
+    assert_eq!(
+        finance.get("/console/lists/lapsed").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
