@@ -2,7 +2,7 @@
 
 use crate::store::outbox::{Channel, NewMessage};
 
-const SIGNATURE: &str = "政务和公益机构域名注册管理平台";
+pub const SIGNATURE: &str = "政务和公益机构域名注册管理平台";
 
 /// The activation link sent to a new account's e-mail.
 pub fn activation_email(to: &str, display_name: &str, username: &str, link: &str) -> NewMessage {

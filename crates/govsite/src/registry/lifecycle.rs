@@ -109,6 +109,9 @@ pub async fn run(
         if let Err(e) = pass(&db, clock.now(), Periods::default()).await {
             tracing::error!(error = %e, "lifecycle pass failed");
         }
+        if let Err(e) = super::escalation::escalate_overdue(&db, clock.now()).await {
+            tracing::error!(error = %e, "escalation of overdue reviews failed");
+        }
         if let Err(e) = housekeeping(&db, clock.now()).await {
             tracing::error!(error = %e, "housekeeping failed");
         }

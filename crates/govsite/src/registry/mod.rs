@@ -3,6 +3,7 @@
 //! Web handlers call these; each change happens in one transaction with its audit record.
 
 pub mod applications;
+pub mod escalation;
 pub mod lifecycle;
 pub mod names;
 pub mod names_admin;

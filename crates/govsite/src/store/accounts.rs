@@ -176,6 +176,20 @@ pub async fn of_unit(db: &Db, unit: UnitId) -> StoreResult<Vec<Account>> {
 }
 
 /// Sets a new password hash and makes the account active; clears a forced change.
+/// Active staff of one office, or the registry reviewers when `office` is `None`.
+pub async fn reviewers(db: &Db, office: Option<OfficeId>) -> StoreResult<Vec<Account>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM accounts WHERE status = 'active'
+           AND ((role = 'office_reviewer' AND office_id = $1)
+                OR ($1 IS NULL AND role = 'registry_reviewer'))
+         ORDER BY username"
+    )))
+    .bind(office.map(|o| o.0))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+}
+
 pub async fn set_password(
     conn: &mut AnyConnection,
     id: AccountId,

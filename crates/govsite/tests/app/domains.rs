@@ -393,6 +393,37 @@ async fn overdue_first_reviews_are_highlighted() {
     assert!(queue.body.contains(&reference));
     assert!(queue.body.contains("已超时"));
     assert!(queue.body.contains("有 1 件申请已超过审核时限"));
+
+    // Escalated once to the office one level up (白银市), to its reviewers by e-mail.
+    let city = app.office("620400").await;
+    let (city_reviewer, _, _) = app.user(Role::OfficeReviewer, None, Some(city)).await;
+    let now = app.clock_now();
+    assert_eq!(
+        registry::escalation::escalate_overdue(&app.db, now)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        registry::escalation::escalate_overdue(&app.db, now)
+            .await
+            .unwrap(),
+        0,
+        "only once"
+    );
+    let mails = app.outbox_bodies("review_overdue").await;
+    assert_eq!(
+        mails.len(),
+        1,
+        "the city's one reviewer, not the county's: {mails:?}"
+    );
+    assert!(mails[0].1.contains(&reference) && mails[0].1.contains("超期"));
+    assert_eq!(mails[0].0, format!("{city_reviewer}@test.example"));
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"review_escalated".to_owned())
+    );
 }
 
 /// Drives an application to registry approval directly through the registry layer.
