@@ -69,7 +69,7 @@ pub async fn record_alone(db: &Db, actor: &Actor, event: &Event<'_>, now: i64) -
 }
 
 /// Every action the application records, with the words auditors read.
-pub const ACTIONS: [(&str, &str); 35] = [
+pub const ACTIONS: [(&str, &str); 36] = [
     ("sign_in", "登录"),
     ("sign_in_password_ok", "密码验证通过（待两步验证）"),
     ("sign_in_failed", "登录失败"),
@@ -105,6 +105,7 @@ pub const ACTIONS: [(&str, &str); 35] = [
     ("domain_released", "恢复域名解析"),
     ("list_exported", "导出监管名单"),
     ("review_escalated", "超期提醒上级编办"),
+    ("invoice_issued", "开具发票"),
 ];
 
 pub fn action_label(action: &str) -> &'static str {

@@ -19,6 +19,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0002_domains.sql"),
         include_str!("../../migrations/postgres/0002_domains.sql"),
     ),
+    (
+        3,
+        "invoice_items",
+        include_str!("../../migrations/sqlite/0003_invoice_items.sql"),
+        include_str!("../../migrations/postgres/0003_invoice_items.sql"),
+    ),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -8,6 +8,7 @@ pub mod applications;
 pub mod audit;
 pub mod calendar;
 pub mod domains;
+pub mod invoices;
 pub mod ledger;
 mod migrate;
 pub mod offices;

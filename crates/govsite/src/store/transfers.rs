@@ -1,6 +1,6 @@
 //! 我要转账: bank transfers reported by a unit, confirmed or rejected by finance staff.
 
-use govsite_core::ids::UnitId;
+use govsite_core::ids::{OfficeId, UnitId};
 use govsite_core::money::Money;
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -34,7 +34,7 @@ fn status_label(s: &str) -> &'static str {
 }
 
 const COLUMNS: &str =
-    "t.id, t.reference, t.unit_id, COALESCE(u.name, '') AS unit_name, t.amount_fen,
+    "t.id, t.reference, t.unit_id, COALESCE(u.name, o.name, '') AS unit_name, t.amount_fen,
     t.payer, t.bank_ref, t.paid_on, t.status, t.reject_reason, t.created_at";
 
 fn from_row(r: &AnyRow) -> Result<Transfer, sqlx::Error> {
@@ -57,27 +57,64 @@ fn from_row(r: &AnyRow) -> Result<Transfer, sqlx::Error> {
     })
 }
 
-/// Records a reported transfer; returns its id and the reference code to quote.
+/// What was paid in, as reported.
+pub struct Reported<'a> {
+    pub amount: Money,
+    pub payer: &'a str,
+    pub bank_ref: &'a str,
+    pub paid_on: &'a str,
+}
+
+/// Records a transfer a unit reported; returns its id and the reference code to quote.
 pub async fn create(
     conn: &mut AnyConnection,
     unit: UnitId,
-    amount: Money,
-    payer: &str,
-    bank_ref: &str,
-    paid_on: &str,
+    r: &Reported<'_>,
     now: i64,
 ) -> StoreResult<(i64, String)> {
-    let provisional = format!("pending-{}-{now}", unit.0);
+    insert(conn, Some(unit.0), None, r, now).await
+}
+
+/// 编办代缴: one transfer by an office for several of its units, split as `allocations`
+/// (which sum to the amount).
+pub async fn create_for_office(
+    conn: &mut AnyConnection,
+    office: OfficeId,
+    r: &Reported<'_>,
+    allocations: &[(UnitId, Money)],
+    now: i64,
+) -> StoreResult<(i64, String)> {
+    let (id, reference) = insert(conn, None, Some(office.0), r, now).await?;
+    for (unit, amount) in allocations {
+        sqlx::query("INSERT INTO transfer_allocations (transfer_id, unit_id, amount_fen) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(unit.0)
+            .bind(amount.fen())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok((id, reference))
+}
+
+async fn insert(
+    conn: &mut AnyConnection,
+    unit: Option<i64>,
+    office: Option<i64>,
+    r: &Reported<'_>,
+    now: i64,
+) -> StoreResult<(i64, String)> {
+    let provisional = format!("pending-{unit:?}-{office:?}-{now}");
     let row = sqlx::query(
-        "INSERT INTO transfers (reference, unit_id, amount_fen, payer, bank_ref, paid_on, status, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) RETURNING id",
+        "INSERT INTO transfers (reference, unit_id, office_id, amount_fen, payer, bank_ref, paid_on, status, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8) RETURNING id",
     )
     .bind(&provisional)
-    .bind(unit.0)
-    .bind(amount.fen())
-    .bind(payer)
-    .bind(bank_ref)
-    .bind(paid_on)
+    .bind(unit)
+    .bind(office)
+    .bind(r.amount.fen())
+    .bind(r.payer)
+    .bind(r.bank_ref)
+    .bind(r.paid_on)
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
@@ -91,9 +128,40 @@ pub async fn create(
     Ok((id, reference))
 }
 
+/// How an office's transfer is split: (unit, unit name, amount).
+pub async fn allocations(db: &Db, transfer: i64) -> StoreResult<Vec<(UnitId, String, Money)>> {
+    let rows = sqlx::query(
+        "SELECT a.unit_id, u.name, a.amount_fen FROM transfer_allocations a
+         JOIN units u ON u.id = a.unit_id WHERE a.transfer_id = $1 ORDER BY u.name",
+    )
+    .bind(transfer)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                UnitId(r.try_get("unit_id")?),
+                r.try_get("name")?,
+                Money::from_fen(r.try_get("amount_fen")?),
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+pub async fn of_office(db: &Db, office: OfficeId) -> StoreResult<Vec<Transfer>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM transfers t LEFT JOIN units u ON u.id = t.unit_id LEFT JOIN offices o ON o.id = t.office_id WHERE t.office_id = $1 ORDER BY t.id DESC"
+    )))
+    .bind(office.0)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+}
+
 pub async fn of_unit(db: &Db, unit: UnitId) -> StoreResult<Vec<Transfer>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM transfers t LEFT JOIN units u ON u.id = t.unit_id WHERE t.unit_id = $1 ORDER BY t.id DESC"
+        "SELECT {COLUMNS} FROM transfers t LEFT JOIN units u ON u.id = t.unit_id LEFT JOIN offices o ON o.id = t.office_id WHERE t.unit_id = $1 ORDER BY t.id DESC"
     )))
     .bind(unit.0)
     .fetch_all(db.pool())
@@ -103,7 +171,7 @@ pub async fn of_unit(db: &Db, unit: UnitId) -> StoreResult<Vec<Transfer>> {
 
 pub async fn by_status(db: &Db, status: &str) -> StoreResult<Vec<Transfer>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM transfers t LEFT JOIN units u ON u.id = t.unit_id WHERE t.status = $1 ORDER BY t.id"
+        "SELECT {COLUMNS} FROM transfers t LEFT JOIN units u ON u.id = t.unit_id LEFT JOIN offices o ON o.id = t.office_id WHERE t.status = $1 ORDER BY t.id"
     )))
     .bind(status)
     .fetch_all(db.pool())
@@ -113,7 +181,7 @@ pub async fn by_status(db: &Db, status: &str) -> StoreResult<Vec<Transfer>> {
 
 pub async fn find(db: &Db, id: i64) -> StoreResult<Option<Transfer>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM transfers t LEFT JOIN units u ON u.id = t.unit_id WHERE t.id = $1"
+        "SELECT {COLUMNS} FROM transfers t LEFT JOIN units u ON u.id = t.unit_id LEFT JOIN offices o ON o.id = t.office_id WHERE t.id = $1"
     )))
     .bind(id)
     .fetch_optional(db.pool())

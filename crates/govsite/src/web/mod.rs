@@ -6,10 +6,10 @@
 
 mod admin;
 mod auth;
-mod console;
+pub(crate) mod console;
 pub mod error;
 mod form;
-mod portal;
+pub(crate) mod portal;
 mod public;
 mod rdap;
 mod register;

@@ -49,6 +49,9 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "console/domains.html",
     "console/domain.html",
     "console/list_units.html",
+    "console/invoices.html",
+    "console/office_payments.html",
+    "invoice.html",
     "console/list_tabs.html",
     "console/list_contacts.html",
     "portal/finance.html",
@@ -141,6 +144,7 @@ fn nav(role: Role) -> Vec<NavItem> {
             item("/console/reviews", "域名审核"),
             item("/console/domains", "域名管理"),
             item("/console/lists/lapsed", "监管名单"),
+            item("/console/office-payments", "编办代缴"),
         ],
         Role::RegistryReviewer => vec![
             item("/console/units", "单位管理"),
@@ -151,6 +155,7 @@ fn nav(role: Role) -> Vec<NavItem> {
         Role::Finance => vec![
             item("/console/units", "单位管理"),
             item("/console/transfers", "转账确认"),
+            item("/console/invoices", "发票管理"),
         ],
         Role::Auditor => vec![item("/admin/audit", "审计日志")],
         Role::Admin => vec![

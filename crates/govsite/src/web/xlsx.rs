@@ -72,7 +72,7 @@ fn workbook(title: &str, headers: &[&str], rows: &[Vec<String>]) -> Result<Vec<u
 }
 
 /// `filename*` value: UTF-8 bytes percent-encoded except the unreserved ones (RFC 5987).
-fn rfc5987(name: &str) -> String {
+pub(crate) fn rfc5987(name: &str) -> String {
     name.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

@@ -10,6 +10,7 @@ mod cli;
 mod domains;
 mod health;
 mod jurisdiction;
+mod money;
 mod names;
 mod notifications;
 mod registration;

@@ -4,6 +4,8 @@
 //! finance's confirmation of transfers in [`transfers`].
 
 mod domains;
+pub(crate) mod invoices;
+mod office_payments;
 mod reviews;
 mod supervision;
 mod transfers;
@@ -32,6 +34,8 @@ pub fn routes() -> Router<AppState> {
         .route("/console/units", get(list))
         .route("/console/units/{id}", get(show))
         .merge(domains::routes())
+        .merge(invoices::routes())
+        .merge(office_payments::routes())
         .merge(reviews::routes())
         .merge(supervision::routes())
         .merge(transfers::routes())

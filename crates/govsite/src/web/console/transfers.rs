@@ -28,12 +28,21 @@ pub fn routes() -> Router<AppState> {
 
 async fn list(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
     ctx.require(|r| r == Role::Finance)?;
+    let mut pending = Vec::new();
+    for t in transfers::by_status(&app.db, "pending").await? {
+        let split: Vec<String> = transfers::allocations(&app.db, t.id)
+            .await?
+            .into_iter()
+            .map(|(_, name, amount)| format!("{name} {amount} 元"))
+            .collect();
+        pending.push(context! { t => t, split => split });
+    }
     app.page(
         &ctx,
         "console/transfers.html",
         context! {
             title => "转账确认",
-            pending => transfers::by_status(&app.db, "pending").await?,
+            pending => pending,
         },
     )
 }
@@ -79,6 +88,19 @@ async fn decide(
             now,
         )
         .await?;
+    } else if confirm {
+        // 编办代缴: each unit is credited its share.
+        for (unit, _, amount) in transfers::allocations(&app.db, id).await? {
+            ledger::credit(
+                &mut tx,
+                unit,
+                amount,
+                &format!("transfer-{id}-{}", unit.0),
+                &format!("编办代缴到账 {}（{}）", t.reference, t.unit_name),
+                now,
+            )
+            .await?;
+        }
     }
     let event = Event {
         action: if confirm {

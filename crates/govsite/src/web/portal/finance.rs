@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::own_unit;
 use crate::store::audit::{self, Event};
-use crate::store::{StoreError, ledger, transfers};
+use crate::store::{StoreError, invoices, ledger, transfers};
 use crate::web::AppState;
 use crate::web::auth::actor;
 use crate::web::error::AppError;
@@ -21,16 +21,78 @@ use crate::web::form::{self, Query};
 use crate::web::session::Ctx;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/portal/finance", get(show).post(report_transfer))
+    Router::new()
+        .route("/portal/finance", get(show).post(report_transfer))
+        .route("/portal/finance/invoices/{id}", get(invoice))
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
-struct TransferForm {
-    amount: String,
-    payer: String,
-    bank_ref: String,
-    paid_on: String,
+pub(crate) struct TransferForm {
+    pub amount: String,
+    pub payer: String,
+    pub bank_ref: String,
+    pub paid_on: String,
+}
+
+/// A reported transfer that passed the checks.
+pub(crate) struct CheckedTransfer {
+    pub amount: Money,
+    pub payer: String,
+    pub bank_ref: String,
+    pub paid_on: String,
+}
+
+impl CheckedTransfer {
+    pub fn reported(&self) -> transfers::Reported<'_> {
+        transfers::Reported {
+            amount: self.amount,
+            payer: &self.payer,
+            bank_ref: &self.bank_ref,
+            paid_on: &self.paid_on,
+        }
+    }
+}
+
+/// The checks of 我要转账, shared with the office's 代缴 form.
+pub(crate) fn check_transfer(
+    form: &TransferForm,
+    today: NaiveDate,
+) -> Result<CheckedTransfer, FieldErrors> {
+    let mut e = FieldErrors::new();
+    let amount = Money::parse_yuan(&form.amount)
+        .filter(|m| *m > Money::ZERO && *m <= Money::from_yuan(10_000_000));
+    if amount.is_none() {
+        e.add("amount", "请输入转账金额，单位为元，例如 400 或 400.00");
+    }
+    let payer = e.check(
+        "payer",
+        govsite_core::contact::required_text("付款单位名称", &form.payer, 60),
+    );
+    let bank_ref = e.check(
+        "bank_ref",
+        govsite_core::contact::required_text("银行交易流水号", &form.bank_ref, 40),
+    );
+    let paid_on = NaiveDate::parse_from_str(form.paid_on.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|d| *d <= today);
+    if paid_on.is_none() {
+        e.add(
+            "paid_on",
+            "请按 2026-11-20 的格式输入转账日期，且不能晚于今天",
+        );
+    }
+    match (amount, payer, bank_ref, paid_on) {
+        (Some(amount), Some(payer), Some(bank_ref), Some(paid_on)) if e.is_empty() => {
+            Ok(CheckedTransfer {
+                amount,
+                payer,
+                bank_ref,
+                paid_on: paid_on.to_string(),
+            })
+        }
+        _ => Err(e),
+    }
 }
 
 #[derive(Deserialize)]
@@ -55,6 +117,7 @@ async fn page(
             balance => ledger::balance(&app.db, unit.id).await?.to_string(),
             entries => ledger::entries(&app.db, unit.id).await?,
             transfers => transfers::of_unit(&app.db, unit.id).await?,
+            invoices => invoices::of_unit(&app.db, unit.id).await?,
             form => form,
             errors => errors,
             reference => reference,
@@ -83,56 +146,34 @@ async fn report_transfer(
 ) -> Result<Response, AppError> {
     let unit = own_unit(&app, &ctx).await?;
     let form: TransferForm = form::parse(&body)?;
-    let mut e = FieldErrors::new();
-    let amount = Money::parse_yuan(&form.amount)
-        .filter(|m| *m > Money::ZERO && *m <= Money::from_yuan(10_000_000));
-    if amount.is_none() {
-        e.add("amount", "请输入转账金额，单位为元，例如 400 或 400.00");
-    }
-    let payer = e.check(
-        "payer",
-        govsite_core::contact::required_text("付款单位名称", &form.payer, 60),
-    );
-    let bank_ref = e.check(
-        "bank_ref",
-        govsite_core::contact::required_text("银行交易流水号", &form.bank_ref, 40),
-    );
     let today = crate::registry::applications::cst_date(app.now());
-    let paid_on = NaiveDate::parse_from_str(form.paid_on.trim(), "%Y-%m-%d")
-        .ok()
-        .filter(|d| *d <= today);
-    if paid_on.is_none() {
-        e.add(
-            "paid_on",
-            "请按 2026-11-20 的格式输入转账日期，且不能晚于今天",
-        );
-    }
-    let (Some(amount), Some(payer), Some(bank_ref), Some(paid_on), true) =
-        (amount, payer, bank_ref, paid_on, e.is_empty())
-    else {
-        return Ok(page(&app, &ctx, &form, Some(&e), "").await?.into_response());
+    let checked = match check_transfer(&form, today) {
+        Ok(c) => c,
+        Err(e) => return Ok(page(&app, &ctx, &form, Some(&e), "").await?.into_response()),
     };
     let now = app.now();
     let mut tx = app.db.begin().await.map_err(StoreError::from)?;
-    let (id, reference) = transfers::create(
-        &mut tx,
-        unit.id,
-        amount,
-        &payer,
-        &bank_ref,
-        &paid_on.to_string(),
-        now,
-    )
-    .await?;
+    let (id, reference) = transfers::create(&mut tx, unit.id, &checked.reported(), now).await?;
     let event = Event {
         action: "transfer_reported",
         subject_type: "transfer",
         subject_id: id.to_string(),
         to_state: "pending",
-        reason: &format!("{amount} 元"),
+        reason: &format!("{} 元", checked.amount),
         ..Event::default()
     };
     audit::record(&mut tx, &actor(&ctx), &event, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(Redirect::to(&format!("/portal/finance?reference={reference}")).into_response())
+}
+
+/// Downloads one of the unit's own invoices.
+async fn invoice(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    crate::web::form::PathText(raw): crate::web::form::PathText,
+) -> Result<Response, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
+    crate::web::console::invoices::document(&app, id, Some(unit.id)).await
 }

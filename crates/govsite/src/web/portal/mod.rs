@@ -2,7 +2,7 @@
 //! [`finance`].
 
 mod domains;
-mod finance;
+pub(crate) mod finance;
 mod names;
 
 use axum::Router;

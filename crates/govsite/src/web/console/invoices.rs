@@ -1,0 +1,184 @@
+//! Finance issues invoices (title, tax number, amount, items) for the payments units made;
+//! the unit downloads them from 财务管理. An invoice is a printable document served as a
+//! download; each payment is invoiced once.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use govsite_core::credit_code::CreditCode;
+use govsite_core::ids::UnitId;
+use govsite_core::role::Role;
+use minijinja::context;
+use serde::Deserialize;
+
+use crate::store::audit::{self, Event};
+use crate::store::units::{self, Scope};
+use crate::store::{StoreError, invoices};
+use crate::web::AppState;
+use crate::web::auth::actor;
+use crate::web::error::AppError;
+use crate::web::form::{self, PathText};
+use crate::web::session::Ctx;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console/invoices", get(list).post(issue))
+        .route("/console/invoices/{id}", get(show))
+}
+
+async fn list_page(app: &AppState, ctx: &Ctx, error: &str) -> Result<Html<String>, AppError> {
+    let waiting: Vec<_> = invoices::waiting(&app.db)
+        .await?
+        .into_iter()
+        .map(|(id, name, code, n, total)| {
+            context! { unit_id => id, name => name, credit_code => code, payments => n,
+            total => govsite_core::money::Money::from_fen(total).to_string() }
+        })
+        .collect();
+    app.page(
+        ctx,
+        "console/invoices.html",
+        context! {
+            title => "发票管理",
+            waiting => waiting,
+            issued => invoices::recent(&app.db).await?,
+            error => error,
+        },
+    )
+}
+
+async fn list(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+    ctx.require(|r| r == Role::Finance)?;
+    list_page(&app, &ctx, "").await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct IssueForm {
+    unit_id: String,
+    title: String,
+    tax_number: String,
+}
+
+/// A taxpayer number: the 18-character unified social credit code (check digit verified),
+/// or an older 15- or 20-character number.
+fn valid_tax_number(s: &str) -> bool {
+    match s.len() {
+        18 => CreditCode::parse(s).is_ok(),
+        15 | 20 => s
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()),
+        _ => false,
+    }
+}
+
+async fn issue(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+    ctx.require(|r| r == Role::Finance)?;
+    let f: IssueForm = form::parse(&body)?;
+    let unit_id: i64 = f.unit_id.parse().map_err(|_| AppError::NotFound)?;
+    let unit = units::find(&app.db, UnitId(unit_id), Scope::All)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let title: String = f.title.trim().chars().take(100).collect();
+    let tax_number = f.tax_number.trim().to_ascii_uppercase();
+    if title.is_empty() {
+        return Ok(list_page(&app, &ctx, "请填写发票抬头。")
+            .await?
+            .into_response());
+    }
+    if !valid_tax_number(&tax_number) {
+        return Ok(list_page(
+            &app,
+            &ctx,
+            "纳税人识别号应为18位统一社会信用代码（或15位、20位税号），请核对。",
+        )
+        .await?
+        .into_response());
+    }
+    let items = invoices::uninvoiced(&app.db, unit.id).await?;
+    if items.is_empty() {
+        return Err(AppError::Conflict("该单位没有待开发票的缴费。".into()));
+    }
+    let now = app.now();
+    let who = actor(&ctx);
+    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let (id, number) = match invoices::issue(
+        &mut tx,
+        unit.id,
+        &title,
+        &tax_number,
+        &items,
+        &who.label,
+        now,
+    )
+    .await
+    {
+        Ok(done) => done,
+        Err(StoreError::Duplicate(_)) => {
+            return Err(AppError::Conflict(
+                "这些缴费已由他人开具发票，请刷新页面。".into(),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let total: i64 = items.iter().map(|i| i.amount_fen).sum();
+    let event = Event {
+        action: "invoice_issued",
+        subject_type: "invoice",
+        subject_id: id.to_string(),
+        from_state: "",
+        to_state: &number,
+        reason: &format!(
+            "{} {} 元，{}笔",
+            unit.form.name,
+            govsite_core::money::Money::from_fen(total),
+            items.len()
+        ),
+    };
+    audit::record(&mut tx, &who, &event, now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(Redirect::to(&format!("/console/invoices/{id}")).into_response())
+}
+
+async fn show(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+) -> Result<Response, AppError> {
+    ctx.require(|r| r == Role::Finance)?;
+    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
+    document(&app, id, None).await
+}
+
+/// The invoice as a standalone printable HTML document, downloaded; `unit` limits it to
+/// that unit's own invoices (404 otherwise).
+pub async fn document(app: &AppState, id: i64, unit: Option<UnitId>) -> Result<Response, AppError> {
+    let (invoice, items) = invoices::find(&app.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if unit.is_some_and(|u| u.0 != invoice.unit_id) {
+        return Err(AppError::NotFound);
+    }
+    let html = app.templates.render(
+        "invoice.html",
+        context! { invoice => invoice, items => items },
+    )?;
+    let name = crate::web::xlsx::rfc5987(&format!("发票-{}.html", invoice.number));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"invoice-{}.html\"; filename*=UTF-8''{name}",
+                    invoice.number
+                ),
+            ),
+        ],
+        html,
+    )
+        .into_response())
+}

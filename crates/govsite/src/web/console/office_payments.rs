@@ -1,0 +1,206 @@
+//! 编办代缴: an office pays for several of its units with one bank transfer, saying how much
+//! goes to each. Finance confirms it like any transfer, and each unit's balance is credited
+//! its share; the units then pay their applications and renewals from their balance.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use govsite_core::FieldErrors;
+use govsite_core::ids::UnitId;
+use govsite_core::money::Money;
+use govsite_core::role::Role;
+use minijinja::context;
+use serde::Serialize;
+
+use crate::store::audit::{self, Event};
+use crate::store::units::{self, Scope};
+use crate::store::{StoreError, ledger, transfers};
+use crate::web::AppState;
+use crate::web::auth::actor;
+use crate::web::error::AppError;
+use crate::web::form;
+use crate::web::portal::finance::{TransferForm, check_transfer};
+use crate::web::session::Ctx;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/console/office-payments", get(show).post(report))
+}
+
+#[derive(Serialize)]
+struct UnitLine {
+    id: i64,
+    name: String,
+    balance: String,
+    share: String,
+}
+
+/// The signed-in office reviewer's office and region.
+async fn office_of(
+    app: &AppState,
+    ctx: &Ctx,
+) -> Result<(govsite_core::ids::OfficeId, i64, String), AppError> {
+    let user = ctx.require(|r| r == Role::OfficeReviewer)?;
+    let id = user.office_id.ok_or(AppError::Forbidden)?;
+    let office = crate::store::offices::find(&app.db, id)
+        .await?
+        .ok_or(AppError::Forbidden)?;
+    Ok((id, office.region_code, office.name))
+}
+
+async fn page(
+    app: &AppState,
+    ctx: &Ctx,
+    form: &TransferForm,
+    shares: &[(String, String)],
+    errors: Option<&FieldErrors>,
+    notice: &str,
+) -> Result<Html<String>, AppError> {
+    let (office, region, name) = office_of(app, ctx).await?;
+    let (units, _) = units::list(&app.db, Scope::Region(region), "", 1, 500).await?;
+    let mut lines = Vec::with_capacity(units.len());
+    for u in units {
+        let share = shares
+            .iter()
+            .find(|(id, _)| *id == u.id.0.to_string())
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        lines.push(UnitLine {
+            id: u.id.0,
+            name: u.name,
+            balance: ledger::balance(&app.db, u.id).await?.to_string(),
+            share,
+        });
+    }
+    app.page(
+        ctx,
+        "console/office_payments.html",
+        context! {
+            title => if errors.is_some() { "错误：编办代缴" } else { "编办代缴" },
+            office_name => name,
+            units => lines,
+            form => form,
+            errors => errors,
+            notice => notice,
+            history => transfers::of_office(&app.db, office).await?,
+        },
+    )
+}
+
+#[derive(serde::Deserialize)]
+struct Done {
+    #[serde(default)]
+    reference: String,
+}
+
+async fn show(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    crate::web::form::Query(q): crate::web::form::Query<Done>,
+) -> Result<Html<String>, AppError> {
+    let reference: String = q
+        .reference
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(12)
+        .collect();
+    let notice = if reference.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "已登记代缴转账，参考编号 {reference}。财务确认到账后，各单位账户余额即增加相应金额。"
+        )
+    };
+    page(&app, &ctx, &TransferForm::default(), &[], None, &notice).await
+}
+
+async fn report(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+    let (office, region, _) = office_of(&app, &ctx).await?;
+    let pairs = form::pairs(&body)?;
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let transfer = TransferForm {
+        amount: get("amount"),
+        payer: get("payer"),
+        bank_ref: get("bank_ref"),
+        paid_on: get("paid_on"),
+    };
+    let shares: Vec<(String, String)> = pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("share_")
+                .map(|id| (id.to_owned(), v.trim().to_owned()))
+        })
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    let today = crate::registry::applications::cst_date(app.now());
+    let mut errors = FieldErrors::new();
+    let checked = check_transfer(&transfer, today)
+        .map_err(|e| errors = e)
+        .ok();
+    let mut allocations = Vec::new();
+    for (id, value) in &shares {
+        // A unit outside the office's region is refused as if it did not exist.
+        let unit = match id.parse::<i64>() {
+            Ok(n) => units::find(&app.db, UnitId(n), Scope::Region(region)).await?,
+            Err(_) => None,
+        }
+        .ok_or(AppError::NotFound)?;
+        match Money::parse_yuan(value).filter(|m| *m > Money::ZERO) {
+            Some(m) => allocations.push((unit.id, m)),
+            None => errors.add(
+                format!("share_{id}"),
+                format!("{}的代缴金额应为大于0的数字，单位为元", unit.form.name),
+            ),
+        }
+    }
+    if allocations.is_empty() && errors.is_empty() {
+        errors.add("shares", "请至少为一个单位填写代缴金额");
+    }
+    let sum = allocations
+        .iter()
+        .try_fold(Money::ZERO, |acc, (_, m)| acc.checked_add(*m));
+    if let (Some(c), Some(sum)) = (&checked, sum)
+        && errors.is_empty()
+        && sum != c.amount
+    {
+        errors.add(
+            "amount",
+            format!(
+                "各单位代缴金额合计 {sum} 元，与转账金额 {} 元不一致",
+                c.amount
+            ),
+        );
+    }
+    let (Some(checked), true) = (checked, errors.is_empty()) else {
+        return Ok(page(&app, &ctx, &transfer, &shares, Some(&errors), "")
+            .await?
+            .into_response());
+    };
+    let now = app.now();
+    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let (id, reference) =
+        transfers::create_for_office(&mut tx, office, &checked.reported(), &allocations, now)
+            .await?;
+    let event = Event {
+        action: "transfer_reported",
+        subject_type: "transfer",
+        subject_id: id.to_string(),
+        to_state: "pending",
+        reason: &format!(
+            "编办代缴 {} 元，{}个单位",
+            checked.amount,
+            allocations.len()
+        ),
+        ..Event::default()
+    };
+    audit::record(&mut tx, &actor(&ctx), &event, now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(Redirect::to(&format!("/console/office-payments?reference={reference}")).into_response())
+}
