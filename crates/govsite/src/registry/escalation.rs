@@ -55,12 +55,9 @@ async fn office_above(
     db: &Db,
     region: i64,
 ) -> StoreResult<(Option<govsite_core::ids::OfficeId>, String)> {
-    let mut code = region;
-    loop {
-        let Some(here) = RegionCode::from_i64(code) else {
-            break;
-        };
-        let Some(parent) = offices::region(db, here).await?.and_then(|r| r.parent_code) else {
+    let mut here = RegionCode::from_i64(region);
+    while let Some(code) = here {
+        let Some(parent) = offices::region(db, code).await?.and_then(|r| r.parent_code) else {
             break;
         };
         let Some(parent_code) = RegionCode::from_i64(parent) else {
@@ -72,7 +69,7 @@ async fn office_above(
                 .map_or_else(String::new, |o| o.name);
             return Ok((Some(id), name));
         }
-        code = parent;
+        here = Some(parent_code);
     }
     Ok((None, "注册管理中心".to_owned()))
 }
