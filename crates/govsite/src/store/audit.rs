@@ -69,7 +69,7 @@ pub async fn record_alone(db: &Db, actor: &Actor, event: &Event<'_>, now: i64) -
 }
 
 /// Every action the application records, with the words auditors read.
-pub const ACTIONS: [(&str, &str); 36] = [
+pub const ACTIONS: [(&str, &str); 40] = [
     ("sign_in", "登录"),
     ("sign_in_password_ok", "密码验证通过（待两步验证）"),
     ("sign_in_failed", "登录失败"),
@@ -106,6 +106,10 @@ pub const ACTIONS: [(&str, &str); 36] = [
     ("list_exported", "导出监管名单"),
     ("review_escalated", "超期提醒上级编办"),
     ("invoice_issued", "开具发票"),
+    ("price_set", "调整价格"),
+    ("reserved_added", "新增保留名称"),
+    ("reserved_removed", "删除保留名称"),
+    ("review_days_set", "设置初审时限"),
 ];
 
 pub fn action_label(action: &str) -> &'static str {

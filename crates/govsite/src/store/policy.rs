@@ -55,3 +55,155 @@ pub async fn reserved(db: &Db, canonical: &str) -> StoreResult<Option<String>> {
         .await?;
     Ok(row.map(|r| r.try_get("reason")).transpose()?)
 }
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PriceRow {
+    pub fee_tier: String,
+    pub price: String,
+    pub effective_from: i64,
+    pub created_by: String,
+}
+
+/// Every version of the price list, newest first.
+pub async fn prices(db: &Db) -> StoreResult<Vec<PriceRow>> {
+    let rows = sqlx::query(
+        "SELECT fee_tier, price_fen, effective_from, created_by FROM prices
+         ORDER BY effective_from DESC, id DESC",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(PriceRow {
+                fee_tier: r.try_get("fee_tier")?,
+                price: Money::from_fen(r.try_get("price_fen")?).to_string(),
+                effective_from: r.try_get("effective_from")?,
+                created_by: r.try_get("created_by")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// A new version of one tier's price, in force from `effective_from`.
+pub async fn add_price(
+    conn: &mut sqlx::AnyConnection,
+    tier: FeeTier,
+    price: Money,
+    effective_from: i64,
+    by: &str,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO prices (fee_tier, price_fen, effective_from, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(tier.as_str())
+    .bind(price.fen())
+    .bind(effective_from)
+    .bind(by)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReservedRow {
+    pub canonical: String,
+    pub label: String,
+    pub reason: String,
+    pub created_by: String,
+}
+
+pub async fn reserved_list(db: &Db) -> StoreResult<Vec<ReservedRow>> {
+    let rows = sqlx::query(
+        "SELECT canonical, label, reason, created_by FROM reserved_names ORDER BY label",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ReservedRow {
+                canonical: r.try_get("canonical")?,
+                label: r.try_get("label")?,
+                reason: r.try_get("reason")?,
+                created_by: r.try_get("created_by")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+pub async fn add_reserved(
+    conn: &mut sqlx::AnyConnection,
+    canonical: &str,
+    label: &str,
+    reason: &str,
+    by: &str,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO reserved_names (canonical, label, reason, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(canonical)
+    .bind(label)
+    .bind(reason)
+    .bind(by)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| super::map_unique(e, "reserved_name"))?;
+    Ok(())
+}
+
+/// Removes a reserved name; false when it was not reserved.
+pub async fn remove_reserved(conn: &mut sqlx::AnyConnection, canonical: &str) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM reserved_names WHERE canonical = $1")
+        .bind(canonical)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Sets (or with `None` clears) a region's first-review time limit; returns the previous one.
+pub async fn set_review_days(
+    conn: &mut sqlx::AnyConnection,
+    region_code: i64,
+    days: Option<i64>,
+) -> StoreResult<Option<Option<i64>>> {
+    let before = sqlx::query("SELECT review_days FROM regions WHERE code = $1")
+        .bind(region_code)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(before) = before else {
+        return Ok(None);
+    };
+    let previous: Option<i64> = before.try_get("review_days")?;
+    sqlx::query("UPDATE regions SET review_days = $1 WHERE code = $2")
+        .bind(days)
+        .bind(region_code)
+        .execute(&mut *conn)
+        .await?;
+    Ok(Some(previous))
+}
+
+/// Regions with their own time limit: (code, name, days).
+pub async fn review_days_overrides(db: &Db) -> StoreResult<Vec<(i64, String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT code, name, review_days FROM regions WHERE review_days IS NOT NULL ORDER BY code",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("code")?,
+                r.try_get("name")?,
+                r.try_get("review_days")?,
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}

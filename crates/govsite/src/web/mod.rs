@@ -9,6 +9,7 @@ mod auth;
 pub(crate) mod console;
 pub mod error;
 mod form;
+mod policy;
 pub(crate) mod portal;
 mod public;
 mod rdap;
@@ -94,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .merge(portal::routes())
         .merge(console::routes())
         .merge(admin::routes())
+        .merge(policy::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::layer,

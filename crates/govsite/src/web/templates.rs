@@ -66,6 +66,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "admin/audit.html",
     "admin/outbox.html",
     "admin/calendar.html",
+    "admin/policy.html",
 ];
 
 pub const STYLESHEET: &str = include_str!("../../templates/site.css");
@@ -163,6 +164,7 @@ fn nav(role: Role) -> Vec<NavItem> {
             item("/console/units", "单位管理"),
             item("/admin/audit", "审计日志"),
             item("/admin/calendar", "工作日历"),
+            item("/admin/policy", "收费与名称政策"),
         ],
     };
     if role.reads_outbox() {

@@ -13,5 +13,6 @@ mod jurisdiction;
 mod money;
 mod names;
 mod notifications;
+mod policy;
 mod registration;
 mod supervision;

@@ -1,0 +1,259 @@
+//! Registry policy kept by the administrators: the versioned price list (a new price takes
+//! effect from a date, never rewriting the past), the reserved names, and each region's time
+//! limit for the first review. Every change is audited.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::NaiveDate;
+use govsite_core::FieldErrors;
+use govsite_core::domain_name::DomainName;
+use govsite_core::money::Money;
+use govsite_core::org_type::Suffix;
+use govsite_core::region::FeeTier;
+use govsite_core::role::Role;
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::auth::actor;
+use super::error::AppError;
+use super::form;
+use super::session::Ctx;
+use crate::registry::applications::cst_date;
+use crate::store::audit::{self, Event};
+use crate::store::{StoreError, policy};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/policy", get(show))
+        .route("/admin/policy/prices", post(add_price))
+        .route("/admin/policy/reserved", post(add_reserved))
+        .route("/admin/policy/reserved/remove", post(remove_reserved))
+        .route("/admin/policy/review-days", post(set_review_days))
+}
+
+/// Everything typed on the page, kept when a form comes back with errors.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+struct PolicyForm {
+    tier: String,
+    price: String,
+    effective_from: String,
+    label: String,
+    reason: String,
+    region: String,
+    days: String,
+}
+
+async fn view(
+    app: &AppState,
+    ctx: &Ctx,
+    form: &PolicyForm,
+    errors: Option<&FieldErrors>,
+) -> Result<Html<String>, AppError> {
+    ctx.require(Role::manages_accounts)?;
+    app.page(
+        ctx,
+        "admin/policy.html",
+        context! {
+            title => if errors.is_some() { "错误：收费与名称政策" } else { "收费与名称政策" },
+            prices => policy::prices(&app.db).await?,
+            reserved => policy::reserved_list(&app.db).await?,
+            overrides => policy::review_days_overrides(&app.db).await?,
+            default_days => policy::DEFAULT_OFFICE_REVIEW_DAYS,
+            form => form,
+            errors => errors,
+        },
+    )
+}
+
+async fn show(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+    view(&app, &ctx, &PolicyForm::default(), None).await
+}
+
+/// Audits the change in its own transaction, commits, and goes back to the page.
+async fn finish(
+    app: &AppState,
+    ctx: &Ctx,
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    event: &Event<'_>,
+) -> Result<Response, AppError> {
+    audit::record(&mut tx, &actor(ctx), event, app.now()).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(Redirect::to("/admin/policy").into_response())
+}
+
+async fn add_price(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    ctx.require(Role::manages_accounts)?;
+    let f: PolicyForm = form::parse(&body)?;
+    let mut e = FieldErrors::new();
+    let tier = FeeTier::parse(&f.tier);
+    if tier.is_none() {
+        e.add("tier", "请选择收费档次");
+    }
+    let price = Money::parse_yuan(&f.price)
+        .filter(|m| *m >= Money::ZERO && *m <= Money::from_yuan(100_000));
+    if price.is_none() {
+        e.add("price", "请输入每个域名每年的价格，单位为元，例如 200");
+    }
+    let today = cst_date(app.now());
+    let from = NaiveDate::parse_from_str(f.effective_from.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|d| *d >= today);
+    if from.is_none() {
+        e.add(
+            "effective_from",
+            "请按 2027-01-01 的格式输入生效日期，且不能早于今天（已生效的价格不能改写）",
+        );
+    }
+    let (Some(tier), Some(price), Some(from), true) = (tier, price, from, e.is_empty()) else {
+        return Ok(view(&app, &ctx, &f, Some(&e)).await?.into_response());
+    };
+    // Midnight China Standard Time of the effective day.
+    let at = from
+        .and_hms_opt(0, 0, 0)
+        .map_or(0, |t| t.and_utc().timestamp())
+        - 8 * 3600;
+    let who = actor(&ctx);
+    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    policy::add_price(&mut tx, tier, price, at, &who.label, app.now()).await?;
+    let event = Event {
+        action: "price_set",
+        subject_type: "price",
+        subject_id: tier.as_str().to_owned(),
+        to_state: &price.to_string(),
+        reason: &format!("{from} 起生效"),
+        ..Event::default()
+    };
+    finish(&app, &ctx, tx, &event).await
+}
+
+async fn add_reserved(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    ctx.require(Role::manages_accounts)?;
+    let f: PolicyForm = form::parse(&body)?;
+    let mut e = FieldErrors::new();
+    let name = DomainName::parse(&f.label, Suffix::Zhengwu)
+        .map_err(|err| e.add("label", err.to_string()))
+        .ok();
+    let reason: String = f.reason.trim().chars().take(60).collect();
+    if reason.is_empty() {
+        e.add("reason", "请填写保留原因，例如 中央机构专用");
+    }
+    let (Some(name), true) = (name, e.is_empty()) else {
+        return Ok(view(&app, &ctx, &f, Some(&e)).await?.into_response());
+    };
+    let canonical = crate::registry::names::variants().canonical(name.label());
+    let who = actor(&ctx);
+    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    match policy::add_reserved(
+        &mut tx,
+        &canonical,
+        name.label(),
+        &reason,
+        &who.label,
+        app.now(),
+    )
+    .await
+    {
+        Ok(()) => {}
+        Err(StoreError::Duplicate(_)) => {
+            e.add("label", "该名称（或其繁简体形式）已在保留名称中");
+            return Ok(view(&app, &ctx, &f, Some(&e)).await?.into_response());
+        }
+        Err(err) => return Err(err.into()),
+    }
+    let event = Event {
+        action: "reserved_added",
+        subject_type: "reserved_name",
+        subject_id: name.label().to_owned(),
+        reason: &reason,
+        ..Event::default()
+    };
+    finish(&app, &ctx, tx, &event).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Removal {
+    canonical: String,
+}
+
+async fn remove_reserved(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    ctx.require(Role::manages_accounts)?;
+    let r: Removal = form::parse(&body)?;
+    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    if !policy::remove_reserved(&mut tx, &r.canonical).await? {
+        return Err(AppError::NotFound);
+    }
+    let event = Event {
+        action: "reserved_removed",
+        subject_type: "reserved_name",
+        subject_id: r.canonical.clone(),
+        ..Event::default()
+    };
+    finish(&app, &ctx, tx, &event).await
+}
+
+async fn set_review_days(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    ctx.require(Role::manages_accounts)?;
+    let f: PolicyForm = form::parse(&body)?;
+    let mut e = FieldErrors::new();
+    let region = f
+        .region
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|_| f.region.trim().len() == 6);
+    if region.is_none() {
+        e.add("region", "请输入6位行政区划代码，例如 620421");
+    }
+    let days = match f.days.trim() {
+        "" => Some(None),
+        d => d
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=30).contains(n))
+            .map(Some),
+    };
+    if days.is_none() {
+        e.add("days", "初审时限应为1至30个工作日；留空则恢复平台默认");
+    }
+    let (Some(region), Some(days), true) = (region, days, e.is_empty()) else {
+        return Ok(view(&app, &ctx, &f, Some(&e)).await?.into_response());
+    };
+    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let Some(previous) = policy::set_review_days(&mut tx, region, days).await? else {
+        e.add("region", "没有这个行政区划代码");
+        return Ok(view(&app, &ctx, &f, Some(&e)).await?.into_response());
+    };
+    let from = previous.map_or_else(|| "默认".to_owned(), |d| d.to_string());
+    let to = days.map_or_else(|| "默认".to_owned(), |d| d.to_string());
+    let event = Event {
+        action: "review_days_set",
+        subject_type: "region",
+        subject_id: region.to_string(),
+        from_state: &from,
+        to_state: &to,
+        ..Event::default()
+    };
+    finish(&app, &ctx, tx, &event).await
+}
