@@ -325,7 +325,8 @@ pub async fn load(db: &Db, public_url: &str, scale: u32) -> anyhow::Result<Strin
     Ok(l.out)
 }
 
-/// 靖远县人民政府.政务 active and resolving to 192.0.2.1 (with its traditional form reserved);
+/// 靖远县人民政府.政务 and 靖远县政府.政务 active and resolving to 192.0.2.1 (with their
+/// traditional forms reserved);
 /// the annex 5 units' domains expired 40 days ago, so out of the zone (已到期需重新注册).
 async fn demo_domains(
     l: &mut Loader<'_>,
@@ -338,13 +339,9 @@ async fn demo_domains(
     let variants = crate::registry::names::variants();
     let mut wanted: Vec<(govsite_core::ids::UnitId, String, i64, i64, &str)> = Vec::new();
     if let Some((_, _, _, _, gov)) = units.first() {
-        wanted.push((
-            *gov,
-            "靖远县人民政府".into(),
-            l.now,
-            add_years(l.now, 5),
-            "active",
-        ));
+        for label in ["靖远县人民政府", "靖远县政府"] {
+            wanted.push((*gov, label.into(), l.now, add_years(l.now, 5), "active"));
+        }
     }
     for (i, (name, _, _)) in ANNEX5.iter().enumerate() {
         let Some((_, _, _, _, unit)) = units.get(i + 1) else {

@@ -140,6 +140,17 @@ async fn demo_data_is_idempotent_and_has_no_passwords() {
         count("SELECT COUNT(*) FROM offices WHERE region_code = 620421").await,
         1
     );
+    // The seed's domains: two active names of 靖远县人民政府 (each with its traditional form),
+    // and the annex 5 units' 25 lapsed names.
+    assert_eq!(
+        count("SELECT COUNT(*) FROM domains WHERE state = 'active' AND variant_of IS NULL").await,
+        2
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM domains WHERE state = 'suspended' AND variant_of IS NULL")
+            .await,
+        25
+    );
     // Each run issues fresh links; the earlier ones are cancelled.
     assert_ne!(first, second);
     let link = first
