@@ -1,6 +1,9 @@
 // A unit's journey through govsite in headless Chromium, with axe-core on every page visited:
 // register, activate from the e-mailed link, sign in, change the password, edit 单位信息 with a
-// mistake and correct it, sign out. Starts its own govsite and SMTP sink; stops them at the end.
+// mistake and correct it, apply for two .政务 names; the county 编办 (a demo account activated
+// from its printed link) approves them, then the registry; the unit reports a transfer, finance
+// confirms it, the unit pays and the names go live; it changes their address; sign out.
+// Starts its own govsite (with --demo) and SMTP sink; stops them at the end.
 //
 // usage: GOVSITE_BIN=/path/to/govsite node journey.mjs
 import { spawn } from 'node:child_process';
@@ -54,8 +57,18 @@ await new Promise((resolve, reject) => {
   sink.stdout.on('data', (d) => { if (String(d).includes('READY')) resolve(); });
   sink.on('exit', (code) => reject(new Error(`SMTP sink exited ${code}`)));
 });
-const server = spawn(BIN, ['serve', '--data-dir', join(work, 'data'), '--http', `127.0.0.1:${httpPort}`,
-  '--smtp-host', '127.0.0.1', '--smtp-port', String(smtpPort)], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, GOVSITE_LOG: 'warn' } });
+const server = spawn(BIN, ['serve', '--demo', '--data-dir', join(work, 'data'), '--http', `127.0.0.1:${httpPort}`,
+  '--smtp-host', '127.0.0.1', '--smtp-port', String(smtpPort)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, GOVSITE_LOG: 'warn' } });
+// The demo staff accounts are printed once, each with its one-time activation link.
+let printed = '';
+server.stdout.on('data', (d) => { printed += String(d); });
+function activationLink(username) {
+  const lines = printed.split('\n');
+  const i = lines.findIndex((l) => l.split(/\s+/).includes(username));
+  const link = i >= 0 && lines[i + 1] && lines[i + 1].match(/http:\/\/\S+\/activate\/\S+/);
+  if (!link) throw new Error(`no activation link printed for ${username}`);
+  return link[0];
+}
 await waitFor(async () => { try { return (await fetch(`${base}/readyz`)).ok; } catch { return false; } }, 'govsite to be ready');
 
 const browser = await chromium.launch({
@@ -207,6 +220,84 @@ try {
   check(/^YM\d{14}$/.test((await page.textContent('.big-ref')).trim()), 'application reference');
   await page.click('text=查看申请');
   await axe('域名注册申请详情');
+
+  const reference = (await page.textContent('h1')).match(/YM\d{14}/)[0];
+
+  // 8. The county's 编办 reviews first, the registry second; each approves every name.
+  const staffPassword = `审核 口令 ${Date.now()} 远`;
+  async function activateStaff(username, label) {
+    await page.click('button:has-text("退出")');
+    await page.waitForURL('**/login?notice=signed_out');
+    await page.goto(activationLink(username));
+    await fill({ password: staffPassword, confirm: staffPassword });
+    await page.click('button:has-text("激活账号")');
+    await page.waitForURL((u) => !u.pathname.startsWith('/activate'));
+    check(!(await page.title()).startsWith('错误'), `${label} activated`);
+  }
+  async function approveAll(label) {
+    await page.goto(`${base}/console/reviews`);
+    await axe(`${label}队列`);
+    check((await page.textContent('main')).includes(reference), `${label} queue lists ${reference}`);
+    await page.click(`a[href^="/console/reviews/"]:has-text("${reference}")`);
+    await axe(`${label}审核页`);
+    for (const radio of await page.$$('input[type=radio][value=approve]')) await radio.check();
+    await page.click('button:has-text("提交审核意见")');
+    await page.waitForURL('**/console/reviews');
+  }
+  await activateStaff('jy-bianban', '靖远县编办');
+  await approveAll('编办初审');
+  await page.goto(`${base}/console/domains`);
+  await axe('编办域名管理');
+  await page.goto(`${base}/console/lists/lapsed`);
+  await axe('已到期需重新注册单位名单');
+  check((await page.textContent('main')).includes('已暂停解析'), 'annex 5 units are listed as lapsed');
+  await page.goto(`${base}/console/lists/unregistered`);
+  await axe('未注册中文域名单位名单');
+  await page.goto(`${base}/console/lists/contacts`);
+  await axe('注册单位联系人信息登记表');
+  await page.goto(`${base}/console/office-payments`);
+  await axe('编办代缴');
+  await activateStaff('zx-shenhe', '注册中心审核员');
+  await approveAll('注册中心复审');
+
+  // 9. The unit reports its transfer; finance confirms it; the unit pays and its names go live.
+  await page.click('button:has-text("退出")');
+  await page.waitForURL('**/login?notice=signed_out');
+  await fill({ username, password: second });
+  await page.click('main button:has-text("登录")');
+  await page.waitForURL('**/portal');
+  await page.click('nav >> text=财务管理');
+  await axe('财务管理');
+  await fill({ amount: '400', payer: '靖远县浏览器测试局', bank_ref: 'BK2026112301', paid_on: '2026-01-05' });
+  await page.click('button:has-text("登记转账")');
+  check((await page.textContent('main')).includes('ZZ'), 'transfer reference shown');
+  await activateStaff('zx-caiwu', '注册中心财务');
+  await page.goto(`${base}/console/transfers`);
+  await axe('转账确认');
+  await page.click('button:has-text("确认到账")');
+  await page.waitForURL('**/console/transfers');
+  await page.click('button:has-text("退出")');
+  await page.waitForURL('**/login?notice=signed_out');
+  await fill({ username, password: second });
+  await page.click('main button:has-text("登录")');
+  await page.waitForURL('**/portal');
+  await page.click('nav >> text=网上名称管理');
+  await page.click(`a:has-text("查看审核结果")`);
+  await axe('待缴费的申请');
+  await page.click('button:has-text("从余额支付并启用域名")');
+  await page.waitForURL('**/portal/domains?notice=activated');
+  await axe('域名已启用');
+  const names = await page.textContent('main');
+  check(names.includes('靖远浏览器测试.政务') && names.includes('正常'), 'the names are active');
+  await page.click('main td a:has-text("管理") >> nth=0');
+  await axe('域名管理与解析设置');
+  await fill({ ipv4: '10.1.1.1' });
+  await page.click('button:has-text("保存解析设置")');
+  check((await page.title()).startsWith('错误：'), 'a private address is refused');
+  await axe('解析设置（错误）');
+  await fill({ ipv4: '198.51.100.20' });
+  await page.click('button:has-text("保存解析设置")');
+  check((await page.textContent('main')).includes('立即生效'), 'records changed');
 
   // 6. Sign out.
   await page.click('button:has-text("退出")');

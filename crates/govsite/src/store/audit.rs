@@ -145,6 +145,16 @@ pub struct Filter {
     pub until: Option<i64>,
 }
 
+/// The latest events about one subject (a domain, an application …), newest first.
+pub async fn history(db: &Db, subject_type: &str, subject_id: i64) -> StoreResult<Vec<AuditRow>> {
+    let filter = Filter {
+        subject_type: subject_type.to_owned(),
+        subject_id: subject_id.to_string(),
+        ..Filter::default()
+    };
+    Ok(search(db, &filter, 1, 50).await?.0)
+}
+
 pub async fn search(
     db: &Db,
     f: &Filter,

@@ -46,6 +46,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "portal/domain.html",
     "portal/renew_check.html",
     "plan_fields.html",
+    "domain_history.html",
     "console/domains.html",
     "console/domain.html",
     "console/list_units.html",

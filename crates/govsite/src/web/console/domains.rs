@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::unit_scope;
 use crate::registry::applications::RegistryError;
 use crate::registry::names_admin;
-use crate::store::audit::{self, Filter};
+use crate::store::audit;
 use crate::store::domains::{self, Domain};
 use crate::store::units::{self, Scope};
 use crate::web::AppState;
@@ -113,12 +113,7 @@ async fn name_page(
     d: &Domain,
     error: &str,
 ) -> Result<Html<String>, AppError> {
-    let filter = Filter {
-        subject_type: "domain".into(),
-        subject_id: d.id.to_string(),
-        ..Filter::default()
-    };
-    let (history, _) = audit::search(&app.db, &filter, 1, 50).await?;
+    let history = audit::history(&app.db, "domain", d.id).await?;
     let may_act = ctx.user().is_ok_and(|u| acts_on_names(u.role));
     app.page(
         ctx,

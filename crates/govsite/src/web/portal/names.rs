@@ -15,7 +15,7 @@ use minijinja::context;
 use super::own_unit;
 use crate::registry::applications::RegistryError;
 use crate::registry::names_admin::{self, Quote};
-use crate::store::audit::{self, Filter};
+use crate::store::audit;
 use crate::store::domains::{self, Domain};
 use crate::store::units::UnitRecord;
 use crate::store::{ledger, policy};
@@ -70,12 +70,7 @@ async fn name_page(
     errors: Option<&FieldErrors>,
     notice: &str,
 ) -> Result<Html<String>, AppError> {
-    let filter = Filter {
-        subject_type: "domain".into(),
-        subject_id: d.id.to_string(),
-        ..Filter::default()
-    };
-    let (history, _) = audit::search(&app.db, &filter, 1, 50).await?;
+    let history = audit::history(&app.db, "domain", d.id).await?;
     app.page(
         ctx,
         "portal/domain.html",
