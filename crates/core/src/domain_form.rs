@@ -64,6 +64,12 @@ pub struct DomainForm {
     pub ns2: String,
     pub ns2_ip: String,
     pub forward_url: String,
+    /// `政务` when a public institution with administrative functions asks for .政务 instead
+    /// of its .公益; empty otherwise.
+    pub suffix_choice: String,
+    /// The basis of those administrative functions (document title and number), for the
+    /// reviewers to verify against the paper proof.
+    pub admin_proof: String,
 }
 
 /// How the names are enabled.
@@ -145,6 +151,12 @@ impl DomainForm {
         e.check("mobile", Mobile::parse("手机号码", &self.mobile));
         e.check("address", required_text("通讯地址", &self.address, 100));
         e.check("postcode", Postcode::parse("邮编", &self.postcode));
+        if self.suffix_choice == "政务" && suffix == Suffix::Zhengwu {
+            e.check(
+                "admin_proof",
+                required_text("承担行政职能的依据", &self.admin_proof, 200),
+            );
+        }
         if !self.website_url.trim().is_empty() && parse_url(&self.website_url).is_none() {
             e.add(
                 "website_url",

@@ -120,16 +120,18 @@ pub async fn create_draft(
 pub async fn save_form(
     conn: &mut AnyConnection,
     id: i64,
+    suffix: &str,
     form: &DomainForm,
     now: i64,
 ) -> StoreResult<bool> {
     let done = sqlx::query(
-        "UPDATE domain_applications SET form_json = $1, updated_at = $2
+        "UPDATE domain_applications SET form_json = $1, updated_at = $2, suffix = $4
          WHERE id = $3 AND state IN ('draft', 'office_rejected', 'registry_rejected')",
     )
     .bind(serde_json::to_string(form).unwrap_or_default())
     .bind(now)
     .bind(id)
+    .bind(suffix)
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)

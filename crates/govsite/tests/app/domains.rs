@@ -614,3 +614,77 @@ async fn a_name_lives_its_whole_life_on_the_clock() {
     );
     assert!(!app.outbox_bodies("domain_state").await.is_empty());
 }
+
+#[tokio::test]
+async fn a_public_institution_with_administrative_functions_may_ask_for_zhengwu() {
+    let app = TestApp::spawn().await;
+    let office_id = app.office("620421").await;
+    let unit = app
+        .unit_of_type("靖远县农业技术推广中心", "620421", "public_institution")
+        .await;
+    let (mut b, _) = app.signed_in(Role::Unit, Some(unit), None).await;
+    let form = b.get("/portal/domains/new").await;
+    assert!(
+        form.body.contains(".公益（") || form.body.contains("域名后缀"),
+        "{}",
+        form.body
+    );
+
+    // By default its names are .公益.
+    let mut fields = application_fields("靖远县农业技术推广中心", "靖远农技中心");
+    fields.push(("step", "check"));
+    let check = b.post("/portal/domains/new", &fields).await;
+    assert!(check.body.contains("靖远农技中心.公益"), "{}", check.body);
+
+    // .政务 needs the basis of its administrative functions.
+    let mut fields = application_fields("靖远县农业技术推广中心", "靖远农技中心");
+    fields.extend([("suffix_choice", "政务"), ("step", "check")]);
+    let refused = b.post("/portal/domains/new", &fields).await;
+    assert!(refused.title().starts_with("错误："), "{}", refused.body);
+    assert!(
+        refused.body.contains("请输入承担行政职能的依据"),
+        "{}",
+        refused.body
+    );
+
+    let mut fields = application_fields("靖远县农业技术推广中心", "靖远农技中心");
+    fields.extend([
+        ("suffix_choice", "政务"),
+        ("admin_proof", "靖政发〔2015〕12号"),
+        ("step", "check"),
+    ]);
+    let check = b.post("/portal/domains/new", &fields).await;
+    assert!(check.title().starts_with("请核对"), "{}", check.body);
+    assert!(check.body.contains("靖远农技中心.政务"));
+    let marker = "/portal/domains/applications/";
+    let start = check.body.find(marker).unwrap() + marker.len();
+    let id: String = check.body[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let done = b
+        .post(&format!("/portal/domains/applications/{id}/submit"), &[])
+        .await;
+    assert!(done.title().starts_with("申请已提交"), "{}", done.body);
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM domain_applications WHERE suffix = '政务' AND state = 'submitted'"
+        )
+        .await,
+        1
+    );
+    // The reviewer sees the basis to verify.
+    let (mut office, _) = app
+        .signed_in(Role::OfficeReviewer, None, Some(office_id))
+        .await;
+    let review = office.get(&format!("/console/reviews/{id}")).await;
+    assert!(review.body.contains("请核实证明材料"), "{}", review.body);
+    assert!(review.body.contains("靖政发〔2015〕12号"));
+
+    // A government unit forging the choice changes nothing: its suffix is .政务 anyway, and a
+    // public institution's choice is the only way to .政务 for it.
+    let gov = app.unit("靖远县气象局", "620421").await;
+    let (mut g, _) = app.signed_in(Role::Unit, Some(gov), None).await;
+    let page = g.get("/portal/domains/new").await;
+    assert!(!page.body.contains("承担行政职能的依据"));
+}

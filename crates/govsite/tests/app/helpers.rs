@@ -145,7 +145,13 @@ impl TestApp {
 
     /// Stores a unit directly, as a registration would.
     pub async fn unit(&self, name: &str, region: &str) -> UnitId {
-        let form = unit_form(name, region, self.next_seq());
+        self.unit_of_type(name, region, "government").await
+    }
+
+    /// Stores a unit of an organization type (`public_institution`, …).
+    pub async fn unit_of_type(&self, name: &str, region: &str, org_type: &str) -> UnitId {
+        let mut form = unit_form(name, region, self.next_seq());
+        form.org_type = org_type.into();
         let details = form.parse().expect("valid unit");
         let mut conn = self.db.pool().acquire().await.unwrap();
         units::insert(&mut conn, &details, self.clock_now())

@@ -42,6 +42,17 @@ fn suffix_for(unit: &UnitRecord) -> Suffix {
     OrgType::parse(&unit.org_type).map_or(Suffix::Zhengwu, |t| t.suffix())
 }
 
+/// The suffix an application asks for: the unit's own, or .政务 for a public institution
+/// with administrative functions that chose it (its proof is then required and reviewed).
+fn application_suffix(unit: &UnitRecord, form: &DomainForm) -> Suffix {
+    let may_choose = OrgType::parse(&unit.org_type) == Ok(OrgType::PublicInstitution);
+    if may_choose && form.suffix_choice == "政务" {
+        Suffix::Zhengwu
+    } else {
+        suffix_for(unit)
+    }
+}
+
 #[derive(Deserialize)]
 struct NoticeQuery {
     #[serde(default)]
@@ -94,7 +105,7 @@ async fn slots(
     form: &DomainForm,
     with_status: bool,
 ) -> Result<Vec<SlotView>, AppError> {
-    let suffix = suffix_for(unit);
+    let suffix = application_suffix(unit, form);
     let mut out = Vec::new();
     for (slot, what, required) in SLOTS {
         let (name, years) = form.name(slot);
@@ -134,7 +145,7 @@ async fn form_page(
     errors: Option<&FieldErrors>,
     saved: bool,
 ) -> Result<Html<String>, AppError> {
-    let suffix = suffix_for(unit);
+    let suffix = application_suffix(unit, form);
     let action = id.map_or_else(
         || "/portal/domains/new".to_owned(),
         |id| format!("/portal/domains/applications/{id}/edit"),
@@ -148,6 +159,7 @@ async fn form_page(
         action => action,
         saved => saved,
         years => (2..=10).map(|y| (y.to_string(), format!("{y}年"))).collect::<Vec<_>>(),
+        may_choose_suffix => OrgType::parse(&unit.org_type) == Ok(OrgType::PublicInstitution),
     })
 }
 
@@ -197,7 +209,7 @@ async fn create(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
     let id = applications::create_draft(
         &mut tx,
         unit.id,
-        &suffix_for(&unit).label()[1..],
+        &application_suffix(&unit, &posted.form).label()[1..],
         &posted.form,
         now,
     )
@@ -251,7 +263,10 @@ async fn save(
     let a = owned(&app, &unit, &raw).await?;
     let posted: Posted = form::parse(&body)?;
     let mut tx = app.db.begin().await.map_err(StoreError::from)?;
-    if !applications::save_form(&mut tx, a.id, &posted.form, app.now()).await? {
+    let suffix = application_suffix(&unit, &posted.form);
+    if !applications::save_form(&mut tx, a.id, &suffix.label()[1..], &posted.form, app.now())
+        .await?
+    {
         return Err(not_editable());
     }
     tx.commit().await.map_err(StoreError::from)?;
@@ -272,7 +287,7 @@ async fn after_save(
         ))
         .into_response());
     }
-    let suffix = suffix_for(unit);
+    let suffix = application_suffix(unit, &posted.form);
     let mut errors = match posted.form.parse(suffix) {
         Ok(_) => FieldErrors::new(),
         Err(e) => e,
@@ -313,7 +328,7 @@ async fn check_page(
         .unwrap_or_default();
     let request = a
         .form
-        .parse(suffix_for(unit))
+        .parse(application_suffix(unit, &a.form))
         .map_err(|_| AppError::BadRequest("申请表有误，请返回修改。"))?;
     let total =
         govsite_core::money::fee(price, request.names.iter().map(|n| n.years)).unwrap_or_default();
