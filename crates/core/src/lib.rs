@@ -21,5 +21,6 @@ pub mod region;
 pub mod role;
 pub mod totp;
 pub mod unit;
+pub mod zone;
 
 pub use field_errors::FieldErrors;

@@ -24,6 +24,57 @@ pub enum Command {
     Demo(DemoArgs),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
+    /// Zone operations.
+    #[command(subcommand)]
+    Zone(ZoneCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ZoneCommand {
+    /// Write the zone's RFC 1035 master file to stdout; names left out are listed on stderr.
+    Export(ZoneExportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ZoneExportArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// 政务 or 公益 (also xn--zfr164b / xn--55qw42g).
+    #[arg(long)]
+    pub zone: String,
+    #[command(flatten)]
+    pub apex: ApexArgs,
+}
+
+/// The zones' apex and the forwarding service's addresses.
+#[derive(Debug, Clone, Args)]
+pub struct ApexArgs {
+    /// Authoritative name servers of both zones (comma separated; the first is the SOA MNAME).
+    #[arg(
+        long,
+        env = "GOVSITE_ZONE_NS",
+        value_delimiter = ',',
+        default_value = "a.dns.govsite.cn.,b.dns.govsite.cn."
+    )]
+    pub zone_ns: Vec<String>,
+    /// SOA RNAME (the operator's mailbox, as a domain name).
+    #[arg(
+        long,
+        env = "GOVSITE_ZONE_RNAME",
+        default_value = "hostmaster.govsite.cn."
+    )]
+    pub zone_rname: String,
+    /// IPv4 addresses of the forwarding service, given to plan-2 names (comma separated).
+    #[arg(
+        long,
+        env = "GOVSITE_FORWARD_IPV4",
+        value_delimiter = ',',
+        default_value = "127.0.0.1"
+    )]
+    pub forward_ipv4: Vec<std::net::Ipv4Addr>,
+    /// IPv6 addresses of the forwarding service (comma separated).
+    #[arg(long, env = "GOVSITE_FORWARD_IPV6", value_delimiter = ',')]
+    pub forward_ipv6: Vec<std::net::Ipv6Addr>,
 }
 
 /// Where the data lives: an SQLite file in `--data-dir`, or `--database-url`.

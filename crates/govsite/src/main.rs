@@ -1,5 +1,5 @@
 use clap::Parser;
-use govsite::config::{Cli, Command};
+use govsite::config::{Cli, Command, ZoneCommand};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -12,11 +12,13 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
         )
         .with_target(false)
+        .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => govsite::server::serve(args).await,
         Command::Demo(args) => govsite::demo::run(args).await,
+        Command::Zone(ZoneCommand::Export(args)) => govsite::zone::export(args).await,
         Command::Migrate(args) => {
             let db = govsite::store::Db::connect(&args.url()?).await?;
             db.migrate().await?;

@@ -23,6 +23,8 @@ use tokio::task::JoinHandle;
 
 pub struct TestApp {
     pub base: String,
+    /// The database URL, for running the binary against the same data.
+    pub url: String,
     pub db: Db,
     pub clock: Arc<OffsetClock>,
     stop: Option<oneshot::Sender<()>>,
@@ -88,6 +90,7 @@ impl TestApp {
         ));
         Self {
             base: format!("http://{addr}"),
+            url,
             db,
             clock,
             stop: Some(stop),

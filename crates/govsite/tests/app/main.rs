@@ -16,3 +16,4 @@ mod notifications;
 mod policy;
 mod registration;
 mod supervision;
+mod zone;

@@ -1,0 +1,126 @@
+//! The zones from the database: which names are in them (live and not held: active, or expired
+//! but still in the protection period, with their variants), their records, and the serial.
+//! `govsite zone export` writes the master file; the DNS role will serve the same entries.
+
+use std::io::Write as _;
+
+use govsite_core::org_type::Suffix;
+use govsite_core::zone::{self, Apex, Entry, Problem, Records};
+use sqlx::Row;
+
+use crate::config::{ApexArgs, ZoneExportArgs};
+use crate::store::{Db, StoreResult};
+
+/// `政务`, `公益`, or their ACE forms, with or without the dots.
+pub fn parse_zone(s: &str) -> Option<Suffix> {
+    match s.trim().trim_matches('.') {
+        "政务" | "xn--zfr164b" => Some(Suffix::Zhengwu),
+        "公益" | "xn--55qw42g" => Some(Suffix::Gongyi),
+        _ => None,
+    }
+}
+
+fn records(plan: &str, ipv4: &str, ipv6: &str, nameservers: &str) -> Records {
+    match plan {
+        "delegate" => Records::Delegation(
+            nameservers
+                .split_whitespace()
+                .map(|s| {
+                    let (host, glue) = s.split_once('=').unwrap_or((s, ""));
+                    (host.to_owned(), glue.parse().ok())
+                })
+                .collect(),
+        ),
+        "forward" => Records::Forward,
+        // An unparsable stored address counts as missing, so the name is reported.
+        _ => Records::Address {
+            v4: ipv4.parse().ok(),
+            v6: ipv6.parse().ok(),
+        },
+    }
+}
+
+/// The names of `suffix`'s zone and its serial: the latest change to any of its names, in
+/// unix seconds, so every activation, change, suspension or deletion moves it forward.
+pub async fn entries(db: &Db, suffix: Suffix) -> StoreResult<(Vec<Entry>, u32)> {
+    let suffix_text = &suffix.label()[1..];
+    let rows = sqlx::query(
+        "SELECT ace, plan, ipv4, ipv6, nameservers FROM domains
+         WHERE suffix = $1 AND state IN ('active', 'expired') AND held = 0 ORDER BY ace",
+    )
+    .bind(suffix_text)
+    .fetch_all(db.pool())
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let ace: String = r.try_get("ace")?;
+        let label = ace.split('.').next().unwrap_or_default().to_owned();
+        let plan: String = r.try_get("plan")?;
+        let ipv4: String = r.try_get("ipv4")?;
+        let ipv6: String = r.try_get("ipv6")?;
+        let ns: String = r.try_get("nameservers")?;
+        out.push(Entry {
+            label,
+            records: records(&plan, &ipv4, &ipv6, &ns),
+        });
+    }
+    let serial: Option<i64> =
+        sqlx::query("SELECT MAX(updated_at) AS s FROM domains WHERE suffix = $1")
+            .bind(suffix_text)
+            .fetch_one(db.pool())
+            .await?
+            .try_get("s")?;
+    let serial = serial
+        .and_then(|s| u32::try_from(s).ok())
+        .unwrap_or(1)
+        .max(1);
+    Ok((out, serial))
+}
+
+pub fn apex(args: &ApexArgs, serial: u32) -> Apex {
+    let absolute = |s: &String| {
+        if s.ends_with('.') {
+            s.clone()
+        } else {
+            format!("{s}.")
+        }
+    };
+    let mut apex = Apex::new(
+        args.zone_ns.iter().map(absolute).collect(),
+        absolute(&args.zone_rname),
+        serial,
+    );
+    apex.forward_v4 = args.forward_ipv4.clone();
+    apex.forward_v6 = args.forward_ipv6.clone();
+    apex
+}
+
+/// The master file of one zone and the names left out.
+pub async fn master_file(
+    db: &Db,
+    suffix: Suffix,
+    args: &ApexArgs,
+) -> StoreResult<(String, Vec<Problem>)> {
+    let (entries, serial) = entries(db, suffix).await?;
+    Ok(zone::master_file(suffix, &apex(args, serial), &entries))
+}
+
+/// `govsite zone export`.
+pub async fn export(args: ZoneExportArgs) -> anyhow::Result<()> {
+    let suffix = parse_zone(&args.zone).ok_or_else(|| {
+        anyhow::anyhow!("--zone 应为 政务 或 公益（或 xn--zfr164b / xn--55qw42g）")
+    })?;
+    let db = Db::connect(&args.database.url()?).await?;
+    db.migrate().await?;
+    let (text, problems) = master_file(&db, suffix, &args.apex).await?;
+    std::io::stdout().write_all(text.as_bytes())?;
+    for p in problems {
+        eprintln!(
+            "未写入区文件 {}.{}: {}",
+            p.label,
+            zone::origin(suffix),
+            p.reason
+        );
+    }
+    Ok(())
+}
