@@ -489,6 +489,39 @@ pub(crate) async fn approved_application(
         .unwrap()
 }
 
+pub(crate) async fn credit(app: &TestApp, unit: UnitId, yuan: i64, txn: &str) {
+    let mut conn = app.db.pool().acquire().await.unwrap();
+    govsite::store::ledger::credit(
+        &mut conn,
+        unit,
+        govsite_core::money::Money::from_yuan(yuan),
+        txn,
+        "测试",
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+}
+
+/// An active unit with two active names (2 years each), paid with exactly their fee at the
+/// unit's region's price; returns the primary names' ids.
+pub(crate) async fn active_names(app: &TestApp, unit: UnitId, n1: &str, n2: &str) -> Vec<i64> {
+    let a = approved_application(app, unit, n1, n2).await;
+    let fee = registry::applications::payable(&app.db, &a).await.unwrap();
+    credit(app, unit, fee.fen() / 100, &format!("t-{n1}")).await;
+    registry::applications::pay_and_activate(&app.db, &Actor::system("test"), &a, app.clock_now())
+        .await
+        .unwrap();
+    sqlx::query("SELECT id FROM domains WHERE unit_id = $1 AND variant_of IS NULL ORDER BY id")
+        .bind(unit.0)
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| sqlx::Row::try_get(r, "id").unwrap())
+        .collect()
+}
+
 #[tokio::test]
 async fn two_payments_racing_for_one_balance_never_both_succeed() {
     let app = TestApp::spawn().await;

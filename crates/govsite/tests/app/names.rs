@@ -2,49 +2,13 @@
 //! staff's stop and restoration of resolution, each within jurisdiction and audited.
 
 use govsite::registry;
-use govsite::store::audit::Actor;
 use govsite_core::domain_lifecycle::{DAY, Periods};
-use govsite_core::ids::UnitId;
 use govsite_core::money::Money;
 use govsite_core::role::Role;
 use reqwest::StatusCode;
-use sqlx::Row;
 
-use crate::domains::approved_application;
+use crate::domains::{active_names, credit};
 use crate::helpers::TestApp;
-
-async fn credit(app: &TestApp, unit: UnitId, yuan: i64, txn: &str) {
-    let mut conn = app.db.pool().acquire().await.unwrap();
-    govsite::store::ledger::credit(
-        &mut conn,
-        unit,
-        Money::from_yuan(yuan),
-        txn,
-        "测试",
-        app.clock_now(),
-    )
-    .await
-    .unwrap();
-}
-
-/// An active unit with two active names (2 years each), paid with exactly their fee at the
-/// unit's region's price; returns the primary names' ids.
-async fn active_names(app: &TestApp, unit: UnitId, n1: &str, n2: &str) -> Vec<i64> {
-    let a = approved_application(app, unit, n1, n2).await;
-    let fee = registry::applications::payable(&app.db, &a).await.unwrap();
-    credit(app, unit, fee.fen() / 100, &format!("t-{n1}")).await;
-    registry::applications::pay_and_activate(&app.db, &Actor::system("test"), &a, app.clock_now())
-        .await
-        .unwrap();
-    sqlx::query("SELECT id FROM domains WHERE unit_id = $1 AND variant_of IS NULL ORDER BY id")
-        .bind(unit.0)
-        .fetch_all(app.db.pool())
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.try_get("id").unwrap())
-        .collect()
-}
 
 async fn domain(app: &TestApp, id: i64) -> govsite::store::domains::Domain {
     govsite::store::domains::find(&app.db, id)

@@ -5,13 +5,11 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 use govsite::registry;
-use govsite::store::audit::Actor;
 use govsite_core::domain_lifecycle::{DAY, Periods};
-use govsite_core::money::Money;
 use govsite_core::role::Role;
 use reqwest::StatusCode;
 
-use crate::domains::approved_application;
+use crate::domains::active_names;
 use crate::helpers::{Browser, TestApp};
 
 fn sheet(bytes: Vec<u8>) -> Vec<Vec<String>> {
@@ -55,22 +53,7 @@ async fn offices_list_lapsed_unregistered_and_contacts_of_their_region() {
     let _never = app.unit("靖远县工商业联合会", "620421").await;
     let _elsewhere = app.unit("平川区统计局", "620403").await;
     app.user(Role::Unit, Some(lapsed), None).await;
-    let a = approved_application(&app, lapsed, "靖远县审计局", "靖远审计").await;
-    let mut conn = app.db.pool().acquire().await.unwrap();
-    govsite::store::ledger::credit(
-        &mut conn,
-        lapsed,
-        Money::from_yuan(400),
-        "t",
-        "测试",
-        app.clock_now(),
-    )
-    .await
-    .unwrap();
-    drop(conn);
-    registry::applications::pay_and_activate(&app.db, &Actor::system("test"), &a, app.clock_now())
-        .await
-        .unwrap();
+    active_names(&app, lapsed, "靖远县审计局", "靖远审计").await;
     app.clock.advance(2 * 365 * DAY + 40 * DAY);
     registry::lifecycle::pass(&app.db, app.clock_now(), Periods::default())
         .await

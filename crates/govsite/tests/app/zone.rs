@@ -2,41 +2,15 @@
 //! `named-checkzone` (Debian's bind9-utils; scripts/test installs it).
 
 use govsite::registry;
-use govsite::store::audit::Actor;
 use govsite_core::domain_lifecycle::{DAY, Periods};
-use govsite_core::money::Money;
 use govsite_core::org_type::Suffix;
-use sqlx::Row;
 
-use crate::domains::approved_application;
+use crate::domains::active_names;
 use crate::helpers::TestApp;
 
 async fn activate(app: &TestApp, unit_name: &str, n1: &str, n2: &str) -> Vec<i64> {
     let unit = app.unit(unit_name, "620421").await;
-    let a = approved_application(app, unit, n1, n2).await;
-    let mut conn = app.db.pool().acquire().await.unwrap();
-    govsite::store::ledger::credit(
-        &mut conn,
-        unit,
-        Money::from_yuan(400),
-        &format!("t-{n1}"),
-        "测试",
-        app.clock_now(),
-    )
-    .await
-    .unwrap();
-    drop(conn);
-    registry::applications::pay_and_activate(&app.db, &Actor::system("test"), &a, app.clock_now())
-        .await
-        .unwrap();
-    sqlx::query("SELECT id FROM domains WHERE unit_id = $1 AND variant_of IS NULL ORDER BY id")
-        .bind(unit.0)
-        .fetch_all(app.db.pool())
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.try_get("id").unwrap())
-        .collect()
+    active_names(app, unit, n1, n2).await
 }
 
 async fn set(app: &TestApp, sql: &'static str, id: i64) {

@@ -44,16 +44,22 @@ struct ListQuery {
     format: String,
 }
 
+/// What a list covers for the signed-in person.
+struct Coverage {
+    filter: ListFilter,
+    /// The office's name, or 注册管理中心.
+    office_name: String,
+    /// Not held to one region: may narrow by region code.
+    everywhere: bool,
+}
+
 /// The filter for the signed-in person: an office is held to its region whatever the query
 /// says; the registry may narrow to a region code.
-async fn filter(
-    app: &AppState,
-    ctx: &Ctx,
-    q: &ListQuery,
-) -> Result<(ListFilter, String), AppError> {
+async fn filter(app: &AppState, ctx: &Ctx, q: &ListQuery) -> Result<Coverage, AppError> {
     let user = ctx.require(supervises)?;
     let (scope, office_name) = unit_scope(app, user).await?;
     let name: String = q.q.chars().take(60).collect();
+    let everywhere = scope == Scope::All;
     let f = match scope {
         Scope::Region(r) => ListFilter::region(r, &name),
         Scope::All => match q.region.trim() {
@@ -64,7 +70,11 @@ async fn filter(
             },
         },
     };
-    Ok((f, office_name))
+    Ok(Coverage {
+        filter: f,
+        office_name,
+        everywhere,
+    })
 }
 
 async fn audited_download(
@@ -110,7 +120,11 @@ async fn unit_list(
     kind: &'static str,
     title: &'static str,
 ) -> Result<Response, AppError> {
-    let (f, office_name) = filter(&app, &ctx, &q).await?;
+    let Coverage {
+        filter: f,
+        office_name,
+        everywhere,
+    } = filter(&app, &ctx, &q).await?;
     let rows = if kind == "lapsed" {
         supervision::lapsed(&app.db, &f).await?
     } else {
@@ -132,7 +146,7 @@ async fn unit_list(
                 rows => rows,
                 q => q.q,
                 region => q.region,
-                registry => office_name == "注册管理中心",
+                registry => everywhere,
             },
         )?
         .into_response())
@@ -159,7 +173,11 @@ async fn contacts(
     ctx: Ctx,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let (f, office_name) = filter(&app, &ctx, &q).await?;
+    let Coverage {
+        filter: f,
+        office_name,
+        everywhere,
+    } = filter(&app, &ctx, &q).await?;
     let rows = supervision::contacts(&app.db, &f).await?;
     let title = format!("{office_name}注册单位联系人信息登记表");
     if q.format == "xlsx" {
@@ -219,7 +237,7 @@ async fn contacts(
                 rows => masked,
                 q => q.q,
                 region => q.region,
-                registry => office_name == "注册管理中心",
+                registry => everywhere,
             },
         )?
         .into_response())
