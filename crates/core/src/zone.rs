@@ -95,43 +95,69 @@ fn absolute_host(host: &str) -> Option<String> {
         .then(|| format!("{ace}."))
 }
 
-/// Checks an entry; what goes into the zone, or why it cannot.
-fn check(entry: &Entry, apex: &Apex, origin: &str) -> Result<Vec<String>, String> {
+/// The data of one resource record this module produces.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Data {
+    A(Ipv4Addr),
+    Aaaa(Ipv6Addr),
+    /// An absolute host name in lower-case ACE form (`ns1.example.cn.`).
+    Ns(String),
+}
+
+/// One resource record of a name: its absolute owner (lower-case ACE) and data; class IN and
+/// the zone's TTL are implied.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Rr {
+    pub owner: String,
+    pub data: Data,
+}
+
+impl Rr {
+    /// The record as a master-file line.
+    pub fn line(&self, ttl: u32) -> String {
+        let owner = &self.owner;
+        match &self.data {
+            Data::A(a) => format!("{owner}\t{ttl}\tIN\tA\t{a}"),
+            Data::Aaaa(a) => format!("{owner}\t{ttl}\tIN\tAAAA\t{a}"),
+            Data::Ns(h) => format!("{owner}\t{ttl}\tIN\tNS\t{h}"),
+        }
+    }
+}
+
+/// Checks an entry and gives its records (the delegation's glue included), or why it cannot
+/// go into the zone whose origin is `origin`.
+pub fn rrs(entry: &Entry, apex: &Apex, origin: &str) -> Result<Vec<Rr>, String> {
     if !is_label(&entry.label) {
         return Err("标签不是合法的ASCII兼容形式".into());
     }
     let owner = format!("{}.{origin}", entry.label);
-    let mut lines = Vec::new();
+    let rr = |owner: &str, data| Rr {
+        owner: owner.to_owned(),
+        data,
+    };
+    let mut out = Vec::new();
     match &entry.records {
         Records::Address { v4, v6 } => {
             if v4.is_none() && v6.is_none() {
                 return Err("解析方式为域名解析，但没有IP地址".into());
             }
-            if let Some(a) = v4 {
-                lines.push(format!("{owner}\t{}\tIN\tA\t{a}", apex.ttl));
-            }
-            if let Some(a) = v6 {
-                lines.push(format!("{owner}\t{}\tIN\tAAAA\t{a}", apex.ttl));
-            }
+            out.extend(v4.map(|a| rr(&owner, Data::A(a))));
+            out.extend(v6.map(|a| rr(&owner, Data::Aaaa(a))));
         }
         Records::Delegation(servers) => {
             if servers.len() < 2 {
                 return Err("使用自有DNS服务器，但少于两个".into());
             }
-            for (host, glue) in servers {
+            let mut glue = Vec::new();
+            for (host, address) in servers {
                 let host =
                     absolute_host(host).ok_or_else(|| format!("DNS服务器名称无效：{host}"))?;
-                lines.push(format!("{owner}\t{}\tIN\tNS\t{host}", apex.ttl));
                 // Glue only below the delegated name (RFC 1034 §4.2.1): a server elsewhere in
                 // our zone is answered from its own name's records.
                 if host.ends_with(&format!(".{owner}")) || host == owner {
-                    match glue {
-                        Some(IpAddr::V4(a)) => {
-                            lines.push(format!("{host}\t{}\tIN\tA\t{a}", apex.ttl))
-                        }
-                        Some(IpAddr::V6(a)) => {
-                            lines.push(format!("{host}\t{}\tIN\tAAAA\t{a}", apex.ttl))
-                        }
+                    match address {
+                        Some(IpAddr::V4(a)) => glue.push(rr(&host, Data::A(*a))),
+                        Some(IpAddr::V6(a)) => glue.push(rr(&host, Data::Aaaa(*a))),
                         None => {
                             return Err(format!(
                                 "DNS服务器 {host} 位于被授权域名下，但没有胶水地址"
@@ -139,21 +165,19 @@ fn check(entry: &Entry, apex: &Apex, origin: &str) -> Result<Vec<String>, String
                         }
                     }
                 }
+                out.push(rr(&owner, Data::Ns(host)));
             }
+            out.extend(glue);
         }
         Records::Forward => {
             if apex.forward_v4.is_empty() && apex.forward_v6.is_empty() {
                 return Err("转发服务没有配置地址".into());
             }
-            for a in &apex.forward_v4 {
-                lines.push(format!("{owner}\t{}\tIN\tA\t{a}", apex.ttl));
-            }
-            for a in &apex.forward_v6 {
-                lines.push(format!("{owner}\t{}\tIN\tAAAA\t{a}", apex.ttl));
-            }
+            out.extend(apex.forward_v4.iter().map(|a| rr(&owner, Data::A(*a))));
+            out.extend(apex.forward_v6.iter().map(|a| rr(&owner, Data::Aaaa(*a))));
         }
     }
-    Ok(lines)
+    Ok(out)
 }
 
 /// The master file of `suffix`'s zone and the names left out of it.
@@ -184,10 +208,10 @@ pub fn master_file(suffix: Suffix, apex: &Apex, entries: &[Entry]) -> (String, V
     sorted.sort_by(|a, b| a.label.cmp(&b.label));
     sorted.dedup_by(|a, b| a.label == b.label);
     for entry in sorted {
-        match check(entry, apex, &origin) {
-            Ok(lines) => {
-                for line in lines {
-                    let _ = writeln!(out, "{line}");
+        match rrs(entry, apex, &origin) {
+            Ok(rrs) => {
+                for rr in rrs {
+                    let _ = writeln!(out, "{}", rr.line(apex.ttl));
                 }
             }
             Err(reason) => problems.push(Problem {

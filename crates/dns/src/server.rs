@@ -1,0 +1,351 @@
+//! The network around the answers: UDP on blocking threads (one socket each, SO_REUSEPORT),
+//! TCP on tokio with idle timeouts and a cap on connections, transfers to allowed addresses or
+//! TSIG keys, and NOTIFY to the secondaries.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use socket2::{Domain, Protocol, Socket, Type};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio::time::timeout;
+
+use crate::answer::{Action, Transport, answer};
+use crate::tsig::{self, Key, Signer};
+use crate::wire::{self, Request, Writer};
+use crate::zone::Zones;
+use crate::{notify, xfr};
+
+/// The zones as the server threads share them.
+pub type Shared = Arc<RwLock<Zones>>;
+
+/// Reads the zones, whatever a panicking writer left (the data is replaced whole per name).
+pub fn read(zones: &Shared) -> RwLockReadGuard<'_, Zones> {
+    zones.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// An address block allowed to transfer the zones (`192.0.2.0/24`, `::1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    net: IpAddr,
+    prefix: u8,
+}
+
+impl Cidr {
+    pub fn parse(s: &str) -> Result<Cidr, String> {
+        let (addr, prefix) = s.trim().split_once('/').unwrap_or((s.trim(), ""));
+        let net: IpAddr = addr.parse().map_err(|_| format!("不是IP地址：{addr}"))?;
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        let prefix = if prefix.is_empty() {
+            max
+        } else {
+            prefix
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("前缀长度无效：{s}"))?
+        };
+        Ok(Cidr { net, prefix })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.net, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    /// UDP threads; 0 means one per core.
+    pub udp_threads: usize,
+    /// Who may transfer without a key.
+    pub transfer_allow: Vec<Cidr>,
+    /// Keys that may transfer from anywhere.
+    pub keys: Vec<Key>,
+    /// Secondaries told of each change.
+    pub notify: Vec<SocketAddr>,
+    /// A TCP connection silent this long is closed (RFC 7766 §6.2.3).
+    pub tcp_idle: Duration,
+    pub tcp_max_connections: usize,
+}
+
+impl Config {
+    pub fn new(addr: SocketAddr) -> Self {
+        Config {
+            addr,
+            udp_threads: 0,
+            transfer_allow: Vec::new(),
+            keys: Vec::new(),
+            notify: Vec::new(),
+            tcp_idle: Duration::from_secs(10),
+            tcp_max_connections: 256,
+        }
+    }
+}
+
+/// A running server; dropping it stops the threads at their next wake-up.
+pub struct Running {
+    pub addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    tcp: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.tcp.abort();
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn udp_socket(addr: SocketAddr) -> io::Result<UdpSocket> {
+    let s = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    s.set_reuse_port(true)?;
+    s.set_recv_buffer_size(4 << 20)?;
+    s.bind(&addr.into())?;
+    s.set_read_timeout(Some(Duration::from_millis(250)))?;
+    Ok(s.into())
+}
+
+/// Binds UDP and TCP on `config.addr` (port 0 picks one port for both) and starts serving.
+pub async fn start(config: Config, zones: Shared) -> io::Result<Running> {
+    let first = udp_socket(config.addr)?;
+    let addr = first.local_addr()?;
+    let threads = match config.udp_threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut sockets = vec![first];
+    for _ in 1..threads {
+        sockets.push(udp_socket(addr)?);
+    }
+    for (i, socket) in sockets.into_iter().enumerate() {
+        let (zones, stop) = (zones.clone(), stop.clone());
+        std::thread::Builder::new()
+            .name(format!("dns-udp-{i}"))
+            .spawn(move || serve_udp(&socket, &zones, &stop))?;
+    }
+    let tcp = {
+        let s = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+        s.set_reuse_address(true)?;
+        s.set_nonblocking(true)?;
+        s.bind(&addr.into())?;
+        s.listen(1024)?;
+        TcpListener::from_std(s.into())?
+    };
+    let config = Arc::new(config);
+    let tcp = tokio::spawn(serve_tcp(tcp, zones, config));
+    Ok(Running { addr, stop, tcp })
+}
+
+fn serve_udp(socket: &UdpSocket, zones: &Shared, stop: &AtomicBool) {
+    let mut buf = vec![0u8; 65_536];
+    let mut out = Vec::with_capacity(4096);
+    while !stop.load(Ordering::Relaxed) {
+        let Ok((n, peer)) = socket.recv_from(&mut buf) else {
+            continue;
+        };
+        let action = answer(&read(zones), &buf[..n], Transport::Udp, &mut out);
+        if let Action::Reply = action {
+            let _ = socket.send_to(&out, peer);
+        }
+    }
+}
+
+async fn serve_tcp(listener: TcpListener, zones: Shared, config: Arc<Config>) {
+    let slots = Arc::new(Semaphore::new(config.tcp_max_connections));
+    loop {
+        let Ok((stream, peer)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        // Past the cap a new connection is closed at once; the others are unaffected.
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            drop(stream);
+            continue;
+        };
+        let (zones, config) = (zones.clone(), config.clone());
+        tokio::spawn(async move {
+            let _ = connection(stream, peer, &zones, &config).await;
+            drop(slot);
+        });
+    }
+}
+
+async fn write_message(stream: &mut TcpStream, msg: &[u8], idle: Duration) -> io::Result<()> {
+    let len = u16::try_from(msg.len()).map_err(|_| io::ErrorKind::InvalidData)?;
+    let mut framed = Vec::with_capacity(msg.len() + 2);
+    framed.extend_from_slice(&len.to_be_bytes());
+    framed.extend_from_slice(msg);
+    timeout(idle * 3, stream.write_all(&framed))
+        .await
+        .map_err(|_| io::ErrorKind::TimedOut)?
+}
+
+async fn connection(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    zones: &Shared,
+    config: &Config,
+) -> io::Result<()> {
+    let idle = config.tcp_idle;
+    let mut out = Vec::with_capacity(4096);
+    loop {
+        let mut len = [0u8; 2];
+        timeout(idle, stream.read_exact(&mut len))
+            .await
+            .map_err(|_| io::ErrorKind::TimedOut)??;
+        let mut msg = vec![0u8; usize::from(u16::from_be_bytes(len))];
+        timeout(idle, stream.read_exact(&mut msg))
+            .await
+            .map_err(|_| io::ErrorKind::TimedOut)??;
+        let action = answer(&read(zones), &msg, Transport::Tcp, &mut out);
+        match action {
+            Action::Reply => write_message(&mut stream, &out, idle).await?,
+            Action::Drop => return Ok(()),
+            Action::Transfer(req) => {
+                for m in transfer(&msg, &req, peer, zones, config) {
+                    write_message(&mut stream, &m, idle).await?;
+                }
+            }
+        }
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The messages of a transfer, or the refusal, for `peer`.
+fn transfer(
+    msg: &[u8],
+    req: &Request,
+    peer: SocketAddr,
+    zones: &Shared,
+    config: &Config,
+) -> Vec<Vec<u8>> {
+    let question = &msg[wire::HEADER_LEN..req.question_end];
+    let refuse = |rcode| {
+        let mut out = Vec::new();
+        Writer::response(&mut out, req.id, req.opcode, 0, rcode).question(question);
+        vec![out]
+    };
+    let mut signer = match req.tsig_at {
+        Some(at) => match tsig::verify(&config.keys, msg, at, now()) {
+            Ok((key, mac)) => Some(Signer::new(key, mac, now())),
+            Err(why) => {
+                tracing::warn!(%peer, ?why, "zone transfer refused: TSIG");
+                return refuse(wire::RCODE_NOTAUTH);
+            }
+        },
+        None if config.transfer_allow.iter().any(|c| c.contains(peer.ip())) => None,
+        None => {
+            tracing::warn!(%peer, "zone transfer refused: address not allowed");
+            return refuse(wire::RCODE_REFUSED);
+        }
+    };
+    let mut messages = {
+        let zones = read(zones);
+        let Some(place) = zones.place(&req.qname) else {
+            return refuse(wire::RCODE_NOTAUTH);
+        };
+        xfr::transfer(&zones.zones[place.zone], req, question)
+    };
+    if let Some(s) = signer.as_mut() {
+        messages.iter_mut().for_each(|m| s.sign(m));
+    }
+    tracing::info!(%peer, zone = %wire::to_text(req.qname.as_bytes()), messages = messages.len(), "zone transfer");
+    messages
+}
+
+/// Tells every secondary in `targets` that zone `index` changed, retrying each up to five
+/// times until it acknowledges (RFC 1996 §3.6).
+pub fn notify_secondaries(zones: &Shared, index: usize, targets: &[SocketAddr]) {
+    for &target in targets {
+        let (id, msg) = {
+            let zones = read(zones);
+            let Some(zone) = zones.zones.get(index) else {
+                return;
+            };
+            let mut id = [0u8; 2];
+            let _ = getrandom::fill(&mut id);
+            let id = u16::from_be_bytes(id);
+            (id, notify::message(zone, id))
+        };
+        tokio::spawn(async move {
+            let bind: SocketAddr = if target.is_ipv4() {
+                ([0, 0, 0, 0], 0).into()
+            } else {
+                (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+            };
+            let Ok(socket) = tokio::net::UdpSocket::bind(bind).await else {
+                return;
+            };
+            let mut buf = [0u8; 512];
+            for attempt in 0..5u32 {
+                if socket.send_to(&msg, target).await.is_err() {
+                    break;
+                }
+                let wait = Duration::from_secs(1 << attempt.min(3));
+                if let Ok(Ok((n, from))) = timeout(wait, socket.recv_from(&mut buf)).await
+                    && from.ip() == target.ip()
+                    && notify::is_ack(&buf[..n], id)
+                {
+                    return;
+                }
+            }
+            tracing::warn!(%target, "secondary did not acknowledge NOTIFY");
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn address_blocks() {
+        let c = Cidr::parse("192.0.2.0/24").unwrap();
+        assert!(c.contains("192.0.2.77".parse().unwrap()));
+        assert!(!c.contains("192.0.3.1".parse().unwrap()));
+        assert!(c.contains("::ffff:192.0.2.1".parse().unwrap()));
+        assert!(Cidr::parse("::1").unwrap().contains("::1".parse().unwrap()));
+        assert!(
+            Cidr::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
+        assert!(Cidr::parse("10.0.0.0/33").is_err());
+        assert!(Cidr::parse("nope").is_err());
+    }
+}
