@@ -28,6 +28,11 @@ pub fn read(zones: &Shared) -> RwLockReadGuard<'_, Zones> {
     zones.read().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Changes the zones, whatever a panicking writer left.
+pub fn read_mut(zones: &Shared) -> std::sync::RwLockWriteGuard<'_, Zones> {
+    zones.write().unwrap_or_else(|e| e.into_inner())
+}
+
 /// An address block allowed to transfer the zones (`192.0.2.0/24`, `::1`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cidr {

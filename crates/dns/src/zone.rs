@@ -229,6 +229,12 @@ impl Zone {
         self.soa.serial = serial;
     }
 
+    /// Moves a freshly loaded zone to `serial` without history (IXFR falls back to AXFR).
+    pub fn restart_at(&mut self, serial: u32) {
+        self.journal.clear();
+        self.soa.serial = serial;
+    }
+
     /// The changes from `serial` to now, if the journal reaches back that far.
     pub fn changes_since(&self, serial: u32) -> Option<Vec<&Diff>> {
         let start = self.journal.iter().position(|d| d.from == serial)?;

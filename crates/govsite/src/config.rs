@@ -118,6 +118,105 @@ pub struct ServeArgs {
     pub mail: MailArgs,
     #[command(flatten)]
     pub sms: SmsArgs,
+    /// Which roles this process runs (comma separated); several processes may share one
+    /// database, each with some of them.
+    #[arg(
+        long,
+        env = "GOVSITE_ROLES",
+        value_enum,
+        value_delimiter = ',',
+        default_value = "web,dns,forward"
+    )]
+    pub roles: Vec<ServiceRole>,
+    #[command(flatten)]
+    pub dns: DnsArgs,
+    #[command(flatten)]
+    pub apex: ApexArgs,
+    #[command(flatten)]
+    pub forward: ForwardArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ServiceRole {
+    /// Portal, consoles, public pages and the worker (notifications, expiry, escalation).
+    Web,
+    /// The authoritative DNS server.
+    Dns,
+    /// HTTP forwarding of plan-2 names.
+    Forward,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DnsArgs {
+    /// Address of the authoritative DNS server (UDP and TCP).
+    #[arg(long, env = "GOVSITE_DNS", default_value = "127.0.0.1:5353")]
+    pub dns: SocketAddr,
+    /// Secondaries told of every change by NOTIFY (comma separated ip:port).
+    #[arg(long, env = "GOVSITE_DNS_NOTIFY", value_delimiter = ',')]
+    pub dns_notify: Vec<SocketAddr>,
+    /// Addresses or blocks that may transfer the zones without a key (comma separated).
+    #[arg(
+        long,
+        env = "GOVSITE_DNS_TRANSFER_ALLOW",
+        value_delimiter = ',',
+        default_value = "127.0.0.1,::1"
+    )]
+    pub dns_transfer_allow: Vec<String>,
+    /// TSIG keys (HMAC-SHA256) that may transfer from anywhere, as name:base64-secret (comma
+    /// separated). Prefer the environment variable: a command line is visible to other users.
+    #[arg(
+        long,
+        env = "GOVSITE_DNS_TSIG_KEY",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub dns_tsig_key: Vec<String>,
+    /// UDP threads (0: one per core).
+    #[arg(long, env = "GOVSITE_DNS_UDP_THREADS", default_value_t = 0)]
+    pub dns_udp_threads: usize,
+}
+
+impl DnsArgs {
+    pub fn server_config(&self) -> anyhow::Result<govsite_dns::server::Config> {
+        let mut c = govsite_dns::server::Config::new(self.dns);
+        c.udp_threads = self.dns_udp_threads;
+        c.notify = self.dns_notify.clone();
+        c.transfer_allow = self
+            .dns_transfer_allow
+            .iter()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| govsite_dns::server::Cidr::parse(s))
+            .collect::<Result<_, _>>()
+            .map_err(|e| anyhow::anyhow!("--dns-transfer-allow: {e}"))?;
+        c.keys = self
+            .dns_tsig_key
+            .iter()
+            .map(|s| govsite_dns::tsig::Key::parse(s))
+            .collect::<Result<_, _>>()
+            .map_err(|e| anyhow::anyhow!("--dns-tsig-key: {e}"))?;
+        Ok(c)
+    }
+}
+
+fn redirect_status(s: &str) -> Result<u16, String> {
+    match s.trim() {
+        "301" => Ok(301),
+        "302" => Ok(302),
+        _ => Err("应为 301 或 302".into()),
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ForwardArgs {
+    /// Address of the forwarding service (plan-2 names point here).
+    #[arg(long, env = "GOVSITE_FORWARD", default_value = "127.0.0.1:8081")]
+    pub forward: SocketAddr,
+    /// Redirect status: 301 (permanent) or 302 (temporary).
+    #[arg(long, env = "GOVSITE_FORWARD_STATUS", default_value_t = 301, value_parser = redirect_status)]
+    pub forward_status: u16,
+    /// Append the request's path and query to the target URL.
+    #[arg(long, env = "GOVSITE_FORWARD_KEEP_PATH")]
+    pub forward_keep_path: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

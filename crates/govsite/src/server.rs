@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
 use crate::clock::{SharedClock, SystemClock};
-use crate::config::ServeArgs;
+use crate::config::{ServeArgs, ServiceRole};
 use crate::notify::sender::Senders;
 use crate::store::Db;
 use crate::web::{AppState, WebConfig};
@@ -40,18 +40,40 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let clock: SharedClock = Arc::new(SystemClock);
-    let listener = TcpListener::bind(args.http)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.http))?;
     let config = WebConfig {
         public_url: public_url.clone(),
         staff_totp: args.staff_totp,
     };
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let roles = &args.roles;
+    let _dns = if roles.contains(&ServiceRole::Dns) {
+        let dns = crate::dns::start(db.clone(), &args.dns, &args.apex, stop_rx.clone()).await?;
+        println!("DNS 已启动：{}（UDP 和 TCP）", dns.server.addr);
+        Some(dns)
+    } else {
+        None
+    };
+    if roles.contains(&ServiceRole::Forward) {
+        let addr = crate::forward::start(db.clone(), &args.forward, stop_rx.clone()).await?;
+        println!("域名转发已启动：http://{addr}/");
+    }
+    let shutdown = async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    };
+    if !roles.contains(&ServiceRole::Web) {
+        shutdown.await;
+        db.close().await;
+        return Ok(());
+    }
+    let listener = TcpListener::bind(args.http)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.http))?;
     println!(
         "govsite 已启动：{public_url}/ （数据库：{}）",
         db.backend().name()
     );
-    run(db, config, clock, senders, listener, shutdown_signal()).await
+    run(db, config, clock, senders, listener, shutdown).await
 }
 
 /// Runs the web server and the worker on `listener` until `shutdown` completes.

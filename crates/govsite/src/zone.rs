@@ -1,6 +1,6 @@
 //! The zones from the database: which names are in them (live and not held: active, or expired
 //! but still in the protection period, with their variants), their records, and the serial.
-//! `govsite zone export` writes the master file; the DNS role will serve the same entries.
+//! `govsite zone export` writes the master file; the DNS role serves the same entries.
 
 use std::io::Write as _;
 
@@ -40,8 +40,19 @@ fn records(plan: &str, ipv4: &str, ipv6: &str, nameservers: &str) -> Records {
     }
 }
 
-/// The names of `suffix`'s zone and its serial: the latest change to any of its names, in
-/// unix seconds, so every activation, change, suspension or deletion moves it forward.
+fn entry_of(r: &sqlx::any::AnyRow) -> StoreResult<Entry> {
+    let ace: String = r.try_get("ace")?;
+    let plan: String = r.try_get("plan")?;
+    let ipv4: String = r.try_get("ipv4")?;
+    let ipv6: String = r.try_get("ipv6")?;
+    let ns: String = r.try_get("nameservers")?;
+    Ok(Entry {
+        label: ace.split('.').next().unwrap_or_default().to_owned(),
+        records: records(&plan, &ipv4, &ipv6, &ns),
+    })
+}
+
+/// The names of `suffix`'s zone and its serial.
 pub async fn entries(db: &Db, suffix: Suffix) -> StoreResult<(Vec<Entry>, u32)> {
     let suffix_text = &suffix.label()[1..];
     let rows = sqlx::query(
@@ -51,30 +62,32 @@ pub async fn entries(db: &Db, suffix: Suffix) -> StoreResult<(Vec<Entry>, u32)> 
     .bind(suffix_text)
     .fetch_all(db.pool())
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let ace: String = r.try_get("ace")?;
-        let label = ace.split('.').next().unwrap_or_default().to_owned();
-        let plan: String = r.try_get("plan")?;
-        let ipv4: String = r.try_get("ipv4")?;
-        let ipv6: String = r.try_get("ipv6")?;
-        let ns: String = r.try_get("nameservers")?;
-        out.push(Entry {
-            label,
-            records: records(&plan, &ipv4, &ipv6, &ns),
-        });
-    }
-    let serial: Option<i64> =
-        sqlx::query("SELECT MAX(updated_at) AS s FROM domains WHERE suffix = $1")
-            .bind(suffix_text)
+    let out = rows.iter().map(entry_of).collect::<StoreResult<Vec<_>>>()?;
+    Ok((out, serial(db, suffix).await?))
+}
+
+/// The zone's serial: the number of its latest change (`zone_changes`, filled by triggers on
+/// every activation, change, suspension, restoration, expiry or deletion), at least 1.
+pub async fn serial(db: &Db, suffix: Suffix) -> StoreResult<u32> {
+    let latest: Option<i64> =
+        sqlx::query("SELECT MAX(id) AS s FROM zone_changes WHERE suffix = $1")
+            .bind(&suffix.label()[1..])
             .fetch_one(db.pool())
             .await?
             .try_get("s")?;
-    let serial = serial
-        .and_then(|s| u32::try_from(s).ok())
-        .unwrap_or(1)
-        .max(1);
-    Ok((out, serial))
+    Ok(latest.map_or(1, |s| (s as u32).max(1)))
+}
+
+/// What one name (ACE, with its suffix) answers now, or `None` if it is not in the zone.
+pub async fn entry(db: &Db, ace: &str) -> StoreResult<Option<Entry>> {
+    let row = sqlx::query(
+        "SELECT ace, plan, ipv4, ipv6, nameservers FROM domains
+         WHERE ace = $1 AND state IN ('active', 'expired') AND held = 0",
+    )
+    .bind(ace)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(entry_of).transpose()
 }
 
 pub fn apex(args: &ApexArgs, serial: u32) -> Apex {

@@ -31,6 +31,16 @@ pub struct Quote {
 }
 
 /// Prices a renewal; refuses names that cannot be renewed (deleted, or past ten years ahead).
+/// Why a name's resolution is stopped; the category is shown to the public on the
+/// forwarding notice page, the text only to the unit and the staff.
+pub const HOLD_REASONS: [(&str, &str); 5] = [
+    ("campaign", "未按期完成网站开办审核或资格复核"),
+    ("badge", "未按期挂设网站标识"),
+    ("content", "网站内容违反规定"),
+    ("unit_changed", "单位撤销、合并或更名"),
+    ("other", "其他原因"),
+];
+
 pub async fn quote(
     db: &Db,
     region_code: i64,
@@ -173,6 +183,7 @@ pub async fn set_hold(
     actor: &Actor,
     d: &Domain,
     hold: bool,
+    category: &str,
     reason: &str,
     now: i64,
 ) -> Result<(), RegistryError> {
@@ -188,7 +199,7 @@ pub async fn set_hold(
     }
     let to = govsite_core::domain_lifecycle::state_at(d.expires_at, now, Periods::default(), hold);
     let mut tx = db.begin().await?;
-    domains::set_hold(&mut tx, d.id, hold, reason.trim(), now).await?;
+    domains::set_hold(&mut tx, d.id, hold, category, reason.trim(), now).await?;
     domains::set_state(&mut tx, d.id, to.as_str(), now).await?;
     let event = Event {
         action: if hold {

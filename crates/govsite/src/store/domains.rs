@@ -242,11 +242,13 @@ pub async fn set_hold(
     conn: &mut AnyConnection,
     id: i64,
     held: bool,
+    category: &str,
     reason: &str,
     now: i64,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE domains SET held = $1, hold_reason = $2, updated_at = $3 WHERE id = $4 OR variant_of = $4")
+    sqlx::query("UPDATE domains SET held = $1, hold_category = $2, hold_reason = $3, updated_at = $4 WHERE id = $5 OR variant_of = $5")
         .bind(i64::from(held))
+        .bind(category)
         .bind(reason)
         .bind(now)
         .bind(id)

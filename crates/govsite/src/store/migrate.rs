@@ -25,6 +25,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0003_invoice_items.sql"),
         include_str!("../../migrations/postgres/0003_invoice_items.sql"),
     ),
+    (
+        4,
+        "zone_changes",
+        include_str!("../../migrations/sqlite/0004_zone_changes.sql"),
+        include_str!("../../migrations/postgres/0004_zone_changes.sql"),
+    ),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

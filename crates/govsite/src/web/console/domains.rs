@@ -15,6 +15,7 @@ use serde::Deserialize;
 use super::unit_scope;
 use crate::registry::applications::RegistryError;
 use crate::registry::names_admin;
+use crate::registry::names_admin::HOLD_REASONS;
 use crate::store::audit;
 use crate::store::domains::{self, Domain};
 use crate::store::units::{self, Scope};
@@ -23,16 +24,6 @@ use crate::web::auth::actor;
 use crate::web::error::AppError;
 use crate::web::form::{self, PathText, Query};
 use crate::web::session::Ctx;
-
-/// Why a name's resolution is stopped; the category is shown to the public on the
-/// forwarding notice page, the text only to the unit and the staff.
-pub const HOLD_REASONS: [(&str, &str); 5] = [
-    ("campaign", "未按期完成网站开办审核或资格复核"),
-    ("badge", "未按期挂设网站标识"),
-    ("content", "网站内容违反规定"),
-    ("unit_changed", "单位撤销、合并或更名"),
-    ("other", "其他原因"),
-];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -161,8 +152,8 @@ async fn hold(
         _ => return Err(AppError::BadRequest("请选择停止解析或恢复解析。")),
     };
     let text: String = f.reason.trim().chars().take(300).collect();
-    let reason = if hold {
-        let Some((_, category)) = HOLD_REASONS.iter().find(|(c, _)| *c == f.reason_code) else {
+    let (code, reason) = if hold {
+        let Some((code, category)) = HOLD_REASONS.iter().find(|(c, _)| *c == f.reason_code) else {
             return Ok(name_page(&app, &ctx, &d, "请选择停止解析的原因类别。")
                 .await?
                 .into_response());
@@ -172,11 +163,11 @@ async fn hold(
                 .await?
                 .into_response());
         }
-        format!("{category}：{text}")
+        (*code, format!("{category}：{text}"))
     } else {
-        text
+        ("", text)
     };
-    match names_admin::set_hold(&app.db, &actor(&ctx), &d, hold, &reason, app.now()).await {
+    match names_admin::set_hold(&app.db, &actor(&ctx), &d, hold, code, &reason, app.now()).await {
         Ok(()) => {
             app.outbox_wake.notify_one();
             Ok(Redirect::to(&format!("/console/domains/{}", d.id)).into_response())

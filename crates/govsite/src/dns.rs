@@ -1,0 +1,161 @@
+//! The DNS role: both zones loaded from the database at start, kept current by following
+//! `zone_changes` (only the changed names are reloaded), served by `govsite_dns`, with NOTIFY
+//! to the secondaries after each change.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use govsite_core::org_type::Suffix;
+use govsite_core::zone::Entry;
+use govsite_dns::server::{self, Running, Shared};
+use govsite_dns::zone::{Zone, Zones};
+use tokio::sync::watch;
+
+use crate::config::{ApexArgs, DnsArgs};
+use crate::store::{Db, StoreResult};
+use crate::zone;
+use crate::zone_feed::{Change, Cursor};
+
+const SUFFIXES: [Suffix; 2] = [Suffix::Zhengwu, Suffix::Gongyi];
+/// How often the change table is read: changes are answered well within a second.
+pub const POLL: Duration = Duration::from_millis(200);
+/// A batch naming more names than this reloads the whole zone instead of each name.
+const RELOAD_ABOVE: usize = 2_000;
+
+/// The running role: its address and the zones (tests read their serials).
+pub struct Dns {
+    pub server: Running,
+    pub zones: Shared,
+}
+
+async fn load(db: &Db, suffix: Suffix, apex: &ApexArgs) -> StoreResult<Zone> {
+    let started = Instant::now();
+    let (entries, serial) = zone::entries(db, suffix).await?;
+    let (zone, problems) = Zone::load(suffix, &zone::apex(apex, serial), &entries);
+    for p in problems {
+        tracing::warn!(name = %format!("{}{}", p.label, suffix.label()), reason = %p.reason, "name left out of the zone");
+    }
+    tracing::info!(
+        zone = suffix.label(),
+        names = zone.len(),
+        serial,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "zone loaded"
+    );
+    Ok(zone)
+}
+
+/// Loads the zones, starts answering on `args.dns`, and follows the database until `stop`.
+pub async fn start(
+    db: Db,
+    args: &DnsArgs,
+    apex: &ApexArgs,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<Dns> {
+    let mut cursor = Cursor::now(&db).await?;
+    let mut zones = Vec::new();
+    for suffix in SUFFIXES {
+        zones.push(load(&db, suffix, apex).await?);
+    }
+    let zones: Shared = Arc::new(RwLock::new(Zones::new(zones)));
+    let config = args.server_config()?;
+    let notify = config.notify.clone();
+    let server = server::start(config, zones.clone())
+        .await
+        .with_context(|| format!("cannot serve DNS on {}", args.dns))?;
+    tracing::info!(addr = %server.addr, "DNS answering");
+    let follower = zones.clone();
+    let apex = apex.clone();
+    tokio::spawn(async move {
+        let mut stop = stop;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(POLL) => {}
+                _ = stop.changed() => return,
+            }
+            if *stop.borrow() {
+                return;
+            }
+            match cursor.poll(&db).await {
+                Ok(changes) if changes.is_empty() => {}
+                Ok(changes) => {
+                    if let Err(e) = apply(&db, &follower, &apex, &notify, changes).await {
+                        tracing::error!(error = %e, "zone update failed; retried at the next change");
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "cannot read zone changes"),
+            }
+        }
+    });
+    Ok(Dns { server, zones })
+}
+
+/// Applies a batch of changes: each changed name is read again and replaced (or the whole
+/// zone reloaded for a large batch), the serial moves on, the secondaries are told.
+async fn apply(
+    db: &Db,
+    zones: &Shared,
+    apex: &ApexArgs,
+    notify: &[std::net::SocketAddr],
+    changes: Vec<Change>,
+) -> StoreResult<()> {
+    let mut by_zone: BTreeMap<usize, (i64, Vec<Change>)> = BTreeMap::new();
+    for c in changes {
+        let index = SUFFIXES.iter().position(|s| *s == c.suffix).unwrap_or(0);
+        let slot = by_zone.entry(index).or_insert((0, Vec::new()));
+        slot.0 = slot.0.max(c.id);
+        slot.1.push(c);
+    }
+    for (index, (latest, mut changes)) in by_zone {
+        let suffix = SUFFIXES[index];
+        changes.sort_by(|a, b| a.ace.cmp(&b.ace));
+        changes.dedup_by(|a, b| a.ace == b.ace);
+        if changes.len() > RELOAD_ABOVE {
+            let mut fresh = load(db, suffix, apex).await?;
+            let mut all = server::read_mut(zones);
+            let current = all.zones[index].serial();
+            fresh.restart_at(next_serial(current, latest));
+            all.zones[index] = fresh;
+        } else {
+            let mut now: Vec<(String, Option<Entry>)> = Vec::with_capacity(changes.len());
+            for c in &changes {
+                now.push((c.label().to_owned(), zone::entry(db, &c.ace).await?));
+            }
+            let mut all = server::read_mut(zones);
+            let zone = &mut all.zones[index];
+            for (label, entry) in &now {
+                if let Err(p) = zone.put(label, entry.as_ref()) {
+                    tracing::warn!(name = %format!("{}{}", p.label, suffix.label()), reason = %p.reason, "name left out of the zone");
+                }
+            }
+            let serial = next_serial(zone.serial(), latest);
+            zone.commit(serial);
+        }
+        tracing::info!(zone = suffix.label(), names = changes.len(), "zone updated");
+        server::notify_secondaries(zones, index, notify);
+    }
+    Ok(())
+}
+
+/// The serial after a change numbered `latest`: the change's number, or one more than now if
+/// a late commit (PostgreSQL) brings a lower number.
+fn next_serial(current: u32, latest: i64) -> u32 {
+    let latest = latest as u32;
+    if latest.wrapping_sub(current) as i32 > 0 {
+        latest
+    } else {
+        current.wrapping_add(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_serial_always_grows() {
+        assert_eq!(super::next_serial(10, 15), 15);
+        assert_eq!(super::next_serial(15, 12), 16);
+        assert_eq!(super::next_serial(u32::MAX, 3), 3);
+    }
+}

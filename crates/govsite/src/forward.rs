@@ -1,0 +1,302 @@
+//! The forwarding role: a request whose Host is a plan-2 name (Unicode or ACE) is redirected to
+//! the unit's target URL; a suspended name gets a notice page naming the reason category;
+//! anything else 404. The table is in memory, loaded at start and kept current by following
+//! `zone_changes` like the DNS role.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use sqlx::Row;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::ForwardArgs;
+use crate::registry::names_admin::HOLD_REASONS;
+use crate::store::{Db, StoreResult};
+use crate::zone_feed::Cursor;
+
+/// Where a name leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Redirect(String),
+    /// Resolution stopped: the public reason category.
+    Notice(&'static str),
+}
+
+type Table = Arc<RwLock<HashMap<String, Target>>>;
+
+#[derive(Clone)]
+struct Forwarder {
+    table: Table,
+    status: StatusCode,
+    keep_path: bool,
+}
+
+const EXPIRED: &str = "域名注册已到期，未按期续费";
+
+fn target(state: &str, held: i64, category: &str, plan: &str, url: &str) -> Option<Target> {
+    if plan != "forward" {
+        return None;
+    }
+    if held != 0 {
+        let text = HOLD_REASONS
+            .iter()
+            .find(|(code, _)| *code == category)
+            .map_or("其他原因", |(_, text)| *text);
+        return Some(Target::Notice(text));
+    }
+    match state {
+        "suspended" => Some(Target::Notice(EXPIRED)),
+        "active" | "expired" if !url.is_empty() => Some(Target::Redirect(url.to_owned())),
+        _ => None,
+    }
+}
+
+fn row_target(r: &sqlx::any::AnyRow) -> StoreResult<(String, Option<Target>)> {
+    let get = |c: &str| r.try_get::<String, _>(c);
+    let held: i64 = r.try_get("held")?;
+    Ok((
+        get("ace")?,
+        target(
+            &get("state")?,
+            held,
+            &get("hold_category")?,
+            &get("plan")?,
+            &get("forward_url")?,
+        ),
+    ))
+}
+
+async fn load(db: &Db) -> StoreResult<HashMap<String, Target>> {
+    let rows = sqlx::query(
+        "SELECT ace, state, held, hold_category, plan, forward_url FROM domains
+         WHERE plan = 'forward' AND state <> 'deleted'",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let mut out = HashMap::new();
+    for r in &rows {
+        if let (ace, Some(t)) = row_target(r)? {
+            out.insert(ace, t);
+        }
+    }
+    Ok(out)
+}
+
+async fn reload(db: &Db, table: &Table, aces: &[String]) -> StoreResult<()> {
+    let mut fresh = Vec::with_capacity(aces.len());
+    for ace in aces {
+        let row = sqlx::query(
+            "SELECT ace, state, held, hold_category, plan, forward_url FROM domains
+             WHERE ace = $1 AND state <> 'deleted'",
+        )
+        .bind(ace)
+        .fetch_optional(db.pool())
+        .await?;
+        let t = match &row {
+            Some(r) => row_target(r)?.1,
+            None => None,
+        };
+        fresh.push((ace.clone(), t));
+    }
+    let mut table = table.write().unwrap_or_else(|e| e.into_inner());
+    for (ace, t) in fresh {
+        match t {
+            Some(t) => table.insert(ace, t),
+            None => table.remove(&ace),
+        };
+    }
+    Ok(())
+}
+
+/// Binds `args.forward`, loads the table and serves until `stop`.
+pub async fn start(
+    db: Db,
+    args: &ForwardArgs,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<SocketAddr> {
+    let mut cursor = Cursor::now(&db).await?;
+    let table: Table = Arc::new(RwLock::new(load(&db).await?));
+    let listener = TcpListener::bind(args.forward)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.forward))?;
+    let addr = listener.local_addr()?;
+    let state = Forwarder {
+        table: table.clone(),
+        status: StatusCode::from_u16(args.forward_status).unwrap_or(StatusCode::MOVED_PERMANENTLY),
+        keep_path: args.forward_keep_path,
+    };
+    let app = Router::new().fallback(forward).with_state(state);
+    let mut web_stop = stop.clone();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = web_stop.wait_for(|s| *s).await;
+            })
+            .await;
+    });
+    tokio::spawn(async move {
+        let mut stop = stop;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(crate::dns::POLL) => {}
+                _ = stop.changed() => return,
+            }
+            if *stop.borrow() {
+                return;
+            }
+            match cursor.poll(&db).await {
+                Ok(changes) if changes.is_empty() => {}
+                Ok(changes) => {
+                    let aces: Vec<String> = changes.into_iter().map(|c| c.ace).collect();
+                    if let Err(e) = reload(&db, &table, &aces).await {
+                        tracing::error!(error = %e, "forwarding table update failed");
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "cannot read zone changes"),
+            }
+        }
+    });
+    tracing::info!(%addr, "forwarding answering");
+    Ok(addr)
+}
+
+/// The Host header as a name in our table: port and trailing dot dropped, IDNA to ACE.
+fn host_key(headers: &HeaderMap) -> Option<String> {
+    // Browsers send ACE; some clients send the Unicode form as raw UTF-8.
+    let host = std::str::from_utf8(headers.get(header::HOST)?.as_bytes()).ok()?;
+    let host = match host.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    };
+    let host = host.trim().trim_end_matches('.');
+    if host.is_empty() || host.len() > 253 {
+        return None;
+    }
+    idna::domain_to_ascii(host).ok()
+}
+
+async fn forward(State(f): State<Forwarder>, request: Request) -> Response {
+    let key = host_key(request.headers());
+    let found = key.and_then(|k| {
+        f.table
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&k)
+            .cloned()
+    });
+    match found {
+        Some(Target::Redirect(url)) => {
+            let location = if f.keep_path {
+                let pq = request.uri().path_and_query().map_or("/", |p| p.as_str());
+                format!("{}{pq}", url.trim_end_matches('/'))
+            } else {
+                url
+            };
+            match HeaderValue::from_str(&location) {
+                Ok(v) => (
+                    f.status,
+                    [
+                        (header::LOCATION, v),
+                        (
+                            header::CACHE_CONTROL,
+                            HeaderValue::from_static("max-age=3600"),
+                        ),
+                    ],
+                )
+                    .into_response(),
+                Err(_) => page(
+                    StatusCode::NOT_FOUND,
+                    "转发地址无效",
+                    "该域名的转发地址无效，请联系域名所属单位。",
+                ),
+            }
+        }
+        Some(Target::Notice(category)) => page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "该域名已暂停解析",
+            &format!(
+                "该域名已被暂停解析。原因类别：{category}。如有疑问，请联系域名所属单位或其所属编办。"
+            ),
+        ),
+        None => page(
+            StatusCode::NOT_FOUND,
+            "未找到转发设置",
+            "本服务没有该域名的转发设置。",
+        ),
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn page(status: StatusCode, title: &str, text: &str) -> Response {
+    let body = format!(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{t}</title></head><body><main><h1>{t}</h1><p>{x}</p></main></body></html>\n",
+        t = escape(title),
+        x = escape(text)
+    );
+    (
+        status,
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        Html(body),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_each_state_leads_to() {
+        let url = "https://www.example.cn/";
+        assert_eq!(
+            target("active", 0, "", "forward", url),
+            Some(Target::Redirect(url.into()))
+        );
+        assert_eq!(target("active", 0, "", "address", url), None);
+        assert_eq!(
+            target("suspended", 1, "badge", "forward", url),
+            Some(Target::Notice("未按期挂设网站标识"))
+        );
+        assert_eq!(
+            target("suspended", 0, "", "forward", url),
+            Some(Target::Notice(EXPIRED))
+        );
+        assert_eq!(target("deleted", 0, "", "forward", url), None);
+    }
+
+    #[test]
+    fn hosts_unicode_ace_ports_and_junk() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::HOST,
+            HeaderValue::from_str("靖远县财政局.政务:8081").unwrap(),
+        );
+        let ace = host_key(&h).unwrap();
+        assert!(
+            ace.starts_with("xn--") && ace.ends_with(".xn--zfr164b"),
+            "{ace}"
+        );
+        h.insert(
+            header::HOST,
+            HeaderValue::from_str(&format!("{}.", ace.to_uppercase())).unwrap(),
+        );
+        assert_eq!(host_key(&h).unwrap(), ace);
+        h.insert(header::HOST, HeaderValue::from_static(""));
+        assert_eq!(host_key(&h), None);
+        assert_eq!(host_key(&HeaderMap::new()), None);
+    }
+}
