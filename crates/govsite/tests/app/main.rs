@@ -16,5 +16,6 @@ mod names;
 mod notifications;
 mod policy;
 mod registration;
+mod secondaries;
 mod supervision;
 mod zone;
