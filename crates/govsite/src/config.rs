@@ -19,7 +19,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the service (web portal, consoles and the notification worker).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Load the demo data (idempotent) and print the demo accounts' activation links.
     Demo(DemoArgs),
     /// Apply pending database migrations and exit.

@@ -5,9 +5,12 @@
 use std::fmt::Write as _;
 
 use govsite_core::credit_code::{CreditCode, OrgCode};
+use govsite_core::domain_name::DomainName;
+use govsite_core::org_type::Suffix;
 use govsite_core::region::RegionCode;
 use govsite_core::role::Role;
 use govsite_core::unit::{UnitDetails, UnitForm};
+use sqlx::Row;
 
 use crate::auth::token;
 use crate::config::DemoArgs;
@@ -320,7 +323,11 @@ pub async fn load(db: &Db, public_url: &str, scale: u32) -> anyhow::Result<Strin
     }
     if scale > 0 {
         let added = synthetic_units(&mut l, scale).await?;
-        let _ = writeln!(l.out, "已添加 {added} 个合成单位（--scale {scale}）。");
+        let names = synthetic_domains(&l).await?;
+        let _ = writeln!(
+            l.out,
+            "已添加 {added} 个合成单位和 {names} 个合成域名（--scale {scale}）。"
+        );
     }
     Ok(l.out)
 }
@@ -417,19 +424,24 @@ async fn synthetic_units(l: &mut Loader<'_>, n: u32) -> anyhow::Result<u32> {
         .filter(|r| r.level == "county" && r.code / 10_000 == 62)
         .map(|r| format!("{:06}", r.code))
         .collect();
+    let existing: std::collections::HashSet<String> =
+        sqlx::query("SELECT name FROM units WHERE name LIKE '合成测试单位%'")
+            .fetch_all(l.db.pool())
+            .await?
+            .iter()
+            .map(|r| r.try_get("name"))
+            .collect::<Result<_, _>>()?;
     let mut added = 0;
     let mut tx = l.db.begin().await?;
     for i in 0..n {
         let seq = 1_000_000 + i;
         let region = &counties[i as usize % counties.len().max(1)];
-        let form = demo_form(&format!("合成测试单位{i:07}"), "government", region, seq)?;
-        let details = form.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        if units::id_by_credit_code(l.db, details.credit_code.as_str())
-            .await?
-            .is_some()
-        {
+        let name = format!("合成测试单位{i:07}");
+        if existing.contains(&name) {
             continue;
         }
+        let form = demo_form(&name, "government", region, seq)?;
+        let details = form.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?;
         units::insert(&mut tx, &details, l.now).await?;
         added += 1;
         if added % 1000 == 0 {
@@ -438,5 +450,98 @@ async fn synthetic_units(l: &mut Loader<'_>, n: u32) -> anyhow::Result<u32> {
         }
     }
     tx.commit().await?;
+    Ok(added)
+}
+
+/// One active .政务 name for each synthetic unit that has none, for load tests: most resolve
+/// to an address (198.18.0.0/15, RFC 2544's benchmarking block), one in ten is delegated to
+/// its own name servers (one with glue), one in ten forwarded. Inserted many rows at a time.
+async fn synthetic_domains(l: &Loader<'_>) -> anyhow::Result<u64> {
+    let units: Vec<(i64, String)> = sqlx::query(
+        "SELECT u.id, u.name FROM units u WHERE u.name LIKE '合成测试单位%'
+         AND NOT EXISTS (SELECT 1 FROM domains d WHERE d.unit_id = u.id) ORDER BY u.id",
+    )
+    .fetch_all(l.db.pool())
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+    .collect::<Result<_, sqlx::Error>>()?;
+    let expires = l.now + 2 * 365 * 86_400;
+    let mut added = 0;
+    for chunk in units.chunks(500) {
+        let mut sql = String::from(
+            "INSERT INTO domains (unit_id, suffix, label, ace, canonical, state, plan, ipv4,
+             nameservers, forward_url, registered_at, expires_at, updated_at) VALUES ",
+        );
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (unit, name) in chunk {
+            let Ok(domain) = DomainName::parse(name, Suffix::Zhengwu) else {
+                continue;
+            };
+            let ace = domain.ace();
+            let (plan, ipv4, ns, url) = match unit % 10 {
+                0 => (
+                    "delegate",
+                    String::new(),
+                    format!(
+                        "ns1.{ace}=198.19.{}.{} ns.example.net",
+                        unit / 250 % 256,
+                        unit % 250 + 1
+                    ),
+                    String::new(),
+                ),
+                1 => (
+                    "forward",
+                    String::new(),
+                    String::new(),
+                    format!("https://www.example.cn/u{unit}/"),
+                ),
+                _ => (
+                    "resolve",
+                    format!("198.18.{}.{}", unit / 250 % 256, unit % 250 + 1),
+                    String::new(),
+                    String::new(),
+                ),
+            };
+            if !rows.is_empty() {
+                sql.push(',');
+            }
+            let b = rows.len() * 9;
+            let _ = write!(
+                sql,
+                "(${}, '政务', ${}, ${}, ${}, 'active', ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 2,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8,
+                b + 9,
+                b + 8
+            );
+            rows.push((*unit, name.clone(), ace, plan, ipv4, ns, url));
+        }
+        if rows.is_empty() {
+            continue;
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (unit, name, ace, plan, ipv4, ns, url) in rows.iter() {
+            q = q
+                .bind(*unit)
+                .bind(name.clone())
+                .bind(ace.clone())
+                .bind(*plan)
+                .bind(ipv4.clone())
+                .bind(ns.clone())
+                .bind(url.clone())
+                .bind(l.now)
+                .bind(expires);
+        }
+        q.execute(l.db.pool()).await?;
+        added += rows.len() as u64;
+    }
     Ok(added)
 }

@@ -70,6 +70,9 @@ pub async fn start(
     let apex = apex.clone();
     tokio::spawn(async move {
         let mut stop = stop;
+        // After a failed update the changes already read are not lost: the zones are reloaded
+        // whole at the next tick.
+        let mut resync = false;
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(POLL) => {}
@@ -78,11 +81,16 @@ pub async fn start(
             if *stop.borrow() {
                 return;
             }
+            if resync {
+                resync = reload_all(&db, &follower, &apex, &notify).await.is_err();
+                continue;
+            }
             match cursor.poll(&db).await {
                 Ok(changes) if changes.is_empty() => {}
                 Ok(changes) => {
                     if let Err(e) = apply(&db, &follower, &apex, &notify, changes).await {
-                        tracing::error!(error = %e, "zone update failed; retried at the next change");
+                        tracing::error!(error = %e, "zone update failed; reloading the zones");
+                        resync = true;
                     }
                 }
                 Err(e) => tracing::error!(error = %e, "cannot read zone changes"),
@@ -134,6 +142,27 @@ async fn apply(
             zone.commit(serial);
         }
         tracing::info!(zone = suffix.label(), names = changes.len(), "zone updated");
+        server::notify_secondaries(zones, index, notify);
+    }
+    Ok(())
+}
+
+/// Reloads both zones whole from the database.
+async fn reload_all(
+    db: &Db,
+    zones: &Shared,
+    apex: &ApexArgs,
+    notify: &[std::net::SocketAddr],
+) -> StoreResult<()> {
+    for (index, suffix) in SUFFIXES.into_iter().enumerate() {
+        let mut fresh = load(db, suffix, apex).await.inspect_err(|e| {
+            tracing::error!(error = %e, "zone reload failed; tried again shortly");
+        })?;
+        let latest = i64::from(fresh.serial());
+        let mut all = server::read_mut(zones);
+        fresh.restart_at(next_serial(all.zones[index].serial(), latest));
+        all.zones[index] = fresh;
+        drop(all);
         server::notify_secondaries(zones, index, notify);
     }
     Ok(())

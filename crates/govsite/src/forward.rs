@@ -143,6 +143,7 @@ pub async fn start(
     });
     tokio::spawn(async move {
         let mut stop = stop;
+        let mut resync = false;
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(crate::dns::POLL) => {}
@@ -151,12 +152,23 @@ pub async fn start(
             if *stop.borrow() {
                 return;
             }
+            if resync {
+                match load(&db).await {
+                    Ok(all) => {
+                        *table.write().unwrap_or_else(|e| e.into_inner()) = all;
+                        resync = false;
+                    }
+                    Err(e) => tracing::error!(error = %e, "forwarding table reload failed"),
+                }
+                continue;
+            }
             match cursor.poll(&db).await {
                 Ok(changes) if changes.is_empty() => {}
                 Ok(changes) => {
                     let aces: Vec<String> = changes.into_iter().map(|c| c.ace).collect();
                     if let Err(e) = reload(&db, &table, &aces).await {
-                        tracing::error!(error = %e, "forwarding table update failed");
+                        tracing::error!(error = %e, "forwarding table update failed; reloading it");
+                        resync = true;
                     }
                 }
                 Err(e) => tracing::error!(error = %e, "cannot read zone changes"),

@@ -16,7 +16,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => govsite::server::serve(args).await,
+        Command::Serve(args) => govsite::server::serve(*args).await,
         Command::Demo(args) => govsite::demo::run(args).await,
         Command::Zone(ZoneCommand::Export(args)) => govsite::zone::export(args).await,
         Command::Migrate(args) => {

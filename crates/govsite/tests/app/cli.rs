@@ -141,10 +141,18 @@ async fn demo_data_is_idempotent_and_has_no_passwords() {
         1
     );
     // The seed's domains: two active names of 靖远县人民政府 (each with its traditional form),
-    // and the annex 5 units' 25 lapsed names.
+    // and the annex 5 units' 25 lapsed names; one active name per synthetic unit, of each plan.
     assert_eq!(
         count("SELECT COUNT(*) FROM domains WHERE state = 'active' AND variant_of IS NULL").await,
-        2
+        2 + 25
+    );
+    assert_eq!(
+        count(
+            "SELECT COUNT(DISTINCT plan) FROM domains d JOIN units u ON u.id = d.unit_id
+             WHERE u.name LIKE '合成测试单位%'"
+        )
+        .await,
+        3
     );
     assert_eq!(
         count("SELECT COUNT(*) FROM domains WHERE state = 'suspended' AND variant_of IS NULL")

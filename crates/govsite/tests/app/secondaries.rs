@@ -78,9 +78,10 @@ zone:
     name: xn--zfr164b
     zonefile: \"xn--zfr164b.zone\"
     allow-notify: 127.0.0.1 NOKEY
-    request-xfr: {primary} NOKEY
+    request-xfr: {ip}@{pport} NOKEY
 ",
-        primary = format!("{}@{}", primary.ip(), primary.port())
+        ip = primary.ip(),
+        pport = primary.port(),
     );
     let path = dir.join("nsd.conf");
     std::fs::write(&path, conf).unwrap();
@@ -121,6 +122,7 @@ acl:
 policy:
   - id: signer
     algorithm: ecdsap256sha256
+    nsec3: on
 template:
   - id: default
     storage: \"{d}\"
