@@ -215,6 +215,10 @@ def start_nsd(work, zone_file, port):
     zonelistfile: "{d}/zone.list"
     server-count: 1
     logfile: "{d}/nsd.log"
+    # Response rate limiting is on by default in Debian's NSD; one load generator on
+    # loopback would be rate limited, so it is off (govsite and Knot have none either).
+    rrl-ratelimit: 0
+    rrl-whitelist-ratelimit: 0
 remote-control:
     control-enable: no
 zone:

@@ -50,6 +50,8 @@ const work = mkdtempSync(join(tmpdir(), 'govsite-journey-'));
 const mailDir = mkdtempSync(join(tmpdir(), 'govsite-mail-'));
 const smtpPort = await freePort();
 const httpPort = await freePort();
+const dnsPort = await freePort();
+const forwardPort = await freePort();
 const base = `http://127.0.0.1:${httpPort}`;
 
 const sink = spawn('python3', [join(here, '../crates/govsite/tests/support/smtp_sink.py'), String(smtpPort), mailDir], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -58,6 +60,7 @@ await new Promise((resolve, reject) => {
   sink.on('exit', (code) => reject(new Error(`SMTP sink exited ${code}`)));
 });
 const server = spawn(BIN, ['serve', '--demo', '--data-dir', join(work, 'data'), '--http', `127.0.0.1:${httpPort}`,
+  '--dns', `127.0.0.1:${dnsPort}`, '--forward', `127.0.0.1:${forwardPort}`,
   '--smtp-host', '127.0.0.1', '--smtp-port', String(smtpPort)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, GOVSITE_LOG: 'warn' } });
 // The demo staff accounts are printed once, each with its one-time activation link.
 let printed = '';

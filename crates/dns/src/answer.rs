@@ -157,28 +157,28 @@ fn respond(
                 wire::TYPE_A => (true, false),
                 wire::TYPE_AAAA => (false, true),
                 // One RRset is a complete answer to ANY (RFC 8482 §4.2).
-                wire::TYPE_ANY => (!node.v4.is_empty(), node.v4.is_empty()),
+                wire::TYPE_ANY => (!node.v4().is_empty(), node.v4().is_empty()),
                 _ => (false, false),
             };
             if v4 {
-                for a in &node.v4 {
+                for a in node.v4() {
                     w.a(Section::Answer, here, ttl, *a);
                 }
-                answered = !node.v4.is_empty();
+                answered = !node.v4().is_empty();
             }
             if v6 {
-                for a in &node.v6 {
+                for a in node.v6() {
                     w.aaaa(Section::Answer, here, ttl, *a);
                 }
-                answered = !node.v6.is_empty();
+                answered = !node.v6().is_empty();
             }
         }
         Outcome::Referral(node) => {
             let cut = Name::Pointer(qname_at + name.label_start(depth - 1) as u16);
-            for ns in &node.ns {
+            for ns in node.ns() {
                 w.ns(Section::Authority, cut, ttl, ns);
             }
-            for (host, address) in &node.glue {
+            for (host, address) in node.glue() {
                 match address {
                     std::net::IpAddr::V4(a) => w.a(Section::Additional, Name::Wire(host), ttl, *a),
                     std::net::IpAddr::V6(a) => {

@@ -12,12 +12,24 @@ use crate::wire::{self, NameBuf, Soa};
 /// How many changes the journal keeps for IXFR; an older serial gets the whole zone.
 pub const JOURNAL_LEN: usize = 4096;
 
-/// What one registered name answers.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Node {
+/// What one registered name answers. Compact: most names have one IPv4 address and cost no
+/// allocation beyond their key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    V4(Ipv4Addr),
+    Addresses(Box<Addresses>),
+    Delegation(Box<Delegation>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Addresses {
     pub v4: Box<[Ipv4Addr]>,
     pub v6: Box<[Ipv6Addr]>,
-    /// The name servers of a delegation (wire form); empty if the name is not delegated.
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delegation {
+    /// The name servers (wire form).
     pub ns: Box<[Box<[u8]>]>,
     /// Glue: addresses of name servers below the delegated name.
     pub glue: Box<[(Box<[u8]>, IpAddr)]>,
@@ -43,11 +55,47 @@ impl Node {
                 }
             }
         }
-        Node {
-            v4: v4.into(),
-            v6: v6.into(),
-            ns: ns.into(),
-            glue: glue.into(),
+        if !ns.is_empty() {
+            Node::Delegation(Box::new(Delegation {
+                ns: ns.into(),
+                glue: glue.into(),
+            }))
+        } else if let ([a], []) = (v4.as_slice(), v6.as_slice()) {
+            Node::V4(*a)
+        } else {
+            Node::Addresses(Box::new(Addresses {
+                v4: v4.into(),
+                v6: v6.into(),
+            }))
+        }
+    }
+
+    pub fn v4(&self) -> &[Ipv4Addr] {
+        match self {
+            Node::V4(a) => std::slice::from_ref(a),
+            Node::Addresses(a) => &a.v4,
+            Node::Delegation(_) => &[],
+        }
+    }
+
+    pub fn v6(&self) -> &[Ipv6Addr] {
+        match self {
+            Node::Addresses(a) => &a.v6,
+            _ => &[],
+        }
+    }
+
+    pub fn ns(&self) -> &[Box<[u8]>] {
+        match self {
+            Node::Delegation(d) => &d.ns,
+            _ => &[],
+        }
+    }
+
+    pub fn glue(&self) -> &[(Box<[u8]>, IpAddr)] {
+        match self {
+            Node::Delegation(d) => &d.glue,
+            _ => &[],
         }
     }
 
@@ -58,14 +106,14 @@ impl Node {
             data,
         };
         let mut out = Vec::new();
-        out.extend(self.v4.iter().map(|a| rr(owner, Data::A(*a))));
-        out.extend(self.v6.iter().map(|a| rr(owner, Data::Aaaa(*a))));
+        out.extend(self.v4().iter().map(|a| rr(owner, Data::A(*a))));
+        out.extend(self.v6().iter().map(|a| rr(owner, Data::Aaaa(*a))));
         out.extend(
-            self.ns
+            self.ns()
                 .iter()
                 .map(|h| rr(owner, Data::Ns(wire::to_text(h)))),
         );
-        for (host, address) in &self.glue {
+        for (host, address) in self.glue() {
             let host = wire::to_text(host);
             out.push(rr(
                 &host,
@@ -79,7 +127,7 @@ impl Node {
     }
 
     pub fn is_delegation(&self) -> bool {
-        !self.ns.is_empty()
+        matches!(self, Node::Delegation(_))
     }
 }
 
@@ -147,14 +195,29 @@ impl Zone {
     pub fn load(suffix: Suffix, apex: &Apex, entries: &[Entry]) -> (Self, Vec<Problem>) {
         let mut zone = Zone::new(suffix, apex);
         zone.nodes.reserve(entries.len());
-        let mut problems = Vec::new();
-        for e in entries {
-            if let Err(p) = zone.put(&e.label, Some(e)) {
-                problems.push(p);
-            }
-        }
-        zone.pending = (Vec::new(), Vec::new());
+        let problems = entries
+            .iter()
+            .filter_map(|e| zone.insert(e).err())
+            .collect();
         (zone, problems)
+    }
+
+    /// Adds a name while loading: no journal, nothing kept but the node.
+    pub fn insert(&mut self, entry: &Entry) -> Result<(), Problem> {
+        let label = entry.label.to_ascii_lowercase();
+        let owner = format!("{label}.{}", self.origin_text);
+        let rrs = zone::rrs(entry, &self.apex, &self.origin_text).map_err(|reason| Problem {
+            label: label.clone(),
+            reason,
+        })?;
+        self.nodes
+            .insert(label.into_bytes().into(), Node::from_rrs(&owner, &rrs));
+        Ok(())
+    }
+
+    /// Frees what loading reserved beyond need.
+    pub fn shrink(&mut self) {
+        self.nodes.shrink_to_fit();
     }
 
     pub fn serial(&self) -> u32 {

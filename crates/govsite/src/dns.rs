@@ -32,11 +32,15 @@ pub struct Dns {
 
 async fn load(db: &Db, suffix: Suffix, apex: &ApexArgs) -> StoreResult<Zone> {
     let started = Instant::now();
-    let (entries, serial) = zone::entries(db, suffix).await?;
-    let (zone, problems) = Zone::load(suffix, &zone::apex(apex, serial), &entries);
-    for p in problems {
-        tracing::warn!(name = %format!("{}{}", p.label, suffix.label()), reason = %p.reason, "name left out of the zone");
-    }
+    let serial = zone::serial(db, suffix).await?;
+    let mut zone = Zone::new(suffix, &zone::apex(apex, serial));
+    zone::each_entry(db, suffix, |e| {
+        if let Err(p) = zone.insert(&e) {
+            tracing::warn!(name = %format!("{}{}", p.label, suffix.label()), reason = %p.reason, "name left out of the zone");
+        }
+    })
+    .await?;
+    zone.shrink();
     tracing::info!(
         zone = suffix.label(),
         names = zone.len(),

@@ -54,16 +54,34 @@ fn entry_of(r: &sqlx::any::AnyRow) -> StoreResult<Entry> {
 
 /// The names of `suffix`'s zone and its serial.
 pub async fn entries(db: &Db, suffix: Suffix) -> StoreResult<(Vec<Entry>, u32)> {
-    let suffix_text = &suffix.label()[1..];
-    let rows = sqlx::query(
-        "SELECT ace, plan, ipv4, ipv6, nameservers FROM domains
-         WHERE suffix = $1 AND state IN ('active', 'expired') AND held = 0 ORDER BY ace",
-    )
-    .bind(suffix_text)
-    .fetch_all(db.pool())
-    .await?;
-    let out = rows.iter().map(entry_of).collect::<StoreResult<Vec<_>>>()?;
+    let mut out = Vec::new();
+    each_entry(db, suffix, |e| out.push(e)).await?;
     Ok((out, serial(db, suffix).await?))
+}
+
+/// Calls `f` with each name of `suffix`'s zone, in ACE order, a page at a time: a zone of a
+/// million names never sits in memory as rows.
+pub async fn each_entry(db: &Db, suffix: Suffix, mut f: impl FnMut(Entry)) -> StoreResult<()> {
+    let suffix_text = &suffix.label()[1..];
+    let mut after = String::new();
+    loop {
+        let rows = sqlx::query(
+            "SELECT ace, plan, ipv4, ipv6, nameservers FROM domains
+             WHERE suffix = $1 AND state IN ('active', 'expired') AND held = 0 AND ace > $2
+             ORDER BY ace LIMIT 5000",
+        )
+        .bind(suffix_text)
+        .bind(&after)
+        .fetch_all(db.pool())
+        .await?;
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        after = last.try_get("ace")?;
+        for r in &rows {
+            f(entry_of(r)?);
+        }
+    }
 }
 
 /// The zone's serial: the number of its latest change (`zone_changes`, filled by triggers on

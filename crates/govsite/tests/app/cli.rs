@@ -24,7 +24,11 @@ async fn serve_demo_prints_activation_links_and_stops_on_sigterm() {
     cmd.arg("serve")
         .arg("--demo")
         .arg("--http")
-        .arg(format!("127.0.0.1:{port}"));
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--dns")
+        .arg(format!("127.0.0.1:{}", crate::dns::free_port()))
+        .arg("--forward")
+        .arg(format!("127.0.0.1:{}", free_port()));
     match std::env::var("GOVSITE_TEST_DATABASE_URL") {
         Ok(url) if !url.is_empty() => {
             let db_url = crate::helpers::fresh_database_url(dir.path()).await;
