@@ -8,8 +8,11 @@
 2. exports the 政务 zone with `govsite zone export` and loads that file into NSD and Knot;
 3. starts each server alone with one worker thread, pinned to CPU 1 (dnsperf gets CPU 0),
    drives it with dnsperf over loopback with one query mix (70% present names, 20% absent,
-   10% below delegated names), and reads its memory (PSS summed over its processes);
-4. prints queries per second, memory, and govsite's ratios to NSD and to Knot;
+   10% below delegated names), and reads its memory (PSS summed over its processes) and the
+   CPU time it used (so queries per CPU-second: on two cores the load generator may be the
+   limit, and this says what each server costs per query);
+4. prints queries per second, queries per CPU-second, memory, and govsite's ratios to NSD and
+   to Knot;
 5. measures govsite's latency from a committed change to the new answer (20 changes);
 6. with --startup-names, measures govsite's start-up time to the first answer on a database
    of that many names.
@@ -96,6 +99,26 @@ def pss_kib(pid):
         except OSError:
             pass
     return total
+
+
+def tree(pid):
+    pids = [pid]
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    for c in out:
+        pids += tree(int(c))
+    return pids
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process, its threads and its children so far."""
+    ticks = 0
+    for p in tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def wait_answering(port, proc, limit=600):
@@ -264,13 +287,16 @@ def measure(name, start, port, queries, seconds):
         up = wait_answering(port, proc)
         # Warm up, then measure.
         dnsperf(port, queries, 2)
+        cpu = cpu_seconds(proc.pid)
         qps, lost = dnsperf(port, queries, seconds)
+        cpu = cpu_seconds(proc.pid) - cpu
         mem = pss_kib(proc.pid)
     finally:
         stop(proc)
-    print(f"  {name:8} {qps:12,.0f} q/s   {mem / 1024:8.1f} MiB   (lost {lost}; answering {up:.1f} s after start)",
-          flush=True)
-    return qps, mem, up
+    per_cpu = qps * seconds / cpu if cpu > 0 else float("nan")
+    print(f"  {name:8} {qps:12,.0f} q/s {per_cpu:12,.0f} q/CPU-s {cpu / seconds * 100:5.0f}% CPU"
+          f" {mem / 1024:8.1f} MiB   (lost {lost}; answering {up:.1f} s after start)", flush=True)
+    return qps, mem, up, per_cpu
 
 
 def change_latency(data, port, rounds=20):
@@ -305,12 +331,20 @@ def main():
     ap.add_argument("--names", type=int, default=200_000)
     ap.add_argument("--seconds", type=int, default=15)
     ap.add_argument("--startup-names", type=int, default=0)
+    ap.add_argument("--startup-only", action="store_true")
     args = ap.parse_args()
     need("nsd", "knotd", "dnsperf", "dig", "taskset", "cargo")
     base = Path(os.environ.get("BENCH_DIR", Path.home() / "govsite-bench"))
     base.mkdir(parents=True, exist_ok=True)
     print("building govsite (release)", flush=True)
     build()
+    if not args.startup_only:
+        compare(base, args)
+    if args.startup_names:
+        startup(base, args.startup_names)
+
+
+def compare(base, args):
     print(f"database with {args.names} synthetic names", flush=True)
     data = database(base, args.names)
     with tempfile.TemporaryDirectory(prefix="dnsbench-") as tmp:
@@ -331,23 +365,26 @@ def main():
         g = results["govsite"]
         for peer in ("NSD", "Knot"):
             p = results[peer]
-            print(f"  govsite/{peer}: {g[0] / p[0]:.2f}x queries per second, {g[1] / p[1]:.2f}x memory")
+            print(f"  govsite/{peer}: {g[0] / p[0]:.2f}x queries per second, "
+                  f"{g[3] / p[3]:.2f}x queries per CPU-second, {g[1] / p[1]:.2f}x memory")
         faster = max(results["NSD"][0], results["Knot"][0])
-        print(f"  govsite / faster peer: {g[0] / faster:.2f}x")
+        print(f"  govsite / faster peer: {g[0] / faster:.2f}x queries per second")
         lat = change_latency(data, free_port())
         print(f"change → answer: median {statistics.median(lat) * 1000:.0f} ms, "
               f"max {max(lat) * 1000:.0f} ms over {len(lat)} changes")
-    if args.startup_names:
-        print(f"database with {args.startup_names} synthetic names (start-up)", flush=True)
-        big = database(base, args.startup_names)
-        port = free_port()
-        proc = start_govsite(big, port)
-        try:
-            up = wait_answering(port, proc, limit=1800)
-            mem = pss_kib(proc.pid)
-        finally:
-            stop(proc)
-        print(f"start-up to first answer with {args.startup_names} names: {up:.1f} s, {mem / 1024:.0f} MiB")
+
+
+def startup(base, names):
+    print(f"database with {names} synthetic names (start-up)", flush=True)
+    big = database(base, names)
+    port = free_port()
+    proc = start_govsite(big, port)
+    try:
+        up = wait_answering(port, proc, limit=1800)
+        mem = pss_kib(proc.pid)
+    finally:
+        stop(proc)
+    print(f"start-up to first answer with {names} names: {up:.1f} s, {mem / 1024:.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -30,25 +30,35 @@ pub struct Dns {
     pub zones: Shared,
 }
 
-async fn load(db: &Db, suffix: Suffix, apex: &ApexArgs) -> StoreResult<Zone> {
+/// Both zones from the database, in one pass over the names.
+async fn load_all(db: &Db, apex: &ApexArgs) -> StoreResult<Vec<Zone>> {
     let started = Instant::now();
-    let serial = zone::serial(db, suffix).await?;
-    let mut zone = Zone::new(suffix, &zone::apex(apex, serial));
-    zone::each_entry(db, suffix, |e| {
-        if let Err(p) = zone.insert(&e) {
+    let mut zones = Vec::with_capacity(SUFFIXES.len());
+    for suffix in SUFFIXES {
+        let serial = zone::serial(db, suffix).await?;
+        zones.push(Zone::new(suffix, &zone::apex(apex, serial)));
+    }
+    zone::each_live(db, |suffix, e| {
+        let index = SUFFIXES.iter().position(|s| *s == suffix).unwrap_or(0);
+        if let Err(p) = zones[index].insert(&e) {
             tracing::warn!(name = %format!("{}{}", p.label, suffix.label()), reason = %p.reason, "name left out of the zone");
         }
     })
     .await?;
-    zone.shrink();
+    for z in &mut zones {
+        z.shrink();
+        tracing::info!(
+            zone = z.suffix.label(),
+            names = z.len(),
+            serial = z.serial(),
+            "zone loaded"
+        );
+    }
     tracing::info!(
-        zone = suffix.label(),
-        names = zone.len(),
-        serial,
         elapsed_ms = started.elapsed().as_millis() as u64,
-        "zone loaded"
+        "zones loaded"
     );
-    Ok(zone)
+    Ok(zones)
 }
 
 /// Loads the zones, starts answering on `args.dns`, and follows the database until `stop`.
@@ -59,10 +69,7 @@ pub async fn start(
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<Dns> {
     let mut cursor = Cursor::now(&db).await?;
-    let mut zones = Vec::new();
-    for suffix in SUFFIXES {
-        zones.push(load(&db, suffix, apex).await?);
-    }
+    let zones = load_all(&db, apex).await?;
     let zones: Shared = Arc::new(RwLock::new(Zones::new(zones)));
     let config = args.server_config()?;
     let notify = config.notify.clone();
@@ -125,11 +132,9 @@ async fn apply(
         changes.sort_by(|a, b| a.ace.cmp(&b.ace));
         changes.dedup_by(|a, b| a.ace == b.ace);
         if changes.len() > RELOAD_ABOVE {
-            let mut fresh = load(db, suffix, apex).await?;
-            let mut all = server::read_mut(zones);
-            let current = all.zones[index].serial();
-            fresh.restart_at(next_serial(current, latest));
-            all.zones[index] = fresh;
+            drop(changes);
+            reload_all(db, zones, apex, notify).await?;
+            continue;
         } else {
             let mut now: Vec<(String, Option<Entry>)> = Vec::with_capacity(changes.len());
             for c in &changes {
@@ -158,14 +163,14 @@ async fn reload_all(
     apex: &ApexArgs,
     notify: &[std::net::SocketAddr],
 ) -> StoreResult<()> {
-    for (index, suffix) in SUFFIXES.into_iter().enumerate() {
-        let mut fresh = load(db, suffix, apex).await.inspect_err(|e| {
-            tracing::error!(error = %e, "zone reload failed; tried again shortly");
-        })?;
-        let latest = i64::from(fresh.serial());
+    let fresh = load_all(db, apex).await.inspect_err(|e| {
+        tracing::error!(error = %e, "zone reload failed; tried again shortly");
+    })?;
+    for (index, mut zone) in fresh.into_iter().enumerate() {
+        let latest = i64::from(zone.serial());
         let mut all = server::read_mut(zones);
-        fresh.restart_at(next_serial(all.zones[index].serial(), latest));
-        all.zones[index] = fresh;
+        zone.restart_at(next_serial(all.zones[index].serial(), latest));
+        all.zones[index] = zone;
         drop(all);
         server::notify_secondaries(zones, index, notify);
     }

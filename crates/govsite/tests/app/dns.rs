@@ -7,6 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use govsite::config::{ApexArgs, DnsArgs, ForwardArgs};
+use govsite_core::domain_lifecycle::{DAY, Periods};
 use govsite_core::domain_name::DomainName;
 use govsite_core::org_type::Suffix;
 use govsite_core::role::Role;
@@ -174,6 +175,20 @@ async fn activation_suspension_and_restoration_reach_the_answers() {
         .unwrap();
     within(Duration::from_secs(5), "address change answered", || {
         short(at, &name, "AAAA") == "2001:db8::7" && short(at, &name, "A") == "192.0.2.7"
+    })
+    .await;
+    // Expiry: past the protection period the worker suspends the name; DNS follows.
+    sqlx::query("UPDATE domains SET expires_at = $1 WHERE id = $2 OR variant_of = $2")
+        .bind(app.clock_now() - 40 * DAY)
+        .bind(ids[0])
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    govsite::registry::lifecycle::pass(&app.db, app.clock_now(), Periods::default())
+        .await
+        .unwrap();
+    within(Duration::from_secs(5), "expiry answered", || {
+        status(&name) == "NXDOMAIN"
     })
     .await;
     // Outside our zones: REFUSED.
