@@ -143,10 +143,32 @@ fn udp_socket(addr: SocketAddr) -> io::Result<UdpSocket> {
     Ok(s.into())
 }
 
-/// Binds UDP and TCP on `config.addr` (port 0 picks one port for both) and starts serving.
+fn tcp_listener(addr: SocketAddr) -> io::Result<TcpListener> {
+    let s = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    s.set_reuse_address(true)?;
+    s.set_nonblocking(true)?;
+    s.bind(&addr.into())?;
+    s.listen(1024)?;
+    TcpListener::from_std(s.into())
+}
+
+/// Binds UDP and TCP on `config.addr` (port 0 picks one port free for both) and starts
+/// serving.
 pub async fn start(config: Config, zones: Shared) -> io::Result<Running> {
-    let first = udp_socket(config.addr)?;
-    let addr = first.local_addr()?;
+    let mut attempts = 0;
+    let (first, addr, tcp) = loop {
+        let first = udp_socket(config.addr)?;
+        let addr = first.local_addr()?;
+        match tcp_listener(addr) {
+            Ok(tcp) => break (first, addr, tcp),
+            // The port UDP got may be taken for TCP; with port 0, try another.
+            Err(e) if config.addr.port() == 0 && attempts < 20 => {
+                attempts += 1;
+                tracing::debug!(error = %e, "TCP port taken, trying another");
+            }
+            Err(e) => return Err(e),
+        }
+    };
     let threads = match config.udp_threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -162,14 +184,6 @@ pub async fn start(config: Config, zones: Shared) -> io::Result<Running> {
             .name(format!("dns-udp-{i}"))
             .spawn(move || serve_udp(&socket, &zones, &stop))?;
     }
-    let tcp = {
-        let s = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-        s.set_reuse_address(true)?;
-        s.set_nonblocking(true)?;
-        s.bind(&addr.into())?;
-        s.listen(1024)?;
-        TcpListener::from_std(s.into())?
-    };
     let config = Arc::new(config);
     let tcp = tokio::spawn(serve_tcp(tcp, zones, config));
     Ok(Running { addr, stop, tcp })
