@@ -54,7 +54,7 @@ fuzz_target!(|data: &[u8]| {
     let mut out = Vec::new();
     for transport in [Transport::Udp, Transport::Tcp] {
         match answer(z, data, transport, &mut out) {
-            Action::Reply => {
+            Action::Reply | Action::SignedReply { .. } => {
                 assert!(out.len() >= wire::HEADER_LEN);
                 assert_eq!(out[..2], data[..2]);
                 if transport == Transport::Udp {

@@ -18,6 +18,9 @@ pub enum Transport {
 pub enum Action {
     /// Send the buffer.
     Reply,
+    /// The answer to a TSIG-signed request: the caller checks the signature and signs the
+    /// buffer, or answers NOTAUTH (RFC 8945 §5.2).
+    SignedReply { tsig_at: usize, question_end: usize },
     /// Send nothing (not a request at all).
     Drop,
     /// AXFR or IXFR over TCP of an existing zone: the caller checks the peer and streams.
@@ -34,6 +37,26 @@ pub fn answer(zones: &Zones, request: &[u8], transport: Transport, out: &mut Vec
             return Action::Reply;
         }
     };
+    match (
+        answer_request(zones, &req, request, transport, out),
+        req.tsig_at,
+    ) {
+        (Action::Reply, Some(tsig_at)) => Action::SignedReply {
+            tsig_at,
+            question_end: req.question_end,
+        },
+        (other, _) => other,
+    }
+}
+
+fn answer_request(
+    zones: &Zones,
+    req: &Request,
+    request: &[u8],
+    transport: Transport,
+    out: &mut Vec<u8>,
+) -> Action {
+    let req = *req;
     let question = &request[wire::HEADER_LEN..req.question_end];
     let rcode_only = |out: &mut Vec<u8>, rcode| {
         let mut w = Writer::response(out, req.id, req.opcode, rd_flag(req.rd), rcode);

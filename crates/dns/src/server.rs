@@ -2,6 +2,7 @@
 //! TCP on tokio with idle timeouts and a cap on connections, transfers to allowed addresses or
 //! TSIG keys, and NOTIFY to the secondaries.
 
+use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -98,6 +99,8 @@ pub struct Config {
     /// A TCP connection silent this long is closed (RFC 7766 §6.2.3).
     pub tcp_idle: Duration,
     pub tcp_max_connections: usize,
+    /// Connections one address may hold at once.
+    pub tcp_max_per_address: usize,
 }
 
 impl Config {
@@ -110,6 +113,7 @@ impl Config {
             notify: Vec::new(),
             tcp_idle: Duration::from_secs(10),
             tcp_max_connections: 256,
+            tcp_max_per_address: 16,
         }
     }
 }
@@ -178,11 +182,12 @@ pub async fn start(config: Config, zones: Shared) -> io::Result<Running> {
     for _ in 1..threads {
         sockets.push(udp_socket(addr)?);
     }
+    let keys: Arc<[Key]> = config.keys.clone().into();
     for (i, socket) in sockets.into_iter().enumerate() {
-        let (zones, stop) = (zones.clone(), stop.clone());
+        let (zones, stop, keys) = (zones.clone(), stop.clone(), keys.clone());
         std::thread::Builder::new()
             .name(format!("dns-udp-{i}"))
-            .spawn(move || serve_udp(&socket, &zones, &stop))?;
+            .spawn(move || serve_udp(&socket, &zones, &keys, &stop))?;
     }
     let config = Arc::new(config);
     let tcp = tokio::spawn(serve_tcp(tcp, zones, config));
@@ -203,7 +208,7 @@ fn std_addr(s: &SockaddrStorage) -> Option<SocketAddr> {
 
 /// One UDP thread: up to [`UDP_BATCH`] requests per `recvmmsg`, their answers in one
 /// `sendmmsg` (what NSD and Knot do too), the zones read-locked once per batch.
-fn serve_udp(socket: &UdpSocket, zones: &Shared, stop: &AtomicBool) {
+fn serve_udp(socket: &UdpSocket, zones: &Shared, keys: &[Key], stop: &AtomicBool) {
     let fd = socket.as_raw_fd();
     let mut bufs = vec![[0u8; UDP_REQUEST_MAX]; UDP_BATCH];
     let mut outs: Vec<Vec<u8>> = (0..UDP_BATCH).map(|_| Vec::with_capacity(1232)).collect();
@@ -245,12 +250,17 @@ fn serve_udp(socket: &UdpSocket, zones: &Shared, stop: &AtomicBool) {
                 if *len == 0 || peer.is_none() {
                     continue;
                 }
-                if let Action::Reply =
-                    answer(&zones, &bufs[i][..*len], Transport::Udp, &mut outs[n])
-                {
-                    peers[n] = *peer;
-                    n += 1;
+                let request = &bufs[i][..*len];
+                match answer(&zones, request, Transport::Udp, &mut outs[n]) {
+                    Action::Reply => {}
+                    Action::SignedReply {
+                        tsig_at,
+                        question_end,
+                    } => sign_reply(keys, request, tsig_at, question_end, &mut outs[n]),
+                    Action::Drop | Action::Transfer(_) => continue,
                 }
+                peers[n] = *peer;
+                n += 1;
             }
         }
         if n == 0 {
@@ -280,19 +290,37 @@ fn serve_udp(socket: &UdpSocket, zones: &Shared, stop: &AtomicBool) {
 
 async fn serve_tcp(listener: TcpListener, zones: Shared, config: Arc<Config>) {
     let slots = Arc::new(Semaphore::new(config.tcp_max_connections));
+    let per_address: Arc<std::sync::Mutex<HashMap<IpAddr, usize>>> = Arc::default();
     loop {
         let Ok((stream, peer)) = listener.accept().await else {
             tokio::time::sleep(Duration::from_millis(10)).await;
             continue;
         };
-        // Past the cap a new connection is closed at once; the others are unaffected.
+        // Past the cap a new connection is closed at once; the others are unaffected. One
+        // address may hold only a few of the slots, so it cannot shut the others out.
         let Ok(slot) = slots.clone().try_acquire_owned() else {
             drop(stream);
             continue;
         };
-        let (zones, config) = (zones.clone(), config.clone());
+        {
+            let mut counts = per_address.lock().unwrap_or_else(|e| e.into_inner());
+            let n = counts.entry(peer.ip()).or_insert(0);
+            if *n >= config.tcp_max_per_address {
+                drop(stream);
+                continue;
+            }
+            *n += 1;
+        }
+        let (zones, config, per_address) = (zones.clone(), config.clone(), per_address.clone());
         tokio::spawn(async move {
             let _ = connection(stream, peer, &zones, &config).await;
+            let mut counts = per_address.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(n) = counts.get_mut(&peer.ip()) {
+                *n -= 1;
+                if *n == 0 {
+                    counts.remove(&peer.ip());
+                }
+            }
             drop(slot);
         });
     }
@@ -312,7 +340,7 @@ async fn connection(
     mut stream: TcpStream,
     peer: SocketAddr,
     zones: &Shared,
-    config: &Config,
+    config: &Arc<Config>,
 ) -> io::Result<()> {
     let idle = config.tcp_idle;
     let mut out = Vec::with_capacity(4096);
@@ -328,12 +356,41 @@ async fn connection(
         let action = answer(&read(zones), &msg, Transport::Tcp, &mut out);
         match action {
             Action::Reply => write_message(&mut stream, &out, idle).await?,
+            Action::SignedReply {
+                tsig_at,
+                question_end,
+            } => {
+                sign_reply(&config.keys, &msg, tsig_at, question_end, &mut out);
+                write_message(&mut stream, &out, idle).await?;
+            }
             Action::Drop => return Ok(()),
             Action::Transfer(req) => {
-                for m in transfer(&msg, &req, peer, zones, config) {
+                // Built off the async workers: a million names take a while.
+                let (zones, config) = (zones.clone(), config.clone());
+                let messages = tokio::task::spawn_blocking(move || {
+                    transfer(&msg, &req, peer, &zones, &config)
+                })
+                .await
+                .unwrap_or_default();
+                for m in messages {
                     write_message(&mut stream, &m, idle).await?;
                 }
             }
+        }
+    }
+}
+
+/// Signs `out`, the answer to the signed request `msg`; if the request's signature does not
+/// verify, `out` becomes a NOTAUTH answer instead (unsigned, as the key is not trusted).
+fn sign_reply(keys: &[Key], msg: &[u8], tsig_at: usize, question_end: usize, out: &mut Vec<u8>) {
+    match tsig::verify(keys, msg, tsig_at, now()) {
+        Ok((key, mac)) => Signer::new(key, mac, now()).sign(out),
+        Err(why) => {
+            tracing::debug!(?why, "TSIG of a query refused");
+            let id = u16::from_be_bytes([msg[0], msg[1]]);
+            let opcode = (msg[2] >> 3) & 0xF;
+            Writer::response(out, id, opcode, 0, wire::RCODE_NOTAUTH)
+                .question(&msg[wire::HEADER_LEN..question_end]);
         }
     }
 }

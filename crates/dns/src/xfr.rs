@@ -94,8 +94,9 @@ pub fn transfer(zone: &Zone, req: &Request, question: &[u8]) -> Vec<Vec<u8>> {
     if req.qtype == wire::TYPE_IXFR
         && let Some(client) = req.ixfr_serial
     {
-        if client == zone.serial() {
-            // Up to date: the current SOA alone (RFC 1995 §2).
+        // Up to date, or (by serial arithmetic, RFC 1982) newer than us: the current SOA alone
+        // (RFC 1995 §2); a full zone would only be refused or mislead the client.
+        if client == zone.serial() || (client.wrapping_sub(zone.serial()) as i32) > 0 {
             s.soa(origin, &zone.soa);
             return s.finish();
         }

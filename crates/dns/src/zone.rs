@@ -41,8 +41,11 @@ impl Node {
         let mut v6 = Vec::new();
         let mut ns = Vec::new();
         let mut glue = Vec::new();
+        // In a delegation every address is glue, even one owned by the delegated name itself
+        // (a name server named like the zone it serves).
+        let delegated = rrs.iter().any(|r| matches!(r.data, Data::Ns(_)));
         for rr in rrs {
-            let at_owner = rr.owner == owner;
+            let at_owner = rr.owner == owner && !delegated;
             match &rr.data {
                 Data::A(a) if at_owner => v4.push(*a),
                 Data::Aaaa(a) if at_owner => v6.push(*a),
@@ -399,6 +402,33 @@ mod tests {
         assert_eq!(z.changes_since(11).unwrap().len(), 1);
         assert!(z.changes_since(9).is_none());
         assert_eq!(z.serial(), 12);
+    }
+
+    #[test]
+    fn a_name_server_named_like_its_zone_keeps_its_glue() {
+        let entry = Entry {
+            label: "xn--fiqs8s".into(),
+            records: Records::Delegation(vec![
+                (
+                    "xn--fiqs8s.xn--zfr164b".into(),
+                    Some("198.19.5.5".parse().unwrap()),
+                ),
+                ("ns.example.net".into(), None),
+            ]),
+        };
+        let (z, problems) = Zone::load(Suffix::Zhengwu, &apex(), &[entry]);
+        assert!(problems.is_empty());
+        let node = z.node(b"xn--fiqs8s").unwrap();
+        assert!(node.is_delegation());
+        assert_eq!(node.glue().len(), 1);
+        assert!(node.v4().is_empty());
+        // What transfers and the journal see is what core renders.
+        let rrs = node.rrs("xn--fiqs8s.xn--zfr164b.");
+        assert_eq!(rrs.len(), 3);
+        assert!(
+            rrs.iter()
+                .any(|r| r.data == Data::A(Ipv4Addr::new(198, 19, 5, 5)))
+        );
     }
 
     #[test]

@@ -127,6 +127,37 @@ async fn connections_past_the_cap_are_closed_and_service_resumes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_cannot_take_every_connection() {
+    let server = start(|c| {
+        c.tcp_max_per_address = 2;
+        c.tcp_idle = Duration::from_secs(5);
+    })
+    .await;
+    let at = server.addr;
+    let held: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(at).unwrap()).collect();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(blocking(move || tcp_answer(at)).await.unwrap(), None);
+    // Another address is served meanwhile.
+    let other = blocking(move || {
+        let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        s.bind(&"127.0.0.2:0".parse::<SocketAddr>().unwrap().into())
+            .unwrap();
+        s.connect(&at.into()).unwrap();
+        let mut s: TcpStream = s.into();
+        s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        let q = query(5);
+        s.write_all(&(q.len() as u16).to_be_bytes()).unwrap();
+        s.write_all(&q).unwrap();
+        let mut len = [0u8; 2];
+        s.read_exact(&mut len).is_ok()
+    })
+    .await
+    .unwrap();
+    assert!(other, "a second address is still served");
+    drop(held);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_from_one_address_and_hostile_packets_leave_it_answering() {
     let server = start(|_| {}).await;
     let at = server.addr;

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use govsite_core::org_type::Suffix;
-use govsite_core::zone::Entry;
 use govsite_dns::server::{self, Running, Shared};
 use govsite_dns::zone::{Zone, Zones};
 use tokio::sync::watch;
@@ -21,8 +20,6 @@ use crate::zone_feed::{Change, Cursor};
 const SUFFIXES: [Suffix; 2] = [Suffix::Zhengwu, Suffix::Gongyi];
 /// How often the change table is read: changes are answered well within a second.
 pub const POLL: Duration = Duration::from_millis(200);
-/// A batch naming more names than this reloads the whole zone instead of each name.
-const RELOAD_ABOVE: usize = 2_000;
 
 /// The running role: its address and the zones (tests read their serials).
 pub struct Dns {
@@ -99,7 +96,7 @@ pub async fn start(
             match cursor.poll(&db).await {
                 Ok(changes) if changes.is_empty() => {}
                 Ok(changes) => {
-                    if let Err(e) = apply(&db, &follower, &apex, &notify, changes).await {
+                    if let Err(e) = apply(&db, &follower, &notify, changes).await {
                         tracing::error!(error = %e, "zone update failed; reloading the zones");
                         resync = true;
                     }
@@ -111,12 +108,26 @@ pub async fn start(
     Ok(Dns { server, zones })
 }
 
-/// Applies a batch of changes: each changed name is read again and replaced (or the whole
-/// zone reloaded for a large batch), the serial moves on, the secondaries are told.
+/// The zones for writing, without queueing behind readers: a waiting writer would block every
+/// UDP thread (std's lock prefers writers) for as long as a transfer holds a read lock.
+async fn write_lock(zones: &Shared) -> std::sync::RwLockWriteGuard<'_, Zones> {
+    loop {
+        let busy = match zones.try_write() {
+            Ok(guard) => return guard,
+            Err(std::sync::TryLockError::Poisoned(e)) => return e.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => true,
+        };
+        if busy {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+}
+
+/// Applies a batch of changes: the changed names are read again (500 per query) and
+/// replaced, the serial moves on, the secondaries are told.
 async fn apply(
     db: &Db,
     zones: &Shared,
-    apex: &ApexArgs,
     notify: &[std::net::SocketAddr],
     changes: Vec<Change>,
 ) -> StoreResult<()> {
@@ -131,26 +142,25 @@ async fn apply(
         let suffix = SUFFIXES[index];
         changes.sort_by(|a, b| a.ace.cmp(&b.ace));
         changes.dedup_by(|a, b| a.ace == b.ace);
-        if changes.len() > RELOAD_ABOVE {
-            drop(changes);
-            reload_all(db, zones, apex, notify).await?;
-            continue;
-        } else {
-            let mut now: Vec<(String, Option<Entry>)> = Vec::with_capacity(changes.len());
-            for c in &changes {
-                now.push((c.label().to_owned(), zone::entry(db, &c.ace).await?));
+        let aces: Vec<String> = changes.iter().map(|c| c.ace.clone()).collect();
+        let mut now = zone::entries_by_ace(db, &aces).await?;
+        let current = server::read(zones).zones[index].serial();
+        let serial = serial_after(db, suffix, current, latest).await?;
+        let mut all = write_lock(zones).await;
+        let zone = &mut all.zones[index];
+        for c in &changes {
+            if let Err(p) = zone.put(c.label(), now.remove(&c.ace).as_ref()) {
+                tracing::warn!(name = %format!("{}{}", p.label, suffix.label()), reason = %p.reason, "name left out of the zone");
             }
-            let mut all = server::read_mut(zones);
-            let zone = &mut all.zones[index];
-            for (label, entry) in &now {
-                if let Err(p) = zone.put(label, entry.as_ref()) {
-                    tracing::warn!(name = %format!("{}{}", p.label, suffix.label()), reason = %p.reason, "name left out of the zone");
-                }
-            }
-            let serial = next_serial(zone.serial(), latest);
-            zone.commit(serial);
         }
-        tracing::info!(zone = suffix.label(), names = changes.len(), "zone updated");
+        zone.commit(serial);
+        drop(all);
+        tracing::info!(
+            zone = suffix.label(),
+            names = changes.len(),
+            serial,
+            "zone updated"
+        );
         server::notify_secondaries(zones, index, notify);
     }
     Ok(())
@@ -167,33 +177,36 @@ async fn reload_all(
         tracing::error!(error = %e, "zone reload failed; tried again shortly");
     })?;
     for (index, mut zone) in fresh.into_iter().enumerate() {
-        let latest = i64::from(zone.serial());
-        let mut all = server::read_mut(zones);
-        zone.restart_at(next_serial(all.zones[index].serial(), latest));
-        all.zones[index] = zone;
-        drop(all);
+        let current = server::read(zones).zones[index].serial();
+        let serial = serial_after(db, SUFFIXES[index], current, i64::from(zone.serial())).await?;
+        zone.restart_at(serial);
+        write_lock(zones).await.zones[index] = zone;
         server::notify_secondaries(zones, index, notify);
     }
     Ok(())
 }
 
-/// The serial after a change numbered `latest`: the change's number, or one more than now if
-/// a late commit (PostgreSQL) brings a lower number.
-fn next_serial(current: u32, latest: i64) -> u32 {
-    let latest = latest as u32;
-    if latest.wrapping_sub(current) as i32 > 0 {
-        latest
+/// The serial after a change numbered `latest`: that number if it is newer than `current`
+/// (RFC 1982), else a fresh number from the database (a late PostgreSQL commit).
+async fn serial_after(db: &Db, suffix: Suffix, current: u32, latest: i64) -> StoreResult<u32> {
+    if newer(latest as u32, current) {
+        Ok(latest as u32)
     } else {
-        current.wrapping_add(1)
+        zone::bump_serial(db, suffix).await
     }
+}
+
+fn newer(a: u32, b: u32) -> bool {
+    a != b && (a.wrapping_sub(b) as i32) > 0
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn the_serial_always_grows() {
-        assert_eq!(super::next_serial(10, 15), 15);
-        assert_eq!(super::next_serial(15, 12), 16);
-        assert_eq!(super::next_serial(u32::MAX, 3), 3);
+    fn serial_arithmetic() {
+        assert!(super::newer(15, 10));
+        assert!(!super::newer(12, 15));
+        assert!(!super::newer(15, 15));
+        assert!(super::newer(3, u32::MAX));
     }
 }

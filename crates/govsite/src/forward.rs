@@ -179,6 +179,32 @@ pub async fn start(
     Ok(addr)
 }
 
+/// `target` with the request's path appended to its path and the queries joined; a fragment
+/// of the target stays at the end.
+fn keep_path(target: &str, path: &str, query: Option<&str>) -> String {
+    let (rest, fragment) = target
+        .split_once('#')
+        .map_or((target, None), |(r, f)| (r, Some(f)));
+    let (base, target_query) = rest
+        .split_once('?')
+        .map_or((rest, None), |(b, q)| (b, Some(q)));
+    let mut out = format!("{}{}", base.trim_end_matches('/'), path);
+    let queries: Vec<&str> = [target_query, query]
+        .into_iter()
+        .flatten()
+        .filter(|q| !q.is_empty())
+        .collect();
+    if !queries.is_empty() {
+        out.push('?');
+        out.push_str(&queries.join("&"));
+    }
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
+}
+
 /// The Host header as a name in our table: port and trailing dot dropped, IDNA to ACE.
 fn host_key(headers: &HeaderMap) -> Option<String> {
     // Browsers send ACE; some clients send the Unicode form as raw UTF-8.
@@ -206,8 +232,7 @@ async fn forward(State(f): State<Forwarder>, request: Request) -> Response {
     match found {
         Some(Target::Redirect(url)) => {
             let location = if f.keep_path {
-                let pq = request.uri().path_and_query().map_or("/", |p| p.as_str());
-                format!("{}{pq}", url.trim_end_matches('/'))
+                keep_path(&url, request.uri().path(), request.uri().query())
             } else {
                 url
             };
@@ -288,6 +313,19 @@ mod tests {
             Some(Target::Notice(EXPIRED))
         );
         assert_eq!(target("deleted", 0, "", "forward", url), None);
+    }
+
+    #[test]
+    fn the_kept_path_joins_the_target_cleanly() {
+        assert_eq!(
+            keep_path("https://a.cn/x/", "/p", Some("q=1")),
+            "https://a.cn/x/p?q=1"
+        );
+        assert_eq!(
+            keep_path("https://a.cn/?s=2#top", "/p", Some("q=1")),
+            "https://a.cn/p?s=2&q=1#top"
+        );
+        assert_eq!(keep_path("https://a.cn", "/", None), "https://a.cn/");
     }
 
     #[test]

@@ -112,6 +112,46 @@ pub async fn serial(db: &Db, suffix: Suffix) -> StoreResult<u32> {
     Ok(latest.map_or(1, |s| (s as u32).max(1)))
 }
 
+/// A new serial for `suffix`'s zone, newer than any served so far: a change row without a
+/// name. Used when a late commit brings a lower number, so the serial served is always one the
+/// database holds and never goes back after a restart.
+pub async fn bump_serial(db: &Db, suffix: Suffix) -> StoreResult<u32> {
+    let id: i64 =
+        sqlx::query("INSERT INTO zone_changes (suffix, ace) VALUES ($1, '') RETURNING id")
+            .bind(&suffix.label()[1..])
+            .fetch_one(db.pool())
+            .await?
+            .try_get("id")?;
+    Ok(id as u32)
+}
+
+/// What the names `aces` (ACE, with their suffix) answer now; names not in the zone are absent
+/// from the map. Read 500 at a time.
+pub async fn entries_by_ace(
+    db: &Db,
+    aces: &[String],
+) -> StoreResult<std::collections::HashMap<String, Entry>> {
+    let mut out = std::collections::HashMap::with_capacity(aces.len());
+    for chunk in aces.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        // Only placeholders are formatted into the text; the names are bound.
+        let sql = format!(
+            "SELECT ace, plan, ipv4, ipv6, nameservers FROM domains
+             WHERE ace IN ({}) AND state IN ('active', 'expired') AND held = 0",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for ace in chunk {
+            q = q.bind(ace);
+        }
+        for r in q.fetch_all(db.pool()).await? {
+            let ace: String = r.try_get("ace")?;
+            out.insert(ace, entry_of(&r)?);
+        }
+    }
+    Ok(out)
+}
+
 /// What one name (ACE, with its suffix) answers now, or `None` if it is not in the zone.
 pub async fn entry(db: &Db, ace: &str) -> StoreResult<Option<Entry>> {
     let row = sqlx::query(

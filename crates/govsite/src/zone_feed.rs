@@ -11,8 +11,11 @@ use sqlx::Row;
 
 use crate::store::{Db, StoreResult};
 
-/// How long a gap in the ids is waited for before it counts as a rollback.
-const GAP_PATIENCE: Duration = Duration::from_secs(10);
+/// How long a gap in the ids is waited for before it counts as a rollback (a transaction that
+/// commits later than this after taking its id is missed; none of ours runs that long).
+const GAP_PATIENCE: Duration = Duration::from_secs(60);
+/// At start, this many of the latest ids count as the window in which gaps are waited for.
+const START_WINDOW: i64 = 1_000;
 /// At most this many changes are read per poll; the rest come at the next.
 const BATCH: i64 = 20_000;
 
@@ -39,7 +42,8 @@ pub struct Cursor {
     floor: i64,
     /// Ids seen above the floor.
     above: BTreeSet<i64>,
-    gap_since: Option<Instant>,
+    /// Since when the floor has been stuck, and at which value.
+    gap_since: Option<(i64, Instant)>,
 }
 
 fn suffix_of(text: &str) -> Option<Suffix> {
@@ -53,27 +57,55 @@ fn suffix_of(text: &str) -> Option<Suffix> {
 impl Cursor {
     /// A cursor past every change made so far: take it before loading the zones, so that a
     /// change committed during the load is applied again after it.
+    /// The latest ids are taken as seen, but a gap among them (an id taken by a transaction
+    /// not committed yet) is still waited for.
     pub async fn now(db: &Db) -> StoreResult<Cursor> {
-        let max: Option<i64> = sqlx::query("SELECT MAX(id) AS m FROM zone_changes")
-            .fetch_one(db.pool())
+        let ids: Vec<i64> = sqlx::query("SELECT id FROM zone_changes ORDER BY id DESC LIMIT $1")
+            .bind(START_WINDOW)
+            .fetch_all(db.pool())
             .await?
-            .try_get("m")?;
-        Ok(Cursor {
-            floor: max.unwrap_or(0),
-            above: BTreeSet::new(),
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<Result<_, _>>()?;
+        let mut c = Cursor {
+            floor: ids.last().map_or(0, |first| first - 1),
+            above: ids.into_iter().collect(),
             gap_since: None,
-        })
+        };
+        c.advance();
+        Ok(c)
+    }
+
+    fn max_seen(&self) -> i64 {
+        self.above
+            .last()
+            .copied()
+            .unwrap_or(self.floor)
+            .max(self.floor)
     }
 
     /// The changes not seen yet, oldest first.
     pub async fn poll(&mut self, db: &Db) -> StoreResult<Vec<Change>> {
-        let rows = sqlx::query(
+        let mut rows = sqlx::query(
             "SELECT id, suffix, ace FROM zone_changes WHERE id > $1 ORDER BY id LIMIT $2",
         )
-        .bind(self.floor)
+        .bind(self.max_seen())
         .bind(BATCH)
         .fetch_all(db.pool())
         .await?;
+        if !self.above.is_empty() {
+            // Late commits into the gaps below the newest id seen.
+            rows.extend(
+                sqlx::query(
+                    "SELECT id, suffix, ace FROM zone_changes WHERE id > $1 AND id < $2
+                     ORDER BY id",
+                )
+                .bind(self.floor)
+                .bind(self.max_seen())
+                .fetch_all(db.pool())
+                .await?,
+            );
+        }
         let mut out = Vec::new();
         for r in rows {
             let id: i64 = r.try_get("id")?;
@@ -81,12 +113,13 @@ impl Cursor {
                 continue;
             }
             let suffix: String = r.try_get("suffix")?;
+            let ace: String = r.try_get("ace")?;
+            // A row without a name only moves a serial on (see `zone::bump_serial`).
+            if ace.is_empty() {
+                continue;
+            }
             if let Some(suffix) = suffix_of(&suffix) {
-                out.push(Change {
-                    id,
-                    suffix,
-                    ace: r.try_get("ace")?,
-                });
+                out.push(Change { id, suffix, ace });
             }
         }
         self.advance();
@@ -99,13 +132,16 @@ impl Cursor {
         }
         match (self.above.first().copied(), self.gap_since) {
             (None, _) => self.gap_since = None,
-            (Some(_), None) => self.gap_since = Some(Instant::now()),
-            (Some(first), Some(since)) if since.elapsed() > GAP_PATIENCE => {
+            // Each gap gets its own patience: the clock restarts when the floor moves.
+            (Some(first), Some((at, since)))
+                if at == self.floor && since.elapsed() > GAP_PATIENCE =>
+            {
                 self.floor = first - 1;
                 self.gap_since = None;
                 self.advance();
             }
-            _ => {}
+            (Some(_), Some((at, _))) if at == self.floor => {}
+            (Some(_), _) => self.gap_since = Some((self.floor, Instant::now())),
         }
     }
 }

@@ -223,11 +223,36 @@ async fn nsd_and_knot_follow_activation_and_suspension_and_knot_signs_the_zone()
         .await;
         eprintln!("{who} answered the suspension after {took:?}");
     }
+    // Knot took the changes as increments, not as the whole zone again.
+    let knot_log = knot.log();
     assert!(
-        logs().contains("IXFR"),
-        "the secondaries used IXFR for the changes:\n{}",
-        logs()
+        knot_log.contains("IXFR, incoming") && !knot_log.contains("AXFR-style"),
+        "Knot used IXFR for the changes:\n{knot_log}"
     );
+
+    // A signed query (Knot's SOA refresh) gets a signed answer; a wrong key gets NOTAUTH.
+    let signed = Command::new("dig")
+        .args(["@127.0.0.1", "-p", &primary.port().to_string()])
+        .args(["-y", &format!("hmac-sha256:govsite-xfr:{secret}")])
+        .args(["+norec", "xn--zfr164b.", "SOA"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&signed.stdout);
+    assert!(
+        text.contains("status: NOERROR") && text.contains("TSIG") && !text.contains("failure"),
+        "{text}"
+    );
+    let forged = Command::new("dig")
+        .args(["@127.0.0.1", "-p", &primary.port().to_string()])
+        .args([
+            "-y",
+            &format!("hmac-sha256:govsite-xfr:{}", random_secret()),
+        ])
+        .args(["+norec", "xn--zfr164b.", "SOA"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&forged.stdout);
+    assert!(text.contains("status: NOTAUTH"), "{text}");
 
     // Knot signed what it received: the zone verifies, answers carry signatures.
     let axfr = Command::new("kdig")
