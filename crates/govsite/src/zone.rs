@@ -112,6 +112,18 @@ pub async fn serial(db: &Db, suffix: Suffix) -> StoreResult<u32> {
     Ok(latest.map_or(1, |s| (s as u32).max(1)))
 }
 
+/// Deletes change rows older than `before`, keeping each zone's latest (its serial).
+pub async fn prune_changes(db: &Db, before: i64) -> StoreResult<()> {
+    sqlx::query(
+        "DELETE FROM zone_changes WHERE at < $1
+         AND id NOT IN (SELECT MAX(id) FROM zone_changes GROUP BY suffix)",
+    )
+    .bind(before)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
 /// A new serial for `suffix`'s zone, newer than any served so far: a change row without a
 /// name. Used when a late commit brings a lower number, so the serial served is always one the
 /// database holds and never goes back after a restart.

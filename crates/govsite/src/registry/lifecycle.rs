@@ -122,8 +122,10 @@ pub async fn run(
     }
 }
 
-/// Drops expired sessions and sign-in counters older than a day.
+/// Drops expired sessions, sign-in counters older than a day and zone changes older than 30
+/// days (followers only look at recent ones; each zone's latest, its serial, stays).
 pub async fn housekeeping(db: &Db, now: i64) -> StoreResult<()> {
     crate::store::sessions::purge_expired(db, now).await?;
-    crate::store::throttle::purge_before(db, now - DAY).await
+    crate::store::throttle::purge_before(db, now - DAY).await?;
+    crate::zone::prune_changes(db, now - 30 * DAY).await
 }

@@ -39,6 +39,31 @@ fn named_checkzone(origin: &str, text: &str) -> String {
 }
 
 #[tokio::test]
+async fn old_zone_changes_are_pruned_but_each_serial_stays() {
+    let app = TestApp::spawn().await;
+    activate(&app, "靖远县档案馆", "靖远县档案馆", "靖远档案").await;
+    let serial = govsite::zone::serial(&app.db, Suffix::Zhengwu)
+        .await
+        .unwrap();
+    let before = app.count("SELECT COUNT(*) FROM zone_changes").await;
+    assert!(before >= 4, "names and variants recorded: {before}");
+    sqlx::query("UPDATE zone_changes SET at = 0")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    govsite::registry::lifecycle::housekeeping(&app.db, app.clock_now())
+        .await
+        .unwrap();
+    assert_eq!(app.count("SELECT COUNT(*) FROM zone_changes").await, 1);
+    assert_eq!(
+        govsite::zone::serial(&app.db, Suffix::Zhengwu)
+            .await
+            .unwrap(),
+        serial
+    );
+}
+
+#[tokio::test]
 async fn the_exported_zone_holds_live_names_only_and_bind_accepts_it() {
     let app = TestApp::spawn().await;
     let live = activate(
