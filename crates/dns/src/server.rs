@@ -391,6 +391,7 @@ fn sign_reply(keys: &[Key], msg: &[u8], tsig_at: usize, question_end: usize, out
             let opcode = (msg[2] >> 3) & 0xF;
             Writer::response(out, id, opcode, 0, wire::RCODE_NOTAUTH)
                 .question(&msg[wire::HEADER_LEN..question_end]);
+            tsig::append_error(out, msg, tsig_at, why, now());
         }
     }
 }
@@ -420,7 +421,11 @@ fn transfer(
             Ok((key, mac)) => Some(Signer::new(key, mac, now())),
             Err(why) => {
                 tracing::warn!(%peer, ?why, "zone transfer refused: TSIG");
-                return refuse(wire::RCODE_NOTAUTH);
+                let mut out = refuse(wire::RCODE_NOTAUTH);
+                if let Some(first) = out.first_mut() {
+                    tsig::append_error(first, msg, at, why, now());
+                }
+                return out;
             }
         },
         None if config.transfer_allow.iter().any(|c| c.contains(peer.ip())) => None,

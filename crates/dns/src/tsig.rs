@@ -163,6 +163,41 @@ pub fn verify<'k>(
     Ok((key, r.mac.to_vec()))
 }
 
+impl Refusal {
+    /// The TSIG error code (RFC 8945 §3).
+    fn code(self) -> u16 {
+        match self {
+            Refusal::BadSig | Refusal::Malformed => 16,
+            Refusal::BadKey => 17,
+            Refusal::BadTime => 18,
+        }
+    }
+}
+
+/// Appends to `out` (a NOTAUTH answer) the unsigned TSIG record that tells the client why its
+/// request was refused (RFC 8945 §5.2): the key and algorithm it named, our time, no MAC, the
+/// error code. Nothing is added if the request's TSIG record cannot be read.
+pub fn append_error(out: &mut Vec<u8>, msg: &[u8], tsig_at: usize, why: Refusal, now: u64) {
+    let Some(r) = read(msg, tsig_at) else {
+        return;
+    };
+    out.extend_from_slice(r.key_name);
+    out.extend_from_slice(&wire::TYPE_TSIG.to_be_bytes());
+    out.extend_from_slice(&wire::CLASS_ANY.to_be_bytes());
+    out.extend_from_slice(&0u32.to_be_bytes());
+    let rdlen = r.algorithm.len() + 6 + 2 + 2 + 2 + 2 + 2;
+    out.extend_from_slice(&(rdlen as u16).to_be_bytes());
+    out.extend_from_slice(r.algorithm);
+    out.extend_from_slice(&now.to_be_bytes()[2..]);
+    out.extend_from_slice(&FUDGE.to_be_bytes());
+    out.extend_from_slice(&0u16.to_be_bytes());
+    out.extend_from_slice(&r.original_id.to_be_bytes());
+    out.extend_from_slice(&why.code().to_be_bytes());
+    out.extend_from_slice(&0u16.to_be_bytes());
+    let ar = u16::from_be_bytes([out[10], out[11]]).wrapping_add(1);
+    out[10..12].copy_from_slice(&ar.to_be_bytes());
+}
+
 /// Signs the messages of one answer in order.
 pub struct Signer<'k> {
     key: &'k Key,
@@ -260,6 +295,15 @@ mod tests {
         assert_eq!(
             verify(&other, &signed, at, now).unwrap_err(),
             Refusal::BadKey
+        );
+
+        // The refusal names the error in an unsigned TSIG record (RFC 8945 §5.2).
+        let mut refusal = vec![0xab, 0xcd, 0x80, 0x09, 0, 0, 0, 0, 0, 0, 0, 0];
+        append_error(&mut refusal, &signed, at, Refusal::BadKey, now);
+        assert_eq!(refusal[11], 1, "one additional record");
+        assert!(
+            refusal.ends_with(&[0xab, 0xcd, 0, 17, 0, 0]),
+            "{refusal:02x?}"
         );
     }
 }

@@ -252,7 +252,10 @@ async fn nsd_and_knot_follow_activation_and_suspension_and_knot_signs_the_zone()
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&forged.stdout);
-    assert!(text.contains("status: NOTAUTH"), "{text}");
+    assert!(
+        text.contains("status: NOTAUTH") && text.contains("BADSIG"),
+        "{text}"
+    );
 
     // Knot signed what it received: the zone verifies, answers carry signatures.
     let axfr = Command::new("kdig")
