@@ -99,6 +99,23 @@ pub async fn within(limit: Duration, what: &str, mut check: impl FnMut() -> bool
     }
 }
 
+/// An office of the name's county stops its resolution through the console.
+pub async fn hold_through_console(app: &TestApp, id: i64, category: &str, reason: &str) {
+    let jy = app.office("620421").await;
+    let (mut office, _) = app.signed_in(Role::OfficeReviewer, None, Some(jy)).await;
+    let held = office
+        .post(
+            &format!("/console/domains/{id}/hold"),
+            &[
+                ("action", "hold"),
+                ("reason_code", category),
+                ("reason", reason),
+            ],
+        )
+        .await;
+    assert_eq!(held.status, StatusCode::SEE_OTHER, "{}", held.body);
+}
+
 #[tokio::test]
 async fn activation_suspension_and_restoration_reach_the_answers() {
     let app = TestApp::spawn().await;
@@ -364,19 +381,7 @@ async fn forwarding_redirects_plan_two_names_and_explains_a_suspension() {
     );
 
     // Suspended through the console: a notice naming the category, never the staff's text.
-    let jy = app.office("620421").await;
-    let (mut office, _) = app.signed_in(Role::OfficeReviewer, None, Some(jy)).await;
-    let held = office
-        .post(
-            &format!("/console/domains/{}/hold", ids[0]),
-            &[
-                ("action", "hold"),
-                ("reason_code", "badge"),
-                ("reason", "联系人电话 13912345678 未接"),
-            ],
-        )
-        .await;
-    assert_eq!(held.status, StatusCode::SEE_OTHER);
+    hold_through_console(&app, ids[0], "badge", "联系人电话 13912345678 未接").await;
     let start = Instant::now();
     loop {
         let (s, _, body) = get(plain, unicode, "/").await;

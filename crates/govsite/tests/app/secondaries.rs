@@ -9,10 +9,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use govsite_core::role::Role;
-use reqwest::StatusCode;
-
-use crate::dns::{ace, dig, dns_role, free_port, serial, short, within};
+use crate::dns::{ace, dig, dns_role, free_port, hold_through_console, serial, short, within};
 use crate::domains::active_names;
 use crate::helpers::TestApp;
 
@@ -203,19 +200,7 @@ async fn nsd_and_knot_follow_activation_and_suspension_and_knot_signs_the_zone()
     }
 
     // Suspension through the console: NXDOMAIN on both within 5 s.
-    let jy = app.office("620421").await;
-    let (mut office, _) = app.signed_in(Role::OfficeReviewer, None, Some(jy)).await;
-    let held = office
-        .post(
-            &format!("/console/domains/{}/hold", ids[0]),
-            &[
-                ("action", "hold"),
-                ("reason_code", "campaign"),
-                ("reason", "未按期提交资格复核"),
-            ],
-        )
-        .await;
-    assert_eq!(held.status, StatusCode::SEE_OTHER);
+    hold_through_console(&app, ids[0], "campaign", "未按期提交资格复核").await;
     for (who, at) in [("NSD", nsd_at), ("Knot", knot_at)] {
         let took = within(Duration::from_secs(5), who, || {
             dig(at, &[&name, "A"]).contains("status: NXDOMAIN")
