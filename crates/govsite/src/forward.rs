@@ -19,6 +19,7 @@ use tokio::sync::watch;
 use crate::config::ForwardArgs;
 use crate::registry::names_admin::HOLD_REASONS;
 use crate::store::{Db, StoreResult};
+use crate::web::error::escape_html;
 use crate::zone_feed::Cursor;
 
 /// Where a name leads.
@@ -270,19 +271,13 @@ async fn forward(State(f): State<Forwarder>, request: Request) -> Response {
     }
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 fn page(status: StatusCode, title: &str, text: &str) -> Response {
     let body = format!(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{t}</title></head><body><main><h1>{t}</h1><p>{x}</p></main></body></html>\n",
-        t = escape(title),
-        x = escape(text)
+        t = escape_html(title),
+        x = escape_html(text)
     );
     (
         status,

@@ -46,14 +46,6 @@ pub struct Cursor {
     gap_since: Option<(i64, Instant)>,
 }
 
-fn suffix_of(text: &str) -> Option<Suffix> {
-    match text {
-        "政务" => Some(Suffix::Zhengwu),
-        "公益" => Some(Suffix::Gongyi),
-        _ => None,
-    }
-}
-
 impl Cursor {
     /// A cursor past every change made so far: take it before loading the zones, so that a
     /// change committed during the load is applied again after it.
@@ -118,7 +110,7 @@ impl Cursor {
             if ace.is_empty() {
                 continue;
             }
-            if let Some(suffix) = suffix_of(&suffix) {
+            if let Some(suffix) = crate::zone::parse_zone(&suffix) {
                 out.push(Change { id, suffix, ace });
             }
         }

@@ -178,7 +178,7 @@ pub fn urlencode(s: &str) -> String {
         .collect()
 }
 
-fn escape_html(s: &str) -> String {
+pub(crate) fn escape_html(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
