@@ -340,7 +340,7 @@ fn parse_opt<T: std::str::FromStr>(
     }
 }
 
-fn is_hostname(host: &str) -> bool {
+pub fn is_hostname(host: &str) -> bool {
     let ascii = idna::domain_to_ascii(host).unwrap_or_default();
     ascii.contains('.')
         && ascii.len() <= 253

@@ -4,6 +4,7 @@
 //! constructor, and is valid from then on ("parse, don't validate"). The web, worker and storage
 //! layers call into this crate; it never calls back.
 
+pub mod badge;
 pub mod calendar;
 pub mod contact;
 pub mod credit_code;
@@ -19,6 +20,8 @@ pub mod org_type;
 pub mod password;
 pub mod region;
 pub mod role;
+pub mod site_application;
+pub mod site_form;
 pub mod totp;
 pub mod unit;
 pub mod zone;
