@@ -284,12 +284,7 @@ fn ipv4(raw: &str) -> Result<Ipv4Addr, &'static str> {
     Ok(a)
 }
 
-fn person(
-    e: &mut FieldErrors,
-    prefix: &str,
-    who: &'static str,
-    raw: [&String; 4],
-) -> Option<Person> {
+fn person(e: &mut FieldErrors, prefix: &str, raw: [&String; 4]) -> Option<Person> {
     let [name, phone, mobile, email] = raw;
     let (name_label, phone_label, mobile_label, email_label) = if prefix == "handler" {
         (

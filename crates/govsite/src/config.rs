@@ -134,6 +134,35 @@ pub struct ServeArgs {
     pub apex: ApexArgs,
     #[command(flatten)]
     pub forward: ForwardArgs,
+    #[command(flatten)]
+    pub site_checks: SiteCheckArgs,
+}
+
+/// The pre-checks of website applications (advice shown to reviewers).
+#[derive(Debug, Clone, Args)]
+pub struct SiteCheckArgs {
+    /// Recursive resolver asked for English domains (default: the first nameserver of
+    /// /etc/resolv.conf).
+    #[arg(long, env = "GOVSITE_SITE_CHECK_RESOLVER")]
+    pub site_check_resolver: Option<SocketAddr>,
+    /// Port of the HTTP fetch of a site's home page.
+    #[arg(long, env = "GOVSITE_SITE_CHECK_HTTP_PORT", default_value_t = 80)]
+    pub site_check_http_port: u16,
+    /// Port of the HTTPS fetch of a site's home page.
+    #[arg(long, env = "GOVSITE_SITE_CHECK_HTTPS_PORT", default_value_t = 443)]
+    pub site_check_https_port: u16,
+}
+
+impl SiteCheckArgs {
+    pub fn config(&self) -> crate::registry::site_checks::SiteCheckConfig {
+        let default = crate::registry::site_checks::SiteCheckConfig::default();
+        crate::registry::site_checks::SiteCheckConfig {
+            resolver: self.site_check_resolver.unwrap_or(default.resolver),
+            http_port: self.site_check_http_port,
+            https_port: self.site_check_https_port,
+            ..default
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod dns;
+pub mod documents;
 pub mod forward;
 pub mod notify;
 pub mod registry;

@@ -43,6 +43,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = WebConfig {
         public_url: public_url.clone(),
         staff_totp: args.staff_totp,
+        site_checks: args.site_checks.config(),
     };
     let (stop_tx, stop_rx) = watch::channel(false);
     let roles = &args.roles;

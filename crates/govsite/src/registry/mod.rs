@@ -7,3 +7,5 @@ pub mod escalation;
 pub mod lifecycle;
 pub mod names;
 pub mod names_admin;
+pub mod site_checks;
+pub mod sites;

@@ -31,6 +31,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0004_zone_changes.sql"),
         include_str!("../../migrations/postgres/0004_zone_changes.sql"),
     ),
+    (
+        5,
+        "sites",
+        include_str!("../../migrations/sqlite/0005_sites.sql"),
+        include_str!("../../migrations/postgres/0005_sites.sql"),
+    ),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -47,6 +47,20 @@ pub async fn office_review_days(db: &Db, region_code: i64) -> StoreResult<i64> {
     Ok(per_region.unwrap_or(DEFAULT_OFFICE_REVIEW_DAYS))
 }
 
+/// The platform default for mounting a badge after issue, in working days (the national 5;
+/// the seed county sets 2).
+pub const DEFAULT_MOUNT_DAYS: i64 = 5;
+
+/// Working days a unit of `region_code` has to mount its badge.
+pub async fn mount_days(db: &Db, region_code: i64) -> StoreResult<i64> {
+    let row = sqlx::query("SELECT mount_days FROM regions WHERE code = $1")
+        .bind(region_code)
+        .fetch_optional(db.pool())
+        .await?;
+    let per_region: Option<i64> = row.and_then(|r| r.try_get("mount_days").ok()).flatten();
+    Ok(per_region.unwrap_or(DEFAULT_MOUNT_DAYS))
+}
+
 /// Why a name is reserved, if it is.
 pub async fn reserved(db: &Db, canonical: &str) -> StoreResult<Option<String>> {
     let row = sqlx::query("SELECT reason FROM reserved_names WHERE canonical = $1")

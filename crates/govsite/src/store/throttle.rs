@@ -17,6 +17,8 @@ pub enum Scope {
     Totp,
     /// Current passwords tried on the change-password page, per account.
     PasswordChange,
+    /// Wrong captcha answers, per account.
+    Captcha,
 }
 
 impl Scope {
@@ -28,6 +30,7 @@ impl Scope {
             Self::Registration => "register_ip",
             Self::Totp => "totp",
             Self::PasswordChange => "password_change",
+            Self::Captcha => "captcha",
         }
     }
 }

@@ -25,6 +25,9 @@ pub enum AppError {
     TooLarge,
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// Too many attempts of something rate limited: a plain sentence saying when to retry.
+    #[error("too many requests: {0}")]
+    TooMany(&'static str),
     /// The thing changed under the user (already decided, wrong state): a plain sentence.
     #[error("conflict: {0}")]
     Conflict(String),
@@ -79,6 +82,7 @@ impl AppError {
                 "method_not_allowed",
                 "此页面不能直接打开，请使用页面上的按钮操作。",
             ),
+            Self::TooMany(message) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message),
             Self::Conflict(_) => (
                 StatusCode::CONFLICT,
                 "conflict",
@@ -118,6 +122,7 @@ impl IntoResponse for AppError {
             StatusCode::BAD_REQUEST => "请求有误",
             StatusCode::PAYLOAD_TOO_LARGE => "内容过大",
             StatusCode::CONFLICT | StatusCode::METHOD_NOT_ALLOWED => "无法完成操作",
+            StatusCode::TOO_MANY_REQUESTS => "操作过于频繁",
             _ => "系统错误",
         };
         let html = format!(

@@ -6,6 +6,7 @@
 
 mod admin;
 mod auth;
+mod captcha;
 pub(crate) mod console;
 pub mod error;
 mod form;
@@ -36,6 +37,8 @@ pub struct WebConfig {
     pub public_url: String,
     /// Whether every staff account must use a TOTP second factor.
     pub staff_totp: bool,
+    /// Where the website application pre-checks resolve and fetch.
+    pub site_checks: crate::registry::site_checks::SiteCheckConfig,
 }
 
 impl WebConfig {
@@ -137,6 +140,7 @@ mod tests {
         let config = |url: &str| WebConfig {
             public_url: url.to_owned(),
             staff_totp: false,
+            site_checks: Default::default(),
         };
         assert!(config("https://xn--55qw42g.example").secure_cookies());
         assert!(!config("http://127.0.0.1:8080").secure_cookies());

@@ -13,7 +13,7 @@ use super::AppState;
 use super::error::AppError;
 use super::form::{Query, safe_next};
 use super::session::Ctx;
-use super::templates::STYLESHEET;
+use super::templates::{COPY_SCRIPT, STYLESHEET};
 
 /// Probes and static files: no session, no cookie.
 pub fn health_routes() -> Router<AppState> {
@@ -21,6 +21,7 @@ pub fn health_routes() -> Router<AppState> {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/static/site.css", get(stylesheet))
+        .route("/static/copy.js", get(copy_script))
 }
 
 pub fn routes() -> Router<AppState> {
@@ -66,6 +67,16 @@ async fn stylesheet() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         STYLESHEET,
+    )
+}
+
+async fn copy_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        COPY_SCRIPT,
     )
 }
 

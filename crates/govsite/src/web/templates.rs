@@ -57,6 +57,16 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "console/list_contacts.html",
     "portal/finance.html",
     "console/reviews.html",
+    "console/sites.html",
+    "console/site.html",
+    "site_summary.html",
+    "portal/sites.html",
+    "portal/site_form.html",
+    "portal/site_check.html",
+    "portal/site_submitted.html",
+    "portal/site_application.html",
+    "portal/badges.html",
+    "portal/site_close.html",
     "console/review.html",
     "console/transfers.html",
     "console/units.html",
@@ -71,6 +81,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
 ];
 
 pub const STYLESHEET: &str = include_str!("../../templates/site.css");
+pub const COPY_SCRIPT: &str = include_str!("../../templates/copy.js");
 
 #[derive(Debug)]
 pub struct Templates {
@@ -139,11 +150,13 @@ fn nav(role: Role) -> Vec<NavItem> {
             item("/portal", "我的主页"),
             item("/portal/unit", "单位信息"),
             item("/portal/domains", "网上名称管理"),
+            item("/portal/sites", "网站开办审核"),
             item("/portal/finance", "财务管理"),
         ],
         Role::OfficeReviewer => vec![
             item("/console/units", "工作管理"),
             item("/console/reviews", "域名审核"),
+            item("/console/sites", "网站审核"),
             item("/console/domains", "域名管理"),
             item("/console/lists/lapsed", "监管名单"),
             item("/console/office-payments", "编办代缴"),
@@ -151,6 +164,7 @@ fn nav(role: Role) -> Vec<NavItem> {
         Role::RegistryReviewer => vec![
             item("/console/units", "单位管理"),
             item("/console/reviews", "域名审核"),
+            item("/console/sites", "网站审核"),
             item("/console/domains", "域名管理"),
             item("/console/lists/lapsed", "监管名单"),
         ],

@@ -65,6 +65,14 @@ impl TestApp {
     }
 
     pub async fn spawn_with(senders: Senders, staff_totp: bool) -> Self {
+        Self::spawn_full(senders, staff_totp, Default::default()).await
+    }
+
+    pub async fn spawn_full(
+        senders: Senders,
+        staff_totp: bool,
+        site_checks: govsite::registry::site_checks::SiteCheckConfig,
+    ) -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().expect("temp dir");
         let url = fresh_database_url(dir.path()).await;
@@ -76,6 +84,7 @@ impl TestApp {
         let config = WebConfig {
             public_url: format!("http://{addr}"),
             staff_totp,
+            site_checks,
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(govsite::server::run(

@@ -7,6 +7,7 @@ mod domains;
 pub(crate) mod invoices;
 mod office_payments;
 mod reviews;
+mod sites;
 mod supervision;
 mod transfers;
 
@@ -37,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .merge(invoices::routes())
         .merge(office_payments::routes())
         .merge(reviews::routes())
+        .merge(sites::routes())
         .merge(supervision::routes())
         .merge(transfers::routes())
 }

@@ -4,6 +4,7 @@
 mod domains;
 pub(crate) mod finance;
 mod names;
+mod sites;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .merge(domains::routes())
         .merge(finance::routes())
         .merge(names::routes())
+        .merge(sites::routes())
 }
 
 /// The signed-in unit user's own unit; nobody else's is reachable from the portal.

@@ -1,0 +1,311 @@
+//! Website applications in the consoles: the 编办's first review and its paper filings (its
+//! own region only), the registry's second review. The automatic pre-checks are shown as
+//! advice beside each application.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::NaiveDate;
+use govsite_core::FieldErrors;
+use govsite_core::role::Role;
+use govsite_core::site_application::{SITE_REASONS, SiteState};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+use super::unit_scope;
+use crate::registry::applications::{RegistryError, cst_date};
+use crate::registry::site_checks;
+use crate::registry::sites::{self as registry_sites, Decision, PaperReceipt};
+use crate::store::domains;
+use crate::store::sites::{self, SiteApplication};
+use crate::store::units::Scope;
+use crate::web::AppState as App;
+use crate::web::auth::actor;
+use crate::web::error::AppError;
+use crate::web::form::{self, PathText};
+use crate::web::session::Ctx;
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/console/sites", get(queue))
+        .route("/console/sites/{id}", get(show))
+        .route("/console/sites/{id}/review", post(review))
+        .route("/console/sites/{id}/paper", post(paper))
+        .route("/console/sites/{id}/prechecks", post(prechecks))
+}
+
+fn is_reviewer(r: Role) -> bool {
+    matches!(r, Role::OfficeReviewer | Role::RegistryReviewer)
+}
+
+/// Whether the signed-in reviewer is the registry, and the scope it sees.
+async fn stage(app: &App, ctx: &Ctx) -> Result<(bool, Scope), AppError> {
+    let user = ctx.require(is_reviewer)?;
+    let (scope, _) = unit_scope(app, user).await?;
+    Ok((user.role == Role::RegistryReviewer, scope))
+}
+
+#[derive(Serialize)]
+struct Row {
+    application: SiteApplication,
+    overdue: bool,
+}
+
+async fn rows(
+    app: &App,
+    state: SiteState,
+    scope: Scope,
+    due: fn(&SiteApplication) -> &str,
+) -> Result<Vec<Row>, AppError> {
+    let region = match scope {
+        Scope::Region(r) => Some(r),
+        Scope::All => None,
+    };
+    let today = cst_date(app.now()).to_string();
+    Ok(sites::queue(&app.db, state, region)
+        .await?
+        .into_iter()
+        .map(|a| Row {
+            overdue: !due(&a).is_empty() && due(&a) < today.as_str(),
+            application: a,
+        })
+        .collect())
+}
+
+async fn queue(State(app): State<App>, ctx: Ctx) -> Result<Html<String>, AppError> {
+    let (registry, scope) = stage(&app, &ctx).await?;
+    let (review, paper) = if registry {
+        (
+            rows(&app, SiteState::OfficeApproved, scope, |_| "").await?,
+            Vec::new(),
+        )
+    } else {
+        (
+            rows(&app, SiteState::Submitted, scope, |a| &a.office_due).await?,
+            rows(&app, SiteState::AwaitingPaper, scope, |a| &a.paper_due).await?,
+        )
+    };
+    let overdue = review.iter().chain(&paper).filter(|r| r.overdue).count();
+    app.page(
+        &ctx,
+        "console/sites.html",
+        context! {
+            title => if registry { "网站开办审核复审" } else { "网站开办审核" },
+            review => review,
+            paper => paper,
+            registry => registry,
+            overdue => overdue,
+        },
+    )
+}
+
+async fn in_scope(app: &App, scope: Scope, raw: &str) -> Result<SiteApplication, AppError> {
+    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
+    let a = sites::find(&app.db, id).await?.ok_or(AppError::NotFound)?;
+    if let Scope::Region(r) = scope
+        && r != a.region_code
+    {
+        return Err(AppError::NotFound);
+    }
+    // Drafts are the unit's own business.
+    if a.site_state() == SiteState::Draft {
+        return Err(AppError::NotFound);
+    }
+    Ok(a)
+}
+
+async fn page(
+    app: &App,
+    ctx: &Ctx,
+    a: &SiteApplication,
+    registry: bool,
+    errors: Option<&FieldErrors>,
+) -> Result<Html<String>, AppError> {
+    let state = a.site_state();
+    let domain = if a.form.domain == govsite_core::site_form::RED_PAGE {
+        "网络红页".to_owned()
+    } else {
+        domains::by_ace(&app.db, a.form.domain.trim())
+            .await?
+            .map_or_else(|| a.form.domain.clone(), |d| d.unicode())
+    };
+    let org_type_label = govsite_core::org_type::OrgType::parse(&a.form.org_type)
+        .map_or("", govsite_core::org_type::OrgType::label);
+    app.page(ctx, "console/site.html", context! {
+        title => format!("{}网站开办审核 {}", if errors.is_some() { "错误：" } else { "" }, a.reference.clone().unwrap_or_default()),
+        application => a,
+        domain => domain,
+        org_type_label => org_type_label,
+        checks => site_checks::parse_stored(&a.prechecks_json),
+        events => sites::events(&app.db, a.id).await?,
+        can_review => (registry && state == SiteState::OfficeApproved) || (!registry && state == SiteState::Submitted),
+        can_file => !registry && state == SiteState::AwaitingPaper,
+        reasons => SITE_REASONS,
+        today => cst_date(app.now()).to_string(),
+        errors => errors,
+    })
+}
+
+async fn show(
+    State(app): State<App>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+) -> Result<Html<String>, AppError> {
+    let (registry, scope) = stage(&app, &ctx).await?;
+    let a = in_scope(&app, scope, &raw).await?;
+    page(&app, &ctx, &a, registry, None).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ReviewForm {
+    decision: String,
+    code: String,
+    reason: String,
+}
+
+fn reject_fields(code: String, reason: &str) -> Decision {
+    Decision::Reject {
+        code,
+        text: reason.chars().take(300).collect(),
+    }
+}
+
+async fn review(
+    State(app): State<App>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let (registry, scope) = stage(&app, &ctx).await?;
+    let a = in_scope(&app, scope, &raw).await?;
+    let posted: ReviewForm = form::parse(&body)?;
+    let decision = match posted.decision.as_str() {
+        "approve" => Decision::Approve,
+        "reject" => reject_fields(posted.code, &posted.reason),
+        _ => {
+            let mut e = FieldErrors::new();
+            e.add("decision", "请选择审核意见：通过或不通过");
+            return Ok(page(&app, &ctx, &a, registry, Some(&e))
+                .await?
+                .into_response());
+        }
+    };
+    let result = registry_sites::review(
+        &app.db,
+        &actor(&ctx),
+        &a,
+        registry,
+        &decision,
+        &app.config.public_url,
+        app.now(),
+    )
+    .await;
+    finish(&app, &ctx, &a, registry, result.map(|_| ())).await
+}
+
+async fn finish(
+    app: &App,
+    ctx: &Ctx,
+    a: &SiteApplication,
+    registry: bool,
+    result: Result<(), RegistryError>,
+) -> Result<Response, AppError> {
+    match result {
+        Ok(()) => {
+            app.outbox_wake.notify_one();
+            Ok(Redirect::to("/console/sites").into_response())
+        }
+        Err(RegistryError::Form(errors)) => Ok(page(app, ctx, a, registry, Some(&errors))
+            .await?
+            .into_response()),
+        Err(RegistryError::Refused(m)) => Err(AppError::Conflict(m)),
+        Err(RegistryError::Store(e)) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PaperForm {
+    action: String,
+    received_on: String,
+    copies: String,
+    id_copy: String,
+    code: String,
+    reason: String,
+}
+
+async fn paper(
+    State(app): State<App>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let (registry, scope) = stage(&app, &ctx).await?;
+    // Paper is filed with the unit's own 编办, not with the registry.
+    if registry {
+        return Err(AppError::Forbidden);
+    }
+    let a = in_scope(&app, scope, &raw).await?;
+    let posted: PaperForm = form::parse(&body)?;
+    let result = match posted.action.as_str() {
+        "confirm" => {
+            let mut e = FieldErrors::new();
+            let received_on = e.check(
+                "received_on",
+                NaiveDate::parse_from_str(posted.received_on.trim(), "%Y-%m-%d")
+                    .map_err(|_| "请填写收到纸质材料的日期，例如 2026-11-23"),
+            );
+            let copies = e.check(
+                "copies",
+                posted
+                    .copies
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|c| (0..=99).contains(c))
+                    .ok_or("请填写收到的份数（数字）"),
+            );
+            match (received_on, copies) {
+                (Some(received_on), Some(copies)) if e.is_empty() => {
+                    let receipt = PaperReceipt {
+                        received_on,
+                        copies,
+                        id_copy: posted.id_copy == "1",
+                    };
+                    registry_sites::confirm_paper(
+                        &app.db,
+                        &actor(&ctx),
+                        &a,
+                        &receipt,
+                        &app.config.public_url,
+                        app.now(),
+                    )
+                    .await
+                    .map(|_| ())
+                }
+                _ => Err(RegistryError::Form(e)),
+            }
+        }
+        "return" => {
+            let text: String = posted.reason.chars().take(300).collect();
+            registry_sites::return_paper(&app.db, &actor(&ctx), &a, &posted.code, &text, app.now())
+                .await
+        }
+        _ => return Err(AppError::BadRequest("请选择确认备案或退回。")),
+    };
+    finish(&app, &ctx, &a, registry, result).await
+}
+
+async fn prechecks(
+    State(app): State<App>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+) -> Result<Response, AppError> {
+    let (_, scope) = stage(&app, &ctx).await?;
+    let a = in_scope(&app, scope, &raw).await?;
+    site_checks::run_and_store(&app.db, &app.config.site_checks, &a, app.now()).await?;
+    Ok(Redirect::to(&format!("/console/sites/{}", a.id)).into_response())
+}

@@ -1,0 +1,720 @@
+//! 网站开办审核/资格复核申请: the unit's applications (我的申请表) from the form through the
+//! answers check with its captcha, submission, review results, the printed letter and form,
+//! and a fresh copy after the paper was returned; and 标识管理: the badges of its sites with
+//! the code to paste, re-qualification, change and closure.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use govsite_core::FieldErrors;
+use govsite_core::domain_lifecycle::DomainState;
+use govsite_core::org_type::OrgType;
+use govsite_core::site_application::SiteState;
+use govsite_core::site_form::{RED_PAGE, SiteForm, SiteKind};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+use super::own_unit;
+use crate::documents::{self, Letterhead};
+use crate::registry::applications::{RegistryError, cst_date};
+use crate::registry::{site_checks, sites as registry_sites};
+use crate::store::sites::{self, Site, SiteApplication};
+use crate::store::units::UnitRecord;
+use crate::store::{StoreError, domains, offices, policy};
+use crate::web::AppState;
+use crate::web::auth::actor;
+use crate::web::captcha;
+use crate::web::error::AppError;
+use crate::web::form::{self, PathText, Query, page_number};
+use crate::web::session::Ctx;
+
+const PER_PAGE: u32 = 10;
+/// A domain expiring within this many days gets the seed's warning on the form.
+const EXPIRY_WARNING_DAYS: i64 = 60;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/portal/sites", get(list))
+        .route("/portal/sites/new", get(new_form).post(create))
+        .route("/portal/sites/applications/{id}", get(show))
+        .route(
+            "/portal/sites/applications/{id}/edit",
+            get(edit_form).post(save),
+        )
+        .route("/portal/sites/applications/{id}/check", get(check))
+        .route("/portal/sites/applications/{id}/submit", post(submit))
+        .route("/portal/sites/applications/{id}/letter", get(letter))
+        .route("/portal/sites/applications/{id}/form", get(form_pdf))
+        .route("/portal/sites/applications/{id}/copy", post(copy))
+        .route("/portal/sites/badges", get(badges))
+        .route("/portal/sites/badges/{id}/apply", post(apply_for_site))
+        .route(
+            "/portal/sites/badges/{id}/close",
+            get(close_confirm).post(close),
+        )
+        .route("/captcha/{token}", get(captcha::image))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ListQuery {
+    page: Option<String>,
+    notice: String,
+    kind: String,
+    captcha: String,
+}
+
+async fn list(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Result<Html<String>, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let page = page_number(q.page.as_deref());
+    let (rows, total) = sites::of_unit(&app.db, unit.id, page, PER_PAGE).await?;
+    let pages = (total.max(1) + i64::from(PER_PAGE) - 1) / i64::from(PER_PAGE);
+    app.page(
+        &ctx,
+        "portal/sites.html",
+        context! {
+            title => "网站开办审核/资格复核申请",
+            rows => rows,
+            page => page,
+            pages => pages,
+            total => total,
+            notice => if q.notice == "copied" { "已从原申请复制一份新申请，请修改后提交。" } else { "" },
+        },
+    )
+}
+
+/// One of the unit's domains as the form offers it.
+#[derive(Serialize)]
+struct DomainChoice {
+    ace: String,
+    name: String,
+    id: i64,
+    expiring: bool,
+    expires_on: String,
+}
+
+async fn choices(app: &AppState, unit: &UnitRecord) -> Result<Vec<DomainChoice>, AppError> {
+    let now = app.now();
+    Ok(domains::of_unit(&app.db, unit.id)
+        .await?
+        .into_iter()
+        .filter(|d| d.variant_of.is_none() && d.domain_state() == DomainState::Active)
+        .map(|d| DomainChoice {
+            expiring: d.expires_at - now < EXPIRY_WARNING_DAYS * 86_400,
+            expires_on: cst_date(d.expires_at).to_string(),
+            name: d.unicode(),
+            ace: d.ace,
+            id: d.id,
+        })
+        .collect())
+}
+
+/// The unit block is copied from 单位信息 on every save: the stored form is what was sent.
+fn fill_unit_block(form: &mut SiteForm, unit: &UnitRecord) {
+    form.unit_name = unit.form.name.clone();
+    form.parent_org = unit.form.parent_org.clone();
+    form.org_type = unit.form.org_type.clone();
+    form.address = unit.form.address.clone();
+    form.postcode = unit.form.postcode.clone();
+    if form.functions.trim().is_empty() {
+        form.functions = unit.form.functions.clone();
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn form_page(
+    app: &AppState,
+    ctx: &Ctx,
+    unit: &UnitRecord,
+    application: Option<&SiteApplication>,
+    form: &SiteForm,
+    errors: Option<&FieldErrors>,
+    saved: bool,
+) -> Result<Html<String>, AppError> {
+    let action = application.map_or_else(
+        || "/portal/sites/new".to_owned(),
+        |a| format!("/portal/sites/applications/{}/edit", a.id),
+    );
+    let fixed_kind = application.and_then(|a| a.site_id.map(|_| a.site_kind()));
+    let title = match fixed_kind {
+        Some(k) => k.label().to_owned(),
+        None => "网站开办审核/资格复核申请".to_owned(),
+    };
+    app.page(
+        ctx,
+        "portal/site_form.html",
+        context! {
+            title => if errors.is_some() { format!("错误：{title}") } else { title },
+            form => form,
+            errors => errors,
+            action => action,
+            saved => saved,
+            fixed_kind => fixed_kind.map(SiteKind::label),
+            domains => choices(app, unit).await?,
+            red_page => RED_PAGE,
+            org_type_label => unit.org_type_label(),
+            application => application,
+        },
+    )
+}
+
+async fn new_form(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Result<Html<String>, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let f = &unit.form;
+    let mut form = SiteForm {
+        kind: if q.kind == "requal" { "requal" } else { "new" }.into(),
+        handler_name: f.handler_name.clone(),
+        handler_phone: f.handler_phone.clone(),
+        handler_mobile: f.handler_mobile.clone(),
+        handler_email: f.handler_email.clone(),
+        head_name: f.webmaster_name.clone(),
+        head_phone: f.webmaster_phone.clone(),
+        head_email: f.webmaster_email.clone(),
+        ..SiteForm::default()
+    };
+    fill_unit_block(&mut form, &unit);
+    form_page(&app, &ctx, &unit, None, &form, None, false).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Posted {
+    step: String,
+    #[serde(flatten)]
+    form: SiteForm,
+}
+
+async fn create(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let mut posted: Posted = form::parse(&body)?;
+    fill_unit_block(&mut posted.form, &unit);
+    let kind = SiteKind::parse(&posted.form.kind)
+        .filter(|k| *k != SiteKind::Change)
+        .unwrap_or(SiteKind::New);
+    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let id =
+        sites::create_draft(&mut tx, unit.id, kind, None, &posted.form, None, app.now()).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    after_save(&app, &ctx, &unit, id, &posted).await
+}
+
+async fn owned(app: &AppState, unit: &UnitRecord, raw: &str) -> Result<SiteApplication, AppError> {
+    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
+    let a = sites::find(&app.db, id).await?.ok_or(AppError::NotFound)?;
+    if a.unit_id != unit.id {
+        return Err(AppError::NotFound);
+    }
+    Ok(a)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NoticeQuery {
+    notice: String,
+    captcha: String,
+}
+
+async fn edit_form(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let a = owned(&app, &unit, &raw).await?;
+    if !a.site_state().editable_by_unit() {
+        return Ok(Redirect::to(&format!("/portal/sites/applications/{}", a.id)).into_response());
+    }
+    Ok(form_page(
+        &app,
+        &ctx,
+        &unit,
+        Some(&a),
+        &a.form,
+        None,
+        q.notice == "saved",
+    )
+    .await?
+    .into_response())
+}
+
+async fn save(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let a = owned(&app, &unit, &raw).await?;
+    let mut posted: Posted = form::parse(&body)?;
+    fill_unit_block(&mut posted.form, &unit);
+    // An application for a site that holds a badge keeps its kind whatever the form says.
+    let kind = if a.site_id.is_some() {
+        a.site_kind()
+    } else {
+        SiteKind::parse(&posted.form.kind)
+            .filter(|k| *k != SiteKind::Change)
+            .unwrap_or(SiteKind::New)
+    };
+    if a.site_id.is_some() {
+        posted.form.kind = kind.as_str().to_owned();
+    }
+    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    if !sites::save_form(&mut tx, a.id, kind, &posted.form, app.now()).await? {
+        return Err(AppError::Conflict(
+            "该申请正在审核或已办结，不能修改。".into(),
+        ));
+    }
+    tx.commit().await.map_err(StoreError::from)?;
+    after_save(&app, &ctx, &unit, a.id, &posted).await
+}
+
+/// After saving: back to the form ("保存草稿"), or on to the answers check ("下一步").
+async fn after_save(
+    app: &AppState,
+    ctx: &Ctx,
+    unit: &UnitRecord,
+    id: i64,
+    posted: &Posted,
+) -> Result<Response, AppError> {
+    if posted.step != "check" {
+        return Ok(Redirect::to(&format!(
+            "/portal/sites/applications/{id}/edit?notice=saved"
+        ))
+        .into_response());
+    }
+    let a = sites::find(&app.db, id).await?.ok_or(AppError::NotFound)?;
+    match registry_sites::check(&app.db, &a).await {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/portal/sites/applications/{id}/check")).into_response())
+        }
+        Err(RegistryError::Form(errors)) => {
+            Ok(
+                form_page(app, ctx, unit, Some(&a), &a.form, Some(&errors), false)
+                    .await?
+                    .into_response(),
+            )
+        }
+        Err(e) => Err(registry_error(e)),
+    }
+}
+
+fn registry_error(e: RegistryError) -> AppError {
+    match e {
+        RegistryError::Refused(m) => AppError::Conflict(m),
+        RegistryError::Form(_) => AppError::BadRequest("申请表有误，请返回修改。"),
+        RegistryError::Store(e) => e.into(),
+    }
+}
+
+async fn check(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let a = owned(&app, &unit, &raw).await?;
+    check_page(&app, &ctx, &unit, &a, q.captcha == "text", None).await
+}
+
+async fn check_page(
+    app: &AppState,
+    ctx: &Ctx,
+    unit: &UnitRecord,
+    a: &SiteApplication,
+    text_captcha: bool,
+    captcha_error: Option<&str>,
+) -> Result<Response, AppError> {
+    if !a.site_state().editable_by_unit() {
+        return Ok(Redirect::to(&format!("/portal/sites/applications/{}", a.id)).into_response());
+    }
+    if let Err(RegistryError::Form(errors)) = registry_sites::check(&app.db, a).await {
+        return Ok(
+            form_page(app, ctx, unit, Some(a), &a.form, Some(&errors), false)
+                .await?
+                .into_response(),
+        );
+    }
+    let challenge = captcha::issue(app, text_captcha).await?;
+    let mut errors = FieldErrors::new();
+    if let Some(m) = captcha_error {
+        errors.add("captcha", m);
+    }
+    Ok(app
+        .page(ctx, "portal/site_check.html", context! {
+            title => if captcha_error.is_some() { "错误：请核对网站开办审核申请" } else { "请核对网站开办审核申请" },
+            application => a,
+            domain => domain_name(app, &a.form).await?,
+            org_type_label => unit.org_type_label(),
+            challenge => challenge,
+            errors => (!errors.is_empty()).then_some(errors),
+        })?
+        .into_response())
+}
+
+/// The chosen Chinese domain as people read it, or the 网络红页.
+async fn domain_name(app: &AppState, form: &SiteForm) -> Result<String, AppError> {
+    if form.domain == RED_PAGE {
+        return Ok("网络红页（免费微网站）".to_owned());
+    }
+    Ok(domains::by_ace(&app.db, form.domain.trim())
+        .await?
+        .map_or_else(String::new, |d| d.unicode()))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SubmitForm {
+    captcha_token: String,
+    captcha: String,
+}
+
+async fn submit(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let a = owned(&app, &unit, &raw).await?;
+    let posted: SubmitForm = form::parse(&body)?;
+    if !a.site_state().editable_by_unit() {
+        return Err(AppError::Conflict(format!(
+            "申请当前状态为“{}”，不能再次提交。",
+            a.state_label
+        )));
+    }
+    if !captcha::verify(&app, &ctx, &posted.captcha_token, &posted.captcha).await? {
+        return check_page(
+            &app,
+            &ctx,
+            &unit,
+            &a,
+            false,
+            Some("验证码不正确，请重新输入"),
+        )
+        .await;
+    }
+    match registry_sites::submit(&app.db, &actor(&ctx), &a, app.now()).await {
+        Ok(reference) => {
+            spawn_prechecks(&app, a.id);
+            Ok(app
+                .page(
+                    &ctx,
+                    "portal/site_submitted.html",
+                    context! {
+                        title => "申请已提交",
+                        reference => reference,
+                        application => a,
+                    },
+                )?
+                .into_response())
+        }
+        Err(RegistryError::Form(errors)) => {
+            Ok(
+                form_page(&app, &ctx, &unit, Some(&a), &a.form, Some(&errors), false)
+                    .await?
+                    .into_response(),
+            )
+        }
+        Err(e) => Err(registry_error(e)),
+    }
+}
+
+/// Runs the pre-checks in the background: they wait on DNS and HTTP, the unit does not.
+pub fn spawn_prechecks(app: &AppState, id: i64) {
+    let app = app.clone();
+    tokio::spawn(async move {
+        let result = async {
+            if let Some(a) = sites::find(&app.db, id).await? {
+                site_checks::run_and_store(&app.db, &app.config.site_checks, &a, app.now()).await?;
+            }
+            Ok::<_, StoreError>(())
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(application = id, error = %e, "pre-checks failed");
+        }
+    });
+}
+
+async fn show(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+) -> Result<Html<String>, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let a = owned(&app, &unit, &raw).await?;
+    let state = a.site_state();
+    app.page(&ctx, "portal/site_application.html", context! {
+        title => format!("审核结果 {}", a.reference.clone().unwrap_or_else(|| "（草稿）".into())),
+        domain => domain_name(&app, &a.form).await?,
+        org_type_label => unit.org_type_label(),
+        editable => state.editable_by_unit(),
+        printable => state.printable(),
+        paper => registry_sites::track_of(&a) == govsite_core::site_application::Track::Paper,
+        closed => state == SiteState::Closed,
+        reason_label => govsite_core::site_application::reason_label(&a.reason_code),
+        events => sites::events(&app.db, a.id).await?,
+        application => a,
+    })
+}
+
+/// The printed letter or form: both reviews must have passed.
+async fn printed(app: &AppState, ctx: &Ctx, raw: &str, letter: bool) -> Result<Response, AppError> {
+    let unit = own_unit(app, ctx).await?;
+    let a = owned(app, &unit, raw).await?;
+    if !a.site_state().printable() {
+        return Err(AppError::Conflict(
+            "申请通过编办初审和注册中心复审后才能打印申请函和申请表。".into(),
+        ));
+    }
+    let office = match govsite_core::region::RegionCode::from_i64(unit.region_code) {
+        Some(r) => match offices::find_by_region(&app.db, r).await? {
+            Some(id) => offices::find(&app.db, id).await?.map(|o| o.name),
+            None => None,
+        },
+        None => None,
+    }
+    .unwrap_or_else(|| "机构编制委员会办公室".to_owned());
+    let domain = domain_name(app, &a.form).await?;
+    let date = cst_date(app.now()).format("%Y年%-m月%-d日").to_string();
+    let head = Letterhead {
+        office: &office,
+        domain: &domain,
+        date: &date,
+    };
+    let markup = if letter {
+        documents::letter_markup(&a, &head)
+    } else {
+        documents::form_markup(&a, &head)
+    };
+    let pdf = documents::render(markup).await?;
+    let name = format!(
+        "{}-{}.pdf",
+        if letter { "letter" } else { "form" },
+        a.reference.as_deref().unwrap_or("draft")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{name}\""),
+            ),
+            // The form carries the handler's full ID number.
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+async fn letter(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+) -> Result<Response, AppError> {
+    printed(&app, &ctx, &raw, true).await
+}
+
+async fn form_pdf(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+) -> Result<Response, AppError> {
+    printed(&app, &ctx, &raw, false).await
+}
+
+/// A closed application (its paper was returned) is copied into a new draft.
+async fn copy(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+) -> Result<Response, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let a = owned(&app, &unit, &raw).await?;
+    if a.site_state() != SiteState::Closed {
+        return Err(AppError::Conflict(
+            "只有已关闭的申请可以复制后重新申请。".into(),
+        ));
+    }
+    let mut form = a.form.clone();
+    fill_unit_block(&mut form, &unit);
+    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let id = sites::create_draft(
+        &mut tx,
+        unit.id,
+        a.site_kind(),
+        a.site_id,
+        &form,
+        Some(a.id),
+        app.now(),
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(Redirect::to(&format!("/portal/sites/applications/{id}/edit")).into_response())
+}
+
+/// A site with what its 标识管理 card shows.
+#[derive(Serialize)]
+struct BadgeView {
+    site: Site,
+    snippet: String,
+    mount_days: i64,
+    blue: bool,
+}
+
+/// The code a unit pastes before `</body>`: one asynchronous script, and a link with the
+/// image for browsers without JavaScript.
+pub fn snippet(public_url: &str, code: &str, blue: bool) -> String {
+    let alt = if blue {
+        "事业单位网站标识"
+    } else {
+        "党政机关网站标识"
+    };
+    format!(
+        "<script src=\"{public_url}/b/{code}.js\" async></script>\n<noscript><a href=\"{public_url}/v/{code}\"><img src=\"{public_url}/b/{code}.png\" alt=\"{alt}\" width=\"110\" height=\"55\"></a></noscript>"
+    )
+}
+
+async fn badges(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Html<String>, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let blue = OrgType::parse(&unit.org_type) == Ok(OrgType::PublicInstitution);
+    let mount_days = policy::mount_days(&app.db, unit.region_code).await?;
+    let views: Vec<BadgeView> = sites::sites_of_unit(&app.db, unit.id)
+        .await?
+        .into_iter()
+        .map(|site| BadgeView {
+            snippet: snippet(&app.config.public_url, &site.badge_code, blue),
+            site,
+            mount_days,
+            blue,
+        })
+        .collect();
+    app.page(
+        &ctx,
+        "portal/badges.html",
+        context! {
+            title => "标识管理",
+            badges => views,
+            notice => match q.notice.as_str() { "closed" => "网站已关闭，其标识已注销。", _ => "" },
+        },
+    )
+}
+
+async fn own_site(app: &AppState, unit: &UnitRecord, raw: &str) -> Result<Site, AppError> {
+    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
+    sites::find_site(&app.db, id)
+        .await?
+        .filter(|s| s.unit_id == unit.id)
+        .ok_or(AppError::NotFound)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ApplyForm {
+    kind: String,
+}
+
+/// Starts a re-qualification or a change of a site that holds a badge, prefilled from what
+/// was approved last; the code stays.
+async fn apply_for_site(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let site = own_site(&app, &unit, &raw).await?;
+    if site.closed_at.is_some() {
+        return Err(AppError::Conflict(
+            "该网站已关闭，不能再申请复核或变更。".into(),
+        ));
+    }
+    let posted: ApplyForm = form::parse(&body)?;
+    let kind = match posted.kind.as_str() {
+        "requal" => SiteKind::Requalify,
+        "change" => SiteKind::Change,
+        _ => return Err(AppError::BadRequest("请选择申请复核或申请变更。")),
+    };
+    if let Some(r) = sites::open_for_site(&app.db, site.id, 0).await? {
+        return Err(AppError::Conflict(format!(
+            "该网站已有正在办理的申请（{r}），请等待办结后再申请。"
+        )));
+    }
+    let mut form = sites::latest_form_of_site(&app.db, site.id)
+        .await?
+        .unwrap_or_default();
+    form.kind = kind.as_str().to_owned();
+    form.site_name = site.name.clone();
+    form.domain = if site.red_page {
+        RED_PAGE.to_owned()
+    } else {
+        site.domain_ace.clone()
+    };
+    form.english_domain = site.english_domain.clone();
+    form.ipv4 = site.ipv4.clone();
+    form.ipv6 = site.ipv6.clone();
+    form.intro = site.intro.clone();
+    fill_unit_block(&mut form, &unit);
+    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let id = sites::create_draft(
+        &mut tx,
+        unit.id,
+        kind,
+        Some(site.id),
+        &form,
+        None,
+        app.now(),
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(Redirect::to(&format!("/portal/sites/applications/{id}/edit")).into_response())
+}
+
+async fn close_confirm(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+) -> Result<Html<String>, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let site = own_site(&app, &unit, &raw).await?;
+    app.page(
+        &ctx,
+        "portal/site_close.html",
+        context! {
+            title => format!("关闭网站“{}”", site.name),
+            site => site,
+        },
+    )
+}
+
+async fn close(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+) -> Result<Response, AppError> {
+    let unit = own_unit(&app, &ctx).await?;
+    let site = own_site(&app, &unit, &raw).await?;
+    registry_sites::close(&app.db, &actor(&ctx), &site, app.now())
+        .await
+        .map_err(registry_error)?;
+    Ok(Redirect::to("/portal/sites/badges?notice=closed").into_response())
+}
