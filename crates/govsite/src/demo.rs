@@ -308,6 +308,7 @@ pub async fn load(db: &Db, public_url: &str, scale: u32) -> anyhow::Result<Strin
         ));
     }
     demo_domains(&mut l, &unit_accounts).await?;
+    demo_sites(&l, &unit_accounts).await?;
     for (username, name, email, mobile, unit_id) in &unit_accounts {
         l.account(NewAccount {
             username,
@@ -412,6 +413,189 @@ async fn demo_domains(
             }
         }
         tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// A fictional resident ID number with a correct GB 11643 check character.
+fn demo_id_card(seq: u32) -> String {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let body = format!("62042119800101{:03}", seq % 1000);
+    let sum: u32 = body
+        .bytes()
+        .zip(WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    let check = b"10X98765432"[(sum % 11) as usize] as char;
+    format!("{body}{check}")
+}
+
+/// Website applications, driven through the registry's own functions so their history and
+/// audit are real: 靖远县人民政府网 on 靖远县人民政府.政务 has been through the whole path and
+/// holds its badge; three units of annex 6 (no Chinese domain, so a 网络红页) wait at the
+/// 编办, at the registry and for their paper; 靖远县双永供水工程管理局 (a public institution)
+/// waits at the registry, whose approval issues its badge at once. Skipped for a unit that
+/// already has an application.
+async fn demo_sites(
+    l: &Loader<'_>,
+    units: &[(String, String, String, String, govsite_core::ids::UnitId)],
+) -> anyhow::Result<()> {
+    use crate::registry::sites::{self as reg, Decision, PaperReceipt};
+    use crate::store::sites;
+    use govsite_core::site_application::SiteState;
+    use govsite_core::site_form::{RED_PAGE, SiteForm, SiteKind};
+
+    // The seed county gives units two working days to mount the badge (national rule: 5).
+    sqlx::query("UPDATE regions SET mount_days = 2 WHERE code = $1 AND mount_days IS NULL")
+        .bind(JINGYUAN.parse::<i64>()?)
+        .execute(l.db.pool())
+        .await?;
+    let office = Actor::system("靖远县编办审核员（演示）");
+    let registry = Actor::system("注册中心审核员（演示）");
+    // (unit index, site name, domain or red page, English domain, how far it goes)
+    let plan: [(usize, &str, &str, &str, SiteState); 5] = [
+        (
+            0,
+            "靖远县人民政府网",
+            "靖远县人民政府",
+            "www.jingyuan.gov.cn",
+            SiteState::BadgeIssued,
+        ),
+        (
+            16,
+            "县督查考核局网络红页",
+            RED_PAGE,
+            "",
+            SiteState::Submitted,
+        ),
+        (
+            17,
+            "县委党校网络红页",
+            RED_PAGE,
+            "",
+            SiteState::OfficeApproved,
+        ),
+        (18, "县政协网络红页", RED_PAGE, "", SiteState::AwaitingPaper),
+        (
+            19,
+            "靖远县双永供水工程管理局网络红页",
+            RED_PAGE,
+            "",
+            SiteState::OfficeApproved,
+        ),
+    ];
+    for (seq, (index, site_name, domain, english, goal)) in plan.into_iter().enumerate() {
+        let Some((_, unit_name, email, mobile, unit_id)) = units.get(index) else {
+            continue;
+        };
+        if sites::of_unit(l.db, *unit_id, 1, 1).await?.1 > 0 {
+            continue;
+        }
+        let Some(unit) =
+            crate::store::units::find(l.db, *unit_id, crate::store::units::Scope::All).await?
+        else {
+            continue;
+        };
+        let domain = if domain == RED_PAGE {
+            RED_PAGE.to_owned()
+        } else {
+            govsite_core::domain_name::DomainName::parse(
+                domain,
+                govsite_core::org_type::Suffix::Zhengwu,
+            )
+            .map_err(|e| anyhow::anyhow!("demo site domain: {e}"))?
+            .ace()
+        };
+        let n = seq as u32 + 1;
+        let form = SiteForm {
+            kind: "new".into(),
+            unit_name: unit_name.clone(),
+            parent_org: unit.form.parent_org.clone(),
+            org_type: unit.form.org_type.clone(),
+            address: unit.form.address.clone(),
+            postcode: unit.form.postcode.clone(),
+            functions: unit.form.functions.clone(),
+            handler_name: "经办人（演示）".into(),
+            handler_phone: format!("0943-63{n:05}"),
+            handler_mobile: mobile.clone(),
+            handler_email: email.clone(),
+            handler_id_card: demo_id_card(n),
+            head_name: "网站负责人（演示）".into(),
+            head_phone: format!("0943-64{n:05}"),
+            head_mobile: format!("1390944{n:04}"),
+            head_email: email.clone(),
+            site_name: site_name.into(),
+            ipv4: if domain == RED_PAGE {
+                String::new()
+            } else {
+                "192.0.2.1".into()
+            },
+            domain,
+            english_domain: english.into(),
+            intro: format!("{unit_name}发布政务信息、办事指南和政策解读的网站（演示数据）。"),
+            ..SiteForm::default()
+        };
+        let mut tx = l.db.begin().await?;
+        let id =
+            sites::create_draft(&mut tx, *unit_id, SiteKind::New, None, &form, None, l.now).await?;
+        tx.commit().await?;
+        let step = |id| async move {
+            sites::find(l.db, id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("demo site application {id} vanished"))
+        };
+        let refused = |e: crate::registry::applications::RegistryError| {
+            anyhow::anyhow!("demo site application: {e:?}")
+        };
+        reg::submit(l.db, &l.actor, &step(id).await?, l.now)
+            .await
+            .map_err(refused)?;
+        if goal == SiteState::Submitted {
+            continue;
+        }
+        reg::review(
+            l.db,
+            &office,
+            &step(id).await?,
+            false,
+            &Decision::Approve,
+            l.public_url,
+            l.now,
+        )
+        .await
+        .map_err(refused)?;
+        if goal == SiteState::OfficeApproved {
+            continue;
+        }
+        reg::review(
+            l.db,
+            &registry,
+            &step(id).await?,
+            true,
+            &Decision::Approve,
+            l.public_url,
+            l.now,
+        )
+        .await
+        .map_err(refused)?;
+        if goal == SiteState::AwaitingPaper {
+            continue;
+        }
+        let receipt = PaperReceipt {
+            received_on: crate::registry::applications::cst_date(l.now),
+            copies: 3,
+            id_copy: true,
+        };
+        reg::confirm_paper(
+            l.db,
+            &office,
+            &step(id).await?,
+            &receipt,
+            l.public_url,
+            l.now,
+        )
+        .await
+        .map_err(refused)?;
     }
     Ok(())
 }

@@ -1,53 +1,90 @@
-//! First reviews past their time limit are escalated once to the office one level up (the
+//! First reviews (of domain and website applications) past their time limit are escalated once to the office one level up (the
 //! city for a county, the province for a city), or to the registry when no such office
 //! exists, by e-mail to its reviewers; the escalation is audited.
 
 use crate::notify::messages::SIGNATURE;
 use crate::store::audit::{self, Actor, Event};
 use crate::store::outbox::{Channel, NewMessage};
-use crate::store::{Db, StoreResult, accounts, applications, offices};
+use crate::store::{Db, StoreResult, accounts, applications, offices, sites};
 use govsite_core::region::RegionCode;
 
 use super::applications::cst_date;
 
-/// Escalates every overdue first review not escalated yet; returns how many.
+/// An overdue first review, of a domain or a website application.
+struct Overdue<'a> {
+    id: i64,
+    region_code: i64,
+    unit_name: &'a str,
+    reference: &'a str,
+    due: &'a str,
+    what: &'static str,
+    subject_type: &'static str,
+}
+
+/// Escalates every overdue first review not escalated yet (domain and website
+/// applications); returns how many.
 pub async fn escalate_overdue(db: &Db, now: i64) -> StoreResult<usize> {
     let today = cst_date(now).to_string();
-    let overdue = applications::overdue_unescalated(db, &today).await?;
+    let domain_apps = applications::overdue_unescalated(db, &today).await?;
+    let site_apps = sites::overdue_unescalated(db, &today).await?;
+    let items = domain_apps
+        .iter()
+        .map(|a| Overdue {
+            id: a.id,
+            region_code: a.region_code,
+            unit_name: &a.unit_name,
+            reference: a.reference.as_deref().unwrap_or(""),
+            due: &a.office_due,
+            what: "域名注册申请",
+            subject_type: "domain_application",
+        })
+        .chain(site_apps.iter().map(|a| Overdue {
+            id: a.id,
+            region_code: a.region_code,
+            unit_name: &a.unit_name,
+            reference: a.reference.as_deref().unwrap_or(""),
+            due: &a.office_due,
+            what: "网站开办审核申请",
+            subject_type: "site_application",
+        }));
     let actor = Actor::system("escalation");
-    for a in &overdue {
+    let mut count = 0;
+    for a in items {
         let (office, office_name) = office_above(db, a.region_code).await?;
         let reviewers = accounts::reviewers(db, office).await?;
         let mut tx = db.begin().await?;
         let text = format!(
-            "{}的域名注册申请 {} 应于 {} 前完成编办初审，现已超期，请督促办理。",
-            a.unit_name,
-            a.reference.as_deref().unwrap_or(""),
-            a.office_due
+            "{}的{} {} 应于 {} 前完成编办初审，现已超期，请督促办理。",
+            a.unit_name, a.what, a.reference, a.due
         );
         for r in reviewers.iter().filter(|r| !r.email.is_empty()) {
             let m = NewMessage {
                 channel: Channel::Email,
                 recipient: r.email.clone(),
-                subject: "域名注册申请初审超期".to_owned(),
+                subject: format!("{}初审超期", a.what),
                 body: format!("{}：\n\n{text}\n\n{SIGNATURE}\n", r.display_name),
                 template: "review_overdue",
             };
             crate::store::outbox::enqueue(&mut tx, &m, now).await?;
         }
-        applications::mark_escalated(&mut tx, a.id, now).await?;
+        if a.subject_type == "site_application" {
+            sites::mark_escalated(&mut tx, a.id, now).await?;
+        } else {
+            applications::mark_escalated(&mut tx, a.id, now).await?;
+        }
         let event = Event {
             action: "review_escalated",
-            subject_type: "domain_application",
+            subject_type: a.subject_type,
             subject_id: a.id.to_string(),
             from_state: "submitted",
             to_state: "submitted",
-            reason: &format!("超期（时限 {}），已提醒{}", a.office_due, office_name),
+            reason: &format!("超期（时限 {}），已提醒{}", a.due, office_name),
         };
         audit::record(&mut tx, &actor, &event, now).await?;
         tx.commit().await?;
+        count += 1;
     }
-    Ok(overdue.len())
+    Ok(count)
 }
 
 /// The nearest office above `region`, or the registry (`None`).

@@ -409,7 +409,13 @@ async fn issue(
                 false,
             )
         }
-        Target::RedPage => Default::default(),
+        Target::RedPage => (
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            true,
+        ),
     };
     let english = request.english_domain.clone().unwrap_or_default();
     let facts = SiteFacts {
@@ -476,6 +482,19 @@ async fn issue(
     };
     notify_handler(tx, app, "网站标识已发放", &text, "site_badge_issued", now).await?;
     Ok(issued)
+}
+
+/// The code a unit pastes before `</body>`: one asynchronous script, and a link with the
+/// image for browsers without JavaScript.
+pub fn snippet(public_url: &str, code: &str, blue: bool) -> String {
+    let alt = if blue {
+        "事业单位网站标识"
+    } else {
+        "党政机关网站标识"
+    };
+    format!(
+        "<script src=\"{public_url}/b/{code}.js\" async></script>\n<noscript><a href=\"{public_url}/v/{code}\"><img src=\"{public_url}/b/{code}.png\" alt=\"{alt}\" width=\"110\" height=\"55\"></a></noscript>"
+    )
 }
 
 /// Notices about an application go to the handler named on it (经办人), by SMS and e-mail.

@@ -23,6 +23,8 @@ use tokio::task::JoinHandle;
 
 pub struct TestApp {
     pub base: String,
+    /// The pre-check settings the web role was started with.
+    pub site_checks: govsite::registry::site_checks::SiteCheckConfig,
     /// The database URL, for running the binary against the same data.
     pub url: String,
     pub db: Db,
@@ -84,7 +86,7 @@ impl TestApp {
         let config = WebConfig {
             public_url: format!("http://{addr}"),
             staff_totp,
-            site_checks,
+            site_checks: site_checks.clone(),
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(govsite::server::run(
@@ -99,6 +101,7 @@ impl TestApp {
         ));
         Self {
             base: format!("http://{addr}"),
+            site_checks,
             url,
             db,
             clock,

@@ -17,5 +17,6 @@ mod notifications;
 mod policy;
 mod registration;
 mod secondaries;
+mod sites;
 mod supervision;
 mod zone;

@@ -577,19 +577,6 @@ struct BadgeView {
     blue: bool,
 }
 
-/// The code a unit pastes before `</body>`: one asynchronous script, and a link with the
-/// image for browsers without JavaScript.
-pub fn snippet(public_url: &str, code: &str, blue: bool) -> String {
-    let alt = if blue {
-        "事业单位网站标识"
-    } else {
-        "党政机关网站标识"
-    };
-    format!(
-        "<script src=\"{public_url}/b/{code}.js\" async></script>\n<noscript><a href=\"{public_url}/v/{code}\"><img src=\"{public_url}/b/{code}.png\" alt=\"{alt}\" width=\"110\" height=\"55\"></a></noscript>"
-    )
-}
-
 async fn badges(
     State(app): State<AppState>,
     ctx: Ctx,
@@ -602,7 +589,7 @@ async fn badges(
         .await?
         .into_iter()
         .map(|site| BadgeView {
-            snippet: snippet(&app.config.public_url, &site.badge_code, blue),
+            snippet: registry_sites::snippet(&app.config.public_url, &site.badge_code, blue),
             site,
             mount_days,
             blue,
