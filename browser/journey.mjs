@@ -139,8 +139,9 @@ try {
 
   // 2. Activate from the e-mailed link.
   const mail = await waitFor(() => {
-    const files = readdirSync(mailDir).filter((f) => f.endsWith('.txt'));
-    return files.length ? readFileSync(join(mailDir, files[0]), 'utf8') : null;
+    // The demo's own notices (its website applications) arrive too: pick the activation.
+    const mails = readdirSync(mailDir).filter((f) => f.endsWith('.txt')).map((f) => readFileSync(join(mailDir, f), 'utf8'));
+    return mails.find((m) => m.includes('/activate/')) || null;
   }, 'the activation e-mail');
   const link = mail.match(/http:\/\/\S+\/activate\/\S+/)[0];
   await page.goto(link);
@@ -301,6 +302,113 @@ try {
   await fill({ ipv4: '198.51.100.20' });
   await page.click('button:has-text("保存解析设置")');
   check((await page.textContent('main')).includes('立即生效'), 'records changed');
+
+  // 10. Website opening review of a party/government unit: apply → 编办 → registry → print →
+  // paper confirmed → badge.
+  async function signInAs(user, password) {
+    await page.click('button:has-text("退出")');
+    await page.waitForURL('**/login?notice=signed_out');
+    await fill({ username: user, password });
+    await page.click('main button:has-text("登录")');
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  }
+  async function solveCaptcha() {
+    await page.click('text=改用文字题');
+    const label = await page.textContent('label[for=captcha]');
+    const n = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九', '十', '十一', '十二', '十三', '十四', '十五', '十六', '十七', '十八', '十九', '二十'];
+    const m = label.match(/验证码：(.+?)(加|减)(.+?)等于几/);
+    const a = n.indexOf(m[1]); const b = n.indexOf(m[3]);
+    await page.fill('#captcha', String(m[2] === '加' ? a + b : a - b));
+  }
+  async function reviewSite(label, reference) {
+    await page.goto(`${base}/console/sites`);
+    await axe(`${label}网站审核队列`);
+    await page.click(`a[href^="/console/sites/"]:has-text("${reference}")`);
+    await axe(`${label}网站审核页`);
+    await page.check('#decision-approve');
+    await page.click('button:has-text("提交审核意见")');
+    await page.waitForURL('**/console/sites');
+  }
+  await page.click('nav >> text=网站开办审核');
+  await axe('网站开办审核/资格复核申请');
+  await page.click('text=新增申请：新开办网站');
+  await axe('网站开办审核申请表');
+  await fill({ handler_phone: '0943-6123456', handler_id_card: '110105194912310021', head_phone: '0943-6123457',
+    head_mobile: '13900000003', site_name: '靖远县浏览器测试局网', ipv4: '198.51.100.20', intro: '发布浏览器测试局的政务信息。' });
+  await page.getByLabel('靖远浏览器测试.政务', { exact: true }).check();
+  await page.click('button:has-text("下一步")');
+  check((await page.title()).startsWith('错误：'), 'a wrong ID check digit is refused');
+  check((await page.textContent('.error-summary')).includes('身份证号校验位不正确'), 'the ID error is explained');
+  await axe('网站开办审核申请表（错误）');
+  await fill({ handler_id_card: '11010519491231002X' });
+  await page.click('button:has-text("下一步")');
+  await axe('核对网站开办审核申请');
+  check((await page.textContent('main')).includes('110105********002X'), 'the ID number is masked');
+  await solveCaptcha();
+  await axe('核对网站开办审核申请（文字验证码）');
+  await page.click('button:has-text("提交申请")');
+  await axe('网站开办申请已提交');
+  const siteRef = (await page.textContent('.big-ref')).trim();
+  check(/^WZ\d{14}$/.test(siteRef), `site application reference ${siteRef}`);
+  await signInAs('jy-bianban', staffPassword);
+  await reviewSite('编办', siteRef);
+  await signInAs('zx-shenhe', staffPassword);
+  await reviewSite('注册中心', siteRef);
+  await signInAs(username, second);
+  await page.click('nav >> text=网站开办审核');
+  await page.click(`tr:has-text("${siteRef}") >> text=查看审核结果`);
+  await axe('网站开办审核结果');
+  check((await page.textContent('main')).includes('待报送纸质材料'), 'the unit is asked for its paper');
+  for (const what of ['打印申请函', '打印申请表']) {
+    const href = await page.getAttribute(`a:has-text("${what}")`, 'href');
+    const pdf = await page.request.get(`${base}${href}`);
+    check(pdf.ok() && pdf.headers()['content-type'] === 'application/pdf' && (await pdf.body()).length > 5000, `${what} is a PDF`);
+  }
+  await signInAs('jy-bianban', staffPassword);
+  await page.goto(`${base}/console/sites`);
+  await page.click(`tr:has-text("${siteRef}") >> text=确认纸质材料`);
+  await axe('纸质材料备案');
+  await page.check('#id_copy');
+  await page.click('button:has-text("确认备案并发放标识")');
+  await page.waitForURL('**/console/sites');
+  await signInAs(username, second);
+  await page.goto(`${base}/portal/sites/badges`);
+  await axe('标识管理');
+  const badgeText = await page.textContent('main');
+  const code = (badgeText.match(/CA\d{21}/) || [''])[0];
+  check(code.startsWith('CA620040021'), `badge code ${code} carries the county`);
+  check(badgeText.includes('挂标期限'), 'the mount deadline is shown');
+  await page.click('button:has-text("复制代码")');
+  check((await page.textContent('.copy-status')).length > 0, 'the copy button reports what it did');
+  const told = await waitFor(() => readdirSync(mailDir).map((f) => readFileSync(join(mailDir, f), 'utf8')).find((m) => m.includes(code) && m.includes('/portal/sites')), 'the badge e-mail');
+  check(Boolean(told), 'the handler is e-mailed the badge code');
+
+  // 11. A public institution skips the paper: apply (网络红页) → 编办 → registry → badge.
+  await page.click('button:has-text("退出")');
+  await page.waitForURL('**/login?notice=signed_out');
+  await page.goto(activationLink('jy-unit05'));
+  const instPassword = `事业 单位 ${Date.now()} 供水`;
+  await fill({ password: instPassword, confirm: instPassword });
+  await page.click('button:has-text("激活账号")');
+  await page.waitForURL('**/portal');
+  await page.goto(`${base}/portal/sites/new`);
+  await fill({ handler_phone: '0943-6300099', handler_id_card: '11010519491231002X', head_phone: '0943-6300098',
+    head_mobile: '13900000098', site_name: '双永供水工程管理局网络红页', intro: '发布供水工程信息。' });
+  await page.check('#domain-red');
+  await page.click('button:has-text("下一步")');
+  await solveCaptcha();
+  await page.click('button:has-text("提交申请")');
+  const instRef = (await page.textContent('.big-ref')).trim();
+  await signInAs('jy-bianban', staffPassword);
+  await reviewSite('编办（事业单位）', instRef);
+  await signInAs('zx-shenhe', staffPassword);
+  await reviewSite('注册中心（事业单位）', instRef);
+  await signInAs('jy-unit05', instPassword);
+  await page.goto(`${base}/portal/sites`);
+  check((await page.textContent(`tr:has-text("${instRef}")`)).includes('已发放标识'), 'a public institution gets its badge without paper');
+  await page.goto(`${base}/portal/sites/badges`);
+  await axe('标识管理（事业单位）');
+  check((await page.textContent('main')).includes('网络红页的页脚会自动显示网站标识'), 'the 红页 shows its badge by itself');
 
   // 6. Sign out.
   await page.click('button:has-text("退出")');
