@@ -69,7 +69,7 @@ pub async fn record_alone(db: &Db, actor: &Actor, event: &Event<'_>, now: i64) -
 }
 
 /// Every action the application records, with the words auditors read.
-pub const ACTIONS: [(&str, &str); 48] = [
+pub const ACTIONS: [(&str, &str); 49] = [
     ("sign_in", "登录"),
     ("sign_in_password_ok", "密码验证通过（待两步验证）"),
     ("sign_in_failed", "登录失败"),
@@ -110,6 +110,7 @@ pub const ACTIONS: [(&str, &str); 48] = [
     ("reserved_added", "新增保留名称"),
     ("reserved_removed", "删除保留名称"),
     ("review_days_set", "设置初审时限"),
+    ("mount_days_set", "设置挂标期限"),
     ("site_application_submitted", "提交网站开办审核申请"),
     ("site_application_office_review", "网站开办审核编办初审"),
     (

@@ -181,42 +181,93 @@ pub async fn remove_reserved(conn: &mut sqlx::AnyConnection, canonical: &str) ->
     Ok(done.rows_affected() > 0)
 }
 
-/// Sets (or with `None` clears) a region's first-review time limit; returns the previous one.
-pub async fn set_review_days(
+/// The working-day limits a region may set apart from the platform default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegionLimit {
+    /// The 编办's first review of an application.
+    OfficeReview,
+    /// Mounting a badge after it is issued.
+    Mount,
+}
+
+impl RegionLimit {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "review" => Some(Self::OfficeReview),
+            "mount" => Some(Self::Mount),
+            _ => None,
+        }
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            Self::OfficeReview => "review_days",
+            Self::Mount => "mount_days",
+        }
+    }
+
+    pub fn audit_action(self) -> &'static str {
+        match self {
+            Self::OfficeReview => "review_days_set",
+            Self::Mount => "mount_days_set",
+        }
+    }
+}
+
+/// Sets (or with `None` clears) one of a region's limits; returns the previous value, or
+/// `None` when the region does not exist.
+pub async fn set_region_days(
     conn: &mut sqlx::AnyConnection,
+    limit: RegionLimit,
     region_code: i64,
     days: Option<i64>,
 ) -> StoreResult<Option<Option<i64>>> {
-    let before = sqlx::query("SELECT review_days FROM regions WHERE code = $1")
-        .bind(region_code)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let column = limit.column();
+    let before = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {column} AS days FROM regions WHERE code = $1"
+    )))
+    .bind(region_code)
+    .fetch_optional(&mut *conn)
+    .await?;
     let Some(before) = before else {
         return Ok(None);
     };
-    let previous: Option<i64> = before.try_get("review_days")?;
-    sqlx::query("UPDATE regions SET review_days = $1 WHERE code = $2")
-        .bind(days)
-        .bind(region_code)
-        .execute(&mut *conn)
-        .await?;
+    let previous: Option<i64> = before.try_get("days")?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE regions SET {column} = $1 WHERE code = $2"
+    )))
+    .bind(days)
+    .bind(region_code)
+    .execute(&mut *conn)
+    .await?;
     Ok(Some(previous))
 }
 
-/// Regions with their own time limit: (code, name, days).
-pub async fn review_days_overrides(db: &Db) -> StoreResult<Vec<(i64, String, i64)>> {
+/// A region with a limit of its own.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RegionDays {
+    pub code: i64,
+    pub name: String,
+    pub review_days: Option<i64>,
+    pub mount_days: Option<i64>,
+}
+
+/// Regions with their own limits, by code.
+pub async fn region_days_overrides(db: &Db) -> StoreResult<Vec<RegionDays>> {
     let rows = sqlx::query(
-        "SELECT code, name, review_days FROM regions WHERE review_days IS NOT NULL ORDER BY code",
+        "SELECT code, name, review_days, mount_days FROM regions
+         WHERE review_days IS NOT NULL OR mount_days IS NOT NULL ORDER BY code",
     )
     .fetch_all(db.pool())
     .await?;
     rows.iter()
         .map(|r| {
-            Ok((
-                r.try_get("code")?,
-                r.try_get("name")?,
-                r.try_get("review_days")?,
-            ))
+            Ok(RegionDays {
+                code: r.try_get("code")?,
+                name: r.try_get("name")?,
+                review_days: r.try_get("review_days")?,
+                mount_days: r.try_get("mount_days")?,
+            })
         })
         .collect::<Result<_, sqlx::Error>>()
         .map_err(Into::into)

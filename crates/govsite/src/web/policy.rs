@@ -46,6 +46,8 @@ struct PolicyForm {
     reason: String,
     region: String,
     days: String,
+    /// `review` (编办初审时限) or `mount` (挂标期限).
+    limit: String,
 }
 
 async fn view(
@@ -62,8 +64,9 @@ async fn view(
             title => if errors.is_some() { "错误：收费与名称政策" } else { "收费与名称政策" },
             prices => policy::prices(&app.db).await?,
             reserved => policy::reserved_list(&app.db).await?,
-            overrides => policy::review_days_overrides(&app.db).await?,
+            overrides => policy::region_days_overrides(&app.db).await?,
             default_days => policy::DEFAULT_OFFICE_REVIEW_DAYS,
+            default_mount_days => policy::DEFAULT_MOUNT_DAYS,
             form => form,
             errors => errors,
         },
@@ -235,20 +238,24 @@ async fn set_review_days(
             .map(Some),
     };
     if days.is_none() {
-        e.add("days", "初审时限应为1至30个工作日；留空则恢复平台默认");
+        e.add("days", "时限应为1至30个工作日；留空则恢复平台默认");
     }
-    let (Some(region), Some(days), true) = (region, days, e.is_empty()) else {
+    let limit = policy::RegionLimit::parse(&f.limit);
+    if limit.is_none() {
+        e.add("limit", "请选择要设置的时限");
+    }
+    let (Some(region), Some(days), Some(limit), true) = (region, days, limit, e.is_empty()) else {
         return Ok(view(&app, &ctx, &f, Some(&e)).await?.into_response());
     };
     let mut tx = app.db.begin().await.map_err(StoreError::from)?;
-    let Some(previous) = policy::set_review_days(&mut tx, region, days).await? else {
+    let Some(previous) = policy::set_region_days(&mut tx, limit, region, days).await? else {
         e.add("region", "没有这个行政区划代码");
         return Ok(view(&app, &ctx, &f, Some(&e)).await?.into_response());
     };
     let from = previous.map_or_else(|| "默认".to_owned(), |d| d.to_string());
     let to = days.map_or_else(|| "默认".to_owned(), |d| d.to_string());
     let event = Event {
-        action: "review_days_set",
+        action: limit.audit_action(),
         subject_type: "region",
         subject_id: region.to_string(),
         from_state: &from,

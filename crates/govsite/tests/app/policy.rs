@@ -159,7 +159,7 @@ async fn reserved_names_and_review_limits_are_edited_by_administrators() {
     let set = admin
         .post(
             "/admin/policy/review-days",
-            &[("region", "620421"), ("days", "5")],
+            &[("limit", "review"), ("region", "620421"), ("days", "5")],
         )
         .await;
     assert_eq!(set.status, StatusCode::SEE_OTHER);
@@ -172,21 +172,21 @@ async fn reserved_names_and_review_limits_are_edited_by_administrators() {
     let zero = admin
         .post(
             "/admin/policy/review-days",
-            &[("region", "620421"), ("days", "0")],
+            &[("limit", "review"), ("region", "620421"), ("days", "0")],
         )
         .await;
     assert!(zero.body.contains("1至30个工作日"));
     let unknown = admin
         .post(
             "/admin/policy/review-days",
-            &[("region", "999999"), ("days", "3")],
+            &[("limit", "review"), ("region", "999999"), ("days", "3")],
         )
         .await;
     assert!(unknown.body.contains("没有这个行政区划代码"));
     let cleared = admin
         .post(
             "/admin/policy/review-days",
-            &[("region", "620421"), ("days", "")],
+            &[("limit", "review"), ("region", "620421"), ("days", "")],
         )
         .await;
     assert_eq!(cleared.status, StatusCode::SEE_OTHER);
@@ -196,8 +196,48 @@ async fn reserved_names_and_review_limits_are_edited_by_administrators() {
             .unwrap(),
         2
     );
+    // The badge mount deadline per region (the seed county: 2; the platform: 5).
+    assert_eq!(
+        govsite::store::policy::mount_days(&app.db, 620421)
+            .await
+            .unwrap(),
+        5
+    );
+    let mount = admin
+        .post(
+            "/admin/policy/review-days",
+            &[("limit", "mount"), ("region", "620421"), ("days", "2")],
+        )
+        .await;
+    assert_eq!(mount.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        govsite::store::policy::mount_days(&app.db, 620421)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        govsite::store::policy::office_review_days(&app.db, 620421)
+            .await
+            .unwrap(),
+        2,
+        "the other limit is untouched"
+    );
+    assert!(admin.get("/admin/policy").await.body.contains("挂标期限"));
+    let no_limit = admin
+        .post(
+            "/admin/policy/review-days",
+            &[("limit", "x"), ("region", "620421"), ("days", "2")],
+        )
+        .await;
+    assert!(no_limit.body.contains("请选择要设置的时限"));
     let actions = app.audit_actions().await;
-    for a in ["reserved_added", "reserved_removed", "review_days_set"] {
+    for a in [
+        "reserved_added",
+        "reserved_removed",
+        "review_days_set",
+        "mount_days_set",
+    ] {
         assert!(actions.contains(&a.to_owned()), "{a}");
     }
 

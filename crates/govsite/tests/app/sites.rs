@@ -986,3 +986,24 @@ async fn prechecks_compare_the_zone_the_resolver_and_the_home_page_title() {
     );
     app.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_domain_expiring_within_sixty_days_carries_the_seed_warning() {
+    let app = TestApp::spawn().await;
+    let unit = app.unit("靖远县审计局", "620421").await;
+    let ids = active_names(&app, unit, "靖远县审计局", "靖远审计").await;
+    // Two years less thirty days later, both names expire within a month.
+    app.clock.advance(700 * DAY);
+    let (mut u, _) = app.signed_in(Role::Unit, Some(unit), None).await;
+    let form = u.get("/portal/sites/new").await;
+    assert!(
+        form.body.contains("域名即将到期请及时续费确保挂标成功"),
+        "{}",
+        form.body
+    );
+    assert!(
+        form.body
+            .contains(&format!("href=\"/portal/domains/{}\"", ids[0]))
+    );
+    app.shutdown().await.unwrap();
+}
