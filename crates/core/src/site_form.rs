@@ -272,16 +272,33 @@ fn ipv4(raw: &str) -> Result<Ipv4Addr, &'static str> {
     let a: Ipv4Addr = raw
         .parse()
         .map_err(|_| "IPv4地址格式不正确，应为四组0至255的数字，例如 192.0.2.1")?;
-    if a.is_private()
-        || a.is_loopback()
-        || a.is_unspecified()
-        || a.is_broadcast()
-        || a.is_multicast()
-        || a.is_link_local()
-    {
+    if !is_public_ipv4(a) {
         return Err("IPv4地址应为公网地址，不能是内网、本机或组播地址");
     }
     Ok(a)
+}
+
+/// A public unicast IPv4 address: not private (RFC 1918), loopback, link-local, shared
+/// (100.64/10), benchmarking (198.18/15), "this network" (0/8), reserved (240/4),
+/// broadcast or multicast. Documentation ranges (192.0.2/24 …) are allowed: the seed and the
+/// demo use them.
+pub fn is_public_ipv4(a: Ipv4Addr) -> bool {
+    let [o1, o2, ..] = a.octets();
+    !(a.is_private()
+        || a.is_loopback()
+        || a.is_link_local()
+        || a.is_broadcast()
+        || a.is_multicast()
+        || o1 == 0
+        || o1 >= 240
+        || (o1 == 100 && (64..128).contains(&o2))
+        || (o1 == 198 && (18..20).contains(&o2)))
+}
+
+/// A public unicast IPv6 address (global unicast 2000::/3, not documentation 2001:db8::/32).
+pub fn is_public_ipv6(a: Ipv6Addr) -> bool {
+    let s = a.segments();
+    (s[0] & 0xe000) == 0x2000 && !(s[0] == 0x2001 && s[1] == 0x0db8)
 }
 
 fn person(e: &mut FieldErrors, prefix: &str, raw: [&String; 4]) -> Option<Person> {
@@ -383,8 +400,23 @@ pub mod tests {
         assert!(e.get("english_domain").is_some());
         assert_eq!(e.get("site_name"), Some("请输入网站名称"));
         f = valid();
-        f.ipv4 = "10.1.2.3".into();
-        assert!(f.parse().unwrap_err().get("ipv4").unwrap().contains("公网"));
+        for private in [
+            "10.1.2.3",
+            "100.64.0.1",
+            "198.18.0.1",
+            "240.0.0.1",
+            "0.1.2.3",
+            "127.0.0.1",
+        ] {
+            f.ipv4 = private.into();
+            assert!(
+                f.parse().unwrap_err().get("ipv4").unwrap().contains("公网"),
+                "{private}"
+            );
+        }
+        assert!(is_public_ipv4("192.0.2.1".parse().unwrap()));
+        assert!(is_public_ipv6("2400:3200::1".parse().unwrap()));
+        assert!(!is_public_ipv6("fe80::1".parse().unwrap()));
         f.ipv4 = String::new();
         assert!(
             f.parse()

@@ -151,6 +151,10 @@ pub struct SiteCheckArgs {
     /// Port of the HTTPS fetch of a site's home page.
     #[arg(long, env = "GOVSITE_SITE_CHECK_HTTPS_PORT", default_value_t = 443)]
     pub site_check_https_port: u16,
+    /// Let the home-page fetch reach private and loopback addresses (closed networks and
+    /// tests only: otherwise a resolver answer could point it at internal services).
+    #[arg(long, env = "GOVSITE_SITE_CHECK_ALLOW_PRIVATE")]
+    pub site_check_allow_private: bool,
 }
 
 impl SiteCheckArgs {
@@ -160,6 +164,7 @@ impl SiteCheckArgs {
             resolver: self.site_check_resolver.unwrap_or(default.resolver),
             http_port: self.site_check_http_port,
             https_port: self.site_check_https_port,
+            allow_private: self.site_check_allow_private,
             ..default
         }
     }

@@ -50,10 +50,14 @@ pub fn letter_markup(app: &SiteApplication, head: &Letterhead<'_>) -> String {
     } else {
         f.english_domain.trim().to_owned()
     };
+    let place = if f.domain == RED_PAGE {
+        "该网站为政务和公益机构建站平台提供的网络红页".to_owned()
+    } else {
+        format!("该网站中文域名为{}，英文域名为{english}", head.domain)
+    };
     let body = format!(
-        "根据《关于加强党政机关网站安全管理的通知》（中网办发〔2014〕1号）和《关于做好党政机关网站开办审核、资格复核和网站标识管理工作的通知》（中央编办发〔2014〕69号）要求，我单位现申请对网站“{}”进行{what}。该网站中文域名为{}，英文域名为{english}，已在网上提交申请并通过审核（申请序号：{}）。",
+        "根据《关于加强党政机关网站安全管理的通知》（中网办发〔2014〕1号）和《关于做好党政机关网站开办审核、资格复核和网站标识管理工作的通知》（中央编办发〔2014〕69号）要求，我单位现申请对网站“{}”进行{what}。{place}，已在网上提交申请并通过审核（申请序号：{}）。",
         f.site_name.trim(),
-        domain_text(app, head),
         app.reference.as_deref().unwrap_or("")
     );
     let body2 = format!(
@@ -144,7 +148,7 @@ pub fn form_markup(app: &SiteApplication, head: &Letterhead<'_>) -> String {
 #set text(size: 10.5pt)\n\
 #align(center)[#text(size: 16pt, weight: \"bold\")[{organ}网站开办审核/资格复核申请表]]\n\
 #align(right)[申请序号：{reference}]\n\
-#table(columns: (7.5em, 1fr, 5em, 1fr), inset: 6pt, align: left + horizon,\n{rows},\n)\n\
+#table(columns: (10em, 1fr, 6em, 1fr), inset: 6pt, align: left + horizon,\n{rows},\n)\n\
 #text(size: 9pt)[注：1、每一个网站对应填写一份申请表；申请表一式三份。\\ 2、此表为申请单位在线填写相关信息并经机构编制部门初审通过后由系统自动生成。\\ 3、此表所列信息除网站主要负责人、网站申请经办人的个人信息外，均可向社会公开。]\n",
         pre = govsite_pdf::preamble(),
         reference = t(app.reference.as_deref().unwrap_or("")),

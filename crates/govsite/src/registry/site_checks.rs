@@ -23,6 +23,10 @@ pub struct SiteCheckConfig {
     pub http_port: u16,
     pub https_port: u16,
     pub timeout: Duration,
+    /// Fetch pages from private and loopback addresses too. Off in production: a resolver
+    /// answer must not make the service fetch its own network (SSRF); tests turn it on to
+    /// reach their local web server.
+    pub allow_private: bool,
 }
 
 impl Default for SiteCheckConfig {
@@ -32,6 +36,7 @@ impl Default for SiteCheckConfig {
             http_port: 80,
             https_port: 443,
             timeout: Duration::from_secs(5),
+            allow_private: false,
         }
     }
 }
@@ -345,7 +350,13 @@ async fn http(config: &SiteCheckConfig, host: &str, addr: Ipv4Addr, site_name: &
         ("https", config.https_port, "https", "HTTPS访问"),
     ] {
         out.push(match fetch_title(config, scheme, host, SocketAddr::from((addr, port))).await {
-            Ok((status, title)) => {
+            Ok(Fetched::Redirect(status, to)) => check(
+                key,
+                label,
+                Outcome::Warn,
+                format!("{scheme}://{host}/ 返回 {status}，重定向至 {to}（未跟随，请人工核对）"),
+            ),
+            Ok(Fetched::Page(status, title)) => {
                 let similar = resembles(&title, site_name);
                 let outcome = if (200..400).contains(&status) && similar {
                     Outcome::Pass
@@ -367,16 +378,30 @@ async fn http(config: &SiteCheckConfig, host: &str, addr: Ipv4Addr, site_name: &
     out
 }
 
+enum Fetched {
+    Page(u16, String),
+    Redirect(u16, String),
+}
+
+/// Fetches the home page at `addr` (only a public address unless the configuration allows
+/// private ones) without following redirects: a redirect could lead anywhere.
 async fn fetch_title(
     config: &SiteCheckConfig,
     scheme: &str,
     host: &str,
     addr: SocketAddr,
-) -> Result<(u16, String), String> {
+) -> Result<Fetched, String> {
+    let public = match addr.ip() {
+        IpAddr::V4(a) => govsite_core::site_form::is_public_ipv4(a),
+        IpAddr::V6(a) => govsite_core::site_form::is_public_ipv6(a),
+    };
+    if !public && !config.allow_private {
+        return Err(format!("{} 不是公网地址，未访问", addr.ip()));
+    }
     let client = reqwest::Client::builder()
         .resolve(host, addr)
         .timeout(config.timeout)
-        .redirect(reqwest::redirect::Policy::limited(3))
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent("govsite-precheck/1.0 (website review pre-check; +/help)")
         .build()
         .map_err(|e| e.to_string())?;
@@ -386,25 +411,43 @@ async fn fetch_title(
         config.https_port
     };
     let url = format!("{scheme}://{host}:{port}/");
-    let mut response = client.get(&url).send().await.map_err(describe)?;
+    let mut response = client
+        .get(&url)
+        .send()
+        .await
+        .map_err(|e| describe(e, scheme))?;
     let status = response.status().as_u16();
+    if response.status().is_redirection() {
+        let to = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .chars()
+            .take(200)
+            .collect();
+        return Ok(Fetched::Redirect(status, to));
+    }
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(describe)? {
+    while let Some(chunk) = response.chunk().await.map_err(|e| describe(e, scheme))? {
         body.extend_from_slice(&chunk);
         if body.len() >= MAX_PAGE {
             break;
         }
     }
-    Ok((status, title_of(&String::from_utf8_lossy(&body))))
+    Ok(Fetched::Page(
+        status,
+        title_of(&String::from_utf8_lossy(&body)),
+    ))
 }
 
-fn describe(e: reqwest::Error) -> String {
+fn describe(e: reqwest::Error, scheme: &str) -> String {
     if e.is_timeout() {
         "连接超时".to_owned()
+    } else if e.is_connect() && scheme == "https" {
+        "无法建立安全连接（端口未开放或证书无效）".to_owned()
     } else if e.is_connect() {
-        "连接被拒绝或证书无效".to_owned()
-    } else if e.is_redirect() {
-        "重定向次数过多".to_owned()
+        "连接被拒绝".to_owned()
     } else {
         "请求失败".to_owned()
     }

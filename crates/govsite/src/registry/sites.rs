@@ -21,8 +21,18 @@ use crate::store::{Db, calendar, domains, outbox, policy};
 /// Working days a party or government unit has to bring its paper (the national rule's 10).
 pub const PAPER_DAYS: u32 = 10;
 
+/// How automatic steps appear in an application's history, which units read.
+const SYSTEM: &str = "系统";
+
+/// The track follows the organization type submitted on the form (the unit block is copied
+/// from 单位信息 at each save), falling back to the unit's current type.
 pub fn track_of(app: &SiteApplication) -> Track {
-    match OrgType::parse(&app.org_type) {
+    let org_type = if app.form.org_type.is_empty() {
+        &app.org_type
+    } else {
+        &app.form.org_type
+    };
+    match OrgType::parse(org_type) {
         Ok(t) if !t.is_party_or_government() => Track::NoPaper,
         _ => Track::Paper,
     }
@@ -63,6 +73,14 @@ pub async fn check(db: &Db, app: &SiteApplication) -> Result<SiteRequest, Regist
                 }
             } else if request.kind == SiteKind::Change {
                 e.add("kind", "变更申请须从标识管理页面对已发放标识的网站发起");
+            } else if let Target::Domain { ace, .. } = &request.target
+                && let Some(name) = sites::other_site_on_domain(db, app.unit_id, ace, None).await?
+            {
+                // One badge per site: a site that holds one is re-qualified from 标识管理.
+                e.add(
+                    "domain",
+                    format!("该域名已由本单位网站“{name}”使用并已发放标识，如需复核或变更，请在“标识管理”中办理"),
+                );
             }
             if e.is_empty() {
                 return Ok(request);
@@ -171,7 +189,9 @@ pub async fn review(
         }
     };
     let request = if registry_stage && matches!(decision, Decision::Approve) {
-        Some(check(db, app).await?)
+        let request = check(db, app).await?;
+        let prepared = prepare_issue(db, app, &request).await?;
+        Some((request, prepared))
     } else {
         None
     };
@@ -199,7 +219,7 @@ pub async fn review(
     let reference = app.reference.as_deref().unwrap_or("");
     let mut end = next;
     match (next, request) {
-        (SiteState::RegistryApproved, Some(request)) if track == Track::Paper => {
+        (SiteState::RegistryApproved, Some(_)) if track == Track::Paper => {
             let paper = next.apply(SiteEvent::AwaitPaper, track).map_err(refused)?;
             let due = cal.add_working_days(cst_date(now), PAPER_DAYS).to_string();
             sites::transition(
@@ -213,7 +233,6 @@ pub async fn review(
             )
             .await?;
             sites::set_paper_due(&mut tx, app.id, &due).await?;
-            let _ = request;
             notify_handler(
                 &mut tx,
                 app,
@@ -228,8 +247,11 @@ pub async fn review(
             .await?;
             end = paper;
         }
-        (SiteState::RegistryApproved, Some(request)) => {
-            end = issue(&mut tx, db, &cal, app, next, &request, public_url, now).await?;
+        (SiteState::RegistryApproved, Some((request, prepared))) => {
+            end = issue(
+                &mut tx, &cal, app, next, &request, &prepared, public_url, now,
+            )
+            .await?;
         }
         _ => {
             let text = match next {
@@ -294,10 +316,21 @@ pub async fn confirm_paper(
     if receipt.received_on > cst_date(now) {
         e.add("received_on", "收到日期不能晚于今天");
     }
+    // The application entered awaiting_paper at its last update: paper cannot come earlier.
+    if receipt.received_on < cst_date(app.updated_at) {
+        e.add(
+            "received_on",
+            format!(
+                "收到日期不能早于注册中心复审通过的日期（{}）",
+                cst_date(app.updated_at)
+            ),
+        );
+    }
     if !e.is_empty() {
         return Err(RegistryError::Form(e));
     }
     let request = check(db, app).await?;
+    let prepared = prepare_issue(db, app, &request).await?;
     let cal = calendar::load(db).await?;
     let mut tx = db.begin().await?;
     let note = format!(
@@ -326,7 +359,10 @@ pub async fn confirm_paper(
         reason: &note,
     };
     audit::record(&mut tx, actor, &event, now).await?;
-    let end = issue(&mut tx, db, &cal, app, filed, &request, public_url, now).await?;
+    let end = issue(
+        &mut tx, &cal, app, filed, &request, &prepared, public_url, now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(end)
 }
@@ -380,16 +416,40 @@ pub async fn return_paper(
     Ok(())
 }
 
+/// What issuing needs from the database, read before its transaction opens (a read through
+/// the pool while holding a transaction could starve the pool under load).
+struct Issuing {
+    domain_label: String,
+    mount_days: i64,
+}
+
+async fn prepare_issue(
+    db: &Db,
+    app: &SiteApplication,
+    request: &SiteRequest,
+) -> Result<Issuing, RegistryError> {
+    let domain_label = match &request.target {
+        Target::Domain { ace, .. } => domains::by_ace(db, ace)
+            .await?
+            .map_or_else(String::new, |d| d.unicode()),
+        Target::RedPage => String::new(),
+    };
+    Ok(Issuing {
+        domain_label,
+        mount_days: policy::mount_days(db, app.region_code).await?,
+    })
+}
+
 /// Issues the badge for a new site, or keeps the code of the site being re-qualified or
 /// changed and takes its new facts; tells the handler by SMS and e-mail.
 #[allow(clippy::too_many_arguments)]
 async fn issue(
     tx: &mut AnyConnection,
-    db: &Db,
     cal: &govsite_core::calendar::WorkingCalendar,
     app: &SiteApplication,
     from: SiteState,
     request: &SiteRequest,
+    prepared: &Issuing,
     public_url: &str,
     now: i64,
 ) -> Result<SiteState, RegistryError> {
@@ -397,18 +457,13 @@ async fn issue(
         .apply(SiteEvent::Issue, track_of(app))
         .map_err(refused)?;
     let (domain_ace, domain_label, ipv4, ipv6, red_page) = match &request.target {
-        Target::Domain { ace, ipv4, ipv6 } => {
-            let label = domains::by_ace(db, ace)
-                .await?
-                .map_or_else(String::new, |d| d.unicode());
-            (
-                ace.clone(),
-                label,
-                ipv4.to_string(),
-                ipv6.map(|a| a.to_string()).unwrap_or_default(),
-                false,
-            )
-        }
+        Target::Domain { ace, ipv4, ipv6 } => (
+            ace.clone(),
+            prepared.domain_label.clone(),
+            ipv4.to_string(),
+            ipv6.map(|a| a.to_string()).unwrap_or_default(),
+            false,
+        ),
         Target::RedPage => (
             String::new(),
             String::new(),
@@ -428,7 +483,7 @@ async fn issue(
         red_page,
         intro: &request.intro,
     };
-    let days = policy::mount_days(db, app.region_code).await?;
+    let days = prepared.mount_days;
     let mount_due = cal.add_working_days(cst_date(now), days as u32).to_string();
     let (code, kept) = match app.site_id {
         Some(site_id) => {
@@ -453,7 +508,7 @@ async fn issue(
     } else {
         format!("发放标识代码 {code}，挂标期限 {mount_due}")
     };
-    sites::transition(tx, app.id, from, issued, "system", &note, now).await?;
+    sites::transition(tx, app.id, from, issued, SYSTEM, &note, now).await?;
     let event = Event {
         action: if kept {
             "site_badge_kept"
@@ -467,7 +522,7 @@ async fn issue(
         reason: &code,
     };
     audit::record(tx, &Actor::system("registry"), &event, now).await?;
-    let link = format!("{public_url}/portal/sites");
+    let link = format!("{public_url}/portal/sites/badges");
     let text = if kept {
         format!(
             "您单位网站“{}”的{}已办结，网站标识代码 {code} 保持不变。如网站页面中的标识代码无需更改，请继续保持挂标。标识管理：{link}",
@@ -527,6 +582,11 @@ pub async fn close(
     site: &sites::Site,
     now: i64,
 ) -> Result<(), RegistryError> {
+    if let Some(r) = sites::open_for_site(db, site.id, 0).await? {
+        return Err(refused(format!(
+            "该网站有正在办理的申请（{r}），办结后才能关闭"
+        )));
+    }
     let mut tx = db.begin().await?;
     if !sites::close_site(&mut tx, site.id, now).await? {
         return Err(refused("该网站已关闭"));

@@ -69,7 +69,7 @@ pub async fn record_alone(db: &Db, actor: &Actor, event: &Event<'_>, now: i64) -
 }
 
 /// Every action the application records, with the words auditors read.
-pub const ACTIONS: [(&str, &str); 49] = [
+pub const ACTIONS: [(&str, &str); 50] = [
     ("sign_in", "登录"),
     ("sign_in_password_ok", "密码验证通过（待两步验证）"),
     ("sign_in_failed", "登录失败"),
@@ -117,6 +117,7 @@ pub const ACTIONS: [(&str, &str); 49] = [
         "site_application_registry_review",
         "网站开办审核注册中心复审",
     ),
+    ("site_paper_requested", "通知报送网站开办纸质材料"),
     ("site_paper_confirmed", "确认网站开办纸质材料"),
     ("site_paper_returned", "退回网站开办纸质材料"),
     ("site_badge_issued", "发放网站标识"),

@@ -582,8 +582,8 @@ pub async fn insert_site(
     Ok(row.try_get("id")?)
 }
 
-/// A re-qualified or changed site takes its new facts and keeps its code. A badge that was
-/// not mounted yet gets the new mount deadline.
+/// A re-qualified or changed site takes its new facts and keeps its code and its mount
+/// deadline.
 pub async fn update_site(
     conn: &mut AnyConnection,
     id: i64,

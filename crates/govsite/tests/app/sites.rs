@@ -178,6 +178,31 @@ async fn a_party_unit_applies_is_reviewed_twice_files_paper_and_gets_its_badge()
         .await;
     assert!(wrong.body.contains("验证码不正确"), "{}", wrong.body);
     assert_eq!(state(&app, id).await, "draft");
+    // A wrong answer to the text variant keeps the text variant (the accessible one).
+    let text = u
+        .get(&format!(
+            "/portal/sites/applications/{id}/check?captcha=text"
+        ))
+        .await;
+    let wrong = u
+        .post(
+            &format!("/portal/sites/applications/{id}/submit"),
+            &[
+                ("captcha_token", &token_of(&text.body)),
+                ("captcha", "999"),
+                ("captcha_mode", "text"),
+            ],
+        )
+        .await;
+    assert!(
+        wrong.body.contains("验证码不正确") && wrong.body.contains("等于几？"),
+        "{}",
+        wrong.body
+    );
+    assert!(
+        !wrong.body.contains("/captcha/"),
+        "no image on the text variant"
+    );
     // The check page masks the ID number.
     assert!(check.body.contains("110105********002X"));
     assert!(!check.body.contains(ID_CARD));
@@ -365,6 +390,22 @@ async fn a_party_unit_applies_is_reviewed_twice_files_paper_and_gets_its_badge()
         short.body
     );
     assert_eq!(state(&app, id).await, "awaiting_paper");
+    let early = office
+        .post(
+            &format!("/console/sites/{id}/paper"),
+            &[
+                ("action", "confirm"),
+                ("received_on", "2000-01-01"),
+                ("copies", "3"),
+                ("id_copy", "1"),
+            ],
+        )
+        .await;
+    assert!(
+        early.body.contains("不能早于注册中心复审通过的日期"),
+        "{}",
+        early.body
+    );
     let done = office
         .post(
             &format!("/console/sites/{id}/paper"),
@@ -420,6 +461,17 @@ async fn a_party_unit_applies_is_reviewed_twice_files_paper_and_gets_its_badge()
     assert!(badges.body.contains("党政机关网站标识"));
     assert!(badges.body.contains(&format!("{due} 前")));
     assert!(badges.body.contains("5 个工作日"), "the platform default");
+
+    // A second application from scratch for the same domain would mint a second code: it is
+    // sent to 标识管理 instead.
+    let mut twice = fields(&ace, "靖远县教育局网站", "192.0.2.1");
+    twice[0].1 = "requal";
+    let refused = u.post("/portal/sites/new", &twice).await;
+    assert!(
+        refused.body.contains("请在“标识管理”中办理"),
+        "{}",
+        refused.body
+    );
 
     // An issued application cannot be submitted again.
     let again = u
@@ -524,7 +576,29 @@ async fn returned_paper_closes_the_application_and_the_unit_applies_again_from_a
     let form = u.get(&to).await;
     let values = input_values(&form.body);
     assert_eq!(values["site_name"], "靖远县卫生健康局网络红页");
-    assert_eq!(values["handler_id_card"], ID_CARD);
+    assert_eq!(
+        values["handler_id_card"], "110105********002X",
+        "masked, never in full"
+    );
+    assert!(!form.body.contains(ID_CARD));
+    // Saving the form with the masked number keeps the stored one.
+    let mut again = fields("red_page", "靖远县卫生健康局网络红页", "");
+    for f in again.iter_mut() {
+        match f.0 {
+            "handler_id_card" => f.1 = "110105********002X",
+            "step" => f.1 = "save",
+            _ => {}
+        }
+    }
+    u.post(&to, &again).await;
+    let stored: String =
+        sqlx::query("SELECT form_json FROM site_applications WHERE copied_from IS NOT NULL")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap()
+            .try_get("form_json")
+            .unwrap();
+    assert!(stored.contains(ID_CARD), "{stored}");
     assert_eq!(app.count("SELECT COUNT(*) FROM site_applications WHERE copied_from IS NOT NULL AND state = 'draft'").await, 1);
     // Only a closed application can be copied.
     assert_eq!(
@@ -771,6 +845,10 @@ async fn a_change_keeps_the_code_an_overdue_review_is_escalated_and_closing_revo
         StatusCode::CONFLICT,
         "one open application per site"
     );
+    let busy = u
+        .post(&format!("/portal/sites/badges/{site}/close"), &[])
+        .await;
+    assert_eq!(busy.status, StatusCode::CONFLICT, "not closed under review");
     let now = app.clock_now();
     registry::sites::review(
         &app.db,
@@ -896,6 +974,7 @@ async fn prechecks_compare_the_zone_the_resolver_and_the_home_page_title() {
         http_port,
         https_port: closed,
         timeout: std::time::Duration::from_secs(2),
+        allow_private: true,
     };
     let app = TestApp::spawn_full(
         govsite::notify::sender::Senders::send_held_only(),
@@ -974,6 +1053,18 @@ async fn prechecks_compare_the_zone_the_resolver_and_the_home_page_title() {
             .any(|c| c.key == "english_dns" && format!("{:?}", c.outcome) == "Pass"),
         "{checks:?}"
     );
+    // Without permission, a resolver answer pointing inside is never fetched (no SSRF).
+    a.form.english_domain = "www.jyjy.test".into();
+    let strict = govsite::registry::site_checks::SiteCheckConfig {
+        allow_private: false,
+        ..app.site_checks.clone()
+    };
+    let checks = govsite::registry::site_checks::run(&app.db, &strict, &a)
+        .await
+        .unwrap();
+    let http = checks.iter().find(|c| c.key == "http").unwrap();
+    assert!(http.detail.contains("不是公网地址，未访问"), "{checks:?}");
+    assert!(!http.detail.contains("靖远县教育网 - 首页"));
     a.form.english_domain = "nowhere.jyjy.test".into();
     let checks = govsite::registry::site_checks::run(&app.db, &app.site_checks, &a)
         .await
@@ -1001,9 +1092,7 @@ async fn a_domain_expiring_within_sixty_days_carries_the_seed_warning() {
         "{}",
         form.body
     );
-    assert!(
-        form.body
-            .contains(&format!("href=\"/portal/domains/{}\"", ids[0]))
-    );
+    assert!(form.body.contains("到网上名称管理续费"));
+    assert_eq!(ids.len(), 2);
     app.shutdown().await.unwrap();
 }

@@ -143,6 +143,9 @@ async fn form_page(
         |a| format!("/portal/sites/applications/{}/edit", a.id),
     );
     let fixed_kind = application.and_then(|a| a.site_id.map(|_| a.site_kind()));
+    // The full ID number is never put back on screen; posting the masked form keeps it.
+    let mut form = form.clone();
+    form.handler_id_card = form.handler_id_masked();
     let title = match fixed_kind {
         Some(k) => k.label().to_owned(),
         None => "网站开办审核/资格复核申请".to_owned(),
@@ -259,6 +262,9 @@ async fn save(
     let a = owned(&app, &unit, &raw).await?;
     let mut posted: Posted = form::parse(&body)?;
     fill_unit_block(&mut posted.form, &unit);
+    if posted.form.handler_id_card.trim() == a.form.handler_id_masked() {
+        posted.form.handler_id_card = a.form.handler_id_card.clone();
+    }
     // An application for a site that holds a badge keeps its kind whatever the form says.
     let kind = if a.site_id.is_some() {
         a.site_kind()
@@ -379,6 +385,8 @@ async fn domain_name(app: &AppState, form: &SiteForm) -> Result<String, AppError
 struct SubmitForm {
     captcha_token: String,
     captcha: String,
+    /// `text` when the accessible variant was in use: a wrong answer keeps it.
+    captcha_mode: String,
 }
 
 async fn submit(
@@ -402,7 +410,7 @@ async fn submit(
             &ctx,
             &unit,
             &a,
-            false,
+            posted.captcha_mode == "text",
             Some("验证码不正确，请重新输入"),
         )
         .await;
