@@ -325,9 +325,10 @@ pub async fn load(db: &Db, public_url: &str, scale: u32) -> anyhow::Result<Strin
     if scale > 0 {
         let added = synthetic_units(&mut l, scale).await?;
         let names = synthetic_domains(&l).await?;
+        let badges = synthetic_sites(&l).await?;
         let _ = writeln!(
             l.out,
-            "已添加 {added} 个合成单位和 {names} 个合成域名（--scale {scale}）。"
+            "已添加 {added} 个合成单位、{names} 个合成域名和 {badges} 个已发放标识的合成网站（--scale {scale}）。"
         );
     }
     Ok(l.out)
@@ -598,6 +599,80 @@ async fn demo_sites(
         .map_err(refused)?;
     }
     Ok(())
+}
+
+/// One site with an issued badge per synthetic unit that has a name, for the badge's load
+/// tests (code from the unit's region and number, site 0001). Idempotent.
+async fn synthetic_sites(l: &Loader<'_>) -> anyhow::Result<u64> {
+    let units: Vec<(i64, i64, String, String)> = sqlx::query(
+        "SELECT u.id, u.region_code, d.ace, d.label FROM units u JOIN domains d ON d.unit_id = u.id
+         WHERE u.name LIKE '合成测试单位%' AND d.variant_of IS NULL
+           AND NOT EXISTS (SELECT 1 FROM sites s WHERE s.unit_id = u.id) ORDER BY u.id",
+    )
+    .fetch_all(l.db.pool())
+    .await?
+    .iter()
+    .map(|r| {
+        Ok((
+            r.try_get("id")?,
+            r.try_get("region_code")?,
+            r.try_get("ace")?,
+            r.try_get("label")?,
+        ))
+    })
+    .collect::<Result<_, sqlx::Error>>()?;
+    let mut added = 0;
+    for chunk in units.chunks(500) {
+        let mut sql = String::from(
+            "INSERT INTO sites (unit_id, seq, name, domain_ace, domain_label, badge_code,
+             badge_state, badge_issued_at, created_at, updated_at) VALUES ",
+        );
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (unit, region, ace, label) in chunk {
+            let Some(code) = govsite_core::region::RegionCode::from_i64(*region)
+                .and_then(|r| govsite_core::badge::BadgeCode::new(r, *unit, 1).ok())
+            else {
+                continue;
+            };
+            if !rows.is_empty() {
+                sql.push(',');
+            }
+            let b = rows.len() * 6;
+            let _ = write!(
+                sql,
+                "(${}, 1, ${}, ${}, ${}, ${}, 'mounted', ${t}, ${t}, ${t})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                t = b + 6
+            );
+            rows.push((
+                *unit,
+                format!("{label}网"),
+                ace.clone(),
+                format!("{label}.政务"),
+                code.to_string(),
+            ));
+        }
+        if rows.is_empty() {
+            continue;
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (unit, name, ace, label, code) in &rows {
+            q = q
+                .bind(*unit)
+                .bind(name.clone())
+                .bind(ace.clone())
+                .bind(label.clone())
+                .bind(code.clone())
+                .bind(l.now);
+        }
+        q.execute(l.db.pool()).await?;
+        added += rows.len() as u64;
+    }
+    Ok(added)
 }
 
 /// `n` synthetic units spread over the counties of 甘肃省, for load tests. Idempotent.

@@ -5,6 +5,7 @@
 //! role and the notification worker around them.
 
 pub mod auth;
+pub mod badge;
 pub mod clock;
 pub mod config;
 pub mod demo;

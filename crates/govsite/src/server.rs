@@ -99,10 +99,26 @@ pub async fn run(
         db.clone(),
         clock.clone(),
         std::time::Duration::from_secs(60),
-        stop_rx,
+        stop_rx.clone(),
+    ));
+    // The eight badge images are rasterised once per process, off the async threads.
+    tokio::task::spawn_blocking(|| {
+        crate::badge::book::images();
+    });
+    // Every issued badge in memory before the first request.
+    let book = Arc::new(crate::badge::Book::new(&config.public_url));
+    let newest = book.load_all(&db).await.context("loading the badges")?;
+    let badges = tokio::spawn(crate::badge::book::run(
+        db.clone(),
+        book.clone(),
+        clock.clone(),
+        newest,
+        stop_rx.clone(),
     ));
     let state = AppState::new(db.clone(), config, clock, wake);
-    let app = crate::web::router(state);
+    let app = crate::badge::serve::routes()
+        .with_state(book)
+        .merge(crate::web::router(state));
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -113,6 +129,7 @@ pub async fn run(
     let _ = stop_tx.send(true);
     let _ = worker.await;
     let _ = lifecycle.await;
+    let _ = badges.await;
     db.close().await;
     tracing::info!("govsite stopped");
     Ok(())

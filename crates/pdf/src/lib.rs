@@ -109,6 +109,24 @@ pub fn render(markup: &str) -> Result<Vec<u8>, Error> {
         .map_err(|d| Error::Export(messages(d)))
 }
 
+/// Compiles typst `markup` and rasterises every page to PNG at `pixel_per_pt` (the badge
+/// images: same fonts, same tool as the printed documents).
+pub fn render_png_pages(markup: &str, pixel_per_pt: f32) -> Result<Vec<Vec<u8>>, Error> {
+    let world = Document::new(markup);
+    let document = typst::compile::<PagedDocument>(&world)
+        .output
+        .map_err(|d| Error::Compile(messages(d)))?;
+    document
+        .pages
+        .iter()
+        .map(|page| {
+            typst_render::render(page, pixel_per_pt)
+                .encode_png()
+                .map_err(|e| Error::Export(e.to_string()))
+        })
+        .collect()
+}
+
 /// `text` as a typst string expression (`#"…"`): whatever a user typed is shown as written,
 /// never read as markup.
 pub fn text(text: &str) -> String {

@@ -37,6 +37,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0005_sites.sql"),
         include_str!("../../migrations/postgres/0005_sites.sql"),
     ),
+    (
+        6,
+        "badges",
+        include_str!("../../migrations/sqlite/0006_badges.sql"),
+        include_str!("../../migrations/postgres/0006_badges.sql"),
+    ),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

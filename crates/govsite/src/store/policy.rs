@@ -272,3 +272,31 @@ pub async fn region_days_overrides(db: &Db) -> StoreResult<Vec<RegionDays>> {
         .collect::<Result<_, sqlx::Error>>()
         .map_err(Into::into)
 }
+
+/// The badge's Ed25519 signing key (32 random bytes), made on first use and kept in
+/// `settings` so every web node signs with the same key.
+pub async fn badge_signing_key(db: &Db, now: i64) -> StoreResult<[u8; 32]> {
+    const KEY: &str = "badge_signing_key";
+    let fresh = crate::auth::token::random_bytes::<32>()
+        .map_err(|e| super::StoreError::Reference(format!("random source: {e}")))?;
+    sqlx::query(
+        "INSERT INTO settings (key, value, updated_by, updated_at) VALUES ($1, $2, 'system', $3)
+         ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(KEY)
+    .bind(data_encoding::BASE64.encode(&fresh))
+    .bind(now)
+    .execute(db.pool())
+    .await?;
+    let value: String = sqlx::query("SELECT value FROM settings WHERE key = $1")
+        .bind(KEY)
+        .fetch_one(db.pool())
+        .await?
+        .try_get("value")?;
+    let bytes = data_encoding::BASE64
+        .decode(value.as_bytes())
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .ok_or_else(|| super::StoreError::Reference("badge signing key is malformed".into()))?;
+    Ok(bytes)
+}

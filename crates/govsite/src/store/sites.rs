@@ -621,3 +621,32 @@ pub async fn close_site(conn: &mut AnyConnection, id: i64, now: i64) -> StoreRes
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// The site holding a badge code.
+pub async fn by_code(db: &Db, code: &str) -> StoreResult<Option<Site>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {SITE_COLUMNS} FROM sites s JOIN units u ON u.id = s.unit_id WHERE s.badge_code = $1"
+    )))
+    .bind(code)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.as_ref().map(site_from_row).transpose()?)
+}
+
+/// The public search (/v?q=): a badge code, a domain (ACE or Unicode, Chinese or English)
+/// or part of a unit's name; at most 20 sites.
+pub async fn search(db: &Db, code: &str, domain: &str, name: &str) -> StoreResult<Vec<Site>> {
+    let like = format!("%{}%", super::units::escape_like(name));
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {SITE_COLUMNS} FROM sites s JOIN units u ON u.id = s.unit_id
+         WHERE s.badge_code = $1 OR s.domain_ace = $2 OR s.domain_label = $2
+            OR s.english_domain = $2 OR ($3 <> '%%' AND u.name LIKE $3 ESCAPE '\\')
+         ORDER BY s.id LIMIT 20"
+    )))
+    .bind(code)
+    .bind(domain)
+    .bind(like)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(site_from_row).collect::<Result<_, _>>()?)
+}

@@ -18,6 +18,7 @@ mod rdap;
 mod register;
 pub mod session;
 mod templates;
+pub mod verify;
 mod xlsx;
 
 use std::sync::Arc;
@@ -94,6 +95,7 @@ pub const ACTIVATION_TTL_SECONDS: i64 = auth::ACTIVATION_TTL;
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .merge(public::routes())
+        .merge(verify::routes())
         .merge(auth::routes())
         .merge(register::routes())
         .merge(portal::routes())

@@ -22,6 +22,8 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "macros.html",
     "home.html",
     "help.html",
+    "verify.html",
+    "verify_search.html",
     "message.html",
     "auth/login.html",
     "auth/login_totp.html",

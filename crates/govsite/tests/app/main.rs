@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod audit;
 mod bad_input;
+mod badges;
 mod cli;
 mod dns;
 mod domains;

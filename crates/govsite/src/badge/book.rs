@@ -1,0 +1,452 @@
+//! Every issued badge in memory, with its script's bytes made in advance (plain, gzip and
+//! brotli, with an ETag), so that a page view costs a hash lookup and an atomic increment.
+//! The book follows `sites` (changed rows by `updated_at`, every half second, and a full
+//! reload every five minutes as a safety net); hits are counted in memory and written in
+//! batches, never one database write per view.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::HeaderValue;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use tokio::sync::watch;
+
+use super::art::{self, Colour, Variant};
+use crate::store::{Db, StoreResult};
+
+/// One response body in the encodings a client may ask for.
+#[derive(Debug)]
+pub struct Encoded {
+    pub raw: Bytes,
+    pub gzip: Bytes,
+    pub br: Bytes,
+    pub etag: HeaderValue,
+}
+
+impl Encoded {
+    pub fn new(raw: Vec<u8>) -> Self {
+        let etag = HeaderValue::from_str(&format!(
+            "\"{}\"",
+            &data_encoding::HEXLOWER.encode(&Sha256::digest(&raw))[..20]
+        ))
+        .unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let gzip = gz
+            .write_all(&raw)
+            .and_then(|()| gz.finish())
+            .unwrap_or_default();
+        let mut br = Vec::new();
+        {
+            let mut w = brotli::CompressorWriter::new(&mut br, 4096, 11, 22);
+            let _ = w.write_all(&raw);
+        }
+        Self {
+            raw: Bytes::from(raw),
+            gzip: Bytes::from(gzip),
+            br: Bytes::from(br),
+            etag,
+        }
+    }
+}
+
+/// An issued badge as the hot path needs it.
+#[derive(Debug)]
+pub struct Entry {
+    pub site_id: i64,
+    pub colour: Colour,
+    /// Valid, Suspended or Revoked (Mismatch is decided per request).
+    pub state: Variant,
+    /// Registered hosts, lower case: the Chinese domain (ACE and Unicode), the English one.
+    pub hosts: Vec<String>,
+    pub script: Encoded,
+    pub hits: AtomicU64,
+}
+
+impl Entry {
+    /// Whether a page on `host` may show this badge: one of its hosts, or a name under one.
+    pub fn allows(&self, host: &str) -> bool {
+        self.hosts.iter().any(|h| {
+            host == h
+                || (host.len() > h.len()
+                    && host.ends_with(h.as_str())
+                    && host.as_bytes()[host.len() - h.len() - 1] == b'.')
+        })
+    }
+}
+
+/// The eight static images, made once per process.
+#[derive(Debug)]
+pub struct Images {
+    pub svg: HashMap<(Colour, Variant), Encoded>,
+    pub png: HashMap<(Colour, Variant), Encoded>,
+}
+
+pub fn images() -> &'static Images {
+    static IMAGES: OnceLock<Images> = OnceLock::new();
+    IMAGES.get_or_init(|| {
+        let pngs = art::png_all().unwrap_or_default();
+        let mut svg = HashMap::new();
+        let mut png = HashMap::new();
+        for (i, pair) in art::pairs().into_iter().enumerate() {
+            svg.insert(pair, Encoded::new(art::svg(pair.0, pair.1).into_bytes()));
+            if let Some(p) = pngs.get(i) {
+                png.insert(pair, Encoded::new(p.clone()));
+            }
+        }
+        Images { svg, png }
+    })
+}
+
+/// Hot-link observations kept before a flush, at most this many distinct (site, host).
+const HOTLINK_KEYS: usize = 10_000;
+
+#[derive(Debug)]
+pub struct Book {
+    public_url: String,
+    badges: RwLock<HashMap<Box<str>, Arc<Entry>>>,
+    hotlinks: Mutex<HashMap<(i64, String), u64>>,
+}
+
+const COLUMNS: &str = "s.id, s.badge_code, s.badge_state, s.domain_ace, s.domain_label,
+    s.english_domain, s.red_page, s.updated_at, u.org_type";
+
+impl Book {
+    pub fn new(public_url: &str) -> Self {
+        Self {
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            badges: RwLock::new(HashMap::new()),
+            hotlinks: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn get(&self, code: &str) -> Option<Arc<Entry>> {
+        self.badges
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(code)
+            .cloned()
+    }
+
+    /// The plain script of a badge (for tests and the benchmark's check).
+    pub fn script_of(&self, code: &str) -> Option<String> {
+        self.get(code)
+            .map(|e| String::from_utf8_lossy(&e.script.raw).into_owned())
+    }
+
+    pub fn len(&self) -> usize {
+        self.badges.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Notes a page on `host` showing a badge it is not registered for.
+    pub fn hotlink(&self, site_id: i64, host: &str) {
+        let mut map = self.hotlinks.lock().unwrap_or_else(|e| e.into_inner());
+        let host: String = host.chars().take(100).collect();
+        if map.len() < HOTLINK_KEYS || map.contains_key(&(site_id, host.clone())) {
+            *map.entry((site_id, host)).or_default() += 1;
+        }
+    }
+
+    fn entry(&self, r: &AnyRow) -> Result<(Box<str>, Entry), sqlx::Error> {
+        let code: String = r.try_get("badge_code")?;
+        let org_type: String = r.try_get("org_type")?;
+        let colour = if org_type == "public_institution" {
+            Colour::Blue
+        } else {
+            Colour::Red
+        };
+        let state = match r.try_get::<String, _>("badge_state")?.as_str() {
+            "suspended" => Variant::Suspended,
+            "revoked" => Variant::Revoked,
+            _ => Variant::Valid,
+        };
+        let mut hosts: Vec<String> = ["domain_ace", "domain_label", "english_domain"]
+            .iter()
+            .filter_map(|c| r.try_get::<String, _>(*c).ok())
+            .map(|h| h.trim().trim_end_matches('.').to_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect();
+        if r.try_get::<i64, _>("red_page")? != 0
+            && let Some(host) = host_of(&self.public_url)
+        {
+            hosts.push(host);
+        }
+        hosts.dedup();
+        let script =
+            Encoded::new(script(&self.public_url, &code, colour, state, &hosts).into_bytes());
+        let site_id = r.try_get("id")?;
+        Ok((
+            code.into_boxed_str(),
+            Entry {
+                site_id,
+                colour,
+                state,
+                hosts,
+                script,
+                hits: AtomicU64::new(0),
+            },
+        ))
+    }
+
+    /// Replaces the whole book from the database; returns the largest `updated_at` seen.
+    pub async fn load_all(&self, db: &Db) -> StoreResult<i64> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM sites s JOIN units u ON u.id = s.unit_id"
+        )))
+        .fetch_all(db.pool())
+        .await?;
+        let mut map = HashMap::with_capacity(rows.len());
+        let mut newest = 0;
+        for r in &rows {
+            newest = newest.max(r.try_get::<i64, _>("updated_at")?);
+            let (code, entry) = self.entry(r)?;
+            // Keep the counts of badges already in memory until they are flushed.
+            let hits = self
+                .get(&code)
+                .map_or(0, |e| e.hits.swap(0, Ordering::Relaxed));
+            entry.hits.store(hits, Ordering::Relaxed);
+            map.insert(code, Arc::new(entry));
+        }
+        let old = std::mem::replace(
+            &mut *self.badges.write().unwrap_or_else(|e| e.into_inner()),
+            map,
+        );
+        self.keep_hits(old);
+        Ok(newest)
+    }
+
+    /// Re-reads the sites changed since `since` (seconds); returns the newest `updated_at`.
+    pub async fn refresh(&self, db: &Db, since: i64) -> StoreResult<i64> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM sites s JOIN units u ON u.id = s.unit_id
+             WHERE s.updated_at >= $1"
+        )))
+        .bind(since)
+        .fetch_all(db.pool())
+        .await?;
+        let mut newest = since;
+        let mut fresh = Vec::with_capacity(rows.len());
+        for r in &rows {
+            newest = newest.max(r.try_get::<i64, _>("updated_at")?);
+            fresh.push(self.entry(r)?);
+        }
+        if !fresh.is_empty() {
+            let mut map = self.badges.write().unwrap_or_else(|e| e.into_inner());
+            for (code, entry) in fresh {
+                if let Some(old) = map.get(&code) {
+                    entry
+                        .hits
+                        .store(old.hits.swap(0, Ordering::Relaxed), Ordering::Relaxed);
+                }
+                map.insert(code, Arc::new(entry));
+            }
+        }
+        Ok(newest)
+    }
+
+    /// Hits still counted on entries that were replaced wholesale are not lost: they go to
+    /// the entries now in the book (same code) or are dropped if the badge vanished.
+    fn keep_hits(&self, old: HashMap<Box<str>, Arc<Entry>>) {
+        let map = self.badges.read().unwrap_or_else(|e| e.into_inner());
+        for (code, e) in old {
+            let n = e.hits.swap(0, Ordering::Relaxed);
+            if n > 0
+                && let Some(now) = map.get(&code)
+            {
+                now.hits.fetch_add(n, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Writes the counted hits and hot-links, one statement per badge and day.
+    pub async fn flush(&self, db: &Db, day: &str) -> StoreResult<usize> {
+        let counts: Vec<(i64, u64)> = self
+            .badges
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .filter_map(|e| {
+                let n = e.hits.swap(0, Ordering::Relaxed);
+                (n > 0).then_some((e.site_id, n))
+            })
+            .collect();
+        let hotlinks: Vec<((i64, String), u64)> =
+            std::mem::take(&mut *self.hotlinks.lock().unwrap_or_else(|e| e.into_inner()))
+                .into_iter()
+                .collect();
+        if counts.is_empty() && hotlinks.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = db.begin().await?;
+        for (site, n) in &counts {
+            sqlx::query(
+                "INSERT INTO badge_hits (site_id, day, hits) VALUES ($1, $2, $3)
+                 ON CONFLICT (site_id, day) DO UPDATE SET hits = badge_hits.hits + excluded.hits",
+            )
+            .bind(site)
+            .bind(day)
+            .bind(*n as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for ((site, host), n) in &hotlinks {
+            sqlx::query(
+                "INSERT INTO badge_hotlinks (site_id, host, day, hits) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (site_id, host, day)
+                 DO UPDATE SET hits = badge_hotlinks.hits + excluded.hits",
+            )
+            .bind(site)
+            .bind(host)
+            .bind(day)
+            .bind(*n as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(counts.len() + hotlinks.len())
+    }
+}
+
+/// The host of a URL, lower case, without port or trailing dot.
+pub fn host_of(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if authority.starts_with('[') {
+        authority.split(']').next()?.trim_start_matches('[')
+    } else {
+        authority.split(':').next()?
+    };
+    let host = host.trim_end_matches('.').to_lowercase();
+    (!host.is_empty()).then_some(host)
+}
+
+/// The script a page loads. It reads nothing but `location.hostname`, writes no markup
+/// (`document.write` is never used), sets no inline event handlers, and only adds an `<a>`
+/// with an `<img>` from our host just after itself, centred: safe under a strict
+/// Content-Security-Policy that allows our host for scripts and images.
+pub fn script(base: &str, code: &str, colour: Colour, state: Variant, hosts: &[String]) -> String {
+    let hosts = serde_json::to_string(hosts).unwrap_or_else(|_| "[]".into());
+    format!(
+        "/* {alt} {code}: {base}/v/{code} */\n\
+(function () {{\n\
+  var b = {{ code: \"{code}\", state: \"{state}\", colour: \"{colour}\", hosts: {hosts}, base: \"{base}\", alt: \"{alt}\" }};\n\
+  var h = String(location.hostname || \"\").toLowerCase().replace(/\\.$/, \"\");\n\
+  var ok = b.hosts.some(function (x) {{ return h === x || (h.length > x.length && h.slice(-x.length - 1) === \".\" + x); }});\n\
+  var v = b.state !== \"valid\" ? b.state : (ok ? \"valid\" : \"mismatch\");\n\
+  var d = document, me = d.currentScript;\n\
+  var box = d.createElement(\"div\");\n\
+  box.className = \"govsite-badge\";\n\
+  box.style.textAlign = \"center\"; box.style.clear = \"both\"; box.style.margin = \"8px auto\";\n\
+  var a = d.createElement(\"a\");\n\
+  a.href = b.base + \"/v/\" + b.code; a.target = \"_blank\"; a.rel = \"noopener\";\n\
+  a.title = b.alt + \"：点击查看核验信息\";\n\
+  var i = d.createElement(\"img\");\n\
+  i.src = b.base + \"/b/static/\" + b.colour + \"-\" + v + \".svg\"; i.alt = b.alt + (v === \"valid\" ? \"\" : \"（\" + {{ suspended: \"已暂停\", revoked: \"已注销\", mismatch: \"与本网站不符\" }}[v] + \"）\");\n\
+  i.width = 110; i.height = 55; i.style.border = \"0\";\n\
+  a.appendChild(i); box.appendChild(a);\n\
+  if (me && me.parentNode && me.parentNode !== d.head) me.parentNode.insertBefore(box, me.nextSibling);\n\
+  else (d.body || d.documentElement).appendChild(box);\n\
+}})();\n",
+        alt = colour.alt(),
+        state = state.as_str(),
+        colour = colour.as_str(),
+    )
+}
+
+/// Follows `sites` from `newest` (what [`Book::load_all`] returned) and flushes hits until
+/// `stop`, then flushes once more.
+pub async fn run(
+    db: Db,
+    book: Arc<Book>,
+    clock: crate::clock::SharedClock,
+    mut newest: i64,
+    mut stop: watch::Receiver<bool>,
+) {
+    // Late commits on PostgreSQL can carry an older `updated_at`: look back a few seconds.
+    const OVERLAP: i64 = 5;
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    let mut n: u64 = 0;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => break,
+        }
+        n += 1;
+        let result = if n.is_multiple_of(600) {
+            book.load_all(&db).await
+        } else {
+            book.refresh(&db, newest - OVERLAP).await
+        };
+        match result {
+            Ok(t) => newest = newest.max(t),
+            Err(e) => tracing::warn!(error = %e, "badge book refresh failed"),
+        }
+        if n.is_multiple_of(20) {
+            let day = crate::registry::applications::cst_date(clock.now()).to_string();
+            if let Err(e) = book.flush(&db, &day).await {
+                tracing::warn!(error = %e, "badge hits flush failed");
+            }
+        }
+    }
+    let day = crate::registry::applications::cst_date(clock.now()).to_string();
+    let _ = book.flush(&db, &day).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_and_urls() {
+        assert_eq!(
+            host_of("https://WWW.Jingyuan.gov.cn:8443/a?b").as_deref(),
+            Some("www.jingyuan.gov.cn")
+        );
+        assert_eq!(
+            host_of("http://user@[2001:db8::1]:80/").as_deref(),
+            Some("2001:db8::1")
+        );
+        assert_eq!(host_of("").as_deref(), None);
+        let e = Entry {
+            site_id: 1,
+            colour: Colour::Red,
+            state: Variant::Valid,
+            hosts: vec!["jingyuan.gov.cn".into()],
+            script: Encoded::new(b"x".to_vec()),
+            hits: AtomicU64::new(0),
+        };
+        assert!(e.allows("jingyuan.gov.cn") && e.allows("www.jingyuan.gov.cn"));
+        assert!(!e.allows("evil-jingyuan.gov.cn") && !e.allows("gov.cn"));
+    }
+
+    #[test]
+    fn encodings_round_trip() {
+        let body = script(
+            "https://x.example",
+            "CA620040021000000010001",
+            Colour::Red,
+            Variant::Valid,
+            &["a.example".into()],
+        );
+        assert!(!body.contains("document.write"));
+        let e = Encoded::new(body.clone().into_bytes());
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&e.gzip[..]), &mut out)
+            .unwrap();
+        assert_eq!(out, body);
+        let mut out = Vec::new();
+        brotli::BrotliDecompress(&mut &e.br[..], &mut out).unwrap();
+        assert_eq!(out, body.as_bytes());
+        assert!(e.br.len() < body.len() && e.gzip.len() < body.len());
+    }
+}

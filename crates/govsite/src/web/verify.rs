@@ -1,0 +1,228 @@
+//! The public verification of a badge: `/v/{code}` (the page a badge links to), `/v?q=` (by
+//! badge code, domain in Unicode or ACE, or unit name), `/v/{code}.json` (the same facts,
+//! signed with Ed25519 over canonical JSON so anyone can check them offline) and
+//! `/v/key.pem` (the public key). Public facts only: never a person's name, phone or ID.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use ed25519_dalek::{Signer, SigningKey};
+use govsite_core::badge::BadgeCode;
+use govsite_core::org_type::OrgType;
+use minijinja::context;
+use serde::Deserialize;
+
+use super::AppState;
+use super::error::AppError;
+use super::form::{PathText, Query};
+use super::session::Ctx;
+use crate::store::sites::{self, Site};
+use crate::store::{offices, policy, units};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v", get(search))
+        .route("/v/{file}", get(verify))
+}
+
+/// The facts a badge vouches for, as the page shows them and the signature covers them.
+/// Keys are the JSON names; a `BTreeMap` keeps them sorted (the canonical form).
+async fn facts(app: &AppState, site: &Site) -> Result<BTreeMap<&'static str, String>, AppError> {
+    let unit = units::find(&app.db, site.unit_id, units::Scope::All)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let issuer = match govsite_core::region::RegionCode::from_i64(site.region_code) {
+        Some(r) => match offices::find_by_region(&app.db, r).await? {
+            Some(id) => offices::find(&app.db, id).await?.map(|o| o.name),
+            None => None,
+        },
+        None => None,
+    }
+    .unwrap_or_else(|| "政务和公益机构域名注册管理中心".to_owned());
+    let issued = crate::registry::applications::cst_date(site.badge_issued_at).to_string();
+    let status = match site.badge_state.as_str() {
+        "suspended" => "suspended",
+        "revoked" => "revoked",
+        _ => "valid",
+    };
+    Ok(BTreeMap::from([
+        ("badge_code", site.badge_code.clone()),
+        ("organization_name", unit.form.name.clone()),
+        (
+            "organization_type",
+            OrgType::parse(&unit.org_type)
+                .map_or("", OrgType::label)
+                .to_owned(),
+        ),
+        ("organization_address", unit.form.address.clone()),
+        ("organization_functions", unit.form.functions.clone()),
+        ("site_name", site.name.clone()),
+        (
+            "chinese_domain",
+            if site.red_page {
+                "网络红页".to_owned()
+            } else {
+                site.domain_label.clone()
+            },
+        ),
+        ("english_domain", site.english_domain.clone()),
+        ("issuer", issuer),
+        ("issued_on", issued),
+        ("status", status.to_owned()),
+    ]))
+}
+
+fn status_label(status: &str) -> &'static str {
+    match status {
+        "valid" => "有效",
+        "suspended" => "已暂停",
+        _ => "已注销",
+    }
+}
+
+async fn key(app: &AppState) -> Result<SigningKey, AppError> {
+    Ok(SigningKey::from_bytes(
+        &policy::badge_signing_key(&app.db, app.now()).await?,
+    ))
+}
+
+/// The canonical bytes: sorted keys, no whitespace, UTF-8 (serde_json over a BTreeMap).
+pub fn canonical(facts: &BTreeMap<&str, String>) -> String {
+    serde_json::to_string(facts).unwrap_or_default()
+}
+
+/// The public key as PEM (SubjectPublicKeyInfo), for `openssl pkeyutl -verify`.
+fn pem(public: &[u8; 32]) -> String {
+    let mut der = vec![
+        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+    ];
+    der.extend_from_slice(public);
+    format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        data_encoding::BASE64.encode(&der)
+    )
+}
+
+fn qr_data_uri(url: &str) -> String {
+    qrcode::QrCode::new(url.as_bytes())
+        .map(|code| {
+            let svg = code
+                .render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(160, 160)
+                .build();
+            format!(
+                "data:image/svg+xml;base64,{}",
+                data_encoding::BASE64.encode(svg.as_bytes())
+            )
+        })
+        .unwrap_or_default()
+}
+
+async fn verify(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathText(file): PathText,
+) -> Result<Response, AppError> {
+    if file == "key.pem" {
+        let k = key(&app).await?;
+        return Ok((
+            [(header::CONTENT_TYPE, "application/x-pem-file")],
+            pem(&k.verifying_key().to_bytes()),
+        )
+            .into_response());
+    }
+    let (code, json) = match file.strip_suffix(".json") {
+        Some(c) => (c, true),
+        None => (file.as_str(), false),
+    };
+    // The shape is checked before any lookup: a malformed code costs no query.
+    let code = BadgeCode::parse(code).map_err(|_| AppError::NotFound)?;
+    let site = sites::by_code(&app.db, code.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let facts = facts(&app, &site).await?;
+    if json {
+        let k = key(&app).await?;
+        let signature = k.sign(canonical(&facts).as_bytes());
+        let body = serde_json::json!({
+            "facts": facts,
+            "algorithm": "Ed25519",
+            "canonical": "facts as JSON: keys sorted, no whitespace, UTF-8",
+            "signature": data_encoding::BASE64.encode(&signature.to_bytes()),
+            "public_key": data_encoding::BASE64.encode(&k.verifying_key().to_bytes()),
+            "public_key_url": format!("{}/v/key.pem", app.config.public_url),
+        });
+        return Ok((
+            [(header::CACHE_CONTROL, "public, max-age=300")],
+            axum::Json(body),
+        )
+            .into_response());
+    }
+    let url = format!("{}/v/{}", app.config.public_url, site.badge_code);
+    let status = facts.get("status").cloned().unwrap_or_default();
+    Ok(app
+        .page(&ctx, "verify.html", context! {
+            title => format!("网站标识核验：{}", site.name),
+            facts => facts,
+            status => status,
+            status_label => status_label(&status),
+            alt => if facts.get("organization_type").is_some_and(|t| t == "事业单位") { "事业单位网站标识" } else { "党政机关网站标识" },
+            qr => qr_data_uri(&url),
+            url => url,
+        })?
+        .into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SearchQuery {
+    q: String,
+}
+
+async fn search(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<SearchQuery>,
+) -> Result<Html<String>, AppError> {
+    let q: String = query.q.trim().chars().take(100).collect();
+    let results = if q.is_empty() {
+        Vec::new()
+    } else {
+        let code = BadgeCode::parse(&q)
+            .map(|c| c.to_string())
+            .unwrap_or_default();
+        let host = q
+            .trim_start_matches("http://")
+            .trim_start_matches("https://")
+            .split('/')
+            .next()
+            .unwrap_or("")
+            .trim_end_matches('.')
+            .to_lowercase();
+        // A Unicode domain is looked up as typed (Unicode) and in ACE.
+        let ace = idna::domain_to_ascii(&host).unwrap_or_default();
+        let mut found = sites::search(&app.db, &code, &host, &q).await?;
+        if ace != host {
+            for s in sites::search(&app.db, "", &ace, "").await? {
+                if !found.iter().any(|f| f.id == s.id) {
+                    found.push(s);
+                }
+            }
+        }
+        found
+    };
+    app.page(
+        &ctx,
+        "verify_search.html",
+        context! {
+            title => "网站标识核验查询",
+            q => q,
+            results => results,
+            searched => !query.q.trim().is_empty(),
+        },
+    )
+}

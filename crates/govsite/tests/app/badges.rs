@@ -1,0 +1,424 @@
+//! The badge (issue 6): its script and images from memory, with ETag, compression and the
+//! badge's real state; hits counted in memory and written in batches; the public
+//! verification page, its search and its signed JSON checked offline with openssl.
+
+use std::io::Read;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use govsite::badge::Book;
+use govsite::store::sites::{self, SiteFacts};
+use govsite_core::badge::BadgeCode;
+use govsite_core::ids::UnitId;
+use govsite_core::region::RegionCode;
+use reqwest::StatusCode;
+use sqlx::Row;
+
+use crate::helpers::TestApp;
+
+/// Issues a badge straight into the store, as the registry would at the end of a review.
+pub async fn issue(
+    app: &TestApp,
+    unit: UnitId,
+    name: &str,
+    ace: &str,
+    label: &str,
+    english: &str,
+) -> String {
+    let code = BadgeCode::new(RegionCode::parse("620421").unwrap(), unit.0, 1)
+        .unwrap()
+        .to_string();
+    let facts = SiteFacts {
+        name,
+        domain_ace: ace,
+        domain_label: label,
+        english_domain: english,
+        ipv4: "192.0.2.1",
+        ipv6: "",
+        red_page: false,
+        intro: "发布政务信息",
+    };
+    let mut conn = app.db.pool().acquire().await.unwrap();
+    sites::insert_site(
+        &mut conn,
+        unit,
+        1,
+        &facts,
+        &code,
+        "2026-12-01",
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+    code
+}
+
+/// GET with headers, the raw response.
+async fn get(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+    let client = reqwest::Client::builder().no_gzip().build().unwrap();
+    let mut req = client.get(format!("{}{path}", app.base));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    req.send().await.unwrap()
+}
+
+/// Waits for the badge book to pick a change up, printing how long it took.
+async fn until(app: &TestApp, path: &str, what: &str, check: impl Fn(&str) -> bool) {
+    let start = Instant::now();
+    loop {
+        let r = get(app, path, &[]).await;
+        let ok = r.status() == StatusCode::OK;
+        let body = r.text().await.unwrap();
+        if ok && check(&body) {
+            println!("{what}: {} ms", start.elapsed().as_millis());
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{what} not seen: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_script_comes_from_memory_with_etag_compression_and_the_real_state() {
+    let app = TestApp::spawn().await;
+    let unit = app.unit("靖远县人民政府", "620421").await;
+    let ace = "xn--gmq25jo2kfugo7iz49c16k.xn--zfr164b";
+    let code = issue(
+        &app,
+        unit,
+        "靖远县人民政府网",
+        ace,
+        "靖远县人民政府.政务",
+        "www.jingyuan.gov.cn",
+    )
+    .await;
+    let js = format!("/b/{code}.js");
+    until(&app, &js, "a new badge served", |b| b.contains(&code)).await;
+
+    let r = get(&app, &js, &[]).await;
+    assert_eq!(
+        r.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert!(
+        r.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age=300")
+    );
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let body = r.text().await.unwrap();
+    for want in [
+        "\"valid\"",
+        "\"red\"",
+        ace,
+        "靖远县人民政府.政务",
+        "www.jingyuan.gov.cn",
+        "党政机关网站标识",
+        "/v/",
+    ] {
+        assert!(body.contains(want), "{want}: {body}");
+    }
+    assert!(!body.contains("document.write"));
+    // 304 for a cached copy; br and gzip decode to the same bytes.
+    let cached = get(&app, &js, &[("if-none-match", &etag)]).await;
+    assert_eq!(cached.status(), StatusCode::NOT_MODIFIED);
+    assert!(cached.bytes().await.unwrap().is_empty());
+    let br = get(&app, &js, &[("accept-encoding", "gzip, deflate, br")]).await;
+    assert_eq!(br.headers()["content-encoding"], "br");
+    let mut plain = Vec::new();
+    brotli::BrotliDecompress(&mut &br.bytes().await.unwrap()[..], &mut plain).unwrap();
+    assert_eq!(plain, body.as_bytes());
+    let gz = get(&app, &js, &[("accept-encoding", "gzip")]).await;
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    let mut plain = String::new();
+    flate2::read::GzDecoder::new(&gz.bytes().await.unwrap()[..])
+        .read_to_string(&mut plain)
+        .unwrap();
+    assert_eq!(plain, body);
+
+    // Malformed, unknown, wrong extension: 404 (from memory).
+    for bad in [
+        "/b/CA123.js",
+        "/b/XX620040021000000010001.js",
+        "/b/CA620040021999999990001.js",
+        &format!("/b/{code}.exe"),
+        "/b/static/green-valid.svg",
+        "/b/%00.js",
+    ] {
+        assert_eq!(
+            get(&app, bad, &[]).await.status(),
+            StatusCode::NOT_FOUND,
+            "{bad}"
+        );
+    }
+
+    // The image judges the Referer: the site's own host gets the valid badge, another host
+    // the "不符" variant; the static images are the same bytes.
+    let own = get(
+        &app,
+        &format!("/b/{code}.png"),
+        &[("referer", "https://www.jingyuan.gov.cn/news/1.html")],
+    )
+    .await;
+    assert_eq!(own.headers()["vary"], "Accept-Encoding, Referer");
+    let valid_png = get(&app, "/b/static/red-valid.png", &[])
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(own.bytes().await.unwrap(), valid_png);
+    let foreign = get(
+        &app,
+        &format!("/b/{code}.png"),
+        &[("referer", "https://fake-jingyuan.example/")],
+    )
+    .await;
+    let mismatch_png = get(&app, "/b/static/red-mismatch.png", &[])
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(foreign.bytes().await.unwrap(), mismatch_png);
+    assert_ne!(valid_png, mismatch_png);
+    let svg = get(&app, &format!("/b/{code}.svg"), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        svg.contains("党政机关") && svg.contains("网站标识"),
+        "no Referer: the badge's own state"
+    );
+
+    // A change (the site closed: revoked) reaches the script without a restart.
+    let site: i64 = sqlx::query("SELECT id FROM sites WHERE badge_code = $1")
+        .bind(&code)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get("id")
+        .unwrap();
+    let mut conn = app.db.pool().acquire().await.unwrap();
+    // `updated_at` is in seconds: a change within the same second as the issue must still show.
+    sites::close_site(&mut conn, site, app.clock_now())
+        .await
+        .unwrap();
+    drop(conn);
+    until(&app, &js, "revocation reached the script", |b| {
+        b.contains("\"revoked\"")
+    })
+    .await;
+    let svg = get(&app, &format!("/b/{code}.svg"), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(svg.contains("标识已注销"));
+    app.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn hits_and_hotlinks_are_counted_in_memory_and_written_in_one_batch() {
+    let app = TestApp::spawn().await;
+    let unit = app
+        .unit_of_type("靖远县第一中学", "620421", "public_institution")
+        .await;
+    let code = issue(
+        &app,
+        unit,
+        "靖远一中网",
+        "xn--example.xn--55qw42g",
+        "靖远一中.公益",
+        "",
+    )
+    .await;
+    let book = Book::new("https://badge.example");
+    book.load_all(&app.db).await.unwrap();
+    let entry = book.get(&code).unwrap();
+    assert!(book.script_of(&code).unwrap().contains("\"blue\""));
+    for _ in 0..1000 {
+        entry.hits.fetch_add(1, Ordering::Relaxed);
+    }
+    book.hotlink(entry.site_id, "copycat.example");
+    book.hotlink(entry.site_id, "copycat.example");
+    let before = app.count("SELECT COUNT(*) FROM badge_hits").await;
+    assert_eq!(before, 0, "nothing written per hit");
+    assert_eq!(book.flush(&app.db, "2026-11-23").await.unwrap(), 2);
+    for _ in 0..5 {
+        entry.hits.fetch_add(1, Ordering::Relaxed);
+    }
+    book.flush(&app.db, "2026-11-23").await.unwrap();
+    assert_eq!(app.count("SELECT hits FROM badge_hits").await, 1005);
+    assert_eq!(
+        app.count("SELECT hits FROM badge_hotlinks WHERE host = 'copycat.example'")
+            .await,
+        2
+    );
+    assert_eq!(
+        book.flush(&app.db, "2026-11-23").await.unwrap(),
+        0,
+        "nothing left to write"
+    );
+    app.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_verification_page_shows_public_facts_and_a_signature_anyone_can_check() {
+    let app = TestApp::spawn().await;
+    let unit = app.unit("靖远县人民政府", "620421").await;
+    let ace = "xn--gmq25jo2kfugo7iz49c16k.xn--zfr164b";
+    let code = issue(
+        &app,
+        unit,
+        "靖远县人民政府网",
+        ace,
+        "靖远县人民政府.政务",
+        "www.jingyuan.gov.cn",
+    )
+    .await;
+    let mut b = app.browser();
+    let page = b.get(&format!("/v/{code}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for want in [
+        "靖远县人民政府",
+        "政府",
+        "靖远县人民政府网",
+        "靖远县人民政府.政务",
+        "www.jingyuan.gov.cn",
+        code.as_str(),
+        "有效",
+        "src=\"data:image",
+    ] {
+        assert!(page.body.contains(want), "{want}");
+    }
+    // No personal data: the unit's handler and contacts stay private.
+    let unit_row =
+        sqlx::query("SELECT mobile, email FROM contacts WHERE unit_id = $1 AND kind = 'handler'")
+            .bind(unit.0)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    for private in [
+        unit_row.try_get::<String, _>("mobile").unwrap(),
+        unit_row.try_get::<String, _>("email").unwrap(),
+    ] {
+        assert!(
+            !private.is_empty() && !page.body.contains(&private),
+            "{private}"
+        );
+    }
+    assert_eq!(b.get("/v/CA123").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        b.get("/v/CA620040021999999990001").await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The search: by code, by Unicode and ACE domain, by English domain, by unit name.
+    for q in [
+        code.as_str(),
+        "靖远县人民政府.政务",
+        ace,
+        "http://www.jingyuan.gov.cn/",
+        "人民政府",
+    ] {
+        let found = b.get(&format!("/v?q={}", urlencode(q))).await;
+        assert!(found.body.contains(&format!("/v/{code}")), "{q}");
+    }
+    assert!(
+        b.get("/v?q=%E6%B2%A1%E6%9C%89")
+            .await
+            .body
+            .contains("没有找到")
+    );
+
+    // The signed JSON: Ed25519 over the canonical facts, checked here and with openssl.
+    let json: serde_json::Value = reqwest::get(format!("{}/v/{code}.json", app.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(json["facts"]["badge_code"], code.as_str());
+    assert_eq!(json["facts"]["status"], "valid");
+    let canonical = serde_json::to_string(&json["facts"]).unwrap();
+    let key: [u8; 32] = data_encoding::BASE64
+        .decode(json["public_key"].as_str().unwrap().as_bytes())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let sig: [u8; 64] = data_encoding::BASE64
+        .decode(json["signature"].as_str().unwrap().as_bytes())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    use ed25519_dalek::Verifier;
+    let vk = ed25519_dalek::VerifyingKey::from_bytes(&key).unwrap();
+    vk.verify(
+        canonical.as_bytes(),
+        &ed25519_dalek::Signature::from_bytes(&sig),
+    )
+    .unwrap();
+    let forged = canonical.replace("valid", "volid");
+    assert!(
+        vk.verify(
+            forged.as_bytes(),
+            &ed25519_dalek::Signature::from_bytes(&sig)
+        )
+        .is_err()
+    );
+
+    // The documented offline command (help page), run for real.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("badge.json"),
+        serde_json::to_vec(&json).unwrap(),
+    )
+    .unwrap();
+    let pem = reqwest::get(format!("{}/v/key.pem", app.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    std::fs::write(dir.path().join("key.pem"), pem).unwrap();
+    let help = b.get("/help").await.body;
+    let python = help.lines().find(|l| l.starts_with("python3 -c")).unwrap();
+    let openssl = help
+        .lines()
+        .find(|l| l.starts_with("openssl pkeyutl"))
+        .unwrap()
+        .trim_end_matches("</pre>");
+    let unescape = |s: &str| {
+        s.replace("&#x27;", "'")
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&")
+            .replace("&#x2f;", "/")
+    };
+    for cmd in [unescape(python), unescape(openssl)] {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&cmd)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if cmd.starts_with("openssl") {
+            assert!(
+                String::from_utf8_lossy(&out.stdout).contains("Signature Verified Successfully")
+            );
+        }
+    }
+    app.shutdown().await.unwrap();
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
