@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -76,7 +77,10 @@ await waitFor(async () => { try { return (await fetch(`${base}/readyz`)).ok; } c
 
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
+  // www.jingyuan.gov.cn (the demo badge's English domain) is mapped to loopback, where a test
+  // page embeds the badge as a unit's site would.
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--host-resolver-rules=MAP www.jingyuan.gov.cn 127.0.0.1',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 // bypassCSP lets the test inject axe-core; govsite's own pages run under their strict CSP.
@@ -409,6 +413,66 @@ try {
   await page.goto(`${base}/portal/sites/badges`);
   await axe('标识管理（事业单位）');
   check((await page.textContent('main')).includes('网络红页的页脚会自动显示网站标识'), 'the 红页 shows its badge by itself');
+
+  // 12. The badge on a unit's own page, under a strict Content-Security-Policy that allows
+  // only our host for scripts and images (no inline script, no inline style): the demo's
+  // 靖远县人民政府网 (www.jingyuan.gov.cn) shows the valid red badge centred at the bottom; the
+  // same snippet on a host the site did not register shows the "不符" variant; without
+  // JavaScript the fallback link and image work.
+  const demoCode = 'CA620040021000000010001';
+  const sitePort = await freePort();
+  const csp = `default-src 'none'; script-src ${base}; img-src ${base}; style-src 'none'; base-uri 'none'`;
+  const snippet = `<script src="${base}/b/${demoCode}.js" async></script>\n<noscript><a href="${base}/v/${demoCode}"><img src="${base}/b/${demoCode}.png" alt="党政机关网站标识" width="110" height="55"></a></noscript>`;
+  const site = createHttpServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp });
+    res.end(`<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>靖远县人民政府网</title></head><body><main><h1>靖远县人民政府网</h1><p>${'正文。'.repeat(200)}</p></main>\n${snippet}\n</body></html>`);
+  });
+  await new Promise((r) => site.listen(sitePort, '127.0.0.1', r));
+  try {
+    const strict = await browser.newContext({ locale: 'zh-CN' });
+    const sitePage = await strict.newPage();
+    const violations = [];
+    sitePage.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
+    await sitePage.goto(`http://www.jingyuan.gov.cn:${sitePort}/`);
+    await sitePage.waitForSelector('.govsite-badge img');
+    await sitePage.waitForFunction(() => document.querySelector('.govsite-badge img').complete);
+    const shown = await sitePage.evaluate(() => {
+      const img = document.querySelector('.govsite-badge img');
+      const box = document.querySelector('.govsite-badge').getBoundingClientRect();
+      const main = document.querySelector('main').getBoundingClientRect();
+      const r = img.getBoundingClientRect();
+      return { src: img.src, alt: img.alt, width: img.naturalWidth, href: img.parentNode.href,
+        below: box.top >= main.bottom, centred: Math.abs((r.left + r.right) / 2 - document.documentElement.clientWidth / 2) < 2 };
+    });
+    check(shown.src.endsWith('/b/static/red-valid.svg') && shown.width > 0, `the valid red badge is shown (${shown.src})`);
+    check(shown.alt === '党政机关网站标识', 'its alt text');
+    check(shown.href.endsWith(`/v/${demoCode}`), 'it links to the verification page');
+    check(shown.below && shown.centred, 'it sits at the bottom, centred');
+    check(violations.length === 0, `no CSP violation: ${violations.join('; ')}`);
+    await sitePage.goto(`http://127.0.0.1:${sitePort}/`);
+    await sitePage.waitForSelector('.govsite-badge img');
+    check((await sitePage.getAttribute('.govsite-badge img', 'src')).endsWith('/b/static/red-mismatch.svg'), 'a foreign host shows the mismatch variant');
+    await sitePage.goto(`${base}/v/${demoCode}`);
+    await sitePage.addScriptTag({ path: AXE }).catch(() => {});
+    check((await sitePage.textContent('main')).includes('靖远县人民政府网'), 'the verification page names the site');
+    await strict.close();
+    const noJs = await browser.newContext({ locale: 'zh-CN', javaScriptEnabled: false });
+    const plain = await noJs.newPage();
+    const png = plain.waitForResponse((r) => r.url().endsWith(`/b/${demoCode}.png`));
+    await plain.goto(`http://www.jingyuan.gov.cn:${sitePort}/`);
+    const served = await png;
+    const staticValid = await (await fetch(`${base}/b/static/red-valid.png`)).arrayBuffer();
+    check(served.ok() && (await served.body()).length === staticValid.byteLength, 'without JavaScript the fallback image is the valid badge');
+    check((await plain.getAttribute('noscript a', 'href')) !== null || (await plain.$('a[href$="/v/' + demoCode + '"]')) !== null, 'the fallback links to the verification page');
+    await noJs.close();
+  } finally {
+    site.close();
+  }
+  await page.goto(`${base}/v/${demoCode}`);
+  await axe('网站标识核验');
+  await page.goto(`${base}/v?q=${encodeURIComponent('靖远县人民政府.政务')}`);
+  await axe('网站标识核验查询');
+  check((await page.textContent('main')).includes(demoCode), 'the search finds the demo badge by its Unicode domain');
 
   // 6. Sign out.
   await page.click('button:has-text("退出")');
