@@ -16,3 +16,19 @@ CREATE TABLE badge_hotlinks (
 );
 -- The badge book follows changed sites by this column.
 CREATE INDEX sites_updated ON sites(updated_at);
+-- Reports from the public (a counterfeit site, an error on the verification page), for the
+-- 编办 of the badge's unit.
+CREATE TABLE badge_reports (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    site_id     INTEGER NOT NULL REFERENCES sites(id),
+    kind        TEXT NOT NULL,
+    url         TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL,
+    contact     TEXT NOT NULL DEFAULT '',
+    state       TEXT NOT NULL DEFAULT 'open',
+    handled_by  TEXT NOT NULL DEFAULT '',
+    note        TEXT NOT NULL DEFAULT '',
+    created_at  INTEGER NOT NULL,
+    handled_at  INTEGER
+);
+CREATE INDEX badge_reports_site ON badge_reports(site_id, state);

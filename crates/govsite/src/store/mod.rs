@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod applications;
 pub mod audit;
+pub mod badges;
 pub mod calendar;
 pub mod captchas;
 pub mod domains;

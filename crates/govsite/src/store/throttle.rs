@@ -17,8 +17,10 @@ pub enum Scope {
     Totp,
     /// Current passwords tried on the change-password page, per account.
     PasswordChange,
-    /// Wrong captcha answers, per account.
+    /// Wrong captcha answers, per account (or address, for the public).
     Captcha,
+    /// Reports filed by the public, per address.
+    BadgeReport,
 }
 
 impl Scope {
@@ -31,6 +33,7 @@ impl Scope {
             Self::Totp => "totp",
             Self::PasswordChange => "password_change",
             Self::Captcha => "captcha",
+            Self::BadgeReport => "badge_report",
         }
     }
 }

@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v", get(search))
         .route("/v/{file}", get(verify))
+        .route("/v/{code}/report", axum::routing::post(report))
 }
 
 /// The facts a badge vouches for, as the page shows them and the signature covers them.
@@ -122,10 +123,18 @@ fn qr_data_uri(url: &str) -> String {
         .unwrap_or_default()
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PageQuery {
+    captcha: String,
+    notice: String,
+}
+
 async fn verify(
     State(app): State<AppState>,
     ctx: Ctx,
     PathText(file): PathText,
+    Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
     if file == "key.pem" {
         let k = key(&app).await?;
@@ -162,10 +171,39 @@ async fn verify(
         )
             .into_response());
     }
+    page(
+        &app,
+        &ctx,
+        &site,
+        facts,
+        q.captcha == "text",
+        None,
+        &ReportForm::default(),
+        q.notice == "reported",
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn page(
+    app: &AppState,
+    ctx: &Ctx,
+    site: &Site,
+    facts: BTreeMap<&'static str, String>,
+    text_captcha: bool,
+    errors: Option<&govsite_core::FieldErrors>,
+    form: &ReportForm,
+    reported: bool,
+) -> Result<Response, AppError> {
     let url = format!("{}/v/{}", app.config.public_url, site.badge_code);
     let status = facts.get("status").cloned().unwrap_or_default();
     Ok(app
-        .page(&ctx, "verify.html", context! {
+        .page(ctx, "verify.html", context! {
+            challenge => super::captcha::issue(app, text_captcha).await?,
+            kinds => crate::store::badges::REPORT_KINDS,
+            form => form,
+            errors => errors,
+            reported => reported,
             title => format!("网站标识核验：{}", site.name),
             facts => facts,
             status => status,
@@ -175,6 +213,106 @@ async fn verify(
             url => url,
         })?
         .into_response())
+}
+
+#[derive(Deserialize, Default, serde::Serialize)]
+#[serde(default)]
+struct ReportForm {
+    kind: String,
+    url: String,
+    description: String,
+    contact: String,
+    captcha_token: String,
+    captcha: String,
+    captcha_mode: String,
+}
+
+/// Most reports one address may file in an hour.
+const REPORTS_PER_HOUR: i64 = 5;
+
+/// A report from the public about a badge: a counterfeit site or an error. Captcha, at most
+/// five per address an hour; it lands in the queue of the badge's 编办.
+async fn report(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let code = BadgeCode::parse(&raw).map_err(|_| AppError::NotFound)?;
+    let site = sites::by_code(&app.db, code.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let form: ReportForm = super::form::parse(&body)?;
+    let now = app.now();
+    let throttle = crate::store::throttle::Scope::BadgeReport;
+    if crate::store::throttle::failures_since(&app.db, throttle, &ctx.ip, now - 3600).await?
+        >= REPORTS_PER_HOUR
+    {
+        return Err(AppError::TooMany("提交过于频繁，请一小时后再试。"));
+    }
+    let mut e = govsite_core::FieldErrors::new();
+    if crate::store::badges::kind_label(&form.kind).is_empty() {
+        e.add("kind", "请选择反映的问题类型");
+    }
+    let description = e.check(
+        "description",
+        govsite_core::contact::required_text("问题描述", &form.description, 500),
+    );
+    let url = form.url.trim();
+    if !url.is_empty() && govsite_core::domain_form::parse_url(url).is_none() {
+        e.add("url", "网址应以 http:// 或 https:// 开头");
+    }
+    let contact = e.check(
+        "contact",
+        govsite_core::contact::optional_text("联系方式", &form.contact, 60),
+    );
+    if e.is_empty()
+        && !super::captcha::verify(&app, &ctx, &form.captcha_token, &form.captcha).await?
+    {
+        e.add("captcha", "验证码不正确，请重新输入");
+    }
+    let (Some(description), Some(contact), true) = (description, contact, e.is_empty()) else {
+        let facts = facts(&app, &site).await?;
+        let text = form.captcha_mode == "text";
+        return page(&app, &ctx, &site, facts, text, Some(&e), &form, false).await;
+    };
+    crate::store::throttle::record_failure(&app.db, throttle, &ctx.ip, now).await?;
+    let mut tx = app
+        .db
+        .begin()
+        .await
+        .map_err(crate::store::StoreError::from)?;
+    let id = crate::store::badges::insert_report(
+        &mut tx,
+        &crate::store::badges::NewReport {
+            site_id: site.id,
+            kind: &form.kind,
+            url,
+            description: &description,
+            contact: &contact,
+        },
+        now,
+    )
+    .await?;
+    let event = crate::store::audit::Event {
+        action: "badge_report_filed",
+        subject_type: "badge_report",
+        subject_id: id.to_string(),
+        reason: &form.kind,
+        ..Default::default()
+    };
+    crate::store::audit::record(
+        &mut tx,
+        &crate::store::audit::Actor::system("public"),
+        &event,
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(crate::store::StoreError::from)?;
+    Ok(
+        axum::response::Redirect::to(&format!("/v/{}?notice=reported", site.badge_code))
+            .into_response(),
+    )
 }
 
 #[derive(Deserialize, Default)]

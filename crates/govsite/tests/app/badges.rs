@@ -422,3 +422,149 @@ async fn the_verification_page_shows_public_facts_and_a_signature_anyone_can_che
 fn urlencode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+#[tokio::test]
+async fn the_public_reports_a_counterfeit_and_the_office_of_the_unit_handles_it() {
+    use govsite_core::role::Role;
+    let app = TestApp::spawn().await;
+    let office = app.office("620421").await;
+    let unit = app.unit("靖远县人民政府", "620421").await;
+    let code = issue(
+        &app,
+        unit,
+        "靖远县人民政府网",
+        "xn--gmq25jo2kfugo7iz49c16k.xn--zfr164b",
+        "靖远县人民政府.政务",
+        "",
+    )
+    .await;
+    let mut public = app.browser();
+    // Missing fields and a wrong captcha: errors in Chinese, nothing stored.
+    let empty = public
+        .post(
+            &format!("/v/{code}/report"),
+            &[("kind", ""), ("description", "")],
+        )
+        .await;
+    assert!(
+        empty.body.contains("请选择反映的问题类型") && empty.body.contains("请输入问题描述"),
+        "{}",
+        empty.body
+    );
+    let wrong = report(&mut public, &code, false).await;
+    assert!(wrong.body.contains("验证码不正确"));
+    assert!(
+        wrong.body.contains("等于几？"),
+        "the text captcha stays text"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM badge_reports").await, 0);
+    let filed = report(&mut public, &code, true).await;
+    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.body);
+    assert!(
+        public
+            .visit(filed.location.as_deref().unwrap())
+            .await
+            .body
+            .contains("已收到您的反映")
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM badge_reports").await, 1);
+    // At most five an hour from one address.
+    for _ in 0..4 {
+        report(&mut public, &code, true).await;
+    }
+    assert_eq!(
+        report(&mut public, &code, true).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM badge_reports").await, 5);
+
+    // The unit's 编办 sees it and handles it; another county's office cannot.
+    let id = app.count("SELECT MIN(id) FROM badge_reports").await;
+    let other = app.office("620422").await;
+    let (mut stranger, _) = app.signed_in(Role::OfficeReviewer, None, Some(other)).await;
+    assert!(!stranger.get("/console/badges").await.body.contains(&code));
+    assert_eq!(
+        stranger
+            .get(&format!("/console/badges/reports/{id}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let (mut o, _) = app
+        .signed_in(Role::OfficeReviewer, None, Some(office))
+        .await;
+    let list = o.get("/console/badges?status=reported").await;
+    assert!(
+        list.body.contains(&code) && list.body.contains("仿冒网站"),
+        "{}",
+        list.body
+    );
+    let shown = o.get(&format!("/console/badges/reports/{id}")).await;
+    assert!(
+        shown.body.contains("fake-jingyuan.example") && !shown.body.contains("13800000000"),
+        "the reporter's number is masked"
+    );
+    let closed = o
+        .post(
+            &format!("/console/badges/reports/{id}"),
+            &[("note", "已核实，已通知网信部门处置")],
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        o.post(
+            &format!("/console/badges/reports/{id}"),
+            &[("note", "again")]
+        )
+        .await
+        .status,
+        StatusCode::CONFLICT
+    );
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"badge_report_closed".to_owned())
+    );
+
+    // Hot-links show in the console once written.
+    let book = Book::new("https://badge.example");
+    book.load_all(&app.db).await.unwrap();
+    let site = book.get(&code).unwrap().site_id;
+    book.hotlink(site, "copycat.example");
+    let today = govsite::registry::applications::cst_date(app.clock_now()).to_string();
+    book.flush(&app.db, &today).await.unwrap();
+    let hot = o.get("/console/badges?status=hotlinked").await;
+    assert!(hot.body.contains(&code), "{}", hot.body);
+    assert!(
+        o.get("/console/badges?status=revoked")
+            .await
+            .body
+            .contains("没有符合条件的标识"),
+        "a valid badge is not listed as revoked"
+    );
+    app.shutdown().await.unwrap();
+}
+
+/// Files a report from the verification page, answering the text captcha right or wrong.
+async fn report(b: &mut crate::helpers::Browser, code: &str, answer: bool) -> crate::helpers::Page {
+    let page = b.get(&format!("/v/{code}?captcha=text")).await;
+    let token = crate::sites::token_of(&page.body);
+    let solved = if answer {
+        crate::sites::solve(&page.body)
+    } else {
+        "99".into()
+    };
+    b.post(
+        &format!("/v/{code}/report"),
+        &[
+            ("kind", "counterfeit"),
+            ("url", "http://fake-jingyuan.example/"),
+            ("description", "该网站冒用靖远县人民政府网的标识"),
+            ("contact", "13800000000"),
+            ("captcha_token", &token),
+            ("captcha", &solved),
+            ("captcha_mode", "text"),
+        ],
+    )
+    .await
+}

@@ -38,7 +38,7 @@ pub fn solve(page: &str) -> String {
     }
 }
 
-fn token_of(page: &str) -> String {
+pub fn token_of(page: &str) -> String {
     let marker = "name=\"captcha_token\" value=\"";
     let start = page.find(marker).unwrap() + marker.len();
     page[start..start + page[start..].find('"').unwrap()].to_owned()

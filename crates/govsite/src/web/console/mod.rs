@@ -3,6 +3,7 @@
 //! URL answers 404, as if it did not exist. Domain application reviews are in [`reviews`],
 //! finance's confirmation of transfers in [`transfers`].
 
+mod badges;
 mod domains;
 pub(crate) mod invoices;
 mod office_payments;
@@ -34,6 +35,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/console/units", get(list))
         .route("/console/units/{id}", get(show))
+        .merge(badges::routes())
         .merge(domains::routes())
         .merge(invoices::routes())
         .merge(office_payments::routes())

@@ -1,0 +1,219 @@
+//! What the 编办 console shows about badges: each site's badge with its views and hot-links
+//! of the last 30 days and its open reports; and the reports the public files.
+
+use govsite_core::ids::UnitId;
+use serde::Serialize;
+use sqlx::{AnyConnection, Row};
+
+use super::{Db, StoreResult};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BadgeRow {
+    pub site_id: i64,
+    pub unit_id: UnitId,
+    pub unit_name: String,
+    pub site_name: String,
+    pub badge_code: String,
+    pub badge_state: String,
+    pub badge_state_label: &'static str,
+    pub mount_due: String,
+    pub hits: i64,
+    pub hotlinks: i64,
+    pub reports: i64,
+}
+
+/// Badges of one region (or all), filtered: `mounted`, `issued`, `overdue`, `suspended`,
+/// `revoked`, `hotlinked` (seen on a foreign host since `since_day`), `reported` (an open
+/// report); one page and the total.
+pub async fn list(
+    db: &Db,
+    region: Option<i64>,
+    filter: &str,
+    since_day: &str,
+    page: u32,
+    per_page: u32,
+) -> StoreResult<(Vec<BadgeRow>, i64)> {
+    let condition = match filter {
+        "mounted" | "issued" | "overdue" | "suspended" | "revoked" => "s.badge_state = $3",
+        "hotlinked" => {
+            "EXISTS (SELECT 1 FROM badge_hotlinks h WHERE h.site_id = s.id AND h.day >= $2) AND $3 = $3"
+        }
+        "reported" => {
+            "EXISTS (SELECT 1 FROM badge_reports r WHERE r.site_id = s.id AND r.state = 'open') AND $3 = $3"
+        }
+        _ => "$3 = $3",
+    };
+    let from = format!(
+        "FROM sites s JOIN units u ON u.id = s.unit_id
+         WHERE ($1 IS NULL OR u.region_code = $1) AND $2 = $2 AND {condition}"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT s.id, s.unit_id, u.name AS unit_name, s.name, s.badge_code, s.badge_state,
+                s.mount_due,
+                (SELECT CAST(COALESCE(SUM(hits), 0) AS BIGINT) FROM badge_hits b WHERE b.site_id = s.id AND b.day >= $2) AS hits,
+                (SELECT CAST(COALESCE(SUM(hits), 0) AS BIGINT) FROM badge_hotlinks h WHERE h.site_id = s.id AND h.day >= $2) AS hotlinks,
+                (SELECT COUNT(*) FROM badge_reports r WHERE r.site_id = s.id AND r.state = 'open') AS reports
+         {from} ORDER BY s.id LIMIT $4 OFFSET $5"
+    )))
+    .bind(region)
+    .bind(since_day)
+    .bind(filter)
+    .bind(i64::from(per_page))
+    .bind(i64::from(page.saturating_sub(1)) * i64::from(per_page))
+    .fetch_all(db.pool())
+    .await?;
+    let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n {from}")))
+        .bind(region)
+        .bind(since_day)
+        .bind(filter)
+        .fetch_one(db.pool())
+        .await?
+        .try_get("n")?;
+    let out = rows
+        .iter()
+        .map(|r| {
+            let state: String = r.try_get("badge_state")?;
+            Ok(BadgeRow {
+                site_id: r.try_get("id")?,
+                unit_id: UnitId(r.try_get("unit_id")?),
+                unit_name: r.try_get("unit_name")?,
+                site_name: r.try_get("name")?,
+                badge_code: r.try_get("badge_code")?,
+                badge_state_label: super::sites::badge_state_label(&state),
+                badge_state: state,
+                mount_due: r.try_get("mount_due")?,
+                hits: r.try_get("hits")?,
+                hotlinks: r.try_get("hotlinks")?,
+                reports: r.try_get("reports")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok((out, total))
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub id: i64,
+    pub site_id: i64,
+    pub region_code: i64,
+    pub site_name: String,
+    pub badge_code: String,
+    pub kind: String,
+    pub kind_label: &'static str,
+    pub url: String,
+    pub description: String,
+    pub contact: String,
+    pub state: String,
+    pub handled_by: String,
+    pub note: String,
+    pub created_at: i64,
+}
+
+pub const REPORT_KINDS: [(&str, &str); 3] = [
+    ("counterfeit", "仿冒网站（冒用此标识）"),
+    ("error", "核验信息有误"),
+    ("other", "其他问题"),
+];
+
+pub fn kind_label(kind: &str) -> &'static str {
+    REPORT_KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or("", |(_, l)| l)
+}
+
+pub struct NewReport<'a> {
+    pub site_id: i64,
+    pub kind: &'a str,
+    pub url: &'a str,
+    pub description: &'a str,
+    pub contact: &'a str,
+}
+
+pub async fn insert_report(
+    conn: &mut AnyConnection,
+    r: &NewReport<'_>,
+    now: i64,
+) -> StoreResult<i64> {
+    let row = sqlx::query(
+        "INSERT INTO badge_reports (site_id, kind, url, description, contact, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(r.site_id)
+    .bind(r.kind)
+    .bind(r.url)
+    .bind(r.description)
+    .bind(r.contact)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.try_get("id")?)
+}
+
+const REPORT_COLUMNS: &str = "r.id, r.site_id, u.region_code, s.name AS site_name, s.badge_code,
+    r.kind, r.url, r.description, r.contact, r.state, r.handled_by, r.note, r.created_at";
+
+fn report(r: &sqlx::any::AnyRow) -> Result<Report, sqlx::Error> {
+    let kind: String = r.try_get("kind")?;
+    Ok(Report {
+        id: r.try_get("id")?,
+        site_id: r.try_get("site_id")?,
+        region_code: r.try_get("region_code")?,
+        site_name: r.try_get("site_name")?,
+        badge_code: r.try_get("badge_code")?,
+        kind_label: kind_label(&kind),
+        kind,
+        url: r.try_get("url")?,
+        description: r.try_get("description")?,
+        contact: r.try_get("contact")?,
+        state: r.try_get("state")?,
+        handled_by: r.try_get("handled_by")?,
+        note: r.try_get("note")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+/// Open reports of one region (or all), oldest first.
+pub async fn open_reports(db: &Db, region: Option<i64>) -> StoreResult<Vec<Report>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {REPORT_COLUMNS} FROM badge_reports r JOIN sites s ON s.id = r.site_id
+         JOIN units u ON u.id = s.unit_id
+         WHERE r.state = 'open' AND ($1 IS NULL OR u.region_code = $1) ORDER BY r.id"
+    )))
+    .bind(region)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(report).collect::<Result<_, _>>()?)
+}
+
+pub async fn find_report(db: &Db, id: i64) -> StoreResult<Option<Report>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {REPORT_COLUMNS} FROM badge_reports r JOIN sites s ON s.id = r.site_id
+         JOIN units u ON u.id = s.unit_id WHERE r.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.as_ref().map(report).transpose()?)
+}
+
+/// Closes an open report with the 编办's note; false when it was already closed.
+pub async fn close_report(
+    conn: &mut AnyConnection,
+    id: i64,
+    by: &str,
+    note: &str,
+    now: i64,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE badge_reports SET state = 'closed', handled_by = $1, note = $2, handled_at = $3
+         WHERE id = $4 AND state = 'open'",
+    )
+    .bind(by)
+    .bind(note)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
