@@ -115,6 +115,13 @@ pub async fn run(
         newest,
         stop_rx.clone(),
     ));
+    let checker = tokio::spawn(crate::badge::checker::run(
+        db.clone(),
+        crate::badge::checker::CheckerConfig::new(config.site_checks.clone(), &config.public_url),
+        clock.clone(),
+        std::time::Duration::from_secs(6 * 3600),
+        stop_rx.clone(),
+    ));
     let state = AppState::new(db.clone(), config, clock, wake);
     let app = crate::badge::serve::routes()
         .with_state(book)
@@ -130,6 +137,7 @@ pub async fn run(
     let _ = worker.await;
     let _ = lifecycle.await;
     let _ = badges.await;
+    let _ = checker.await;
     db.close().await;
     tracing::info!("govsite stopped");
     Ok(())

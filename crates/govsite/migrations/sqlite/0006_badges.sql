@@ -32,3 +32,15 @@ CREATE TABLE badge_reports (
     handled_at  INTEGER
 );
 CREATE INDEX badge_reports_site ON badge_reports(site_id, state);
+-- Each visit of the mount checker to a site, with its evidence (the pages fetched and what
+-- was found on each, as JSON).
+CREATE TABLE badge_checks (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    site_id  INTEGER NOT NULL REFERENCES sites(id),
+    at       INTEGER NOT NULL,
+    outcome  TEXT NOT NULL,
+    evidence TEXT NOT NULL
+);
+CREATE INDEX badge_checks_site ON badge_checks(site_id, id);
+ALTER TABLE sites ADD COLUMN last_check_at INTEGER;
+ALTER TABLE sites ADD COLUMN last_check_outcome TEXT NOT NULL DEFAULT '';

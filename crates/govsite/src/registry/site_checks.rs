@@ -237,7 +237,10 @@ async fn chinese_domain(db: &Db, ace: &str, declared: Ipv4Addr) -> StoreResult<C
 }
 
 /// Asks the resolver for the A records of `host`.
-async fn resolve_a(config: &SiteCheckConfig, host: &str) -> Result<Vec<Ipv4Addr>, String> {
+pub(crate) async fn resolve_a(
+    config: &SiteCheckConfig,
+    host: &str,
+) -> Result<Vec<Ipv4Addr>, String> {
     let name = Name::from_ascii(format!("{host}.")).map_err(|_| "域名格式不正确".to_owned())?;
     let id = u16::from_be_bytes({
         let mut b = [0u8; 2];

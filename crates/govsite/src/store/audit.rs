@@ -69,7 +69,7 @@ pub async fn record_alone(db: &Db, actor: &Actor, event: &Event<'_>, now: i64) -
 }
 
 /// Every action the application records, with the words auditors read.
-pub const ACTIONS: [(&str, &str); 52] = [
+pub const ACTIONS: [(&str, &str); 53] = [
     ("sign_in", "登录"),
     ("sign_in_password_ok", "密码验证通过（待两步验证）"),
     ("sign_in_failed", "登录失败"),
@@ -125,6 +125,7 @@ pub const ACTIONS: [(&str, &str); 52] = [
     ("site_closed", "关闭网站并注销标识"),
     ("badge_report_filed", "公众反映网站标识问题"),
     ("badge_report_closed", "处理公众反映"),
+    ("badge_state_changed", "网站标识状态变化"),
 ];
 
 pub fn action_label(action: &str) -> &'static str {

@@ -418,6 +418,8 @@ pub struct Site {
     pub badge_issued_at: i64,
     pub mount_due: String,
     pub closed_at: Option<i64>,
+    pub last_check_at: Option<i64>,
+    pub last_check_label: &'static str,
 }
 
 /// Badge states (DESIGN.md §3): issued → mounted | overdue → suspended | revoked.
@@ -434,7 +436,8 @@ pub fn badge_state_label(state: &str) -> &'static str {
 
 const SITE_COLUMNS: &str = "s.id, s.unit_id, u.name AS unit_name, u.region_code, u.org_type,
     s.seq, s.name, s.domain_ace, s.domain_label, s.english_domain, s.ipv4, s.ipv6, s.red_page,
-    s.intro, s.badge_code, s.badge_state, s.badge_issued_at, s.mount_due, s.closed_at";
+    s.intro, s.badge_code, s.badge_state, s.badge_issued_at, s.mount_due, s.closed_at,
+    s.last_check_at, s.last_check_outcome";
 
 fn site_from_row(r: &AnyRow) -> Result<Site, sqlx::Error> {
     let badge_state: String = r.try_get("badge_state")?;
@@ -459,7 +462,23 @@ fn site_from_row(r: &AnyRow) -> Result<Site, sqlx::Error> {
         badge_issued_at: r.try_get("badge_issued_at")?,
         mount_due: r.try_get("mount_due")?,
         closed_at: r.try_get("closed_at")?,
+        last_check_at: r.try_get("last_check_at")?,
+        last_check_label: check_label(&r.try_get::<String, _>("last_check_outcome")?),
     })
+}
+
+/// The mount checker's last finding, in words.
+pub fn check_label(outcome: &str) -> &'static str {
+    match outcome {
+        "live" => "已正确挂标",
+        "not_bottom" => "标识不在页面底部",
+        "missing" => "未挂标",
+        "static_copy" => "复制了标识图片，未使用标识代码",
+        "http_on_https" => "HTTPS页面以HTTP加载标识代码",
+        "wrong_code" => "挂的是其他网站的标识代码",
+        "unreachable" => "网站无法访问",
+        _ => "",
+    }
 }
 
 pub async fn find_site(db: &Db, id: i64) -> StoreResult<Option<Site>> {

@@ -568,3 +568,228 @@ async fn report(b: &mut crate::helpers::Browser, code: &str, answer: bool) -> cr
     )
     .await
 }
+
+#[tokio::test]
+async fn the_mount_checker_tells_live_missing_copied_wrong_and_misplaced_badges_apart() {
+    use axum::extract::Request;
+    use axum::response::{Html, IntoResponse, Redirect};
+    use govsite::badge::checker::{CheckerConfig, run_once};
+    let app = TestApp::spawn().await;
+    let office = app.office("620421").await;
+    let (reviewer, _, _) = app
+        .user(govsite_core::role::Role::OfficeReviewer, None, Some(office))
+        .await;
+    let mut codes = Vec::new();
+    for (i, host) in [
+        "good.test",
+        "missing.test",
+        "copy.test",
+        "wrong.test",
+        "top.test",
+        "loop.test",
+        "big.test",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let unit = app.unit(&format!("靖远县测试局{i}"), "620421").await;
+        codes.push((
+            host.to_string(),
+            issue(&app, unit, &format!("测试网站{i}"), "", "", host).await,
+        ));
+    }
+    let code = |h: &str| codes.iter().find(|(x, _)| x == h).unwrap().1.clone();
+    let base = "https://badge.example";
+    let script = |c: &str| format!("<script src=\"{base}/b/{c}.js\" async></script>");
+    let pages: std::collections::HashMap<String, String> = [
+        (
+            "good.test",
+            format!(
+                "<a href=\"/news/1.html\">新闻</a><p>正文</p>{}",
+                script(&code("good.test"))
+            ),
+        ),
+        ("missing.test", "<p>正文</p>".to_owned()),
+        (
+            "copy.test",
+            format!(
+                "<p>正文</p><img src=\"{base}/b/{}.png\" alt=\"党政机关网站标识\">",
+                code("copy.test")
+            ),
+        ),
+        (
+            "wrong.test",
+            format!("<p>正文</p>{}", script(&code("good.test"))),
+        ),
+        (
+            "top.test",
+            format!(
+                "{}<div>正文</div><p>很多内容</p>",
+                script(&code("top.test"))
+            ),
+        ),
+        (
+            "big.test",
+            format!(
+                "<p>{}</p>{}",
+                "很长的页面".repeat(200_000),
+                script(&code("big.test"))
+            ),
+        ),
+    ]
+    .into_iter()
+    .map(|(h, b)| {
+        (
+            h.to_owned(),
+            format!("<!DOCTYPE html><html><head><title>t</title></head><body>{b}</body></html>"),
+        )
+    })
+    .collect();
+    let pages = std::sync::Arc::new(pages);
+    let news = format!(
+        "<html><body><p>新闻</p>{}</body></html>",
+        script(&code("good.test"))
+    );
+    let agent = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let seen = agent.clone();
+    let server = axum::Router::new().fallback(move |req: Request| {
+        let pages = pages.clone();
+        let news = news.clone();
+        let seen = seen.clone();
+        async move {
+            let host = req
+                .headers()
+                .get("host")
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("")
+                .split(':')
+                .next()
+                .unwrap_or("")
+                .to_owned();
+            *seen.lock().unwrap() = req
+                .headers()
+                .get("user-agent")
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
+            if host == "loop.test" {
+                return Redirect::temporary("/again").into_response();
+            }
+            if req.uri().path() == "/news/1.html" {
+                return Html(news).into_response();
+            }
+            match pages.get(&host) {
+                Some(p) => Html(p.clone()).into_response(),
+                None => axum::http::StatusCode::NOT_FOUND.into_response(),
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, server).await });
+    let resolver = crate::sites::local_resolver(
+        codes
+            .iter()
+            .map(|(h, _)| {
+                (
+                    Box::leak(h.clone().into_boxed_str()) as &'static str,
+                    "127.0.0.1".parse().unwrap(),
+                )
+            })
+            .collect(),
+    )
+    .await;
+    let sites_config = govsite::registry::site_checks::SiteCheckConfig {
+        resolver,
+        http_port: port,
+        https_port: crate::dns::free_port(),
+        timeout: Duration::from_secs(3),
+        allow_private: true,
+    };
+    let mut config = CheckerConfig::new(sites_config, "https://govsite.example");
+    config.politeness = Duration::ZERO;
+    // Deadlines: missing.test's has passed, the others' have not.
+    sqlx::query("UPDATE sites SET mount_due = '2000-01-01' WHERE english_domain = 'missing.test'")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let checked = run_once(&app.db, &config, app.clock_now()).await.unwrap();
+    assert_eq!(checked, 7);
+    let outcome = |h: &'static str| {
+        let db = app.db.clone();
+        async move {
+            let r = sqlx::query(
+                "SELECT last_check_outcome, badge_state FROM sites WHERE english_domain = $1",
+            )
+            .bind(h)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+            (
+                r.try_get::<String, _>("last_check_outcome").unwrap(),
+                r.try_get::<String, _>("badge_state").unwrap(),
+            )
+        }
+    };
+    assert_eq!(
+        outcome("good.test").await,
+        ("live".into(), "mounted".into())
+    );
+    assert_eq!(
+        outcome("missing.test").await,
+        ("missing".into(), "overdue".into())
+    );
+    assert_eq!(
+        outcome("copy.test").await,
+        ("static_copy".into(), "issued".into())
+    );
+    assert_eq!(outcome("wrong.test").await.0, "wrong_code");
+    assert_eq!(outcome("top.test").await.0, "not_bottom");
+    assert_eq!(
+        outcome("loop.test").await.0,
+        "unreachable",
+        "a redirect loop ends"
+    );
+    assert_eq!(
+        outcome("big.test").await.0,
+        "missing",
+        "only the first MiB is read"
+    );
+    assert!(
+        agent
+            .lock()
+            .unwrap()
+            .starts_with("govsite-badge-checker/1.0")
+    );
+    // The evidence of the good site names both pages it fetched.
+    let evidence: String = sqlx::query("SELECT c.evidence FROM badge_checks c JOIN sites s ON s.id = c.site_id WHERE s.english_domain = 'good.test'")
+        .fetch_one(app.db.pool()).await.unwrap().try_get("evidence").unwrap();
+    assert!(
+        evidence.contains("/news/1.html") && evidence.contains("\"live\""),
+        "{evidence}"
+    );
+    // Overdue: the unit and its 编办 are told, once.
+    let told = app.outbox_bodies("badge_overdue").await;
+    assert!(
+        told.iter()
+            .any(|(to, _, _)| to == &format!("{reviewer}@test.example")),
+        "{told:?}"
+    );
+    assert!(
+        told.iter()
+            .all(|(_, b, _)| b.contains(&code("missing.test")))
+    );
+    let n = told.len();
+    run_once(&app.db, &config, app.clock_now()).await.unwrap();
+    assert_eq!(
+        app.outbox_bodies("badge_overdue").await.len(),
+        n,
+        "told once"
+    );
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"badge_state_changed".to_owned())
+    );
+    app.shutdown().await.unwrap();
+}

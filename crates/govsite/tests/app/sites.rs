@@ -918,7 +918,9 @@ async fn a_change_keeps_the_code_an_overdue_review_is_escalated_and_closing_revo
 }
 
 /// A recursive resolver stand-in: answers A queries for `names`, NXDOMAIN otherwise.
-async fn local_resolver(names: Vec<(&'static str, std::net::Ipv4Addr)>) -> std::net::SocketAddr {
+pub async fn local_resolver(
+    names: Vec<(&'static str, std::net::Ipv4Addr)>,
+) -> std::net::SocketAddr {
     use hickory_proto::op::{Message, MessageType, ResponseCode};
     use hickory_proto::rr::{RData, Record, rdata::A};
     let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();

@@ -1,0 +1,605 @@
+//! The mount checker: for each issued badge it fetches the site's home page and up to N pages
+//! linked from it (same site), with timeouts, a size limit, at most three redirects and only
+//! to the site's own hosts, public addresses only, one page at a time per site with a pause
+//! between them, and a User-Agent that says who it is. On each page it looks for our script
+//! for this code and tells apart: live, missing, a static copy of the image without the
+//! script, another code, the script over http on an https page, and the badge not at the
+//! bottom. Each visit is stored with its evidence; the badge becomes mounted, or overdue
+//! once its deadline has passed (the unit and its 编办 are told once).
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use crate::notify::messages;
+use crate::registry::applications::cst_date;
+use crate::registry::site_checks::{SiteCheckConfig, resolve_a};
+use crate::store::audit::{self, Actor, Event};
+use crate::store::outbox::{self, Channel, NewMessage};
+use crate::store::{Db, StoreResult, accounts, offices, units};
+
+/// What one page shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Finding {
+    Live,
+    NotBottom,
+    Missing,
+    StaticCopy,
+    HttpOnHttps,
+    WrongCode,
+    Unreachable,
+}
+
+impl Finding {
+    pub fn label(self) -> &'static str {
+        crate::store::sites::check_label(self.as_str())
+    }
+
+    /// How bad it is, for the site's overall result (the worst page counts).
+    fn rank(self) -> u8 {
+        match self {
+            Self::Live => 0,
+            Self::NotBottom => 1,
+            Self::Unreachable => 2,
+            Self::Missing => 3,
+            Self::StaticCopy => 4,
+            Self::HttpOnHttps => 5,
+            Self::WrongCode => 6,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Live => "live",
+            Self::NotBottom => "not_bottom",
+            Self::Missing => "missing",
+            Self::StaticCopy => "static_copy",
+            Self::HttpOnHttps => "http_on_https",
+            Self::WrongCode => "wrong_code",
+            Self::Unreachable => "unreachable",
+        }
+    }
+}
+
+/// Block-level markup that may not follow the badge if it is to be at the bottom.
+const CONTENT_AFTER: [&str; 8] = [
+    "<p", "<div", "<table", "<section", "<main", "<article", "<ul", "<h",
+];
+
+/// Reads one page's HTML for the badge of `code`.
+pub fn inspect(html: &str, code: &str, page_is_https: bool) -> Finding {
+    let lower = html.to_ascii_lowercase();
+    let code_l = code.to_ascii_lowercase();
+    let mut script_at = None;
+    let mut other_code = false;
+    let mut insecure = false;
+    for (i, _) in lower.match_indices("<script") {
+        let tag = &lower[i..lower[i..].find('>').map_or(lower.len(), |e| i + e)];
+        let Some(src) = attr(tag, "src") else {
+            continue;
+        };
+        if let Some(c) = badge_code_in(&src) {
+            if c == code_l {
+                script_at = Some(i);
+                insecure |= src.starts_with("http://");
+            } else {
+                other_code = true;
+            }
+        }
+    }
+    match script_at {
+        None if other_code => Finding::WrongCode,
+        None if lower.contains(&format!("/b/{code_l}.png"))
+            || lower.contains(&format!("/b/{code_l}.svg"))
+            || lower.contains("/b/static/") =>
+        {
+            Finding::StaticCopy
+        }
+        None => Finding::Missing,
+        Some(_) if insecure && page_is_https => Finding::HttpOnHttps,
+        Some(at) => {
+            let end = lower[at..]
+                .find("</script>")
+                .map_or(lower.len(), |e| at + e);
+            let tail = &lower[end..lower.rfind("</body>").unwrap_or(lower.len()).max(end)];
+            // Our <noscript> fallback may follow; real content may not.
+            let tail = strip_noscript(tail);
+            if CONTENT_AFTER.iter().any(|t| tail.contains(t)) {
+                Finding::NotBottom
+            } else {
+                Finding::Live
+            }
+        }
+    }
+}
+
+fn strip_noscript(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("<noscript") {
+        out.push_str(&rest[..i]);
+        rest = rest[i..]
+            .find("</noscript>")
+            .map_or("", |e| &rest[i + e + 11..]);
+    }
+    out.push_str(rest);
+    out
+}
+
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let i = tag.find(&format!("{name}="))? + name.len() + 1;
+    let rest = &tag[i..];
+    let (quote, rest) = match rest.chars().next()? {
+        q @ ('"' | '\'') => (Some(q), &rest[1..]),
+        _ => (None, rest),
+    };
+    let end = match quote {
+        Some(q) => rest.find(q)?,
+        None => rest
+            .find(|c: char| c.is_whitespace() || c == '>')
+            .unwrap_or(rest.len()),
+    };
+    Some(rest[..end].to_owned())
+}
+
+/// The badge code in a script URL of ours (`…/b/CA…21 digits….js`), lower case.
+fn badge_code_in(src: &str) -> Option<String> {
+    let i = src.find("/b/ca")?;
+    let code = src.get(i + 3..i + 26)?;
+    (src.get(i + 26..i + 29) == Some(".js") && code[2..].bytes().all(|b| b.is_ascii_digit()))
+        .then(|| code.to_owned())
+}
+
+/// Same-site links of a page, absolute, without fragments, at most `max`.
+fn links(html: &str, base_scheme: &str, host: &str, port: u16, max: usize) -> Vec<String> {
+    let lower = html.to_ascii_lowercase();
+    let mut out = Vec::new();
+    for (i, _) in lower.match_indices("<a ") {
+        if out.len() >= max {
+            break;
+        }
+        let tag = &lower[i..lower[i..].find('>').map_or(lower.len(), |e| i + e)];
+        let Some(href) = attr(tag, "href") else {
+            continue;
+        };
+        let href = href.split('#').next().unwrap_or("").to_owned();
+        let path = if let Some(p) = href.strip_prefix('/').filter(|p| !p.starts_with('/')) {
+            format!("/{p}")
+        } else if let Some(rest) = href.strip_prefix(&format!("{base_scheme}://{host}")) {
+            let rest = rest.strip_prefix(&format!(":{port}")).unwrap_or(rest);
+            if rest.is_empty() {
+                "/".to_owned()
+            } else if rest.starts_with('/') {
+                rest.to_owned()
+            } else {
+                continue;
+            }
+        } else {
+            continue;
+        };
+        if path == "/" || path.len() > 300 {
+            continue;
+        }
+        let url = format!("{base_scheme}://{host}:{port}{path}");
+        if !out.contains(&url) {
+            out.push(url);
+        }
+    }
+    out
+}
+
+/// How the checker behaves.
+#[derive(Debug, Clone)]
+pub struct CheckerConfig {
+    pub sites: SiteCheckConfig,
+    /// Pages linked from the home page checked besides it.
+    pub linked_pages: usize,
+    pub max_page_bytes: usize,
+    /// Pause between two pages of one site.
+    pub politeness: Duration,
+    /// Sites checked at once.
+    pub parallel: usize,
+    pub user_agent: String,
+}
+
+impl CheckerConfig {
+    pub fn new(sites: SiteCheckConfig, public_url: &str) -> Self {
+        Self {
+            sites,
+            linked_pages: 4,
+            max_page_bytes: 1024 * 1024,
+            politeness: Duration::from_secs(1),
+            parallel: 16,
+            user_agent: format!(
+                "govsite-badge-checker/1.0 (checks the website identifier badge; {public_url}/help#checker)"
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PageEvidence {
+    pub url: String,
+    pub status: u16,
+    pub finding: Finding,
+    pub detail: String,
+}
+
+/// One site to check.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub site_id: i64,
+    pub code: String,
+    pub hosts: Vec<String>,
+}
+
+/// Checks one site: its home page over HTTPS, or HTTP when HTTPS does not answer, then up
+/// to `linked_pages` pages linked from it.
+pub async fn check_site(config: &CheckerConfig, target: &Target) -> (Finding, Vec<PageEvidence>) {
+    let Some(host) = target.hosts.first().cloned() else {
+        return (Finding::Unreachable, Vec::new());
+    };
+    let addr = match resolve_a(&config.sites, &host).await {
+        Ok(a) if !a.is_empty() => a[0],
+        Ok(_) => return unreachable(&host, "没有IPv4解析记录"),
+        Err(e) => return unreachable(&host, &e),
+    };
+    if !config.sites.allow_private && !govsite_core::site_form::is_public_ipv4(addr) {
+        return unreachable(&host, &format!("{addr} 不是公网地址，未访问"));
+    }
+    let hosts = Arc::new(target.hosts.clone());
+    let allowed = hosts.clone();
+    let mut builder = reqwest::Client::builder()
+        .timeout(config.sites.timeout)
+        .user_agent(config.user_agent.clone())
+        // At most three redirects, and only within the site's own hosts.
+        .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+            let ok = attempt.previous().len() < 3
+                && attempt
+                    .url()
+                    .host_str()
+                    .is_some_and(|h| allowed.iter().any(|a| a == h));
+            if ok { attempt.follow() } else { attempt.stop() }
+        }));
+    for h in hosts.iter() {
+        for port in [config.sites.http_port, config.sites.https_port] {
+            builder = builder.resolve(h, SocketAddr::new(IpAddr::V4(addr), port));
+        }
+    }
+    let Ok(client) = builder.build() else {
+        return unreachable(&host, "HTTP客户端无法创建");
+    };
+    let mut evidence = Vec::new();
+    let mut home = None;
+    for (scheme, port) in [
+        ("https", config.sites.https_port),
+        ("http", config.sites.http_port),
+    ] {
+        let url = format!("{scheme}://{host}:{port}/");
+        match fetch(config, &client, &url).await {
+            Ok((status, body, final_https)) => {
+                home = Some((scheme, port, body.clone()));
+                evidence.push(judge(&url, status, &body, &target.code, final_https));
+                break;
+            }
+            Err(e) => evidence.push(PageEvidence {
+                url,
+                status: 0,
+                finding: Finding::Unreachable,
+                detail: e,
+            }),
+        }
+    }
+    let Some((scheme, port, body)) = home else {
+        return (Finding::Unreachable, evidence);
+    };
+    // The failed HTTPS attempt is evidence, not a finding, when HTTP answered.
+    evidence.retain(|e| e.status != 0);
+    for url in links(&body, scheme, &host, port, config.linked_pages) {
+        tokio::time::sleep(config.politeness).await;
+        match fetch(config, &client, &url).await {
+            Ok((status, body, https)) => {
+                evidence.push(judge(&url, status, &body, &target.code, https))
+            }
+            Err(e) => evidence.push(PageEvidence {
+                url,
+                status: 0,
+                finding: Finding::Unreachable,
+                detail: e,
+            }),
+        }
+    }
+    let worst = evidence
+        .iter()
+        .map(|e| e.finding)
+        .max_by_key(|f| f.rank())
+        .unwrap_or(Finding::Unreachable);
+    (worst, evidence)
+}
+
+fn unreachable(host: &str, why: &str) -> (Finding, Vec<PageEvidence>) {
+    (
+        Finding::Unreachable,
+        vec![PageEvidence {
+            url: host.to_owned(),
+            status: 0,
+            finding: Finding::Unreachable,
+            detail: why.to_owned(),
+        }],
+    )
+}
+
+fn judge(url: &str, status: u16, body: &str, code: &str, https: bool) -> PageEvidence {
+    let finding = if (200..300).contains(&status) {
+        inspect(body, code, https)
+    } else {
+        Finding::Unreachable
+    };
+    PageEvidence {
+        url: url.to_owned(),
+        status,
+        finding,
+        detail: finding.label().to_owned(),
+    }
+}
+
+async fn fetch(
+    config: &CheckerConfig,
+    client: &reqwest::Client,
+    url: &str,
+) -> Result<(u16, String, bool), String> {
+    let mut response = client.get(url).send().await.map_err(|e| {
+        if e.is_timeout() {
+            "超时".to_owned()
+        } else if e.is_redirect() {
+            "重定向过多或跳出本网站".to_owned()
+        } else {
+            "无法连接".to_owned()
+        }
+    })?;
+    let status = response.status().as_u16();
+    let https = response.url().scheme() == "https";
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|_| "读取中断".to_owned())? {
+        body.extend_from_slice(&chunk);
+        if body.len() >= config.max_page_bytes {
+            body.truncate(config.max_page_bytes);
+            break;
+        }
+    }
+    Ok((status, String::from_utf8_lossy(&body).into_owned(), https))
+}
+
+/// Checks every open, self-built site with a badge that is not suspended or revoked; stores
+/// each visit and moves badge states. Returns how many sites were checked.
+pub async fn run_once(db: &Db, config: &CheckerConfig, now: i64) -> StoreResult<usize> {
+    let rows = sqlx::query(
+        "SELECT s.id, s.badge_code, s.domain_ace, s.english_domain FROM sites s
+         WHERE s.closed_at IS NULL AND s.red_page = 0
+           AND s.badge_state IN ('issued', 'mounted', 'overdue') ORDER BY s.id",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let targets: Vec<Target> = rows
+        .iter()
+        .map(|r| {
+            let english: String = r.try_get("english_domain")?;
+            let ace: String = r.try_get("domain_ace")?;
+            Ok(Target {
+                site_id: r.try_get("id")?,
+                code: r.try_get("badge_code")?,
+                hosts: [english, ace]
+                    .into_iter()
+                    .filter(|h| !h.is_empty())
+                    .collect(),
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(config.parallel.max(1)));
+    let mut set = tokio::task::JoinSet::new();
+    for t in targets {
+        let config = config.clone();
+        let permit = semaphore.clone().acquire_owned().await;
+        set.spawn(async move {
+            let _permit = permit;
+            let result = check_site(&config, &t).await;
+            (t, result)
+        });
+    }
+    let mut checked = 0;
+    while let Some(done) = set.join_next().await {
+        let Ok((t, (finding, evidence))) = done else {
+            continue;
+        };
+        record(db, &t, finding, &evidence, now).await?;
+        checked += 1;
+    }
+    Ok(checked)
+}
+
+/// Stores one visit and moves the badge: mounted when every page shows it live; overdue when
+/// the deadline has passed without that (the unit's handler and its 编办 are told once).
+pub async fn record(
+    db: &Db,
+    t: &Target,
+    finding: Finding,
+    evidence: &[PageEvidence],
+    now: i64,
+) -> StoreResult<()> {
+    let row = sqlx::query(
+        "SELECT s.badge_state, s.mount_due, s.name, s.unit_id, u.region_code FROM sites s
+         JOIN units u ON u.id = s.unit_id WHERE s.id = $1",
+    )
+    .bind(t.site_id)
+    .fetch_one(db.pool())
+    .await?;
+    let state: String = row.try_get("badge_state")?;
+    let due: String = row.try_get("mount_due")?;
+    let name: String = row.try_get("name")?;
+    let unit = govsite_core::ids::UnitId(row.try_get("unit_id")?);
+    let region: i64 = row.try_get("region_code")?;
+    let today = cst_date(now).to_string();
+    let next = if finding == Finding::Live {
+        "mounted"
+    } else if !due.is_empty() && today > due {
+        "overdue"
+    } else {
+        state.as_str()
+    };
+    let reviewers = if next == "overdue" && state != "overdue" {
+        let office = govsite_core::region::RegionCode::from_i64(region)
+            .map(|r| offices::find_by_region(db, r));
+        match office {
+            Some(f) => accounts::reviewers(db, f.await?).await?,
+            None => Vec::new(),
+        }
+    } else {
+        Vec::new()
+    };
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "INSERT INTO badge_checks (site_id, at, outcome, evidence) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(t.site_id)
+    .bind(now)
+    .bind(finding.as_str())
+    .bind(serde_json::to_string(evidence).unwrap_or_default())
+    .execute(&mut *tx)
+    .await?;
+    let moved = next != state;
+    sqlx::query(
+        "UPDATE sites SET last_check_at = $1, last_check_outcome = $2, badge_state = $3,
+             updated_at = CASE WHEN $4 = 1 THEN $1 ELSE updated_at END WHERE id = $5",
+    )
+    .bind(now)
+    .bind(finding.as_str())
+    .bind(next)
+    .bind(i64::from(moved))
+    .bind(t.site_id)
+    .execute(&mut *tx)
+    .await?;
+    if moved {
+        let event = Event {
+            action: "badge_state_changed",
+            subject_type: "site",
+            subject_id: t.site_id.to_string(),
+            from_state: &state,
+            to_state: next,
+            reason: finding.label(),
+        };
+        audit::record(&mut tx, &Actor::system("badge-checker"), &event, now).await?;
+    }
+    if moved && next == "overdue" {
+        let text = format!(
+            "网站“{name}”的网站标识（{}）应于 {due} 前挂标，检查结果：{}。请尽快在网站所有页面底部加挂标识；逾期不改的，将提请停止域名解析。",
+            t.code,
+            finding.label()
+        );
+        if let Some((_, mobile, email)) = units::handler_contact(&mut tx, unit).await? {
+            for m in messages::unit_notice(
+                &email,
+                &mobile,
+                "网站标识逾期未挂标",
+                &text,
+                "badge_overdue",
+            ) {
+                outbox::enqueue(&mut tx, &m, now).await?;
+            }
+        }
+        for r in reviewers.iter().filter(|r| !r.email.is_empty()) {
+            let m = NewMessage {
+                channel: Channel::Email,
+                recipient: r.email.clone(),
+                subject: "辖区网站标识逾期未挂标".to_owned(),
+                body: format!(
+                    "{}：\n\n{text}\n\n{}\n",
+                    r.display_name,
+                    messages::SIGNATURE
+                ),
+                template: "badge_overdue",
+            };
+            outbox::enqueue(&mut tx, &m, now).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The checker as a worker: the first round five minutes after start, then every `every`.
+pub async fn run(
+    db: Db,
+    config: CheckerConfig,
+    clock: crate::clock::SharedClock,
+    every: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut wait = Duration::from_secs(300);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => return,
+        }
+        wait = every;
+        match run_once(&db, &config, clock.now()).await {
+            Ok(n) => tracing::info!(sites = n, "badge mount check done"),
+            Err(e) => tracing::warn!(error = %e, "badge mount check failed"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CODE: &str = "CA620040021000000010001";
+
+    #[test]
+    fn findings() {
+        let page = |body: &str| format!("<html><body><main><p>正文</p></main>{body}</body></html>");
+        let script = format!("<script src=\"https://b.example/b/{CODE}.js\" async></script>");
+        assert_eq!(inspect(&page(&script), CODE, true), Finding::Live);
+        let with_fallback = format!(
+            "{script}<noscript><a href=\"x\"><img src=\"https://b.example/b/{CODE}.png\"></a></noscript>"
+        );
+        assert_eq!(inspect(&page(&with_fallback), CODE, true), Finding::Live);
+        assert_eq!(inspect(&page(""), CODE, false), Finding::Missing);
+        assert_eq!(
+            inspect(
+                &page(&format!("<img src=\"https://b.example/b/{CODE}.png\">")),
+                CODE,
+                false
+            ),
+            Finding::StaticCopy
+        );
+        assert_eq!(
+            inspect(&page(&script.replace("0001.js", "0002.js")), CODE, false),
+            Finding::WrongCode
+        );
+        let http = script.replace("https://", "http://");
+        assert_eq!(inspect(&page(&http), CODE, true), Finding::HttpOnHttps);
+        assert_eq!(inspect(&page(&http), CODE, false), Finding::Live);
+        let top = format!("<html><body>{script}<div>正文</div><p>更多</p></body></html>");
+        assert_eq!(inspect(&top, CODE, false), Finding::NotBottom);
+        assert_eq!(
+            inspect("<script src=/b/CA62.js>", CODE, false),
+            Finding::Missing
+        );
+    }
+
+    #[test]
+    fn same_site_links_only() {
+        let html = "<a href=\"/news/1.html#top\">1</a><a href='https://evil.example/x'>x</a>\
+                    <a href=\"http://www.site.example:8080/about\">a</a><a href=\"//cdn.example/\">c</a><a href=/>home</a>";
+        assert_eq!(
+            links(html, "http", "www.site.example", 8080, 5),
+            vec![
+                "http://www.site.example:8080/news/1.html",
+                "http://www.site.example:8080/about"
+            ]
+        );
+    }
+}
