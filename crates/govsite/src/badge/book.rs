@@ -20,12 +20,14 @@ use tokio::sync::watch;
 use super::art::{self, Colour, Variant};
 use crate::store::{Db, StoreResult};
 
-/// One response body in the encodings a client may ask for.
+/// One response body in the encodings a client may ask for. The compressed copies are made
+/// on first request and kept (most of 100,000 badges are asked for in one encoding only, and
+/// compressing them all at start would take minutes).
 #[derive(Debug)]
 pub struct Encoded {
     pub raw: Bytes,
-    pub gzip: Bytes,
-    pub br: Bytes,
+    gzip: OnceLock<Bytes>,
+    br: OnceLock<Bytes>,
     pub etag: HeaderValue,
 }
 
@@ -36,22 +38,32 @@ impl Encoded {
             &data_encoding::HEXLOWER.encode(&Sha256::digest(&raw))[..20]
         ))
         .unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        let gzip = gz
-            .write_all(&raw)
-            .and_then(|()| gz.finish())
-            .unwrap_or_default();
-        let mut br = Vec::new();
-        {
-            let mut w = brotli::CompressorWriter::new(&mut br, 4096, 11, 22);
-            let _ = w.write_all(&raw);
-        }
         Self {
             raw: Bytes::from(raw),
-            gzip: Bytes::from(gzip),
-            br: Bytes::from(br),
+            gzip: OnceLock::new(),
+            br: OnceLock::new(),
             etag,
         }
+    }
+
+    pub fn gzip(&self) -> &Bytes {
+        self.gzip.get_or_init(|| {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            let out = gz.write_all(&self.raw).and_then(|()| gz.finish());
+            Bytes::from(out.unwrap_or_default())
+        })
+    }
+
+    pub fn br(&self) -> &Bytes {
+        self.br.get_or_init(|| {
+            let mut out = Vec::new();
+            {
+                // A 64 KiB window is plenty for a script of under 2 KiB.
+                let mut w = brotli::CompressorWriter::new(&mut out, 4096, 11, 16);
+                let _ = w.write_all(&self.raw);
+            }
+            Bytes::from(out)
+        })
     }
 }
 
@@ -441,12 +453,12 @@ mod tests {
         assert!(!body.contains("document.write"));
         let e = Encoded::new(body.clone().into_bytes());
         let mut out = String::new();
-        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&e.gzip[..]), &mut out)
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&e.gzip()[..]), &mut out)
             .unwrap();
         assert_eq!(out, body);
         let mut out = Vec::new();
-        brotli::BrotliDecompress(&mut &e.br[..], &mut out).unwrap();
+        brotli::BrotliDecompress(&mut &e.br()[..], &mut out).unwrap();
         assert_eq!(out, body.as_bytes());
-        assert!(e.br.len() < body.len() && e.gzip.len() < body.len());
+        assert!(e.br().len() < body.len() && e.gzip().len() < body.len());
     }
 }

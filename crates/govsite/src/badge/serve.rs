@@ -113,8 +113,8 @@ fn send(
         return (StatusCode::NOT_MODIFIED, common).into_response();
     }
     let (bytes, encoding) = match (compress, coding(headers)) {
-        (true, Coding::Br) => (body.br.clone(), Some("br")),
-        (true, Coding::Gzip) => (body.gzip.clone(), Some("gzip")),
+        (true, Coding::Br) => (body.br().clone(), Some("br")),
+        (true, Coding::Gzip) => (body.gzip().clone(), Some("gzip")),
         _ => (body.raw.clone(), None),
     };
     let mut response = (
