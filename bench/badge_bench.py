@@ -135,6 +135,7 @@ def main():
                            capture_output=True, text=True, check=True).stdout.strip()
 
     work = Path(tempfile.mkdtemp(prefix="badge-bench-"))
+    work.chmod(0o755)  # nginx's worker (nobody) reads the files
     paths_file = work / "paths.txt"
     paths_file.write_text("".join(f"/b/{c}.js\n" for c in codes))
     gov = nginx = None
@@ -148,16 +149,20 @@ def main():
         started = wait_http(f"{base}/b/{codes[-1]}.js", gov)
         time.sleep(1)
         gov_pss = pss_kib(gov.pid)
+        print(f"govsite answered after {started:.1f} s, PSS {gov_pss / 1024:.1f} MiB", flush=True)
         root = work / "root" / "b"
         root.mkdir(parents=True)
         for c in codes:
             with urllib.request.urlopen(f"{base}/b/{c}.js") as r:
                 body = r.read()
             (root / f"{c}.js").write_bytes(body)
+        for d in (work / "root", root):
+            d.chmod(0o755)
             (root / f"{c}.js.gz").write_bytes(gzip.compress(body, 9))
         results = {}
         for gz in (False, True):
             results[("govsite", gz)] = wrk(base, str(paths_file), args.seconds, args.connections, gz)
+            print("govsite", "gzip" if gz else "identity", results[("govsite", gz)], flush=True)
         stop(gov)
         gov = None
 
@@ -190,6 +195,7 @@ http {{
         wait_http(f"{nbase}/b/{codes[0]}.js", nginx)
         for gz in (False, True):
             results[("nginx", gz)] = wrk(nbase, str(paths_file), args.seconds, args.connections, gz)
+            print("nginx", "gzip" if gz else "identity", results[("nginx", gz)], flush=True)
     finally:
         stop(gov)
         stop(nginx)

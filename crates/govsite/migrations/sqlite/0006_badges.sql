@@ -14,8 +14,19 @@ CREATE TABLE badge_hotlinks (
     hits    INTEGER NOT NULL,
     PRIMARY KEY (site_id, host, day)
 );
--- The badge book follows changed sites by this column.
-CREATE INDEX sites_updated ON sites(updated_at);
+-- Every change to what a badge shows, in order: the badge book (in any process on the
+-- database) follows this table and rebuilds only the sites it lists. Filled by triggers, so
+-- no code path can forget it; the book deletes rows older than an hour.
+CREATE TABLE site_changes (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    site_id INTEGER NOT NULL,
+    at      INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER))
+);
+CREATE TRIGGER sites_change_insert AFTER INSERT ON sites
+BEGIN INSERT INTO site_changes (site_id) VALUES (NEW.id); END;
+CREATE TRIGGER sites_change_update
+AFTER UPDATE OF name, domain_ace, domain_label, english_domain, red_page, badge_code, badge_state, closed_at ON sites
+BEGIN INSERT INTO site_changes (site_id) VALUES (NEW.id); END;
 -- Reports from the public (a counterfeit site, an error on the verification page), for the
 -- 编办 of the badge's unit.
 CREATE TABLE badge_reports (

@@ -1,8 +1,8 @@
 //! Every issued badge in memory, with its script's bytes made in advance (plain, gzip and
 //! brotli, with an ETag), so that a page view costs a hash lookup and an atomic increment.
-//! The book follows `sites` (changed rows by `updated_at`, every half second, and a full
-//! reload every five minutes as a safety net); hits are counted in memory and written in
-//! batches, never one database write per view.
+//! The book follows `site_changes` (filled by triggers on `sites`) every half second and
+//! rebuilds only the sites listed there, with a full reload every five minutes as a safety
+//! net; hits are counted in memory and written in batches, never one database write per view.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -126,7 +126,75 @@ pub struct Book {
 }
 
 const COLUMNS: &str = "s.id, s.badge_code, s.badge_state, s.domain_ace, s.domain_label,
-    s.english_domain, s.red_page, s.updated_at, u.org_type";
+    s.english_domain, s.red_page, u.org_type";
+
+async fn latest_change(db: &Db) -> StoreResult<i64> {
+    Ok(
+        sqlx::query("SELECT COALESCE(MAX(id), 0) AS n FROM site_changes")
+            .fetch_one(db.pool())
+            .await?
+            .try_get("n")?,
+    )
+}
+
+/// Where the book is in `site_changes`: every id up to `floor` has been applied; ids above
+/// it already applied are in `seen`. A gap (an id taken by a transaction not committed yet,
+/// on PostgreSQL) is waited for, and given up as a rollback after [`GAP_PATIENCE`].
+#[derive(Debug)]
+pub struct Follower {
+    floor: i64,
+    seen: std::collections::BTreeSet<i64>,
+    stuck_since: Option<std::time::Instant>,
+}
+
+const GAP_PATIENCE: Duration = Duration::from_secs(60);
+
+impl Follower {
+    pub fn new(floor: i64) -> Self {
+        Self {
+            floor,
+            seen: Default::default(),
+            stuck_since: None,
+        }
+    }
+
+    /// The sites changed since the last poll (at most 5,000 changes at a time).
+    pub async fn poll(&mut self, db: &Db) -> StoreResult<Vec<i64>> {
+        let rows = sqlx::query(
+            "SELECT id, site_id FROM site_changes WHERE id > $1 ORDER BY id LIMIT 5000",
+        )
+        .bind(self.floor)
+        .fetch_all(db.pool())
+        .await?;
+        let mut sites = Vec::new();
+        for r in &rows {
+            let id: i64 = r.try_get("id")?;
+            if self.seen.insert(id) {
+                let site: i64 = r.try_get("site_id")?;
+                if !sites.contains(&site) {
+                    sites.push(site);
+                }
+            }
+        }
+        while self.seen.remove(&(self.floor + 1)) {
+            self.floor += 1;
+        }
+        match (self.seen.first().copied(), self.stuck_since) {
+            (None, _) => self.stuck_since = None,
+            (Some(_), None) => self.stuck_since = Some(std::time::Instant::now()),
+            (Some(first), Some(since)) if since.elapsed() > GAP_PATIENCE => {
+                // The missing ids were rolled back: move past them.
+                self.floor = first - 1;
+                while self.seen.remove(&(self.floor + 1)) {
+                    self.floor += 1;
+                }
+                self.stuck_since = None;
+            }
+            _ => {}
+        }
+        Ok(sites)
+    }
+}
 
 impl Book {
     pub fn new(public_url: &str) -> Self {
@@ -209,23 +277,18 @@ impl Book {
         ))
     }
 
-    /// Replaces the whole book from the database; returns the largest `updated_at` seen.
+    /// Replaces the whole book from the database. Returns the latest `site_changes` id taken
+    /// before reading, so that a change committed during the load is applied again after it.
     pub async fn load_all(&self, db: &Db) -> StoreResult<i64> {
+        let floor = latest_change(db).await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM sites s JOIN units u ON u.id = s.unit_id"
         )))
         .fetch_all(db.pool())
         .await?;
         let mut map = HashMap::with_capacity(rows.len());
-        let mut newest = 0;
         for r in &rows {
-            newest = newest.max(r.try_get::<i64, _>("updated_at")?);
             let (code, entry) = self.entry(r)?;
-            // Keep the counts of badges already in memory until they are flushed.
-            let hits = self
-                .get(&code)
-                .map_or(0, |e| e.hits.swap(0, Ordering::Relaxed));
-            entry.hits.store(hits, Ordering::Relaxed);
             map.insert(code, Arc::new(entry));
         }
         let old = std::mem::replace(
@@ -233,25 +296,26 @@ impl Book {
             map,
         );
         self.keep_hits(old);
-        Ok(newest)
+        Ok(floor)
     }
 
-    /// Re-reads the sites changed since `since` (seconds); returns the newest `updated_at`.
-    pub async fn refresh(&self, db: &Db, since: i64) -> StoreResult<i64> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM sites s JOIN units u ON u.id = s.unit_id
-             WHERE s.updated_at >= $1"
-        )))
-        .bind(since)
-        .fetch_all(db.pool())
-        .await?;
-        let mut newest = since;
-        let mut fresh = Vec::with_capacity(rows.len());
-        for r in &rows {
-            newest = newest.max(r.try_get::<i64, _>("updated_at")?);
-            fresh.push(self.entry(r)?);
-        }
-        if !fresh.is_empty() {
+    /// Rebuilds the badges of these sites from the database.
+    pub async fn reload_sites(&self, db: &Db, ids: &[i64]) -> StoreResult<()> {
+        for chunk in ids.chunks(500) {
+            let list = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM sites s JOIN units u ON u.id = s.unit_id WHERE s.id IN ({list})"
+            )))
+            .fetch_all(db.pool())
+            .await?;
+            let fresh = rows
+                .iter()
+                .map(|r| self.entry(r))
+                .collect::<Result<Vec<_>, _>>()?;
             let mut map = self.badges.write().unwrap_or_else(|e| e.into_inner());
             for (code, entry) in fresh {
                 if let Some(old) = map.get(&code) {
@@ -262,7 +326,7 @@ impl Book {
                 map.insert(code, Arc::new(entry));
             }
         }
-        Ok(newest)
+        Ok(())
     }
 
     /// Hits still counted on entries that were replaced wholesale are not lost: they go to
@@ -375,17 +439,16 @@ pub fn script(base: &str, code: &str, colour: Colour, state: Variant, hosts: &[S
     )
 }
 
-/// Follows `sites` from `newest` (what [`Book::load_all`] returned) and flushes hits until
-/// `stop`, then flushes once more.
+/// Follows `site_changes` from `floor` (what [`Book::load_all`] returned) and flushes hits
+/// until `stop`, then flushes once more.
 pub async fn run(
     db: Db,
     book: Arc<Book>,
     clock: crate::clock::SharedClock,
-    mut newest: i64,
+    floor: i64,
     mut stop: watch::Receiver<bool>,
 ) {
-    // Late commits on PostgreSQL can carry an older `updated_at`: look back a few seconds.
-    const OVERLAP: i64 = 5;
+    let mut follower = Follower::new(floor);
     let mut tick = tokio::time::interval(Duration::from_millis(500));
     let mut n: u64 = 0;
     loop {
@@ -395,13 +458,23 @@ pub async fn run(
         }
         n += 1;
         let result = if n.is_multiple_of(600) {
-            book.load_all(&db).await
+            // A safety net, and the old changes go.
+            let _ = sqlx::query("DELETE FROM site_changes WHERE at < $1")
+                .bind(chrono::Utc::now().timestamp() - 3600)
+                .execute(db.pool())
+                .await;
+            book.load_all(&db)
+                .await
+                .map(|f| follower = Follower::new(f))
         } else {
-            book.refresh(&db, newest - OVERLAP).await
+            match follower.poll(&db).await {
+                Ok(sites) if sites.is_empty() => Ok(()),
+                Ok(sites) => book.reload_sites(&db, &sites).await,
+                Err(e) => Err(e),
+            }
         };
-        match result {
-            Ok(t) => newest = newest.max(t),
-            Err(e) => tracing::warn!(error = %e, "badge book refresh failed"),
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "badge book refresh failed");
         }
         if n.is_multiple_of(20) {
             let day = crate::registry::applications::cst_date(clock.now()).to_string();
