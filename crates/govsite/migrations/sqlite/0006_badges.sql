@@ -55,3 +55,16 @@ CREATE TABLE badge_checks (
 CREATE INDEX badge_checks_site ON badge_checks(site_id, id);
 ALTER TABLE sites ADD COLUMN last_check_at INTEGER;
 ALTER TABLE sites ADD COLUMN last_check_outcome TEXT NOT NULL DEFAULT '';
+-- Proposals to stop a site's resolution because its badge stays overdue: made by the mount
+-- checker, confirmed or dismissed by a 编办 person.
+CREATE TABLE badge_enforcements (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    site_id     INTEGER NOT NULL REFERENCES sites(id),
+    state       TEXT NOT NULL DEFAULT 'proposed',
+    reason      TEXT NOT NULL,
+    proposed_at INTEGER NOT NULL,
+    decided_by  TEXT NOT NULL DEFAULT '',
+    decided_at  INTEGER,
+    note        TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX badge_enforcements_site ON badge_enforcements(site_id, state);

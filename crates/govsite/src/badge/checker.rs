@@ -493,6 +493,41 @@ pub async fn record(
         };
         audit::record(&mut tx, &Actor::system("badge-checker"), &event, now).await?;
     }
+    // Still overdue at the next visit after the notice: propose stopping resolution, once.
+    if state == "overdue" && next == "overdue" {
+        let open: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM badge_enforcements WHERE site_id = $1 AND state = 'proposed'",
+        )
+        .bind(t.site_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+        if open == 0 {
+            let reason = format!(
+                "逾期未挂标（挂标期限 {due}），检查结果：{}",
+                finding.label()
+            );
+            let id: i64 = sqlx::query(
+                "INSERT INTO badge_enforcements (site_id, reason, proposed_at) VALUES ($1, $2, $3)
+                 RETURNING id",
+            )
+            .bind(t.site_id)
+            .bind(&reason)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("id")?;
+            let event = Event {
+                action: "badge_enforcement_proposed",
+                subject_type: "badge_enforcement",
+                subject_id: id.to_string(),
+                from_state: "",
+                to_state: "proposed",
+                reason: &reason,
+            };
+            audit::record(&mut tx, &Actor::system("badge-checker"), &event, now).await?;
+        }
+    }
     if moved && next == "overdue" {
         let text = format!(
             "网站“{name}”的网站标识（{}）应于 {due} 前挂标，检查结果：{}。请尽快在网站所有页面底部加挂标识；逾期不改的，将提请停止域名解析。",

@@ -69,7 +69,7 @@ pub async fn record_alone(db: &Db, actor: &Actor, event: &Event<'_>, now: i64) -
 }
 
 /// Every action the application records, with the words auditors read.
-pub const ACTIONS: [(&str, &str); 53] = [
+pub const ACTIONS: [(&str, &str); 55] = [
     ("sign_in", "登录"),
     ("sign_in_password_ok", "密码验证通过（待两步验证）"),
     ("sign_in_failed", "登录失败"),
@@ -126,6 +126,8 @@ pub const ACTIONS: [(&str, &str); 53] = [
     ("badge_report_filed", "公众反映网站标识问题"),
     ("badge_report_closed", "处理公众反映"),
     ("badge_state_changed", "网站标识状态变化"),
+    ("badge_enforcement_proposed", "建议停止逾期未挂标网站的解析"),
+    ("badge_enforcement_decided", "处理停止解析建议"),
 ];
 
 pub fn action_label(action: &str) -> &'static str {

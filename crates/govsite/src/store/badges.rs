@@ -217,3 +217,86 @@ pub async fn close_report(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// A proposal to stop a site's resolution for an overdue badge.
+#[derive(Debug, Clone, Serialize)]
+pub struct Enforcement {
+    pub id: i64,
+    pub site_id: i64,
+    pub region_code: i64,
+    pub unit_name: String,
+    pub site_name: String,
+    pub badge_code: String,
+    pub domain_ace: String,
+    pub domain_label: String,
+    pub state: String,
+    pub reason: String,
+    pub proposed_at: i64,
+}
+
+const ENFORCEMENT_COLUMNS: &str = "e.id, e.site_id, u.region_code, u.name AS unit_name,
+    s.name AS site_name, s.badge_code, s.domain_ace, s.domain_label, e.state, e.reason,
+    e.proposed_at";
+
+fn enforcement(r: &sqlx::any::AnyRow) -> Result<Enforcement, sqlx::Error> {
+    Ok(Enforcement {
+        id: r.try_get("id")?,
+        site_id: r.try_get("site_id")?,
+        region_code: r.try_get("region_code")?,
+        unit_name: r.try_get("unit_name")?,
+        site_name: r.try_get("site_name")?,
+        badge_code: r.try_get("badge_code")?,
+        domain_ace: r.try_get("domain_ace")?,
+        domain_label: r.try_get("domain_label")?,
+        state: r.try_get("state")?,
+        reason: r.try_get("reason")?,
+        proposed_at: r.try_get("proposed_at")?,
+    })
+}
+
+/// Open proposals of one region (or all), oldest first.
+pub async fn proposed_enforcements(db: &Db, region: Option<i64>) -> StoreResult<Vec<Enforcement>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ENFORCEMENT_COLUMNS} FROM badge_enforcements e JOIN sites s ON s.id = e.site_id
+         JOIN units u ON u.id = s.unit_id
+         WHERE e.state = 'proposed' AND ($1 IS NULL OR u.region_code = $1) ORDER BY e.id"
+    )))
+    .bind(region)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(enforcement).collect::<Result<_, _>>()?)
+}
+
+pub async fn find_enforcement(db: &Db, id: i64) -> StoreResult<Option<Enforcement>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ENFORCEMENT_COLUMNS} FROM badge_enforcements e JOIN sites s ON s.id = e.site_id
+         JOIN units u ON u.id = s.unit_id WHERE e.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.as_ref().map(enforcement).transpose()?)
+}
+
+/// Confirms or dismisses a proposal still open; false when someone decided first.
+pub async fn decide_enforcement(
+    conn: &mut AnyConnection,
+    id: i64,
+    confirm: bool,
+    by: &str,
+    note: &str,
+    now: i64,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE badge_enforcements SET state = $1, decided_by = $2, note = $3, decided_at = $4
+         WHERE id = $5 AND state = 'proposed'",
+    )
+    .bind(if confirm { "confirmed" } else { "dismissed" })
+    .bind(by)
+    .bind(note)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

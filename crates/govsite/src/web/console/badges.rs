@@ -25,10 +25,16 @@ use crate::web::session::Ctx;
 const PER_PAGE: u32 = 50;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/console/badges", get(list)).route(
-        "/console/badges/reports/{id}",
-        get(show_report).post(close_report),
-    )
+    Router::new()
+        .route("/console/badges", get(list))
+        .route(
+            "/console/badges/reports/{id}",
+            get(show_report).post(close_report),
+        )
+        .route(
+            "/console/badges/enforcements/{id}",
+            axum::routing::post(decide_enforcement),
+        )
 }
 
 fn is_reviewer(r: Role) -> bool {
@@ -87,6 +93,7 @@ async fn list(
             status => status,
             filters => FILTERS,
             reports => badges::open_reports(&app.db, region).await?,
+            enforcements => badges::proposed_enforcements(&app.db, region).await?,
         },
     )
 }
@@ -148,4 +155,72 @@ async fn close_report(
     audit::record(&mut tx, &actor, &event, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(Redirect::to("/console/badges?status=reported").into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DecideForm {
+    decision: String,
+    note: String,
+}
+
+/// A 编办 person confirms a proposal (the site's Chinese domain stops resolving, the badge is
+/// suspended) or dismisses it; either way with a note, audited.
+async fn decide_enforcement(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let region = region(&app, &ctx).await?;
+    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
+    let e = badges::find_enforcement(&app.db, id)
+        .await?
+        .filter(|e| region.is_none_or(|code| code == e.region_code))
+        .ok_or(AppError::NotFound)?;
+    let f: DecideForm = form::parse(&body)?;
+    let confirm = match f.decision.as_str() {
+        "confirm" => true,
+        "dismiss" => false,
+        _ => return Err(AppError::BadRequest("请选择确认停止解析或不予停止。")),
+    };
+    let note: String = f.note.trim().chars().take(300).collect();
+    if note.is_empty() {
+        return Err(AppError::BadRequest("请填写处理意见。"));
+    }
+    let actor = actor(&ctx);
+    let now = app.now();
+    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    if !badges::decide_enforcement(&mut tx, e.id, confirm, &actor.label, &note, now).await? {
+        return Err(AppError::Conflict("该建议已处理。".into()));
+    }
+    if confirm {
+        sqlx::query("UPDATE sites SET badge_state = 'suspended', updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(e.site_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from)?;
+    }
+    let event = Event {
+        action: "badge_enforcement_decided",
+        subject_type: "badge_enforcement",
+        subject_id: e.id.to_string(),
+        from_state: "proposed",
+        to_state: if confirm { "confirmed" } else { "dismissed" },
+        reason: &note,
+    };
+    audit::record(&mut tx, &actor, &event, now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    if confirm
+        && !e.domain_ace.is_empty()
+        && let Some(d) = crate::store::domains::by_ace(&app.db, &e.domain_ace).await?
+        && !d.held
+    {
+        let reason = format!("{}；{note}", e.reason);
+        crate::registry::names_admin::set_hold(&app.db, &actor, &d, true, "badge", &reason, now)
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    }
+    Ok(Redirect::to("/console/badges").into_response())
 }
