@@ -107,7 +107,15 @@ pub async fn run(
     });
     // Every issued badge in memory before the first request.
     let book = Arc::new(crate::badge::Book::new(&config.public_url));
-    let newest = book.load_all(&db).await.context("loading the badges")?;
+    // A database down at start must not keep the web role (and /readyz) from starting: the
+    // book then keeps trying in the background.
+    let newest = match book.load_all(&db).await {
+        Ok(floor) => Some(floor),
+        Err(e) => {
+            tracing::warn!(error = %e, "badges not loaded at start; retrying");
+            None
+        }
+    };
     let badges = tokio::spawn(crate::badge::book::run(
         db.clone(),
         book.clone(),

@@ -439,16 +439,17 @@ pub fn script(base: &str, code: &str, colour: Colour, state: Variant, hosts: &[S
     )
 }
 
-/// Follows `site_changes` from `floor` (what [`Book::load_all`] returned) and flushes hits
-/// until `stop`, then flushes once more.
+/// Follows `site_changes` from `floor` (what [`Book::load_all`] returned; `None` when the
+/// load at start failed, and it is tried again at each tick) and flushes hits until `stop`,
+/// then flushes once more.
 pub async fn run(
     db: Db,
     book: Arc<Book>,
     clock: crate::clock::SharedClock,
-    floor: i64,
+    floor: Option<i64>,
     mut stop: watch::Receiver<bool>,
 ) {
-    let mut follower = Follower::new(floor);
+    let mut follower = floor.map(Follower::new);
     let mut tick = tokio::time::interval(Duration::from_millis(500));
     let mut n: u64 = 0;
     loop {
@@ -457,7 +458,7 @@ pub async fn run(
             _ = stop.changed() => break,
         }
         n += 1;
-        let result = if n.is_multiple_of(600) {
+        let result = if follower.is_none() || n.is_multiple_of(600) {
             // A safety net, and the old changes go.
             let _ = sqlx::query("DELETE FROM site_changes WHERE at < $1")
                 .bind(chrono::Utc::now().timestamp() - 3600)
@@ -465,13 +466,15 @@ pub async fn run(
                 .await;
             book.load_all(&db)
                 .await
-                .map(|f| follower = Follower::new(f))
-        } else {
+                .map(|f| follower = Some(Follower::new(f)))
+        } else if let Some(follower) = follower.as_mut() {
             match follower.poll(&db).await {
                 Ok(sites) if sites.is_empty() => Ok(()),
                 Ok(sites) => book.reload_sites(&db, &sites).await,
                 Err(e) => Err(e),
             }
+        } else {
+            Ok(())
         };
         if let Err(e) = result {
             tracing::warn!(error = %e, "badge book refresh failed");
