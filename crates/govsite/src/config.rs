@@ -27,6 +27,28 @@ pub enum Command {
     /// Zone operations.
     #[command(subcommand)]
     Zone(ZoneCommand),
+    /// Run one round of the badge mount checker now and print what it found.
+    BadgeCheck(BadgeCheckArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BadgeCheckArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub site_checks: SiteCheckArgs,
+    /// Sites checked at once.
+    #[arg(long, default_value_t = 16)]
+    pub parallel: usize,
+    /// Pages linked from the home page checked besides it.
+    #[arg(long, default_value_t = 4)]
+    pub linked_pages: usize,
+    /// Milliseconds between two pages of one site.
+    #[arg(long, default_value_t = 1000)]
+    pub politeness_ms: u64,
+    /// The address in the checker's User-Agent.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub public_url: String,
 }
 
 #[derive(Debug, Subcommand)]

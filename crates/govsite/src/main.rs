@@ -19,6 +19,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(args) => govsite::server::serve(*args).await,
         Command::Demo(args) => govsite::demo::run(args).await,
         Command::Zone(ZoneCommand::Export(args)) => govsite::zone::export(args).await,
+        Command::BadgeCheck(args) => govsite::badge::checker::command(args).await,
         Command::Migrate(args) => {
             let db = govsite::store::Db::connect(&args.url()?).await?;
             db.migrate().await?;

@@ -586,6 +586,40 @@ pub async fn run(
     }
 }
 
+/// `govsite badge-check`: one round now, with a summary on stdout.
+pub async fn command(args: crate::config::BadgeCheckArgs) -> anyhow::Result<()> {
+    let db = Db::connect(&args.database.url()?).await?;
+    db.migrate().await?;
+    let mut config = CheckerConfig::new(
+        args.site_checks.config(),
+        args.public_url.trim_end_matches('/'),
+    );
+    config.parallel = args.parallel.max(1);
+    config.linked_pages = args.linked_pages;
+    config.politeness = Duration::from_millis(args.politeness_ms);
+    let start = std::time::Instant::now();
+    let n = run_once(&db, &config, chrono::Utc::now().timestamp()).await?;
+    let secs = start.elapsed().as_secs_f64();
+    let rows = sqlx::query(
+        "SELECT last_check_outcome AS o, COUNT(*) AS n FROM sites
+         WHERE last_check_at IS NOT NULL GROUP BY last_check_outcome ORDER BY last_check_outcome",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    println!(
+        "checked {n} sites in {secs:.1} s ({:.0} sites per minute)",
+        n as f64 * 60.0 / secs.max(0.001)
+    );
+    for r in rows {
+        println!(
+            "  {}: {}",
+            r.try_get::<String, _>("o")?,
+            r.try_get::<i64, _>("n")?
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
