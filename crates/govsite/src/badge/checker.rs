@@ -265,6 +265,11 @@ pub async fn check_site(config: &CheckerConfig, target: &Target) -> (Finding, Ve
                     .is_some_and(|h| allowed.iter().any(|a| a == h));
             if ok { attempt.follow() } else { attempt.stop() }
         }));
+    if let Some(der) = &config.sites.extra_root
+        && let Ok(cert) = reqwest::Certificate::from_der(der)
+    {
+        builder = builder.add_root_certificate(cert);
+    }
     for h in hosts.iter() {
         for port in [config.sites.http_port, config.sites.https_port] {
             builder = builder.resolve(h, SocketAddr::new(IpAddr::V4(addr), port));

@@ -27,6 +27,9 @@ pub struct SiteCheckConfig {
     /// answer must not make the service fetch its own network (SSRF); tests turn it on to
     /// reach their local web server.
     pub allow_private: bool,
+    /// An extra trusted root certificate (DER), for test servers with their own CA; `None`
+    /// in production (the web PKI roots only).
+    pub extra_root: Option<Vec<u8>>,
 }
 
 impl Default for SiteCheckConfig {
@@ -37,6 +40,7 @@ impl Default for SiteCheckConfig {
             https_port: 443,
             timeout: Duration::from_secs(5),
             allow_private: false,
+            extra_root: None,
         }
     }
 }
@@ -401,7 +405,13 @@ async fn fetch_title(
     if !public && !config.allow_private {
         return Err(format!("{} 不是公网地址，未访问", addr.ip()));
     }
-    let client = reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder();
+    if let Some(der) = &config.extra_root
+        && let Ok(cert) = reqwest::Certificate::from_der(der)
+    {
+        builder = builder.add_root_certificate(cert);
+    }
+    let client = builder
         .resolve(host, addr)
         .timeout(config.timeout)
         .redirect(reqwest::redirect::Policy::none())

@@ -705,6 +705,7 @@ async fn the_mount_checker_tells_live_missing_copied_wrong_and_misplaced_badges_
         https_port: crate::dns::free_port(),
         timeout: Duration::from_secs(3),
         allow_private: true,
+        extra_root: None,
     };
     let mut config = CheckerConfig::new(sites_config, "https://govsite.example");
     config.politeness = Duration::ZERO;
@@ -791,5 +792,163 @@ async fn the_mount_checker_tells_live_missing_copied_wrong_and_misplaced_badges_
             .await
             .contains(&"badge_state_changed".to_owned())
     );
+    app.shutdown().await.unwrap();
+}
+
+/// A CA and a certificate for `host` signed by it, made with the openssl command line:
+/// (CA certificate DER, leaf certificate PEM, leaf key PEM).
+fn test_certificate(host: &str) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    run(&[
+        &["req", "-x509"][..],
+        &ec,
+        &[
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=govsite test CA",
+        ],
+    ]
+    .concat());
+    run(&[
+        &["req"][..],
+        &ec,
+        &[
+            "-keyout",
+            "leaf.key",
+            "-out",
+            "leaf.csr",
+            "-subj",
+            &format!("/CN={host}"),
+        ],
+    ]
+    .concat());
+    std::fs::write(
+        dir.path().join("ext"),
+        format!("subjectAltName=DNS:{host}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n"),
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "leaf.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext",
+    ]);
+    run(&["x509", "-in", "ca.pem", "-outform", "DER", "-out", "ca.der"]);
+    let read = |f: &str| std::fs::read(dir.path().join(f)).unwrap();
+    (read("ca.der"), read("leaf.pem"), read("leaf.key"))
+}
+
+#[tokio::test]
+async fn the_checker_sees_an_http_script_on_an_https_page() {
+    use govsite::badge::checker::{CheckerConfig, run_once};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    let app = TestApp::spawn().await;
+    let unit = app.unit("靖远县安全测试局", "620421").await;
+    let code = issue(&app, unit, "安全测试网", "", "", "secure.test").await;
+    let (ca, cert_pem, key_pem) = test_certificate("secure.test");
+    let certs = rustls::pki_types::CertificateDer::pem_slice_iter(&cert_pem)
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::from_pem_slice(&key_pem).unwrap();
+    let tls = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(tls));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let https_port = listener.local_addr().unwrap().port();
+    // The page is served over HTTPS but loads our script over plain HTTP.
+    let page = format!(
+        "<!DOCTYPE html><html><body><p>正文</p><script src=\"http://badge.example/b/{code}.js\" async></script></body></html>"
+    );
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            let page = page.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut buf = [0u8; 4096];
+                let _ = tls.read(&mut buf).await;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    page.len()
+                );
+                let _ = tls.write_all(head.as_bytes()).await;
+                let _ = tls.write_all(page.as_bytes()).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    let resolver =
+        crate::sites::local_resolver(vec![("secure.test", "127.0.0.1".parse().unwrap())]).await;
+    let sites = govsite::registry::site_checks::SiteCheckConfig {
+        resolver,
+        http_port: crate::dns::free_port(),
+        https_port,
+        timeout: Duration::from_secs(3),
+        allow_private: true,
+        extra_root: Some(ca),
+    };
+    let mut config = CheckerConfig::new(sites, "https://govsite.example");
+    config.politeness = Duration::ZERO;
+    assert_eq!(
+        run_once(&app.db, &config, app.clock_now()).await.unwrap(),
+        1
+    );
+    let row =
+        sqlx::query("SELECT last_check_outcome FROM sites WHERE english_domain = 'secure.test'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        row.try_get::<String, _>("last_check_outcome").unwrap(),
+        "http_on_https"
+    );
+    let evidence: String = sqlx::query("SELECT evidence FROM badge_checks")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get("evidence")
+        .unwrap();
+    assert!(evidence.contains("https://secure.test:"), "{evidence}");
     app.shutdown().await.unwrap();
 }

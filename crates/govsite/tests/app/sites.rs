@@ -977,6 +977,7 @@ async fn prechecks_compare_the_zone_the_resolver_and_the_home_page_title() {
         https_port: closed,
         timeout: std::time::Duration::from_secs(2),
         allow_private: true,
+        extra_root: None,
     };
     let app = TestApp::spawn_full(
         govsite::notify::sender::Senders::send_held_only(),
