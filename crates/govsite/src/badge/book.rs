@@ -117,6 +117,8 @@ pub fn images() -> &'static Images {
 
 /// Hot-link observations kept before a flush, at most this many distinct (site, host).
 const HOTLINK_KEYS: usize = 10_000;
+/// Distinct hosts kept per site between two flushes.
+const HOSTS_PER_SITE: usize = 20;
 
 #[derive(Debug)]
 pub struct Book {
@@ -150,9 +152,11 @@ pub struct Follower {
 const GAP_PATIENCE: Duration = Duration::from_secs(60);
 
 impl Follower {
+    /// Starts a little before `floor`: on PostgreSQL an id below the latest may still be
+    /// uncommitted, so the last thousand changes are read once more.
     pub fn new(floor: i64) -> Self {
         Self {
-            floor,
+            floor: (floor - 1000).max(0),
             seen: Default::default(),
             stuck_since: None,
         }
@@ -227,10 +231,17 @@ impl Book {
         self.len() == 0
     }
 
-    /// Notes a page on `host` showing a badge it is not registered for.
+    /// Notes a page on `host` showing a badge it is not registered for. Referers can be
+    /// forged, so what one flush writes is bounded: at most [`HOSTS_PER_SITE`] hosts per site
+    /// (the rest are counted together as "其他"), and [`HOTLINK_KEYS`] in all.
     pub fn hotlink(&self, site_id: i64, host: &str) {
         let mut map = self.hotlinks.lock().unwrap_or_else(|e| e.into_inner());
-        let host: String = host.chars().take(100).collect();
+        let mut host: String = host.chars().take(100).collect();
+        if !map.contains_key(&(site_id, host.clone()))
+            && map.keys().filter(|(s, _)| *s == site_id).count() >= HOSTS_PER_SITE
+        {
+            host = "其他".to_owned();
+        }
         if map.len() < HOTLINK_KEYS || map.contains_key(&(site_id, host.clone())) {
             *map.entry((site_id, host)).or_default() += 1;
         }

@@ -70,32 +70,55 @@ const CONTENT_AFTER: [&str; 8] = [
     "<p", "<div", "<table", "<section", "<main", "<article", "<ul", "<h",
 ];
 
-/// Reads one page's HTML for the badge of `code`.
-pub fn inspect(html: &str, code: &str, page_is_https: bool) -> Finding {
+/// Tags longer than this are not read (a hostile page cannot make each search run to its end).
+const TAG_MAX: usize = 4096;
+/// At most this many tags of one kind are read per page.
+const TAGS_MAX: usize = 2000;
+
+/// The opening tag at `i` (lower case), at most [`TAG_MAX`] bytes.
+fn tag_at(lower: &str, i: usize) -> &str {
+    let mut cut = lower.len().min(i + TAG_MAX);
+    while !lower.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let window = &lower[i..cut];
+    &window[..window.find('>').unwrap_or(window.len())]
+}
+
+/// Reads one page's HTML for the badge of `code`, served from `our_host` (our public host:
+/// a script of the same path from elsewhere is not our badge).
+pub fn inspect(html: &str, code: &str, page_is_https: bool, our_host: &str) -> Finding {
     let lower = html.to_ascii_lowercase();
-    let code_l = code.to_ascii_lowercase();
     let mut script_at = None;
     let mut other_code = false;
     let mut insecure = false;
-    for (i, _) in lower.match_indices("<script") {
-        let tag = &lower[i..lower[i..].find('>').map_or(lower.len(), |e| i + e)];
-        let Some(src) = attr(tag, "src") else {
+    for (i, _) in lower.match_indices("<script").take(TAGS_MAX) {
+        let tag = tag_at(&lower, i);
+        let Some(src_l) = attr(tag, "src") else {
             continue;
         };
-        if let Some(c) = badge_code_in(&src) {
-            if c == code_l {
+        // The same bytes of the original page keep the code's case (ours is upper case).
+        let at = i + tag.find(&src_l).unwrap_or(0);
+        let src = html.get(at..at + src_l.len()).unwrap_or("");
+        if super::book::host_of(src).as_deref() != Some(our_host) {
+            continue;
+        }
+        if let Some(c) = badge_code_in(src) {
+            if c == code {
                 script_at = Some(i);
-                insecure |= src.starts_with("http://");
+                insecure |= src_l.starts_with("http://");
             } else {
                 other_code = true;
             }
         }
     }
+    let code_l = code.to_ascii_lowercase();
+    let ours = |path: &str| lower.contains(&format!("{our_host}{path}"));
     match script_at {
         None if other_code => Finding::WrongCode,
-        None if lower.contains(&format!("/b/{code_l}.png"))
-            || lower.contains(&format!("/b/{code_l}.svg"))
-            || lower.contains("/b/static/") =>
+        None if ours(&format!("/b/{code_l}.png"))
+            || ours(&format!("/b/{code_l}.svg"))
+            || ours("/b/static/") =>
         {
             Finding::StaticCopy
         }
@@ -146,9 +169,9 @@ fn attr(tag: &str, name: &str) -> Option<String> {
     Some(rest[..end].to_owned())
 }
 
-/// The badge code in a script URL of ours (`…/b/CA…21 digits….js`), lower case.
+/// The badge code in a script URL of ours (`…/b/CA` + 21 digits + `.js`), as written.
 fn badge_code_in(src: &str) -> Option<String> {
-    let i = src.find("/b/ca")?;
+    let i = src.find("/b/CA")?;
     let code = src.get(i + 3..i + 26)?;
     (src.get(i + 26..i + 29) == Some(".js") && code[2..].bytes().all(|b| b.is_ascii_digit()))
         .then(|| code.to_owned())
@@ -158,11 +181,11 @@ fn badge_code_in(src: &str) -> Option<String> {
 fn links(html: &str, base_scheme: &str, host: &str, port: u16, max: usize) -> Vec<String> {
     let lower = html.to_ascii_lowercase();
     let mut out = Vec::new();
-    for (i, _) in lower.match_indices("<a ") {
+    for (i, _) in lower.match_indices("<a ").take(TAGS_MAX) {
         if out.len() >= max {
             break;
         }
-        let tag = &lower[i..lower[i..].find('>').map_or(lower.len(), |e| i + e)];
+        let tag = tag_at(&lower, i);
         let Some(href) = attr(tag, "href") else {
             continue;
         };
@@ -204,6 +227,8 @@ pub struct CheckerConfig {
     /// Sites checked at once.
     pub parallel: usize,
     pub user_agent: String,
+    /// Our public host: only a script from here is our badge.
+    pub badge_host: String,
 }
 
 impl CheckerConfig {
@@ -217,6 +242,7 @@ impl CheckerConfig {
             user_agent: format!(
                 "govsite-badge-checker/1.0 (checks the website identifier badge; {public_url}/help#checker)"
             ),
+            badge_host: super::book::host_of(public_url).unwrap_or_default(),
         }
     }
 }
@@ -288,7 +314,14 @@ pub async fn check_site(config: &CheckerConfig, target: &Target) -> (Finding, Ve
         match fetch(config, &client, &url).await {
             Ok((status, body, final_https)) => {
                 home = Some((scheme, port, body.clone()));
-                evidence.push(judge(&url, status, &body, &target.code, final_https));
+                evidence.push(judge(
+                    config,
+                    &url,
+                    status,
+                    &body,
+                    &target.code,
+                    final_https,
+                ));
                 break;
             }
             Err(e) => evidence.push(PageEvidence {
@@ -308,7 +341,7 @@ pub async fn check_site(config: &CheckerConfig, target: &Target) -> (Finding, Ve
         tokio::time::sleep(config.politeness).await;
         match fetch(config, &client, &url).await {
             Ok((status, body, https)) => {
-                evidence.push(judge(&url, status, &body, &target.code, https))
+                evidence.push(judge(config, &url, status, &body, &target.code, https))
             }
             Err(e) => evidence.push(PageEvidence {
                 url,
@@ -338,9 +371,16 @@ fn unreachable(host: &str, why: &str) -> (Finding, Vec<PageEvidence>) {
     )
 }
 
-fn judge(url: &str, status: u16, body: &str, code: &str, https: bool) -> PageEvidence {
+fn judge(
+    config: &CheckerConfig,
+    url: &str,
+    status: u16,
+    body: &str,
+    code: &str,
+    https: bool,
+) -> PageEvidence {
     let finding = if (200..300).contains(&status) {
-        inspect(body, code, https)
+        inspect(body, code, https, &config.badge_host)
     } else {
         Finding::Unreachable
     };
@@ -477,7 +517,9 @@ pub async fn record(
     .await?;
     let moved = next != state;
     sqlx::query(
-        "UPDATE sites SET last_check_at = $1, last_check_outcome = $2, badge_state = $3,
+        "UPDATE sites SET last_check_at = $1, last_check_outcome = $2,
+             badge_state = CASE WHEN badge_state IN ('issued', 'mounted', 'overdue')
+                 AND closed_at IS NULL THEN $3 ELSE badge_state END,
              updated_at = CASE WHEN $4 = 1 THEN $1 ELSE updated_at END WHERE id = $5",
     )
     .bind(now)
@@ -501,9 +543,12 @@ pub async fn record(
     // Still overdue at the next visit after the notice: propose stopping resolution, once.
     if state == "overdue" && next == "overdue" {
         let open: i64 = sqlx::query(
-            "SELECT COUNT(*) AS n FROM badge_enforcements WHERE site_id = $1 AND state = 'proposed'",
+            "SELECT COUNT(*) AS n FROM badge_enforcements WHERE site_id = $1
+               AND (state = 'proposed' OR decided_at >= $2)",
         )
         .bind(t.site_id)
+        // A proposal dismissed by the 编办 is not made again for 30 days.
+        .bind(now - 30 * 86_400)
         .fetch_one(&mut *tx)
         .await?
         .try_get("n")?;
@@ -635,6 +680,8 @@ mod tests {
     fn findings() {
         let page = |body: &str| format!("<html><body><main><p>正文</p></main>{body}</body></html>");
         let script = format!("<script src=\"https://b.example/b/{CODE}.js\" async></script>");
+        let inspect =
+            |html: &str, code: &str, https: bool| super::inspect(html, code, https, "b.example");
         assert_eq!(inspect(&page(&script), CODE, true), Finding::Live);
         let with_fallback = format!(
             "{script}<noscript><a href=\"x\"><img src=\"https://b.example/b/{CODE}.png\"></a></noscript>"

@@ -85,7 +85,7 @@ fn send(
     vary_referer: bool,
 ) -> Response {
     let vary = HeaderValue::from_static(if vary_referer {
-        "Accept-Encoding, Referer"
+        "Accept-Encoding, Origin, Referer"
     } else {
         "Accept-Encoding"
     });
@@ -193,16 +193,16 @@ fn image(
     vary_referer: bool,
 ) -> Response {
     let images = images();
-    let found = if ext == "svg" {
-        images
+    let found = match ext {
+        "svg" => images
             .svg
             .get(&(colour, variant))
-            .map(|b| (b, "image/svg+xml", true))
-    } else {
-        images
+            .map(|b| (b, "image/svg+xml", true)),
+        "png" => images
             .png
             .get(&(colour, variant))
-            .map(|b| (b, "image/png", false))
+            .map(|b| (b, "image/png", false)),
+        _ => None,
     };
     match found {
         Some((body, kind, compress)) => send(body, kind, cache, headers, compress, vary_referer),

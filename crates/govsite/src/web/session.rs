@@ -148,6 +148,15 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
     }
 }
 
+/// Machine-readable public documents that need no session: the signed badge facts and the
+/// public key. They get an anonymous context without touching the database, and keep their
+/// own cache headers.
+fn sessionless(method: &Method, path: &str) -> bool {
+    *method == Method::GET
+        && path.starts_with("/v/")
+        && (path.ends_with(".json") || path == "/v/key.pem")
+}
+
 async fn run(app: AppState, req: Request, next: Next) -> Result<Response, AppError> {
     let now = app.now();
     let (mut parts, body) = req.into_parts();
@@ -156,6 +165,18 @@ async fn run(app: AppState, req: Request, next: Next) -> Result<Response, AppErr
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_default();
+    if sessionless(&parts.method, parts.uri.path()) {
+        parts.extensions.insert(Ctx {
+            session: None,
+            csrf: String::new(),
+            user: None,
+            mfa_pending: false,
+            large_text: false,
+            ip,
+            path: parts.uri.path().to_owned(),
+        });
+        return Ok(next.run(Request::from_parts(parts, body)).await);
+    }
     let large_text = cookie(&parts.headers, LARGE_TEXT_COOKIE) == Some("1");
 
     let mut session = None;

@@ -155,6 +155,16 @@ async fn verify(
         .ok_or(AppError::NotFound)?;
     let facts = facts(&app, &site).await?;
     if json {
+        // A statement of state at a time: it says when it was signed and how long to trust
+        // it, so an old "valid" cannot stand in for a later revocation.
+        let mut facts = facts;
+        let now = app.now();
+        let stamp = |t: i64| {
+            chrono::DateTime::from_timestamp(t, 0)
+                .map_or_else(String::new, |d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        };
+        facts.insert("signed_at", stamp(now));
+        facts.insert("valid_until", stamp(now + 86_400));
         let k = key(&app).await?;
         let signature = k.sign(canonical(&facts).as_bytes());
         let body = serde_json::json!({

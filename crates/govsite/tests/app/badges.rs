@@ -165,7 +165,7 @@ async fn the_script_comes_from_memory_with_etag_compression_and_the_real_state()
         &[("referer", "https://www.jingyuan.gov.cn/news/1.html")],
     )
     .await;
-    assert_eq!(own.headers()["vary"], "Accept-Encoding, Referer");
+    assert_eq!(own.headers()["vary"], "Accept-Encoding, Origin, Referer");
     let valid_png = get(&app, "/b/static/red-valid.png", &[])
         .await
         .bytes()
@@ -707,7 +707,7 @@ async fn the_mount_checker_tells_live_missing_copied_wrong_and_misplaced_badges_
         allow_private: true,
         extra_root: None,
     };
-    let mut config = CheckerConfig::new(sites_config, "https://govsite.example");
+    let mut config = CheckerConfig::new(sites_config, "https://badge.example");
     config.politeness = Duration::ZERO;
     // Deadlines: missing.test's has passed, the others' have not.
     sqlx::query("UPDATE sites SET mount_due = '2000-01-01' WHERE english_domain = 'missing.test'")
@@ -928,7 +928,7 @@ async fn the_checker_sees_an_http_script_on_an_https_page() {
         allow_private: true,
         extra_root: Some(ca),
     };
-    let mut config = CheckerConfig::new(sites, "https://govsite.example");
+    let mut config = CheckerConfig::new(sites, "https://badge.example");
     config.politeness = Duration::ZERO;
     assert_eq!(
         run_once(&app.db, &config, app.clock_now()).await.unwrap(),

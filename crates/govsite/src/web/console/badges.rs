@@ -172,6 +172,8 @@ async fn decide_enforcement(
     PathText(raw): PathText,
     body: Bytes,
 ) -> Result<Response, AppError> {
+    // Stopping resolution is the 编办's decision (the registry sees the list, an office acts).
+    ctx.require(|r| r == Role::OfficeReviewer)?;
     let region = region(&app, &ctx).await?;
     let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
     let e = badges::find_enforcement(&app.db, id)
