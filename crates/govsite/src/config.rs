@@ -158,6 +158,12 @@ pub struct ServeArgs {
     pub forward: ForwardArgs,
     #[command(flatten)]
     pub site_checks: SiteCheckArgs,
+    /// Pages linked from a site's home page that the badge mount checker visits too.
+    #[arg(long, env = "GOVSITE_BADGE_CHECK_PAGES", default_value_t = 4)]
+    pub badge_check_pages: usize,
+    /// Hours between two rounds of the badge mount checker.
+    #[arg(long, env = "GOVSITE_BADGE_CHECK_HOURS", default_value_t = 6)]
+    pub badge_check_hours: u64,
 }
 
 /// The pre-checks of website applications (advice shown to reviewers).

@@ -44,6 +44,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         public_url: public_url.clone(),
         staff_totp: args.staff_totp,
         site_checks: args.site_checks.config(),
+        badge_check_pages: args.badge_check_pages,
+        badge_check_every: std::time::Duration::from_secs(args.badge_check_hours.max(1) * 3600),
     };
     let (stop_tx, stop_rx) = watch::channel(false);
     let roles = &args.roles;
@@ -123,11 +125,14 @@ pub async fn run(
         newest,
         stop_rx.clone(),
     ));
+    let mut checker_config =
+        crate::badge::checker::CheckerConfig::new(config.site_checks.clone(), &config.public_url);
+    checker_config.linked_pages = config.badge_check_pages;
     let checker = tokio::spawn(crate::badge::checker::run(
         db.clone(),
-        crate::badge::checker::CheckerConfig::new(config.site_checks.clone(), &config.public_url),
+        checker_config,
         clock.clone(),
-        std::time::Duration::from_secs(6 * 3600),
+        config.badge_check_every,
         stop_rx.clone(),
     ));
     let state = AppState::new(db.clone(), config, clock, wake);

@@ -22,6 +22,8 @@ pub struct Domain {
     pub state_label: &'static str,
     pub held: bool,
     pub hold_reason: String,
+    /// Why resolution was stopped, by category (campaign, badge, content, …).
+    pub hold_category: String,
     pub plan: String,
     pub ipv4: String,
     pub ipv6: String,
@@ -45,7 +47,7 @@ impl Domain {
 
 const COLUMNS: &str =
     "d.id, d.unit_id, u.name AS unit_name, d.suffix, d.label, d.ace, d.variant_of,
-    d.state, d.held, d.hold_reason, d.plan, d.ipv4, d.ipv6, d.nameservers, d.forward_url,
+    d.state, d.held, d.hold_reason, d.hold_category, d.plan, d.ipv4, d.ipv6, d.nameservers, d.forward_url,
     d.registered_at, d.expires_at, d.reminders_sent";
 
 fn from_row(r: &AnyRow) -> Result<Domain, sqlx::Error> {
@@ -62,6 +64,7 @@ fn from_row(r: &AnyRow) -> Result<Domain, sqlx::Error> {
         state,
         held: r.try_get::<i64, _>("held")? != 0,
         hold_reason: r.try_get("hold_reason")?,
+        hold_category: r.try_get("hold_category")?,
         plan: r.try_get("plan")?,
         ipv4: r.try_get("ipv4")?,
         ipv6: r.try_get("ipv6")?,

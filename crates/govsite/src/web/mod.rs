@@ -41,6 +41,10 @@ pub struct WebConfig {
     pub staff_totp: bool,
     /// Where the website application pre-checks resolve and fetch.
     pub site_checks: crate::registry::site_checks::SiteCheckConfig,
+    /// Linked pages the badge mount checker visits besides a site's home page.
+    pub badge_check_pages: usize,
+    /// Time between two rounds of the badge mount checker.
+    pub badge_check_every: std::time::Duration,
 }
 
 impl WebConfig {
@@ -144,6 +148,8 @@ mod tests {
             public_url: url.to_owned(),
             staff_totp: false,
             site_checks: Default::default(),
+            badge_check_pages: 4,
+            badge_check_every: std::time::Duration::from_secs(6 * 3600),
         };
         assert!(config("https://xn--55qw42g.example").secure_cookies());
         assert!(!config("http://127.0.0.1:8080").secure_cookies());

@@ -87,6 +87,8 @@ impl TestApp {
             public_url: format!("http://{addr}"),
             staff_totp,
             site_checks: site_checks.clone(),
+            badge_check_pages: 4,
+            badge_check_every: std::time::Duration::from_secs(6 * 3600),
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(govsite::server::run(

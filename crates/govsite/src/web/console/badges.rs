@@ -35,6 +35,10 @@ pub fn routes() -> Router<AppState> {
             "/console/badges/enforcements/{id}",
             axum::routing::post(decide_enforcement),
         )
+        .route(
+            "/console/badges/sites/{id}/reinstate",
+            axum::routing::post(reinstate),
+        )
 }
 
 fn is_reviewer(r: Role) -> bool {
@@ -225,4 +229,67 @@ async fn decide_enforcement(
             .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     }
     Ok(Redirect::to("/console/badges").into_response())
+}
+
+/// Lifts a suspension once the unit has put things right: the badge goes back to issued
+/// (the checker marks it mounted at its next visit, with a fresh deadline of the region's
+/// mount days) and a stop of resolution made for the badge is released.
+async fn reinstate(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathText(raw): PathText,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    ctx.require(|r| r == Role::OfficeReviewer)?;
+    let region = region(&app, &ctx).await?;
+    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
+    let site = crate::store::sites::find_site(&app.db, id)
+        .await?
+        .filter(|s| region.is_none_or(|code| code == s.region_code))
+        .ok_or(AppError::NotFound)?;
+    let f: CloseForm = form::parse(&body)?;
+    let note: String = f.note.trim().chars().take(300).collect();
+    if note.is_empty() {
+        return Err(AppError::BadRequest("请填写恢复的理由。"));
+    }
+    let now = app.now();
+    let days = crate::store::policy::mount_days(&app.db, site.region_code).await?;
+    let cal = crate::store::calendar::load(&app.db).await?;
+    let due = cal.add_working_days(cst_date(now), days as u32).to_string();
+    let domain = if site.domain_ace.is_empty() {
+        None
+    } else {
+        crate::store::domains::by_ace(&app.db, &site.domain_ace).await?
+    };
+    let actor = actor(&ctx);
+    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let done = sqlx::query(
+        "UPDATE sites SET badge_state = 'issued', mount_due = $1, updated_at = $2
+         WHERE id = $3 AND badge_state = 'suspended' AND closed_at IS NULL",
+    )
+    .bind(&due)
+    .bind(now)
+    .bind(site.id)
+    .execute(&mut *tx)
+    .await
+    .map_err(StoreError::from)?;
+    if done.rows_affected() != 1 {
+        return Err(AppError::Conflict("该标识未被暂停。".into()));
+    }
+    let event = Event {
+        action: "badge_reinstated",
+        subject_type: "site",
+        subject_id: site.id.to_string(),
+        from_state: "suspended",
+        to_state: "issued",
+        reason: &note,
+    };
+    audit::record(&mut tx, &actor, &event, now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    if let Some(d) = domain.filter(|d| d.held && d.hold_category == "badge") {
+        crate::registry::names_admin::set_hold(&app.db, &actor, &d, false, "", "", now)
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    }
+    Ok(Redirect::to("/console/badges?status=suspended").into_response())
 }
