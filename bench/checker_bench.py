@@ -113,7 +113,7 @@ http {{
                "--site-check-https-port", str(free_port()),
                "--site-check-allow-private",
                "--parallel", str(args.parallel), "--linked-pages", str(args.linked_pages),
-               "--politeness-ms", "1000"]
+               "--politeness-ms", "1000", "--public-url", "https://badge.example"]
         start = time.monotonic()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 env={**os.environ, "GOVSITE_LOG": "warn"})
