@@ -383,6 +383,8 @@ try {
   check(code.startsWith('CA620040021'), `badge code ${code} carries the county`);
   check(badgeText.includes('挂标期限'), 'the mount deadline is shown');
   await page.click('button:has-text("复制代码")');
+  // The clipboard answers asynchronously: wait for the status line, then read it.
+  await page.waitForFunction(() => document.querySelector('.copy-status').textContent.length > 0, null, { timeout: 5000 }).catch(() => {});
   check((await page.textContent('.copy-status')).length > 0, 'the copy button reports what it did');
   const told = await waitFor(() => readdirSync(mailDir).map((f) => readFileSync(join(mailDir, f), 'utf8')).find((m) => m.includes(code) && m.includes('/portal/sites')), 'the badge e-mail');
   check(Boolean(told), 'the handler is e-mailed the badge code');
