@@ -56,6 +56,13 @@ impl BadgeCode {
         Ok(Self(input.trim().to_ascii_uppercase()))
     }
 
+    /// Whether `s` is a code exactly as we issue it (`CA` upper case, 21 digits), without
+    /// allocating: the check the badge's hot path makes before any lookup.
+    pub fn is_canonical(s: &str) -> bool {
+        let b = s.as_bytes();
+        b.len() == 23 && b.starts_with(b"CA") && b[2..].iter().all(u8::is_ascii_digit)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -97,6 +104,9 @@ mod tests {
         );
         // The seed's own example parses.
         assert!(BadgeCode::parse("CA100000000603796070001").is_ok());
+        assert!(BadgeCode::is_canonical("CA100000000603796070001"));
+        assert!(!BadgeCode::is_canonical("ca100000000603796070001"));
+        assert!(!BadgeCode::is_canonical("CA10000000060379607000"));
         assert_eq!(
             BadgeCode::parse("ca620040021000000370001")
                 .unwrap()

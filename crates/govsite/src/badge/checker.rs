@@ -173,7 +173,7 @@ fn attr(tag: &str, name: &str) -> Option<String> {
 fn badge_code_in(src: &str) -> Option<String> {
     let i = src.find("/b/CA")?;
     let code = src.get(i + 3..i + 26)?;
-    (src.get(i + 26..i + 29) == Some(".js") && code[2..].bytes().all(|b| b.is_ascii_digit()))
+    (src.get(i + 26..i + 29) == Some(".js") && govsite_core::badge::BadgeCode::is_canonical(code))
         .then(|| code.to_owned())
 }
 

@@ -148,7 +148,7 @@ async fn badge(
     let Some((code, ext)) = file.rsplit_once('.') else {
         return not_found();
     };
-    if BadgeCode::parse(code).is_err() || code.as_bytes()[..2] != *b"CA" {
+    if !BadgeCode::is_canonical(code) {
         return not_found();
     }
     let Some(entry) = book.get(code) else {

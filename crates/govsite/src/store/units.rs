@@ -17,6 +17,16 @@ pub enum Scope {
     Region(i64),
 }
 
+impl Scope {
+    /// The region code the scope is limited to, or `None` for all (an SQL `$n IS NULL` test).
+    pub fn region(self) -> Option<i64> {
+        match self {
+            Self::All => None,
+            Self::Region(r) => Some(r),
+        }
+    }
+}
+
 /// A unit as stored, with contacts, ready to show or to refill its edit form.
 #[derive(Debug, Clone, Serialize)]
 pub struct UnitRecord {
@@ -236,10 +246,7 @@ pub async fn list(
     per_page: u32,
 ) -> StoreResult<(Vec<UnitSummary>, i64)> {
     let pattern = format!("%{}%", escape_like(search.trim()));
-    let region = match scope {
-        Scope::All => None,
-        Scope::Region(r) => Some(r),
-    };
+    let region = scope.region();
     let filter = "($1 IS NULL OR u.region_code = $1)
                   AND (LOWER(u.name) LIKE LOWER($2) ESCAPE '\\' OR UPPER(u.credit_code) LIKE UPPER($2) ESCAPE '\\')";
     let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(

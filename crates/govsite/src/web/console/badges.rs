@@ -10,12 +10,10 @@ use govsite_core::role::Role;
 use minijinja::context;
 use serde::Deserialize;
 
-use super::unit_scope;
 use crate::registry::applications::cst_date;
 use crate::store::StoreError;
 use crate::store::audit::{self, Event};
 use crate::store::badges;
-use crate::store::units::Scope;
 use crate::web::AppState;
 use crate::web::auth::actor;
 use crate::web::error::AppError;
@@ -41,16 +39,9 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-fn is_reviewer(r: Role) -> bool {
-    matches!(r, Role::OfficeReviewer | Role::RegistryReviewer)
-}
-
+/// The region a reviewer sees (`None`: all, the registry).
 async fn region(app: &AppState, ctx: &Ctx) -> Result<Option<i64>, AppError> {
-    let user = ctx.require(is_reviewer)?;
-    Ok(match unit_scope(app, user).await?.0 {
-        Scope::Region(r) => Some(r),
-        Scope::All => None,
-    })
+    Ok(super::review_stage(app, ctx).await?.1.region())
 }
 
 #[derive(Deserialize, Default)]

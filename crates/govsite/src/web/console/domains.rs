@@ -18,7 +18,7 @@ use crate::registry::names_admin;
 use crate::registry::names_admin::HOLD_REASONS;
 use crate::store::audit;
 use crate::store::domains::{self, Domain};
-use crate::store::units::{self, Scope};
+use crate::store::units;
 use crate::web::AppState;
 use crate::web::auth::actor;
 use crate::web::error::AppError;
@@ -64,10 +64,7 @@ async fn list(
         .find(|(s, _)| *s == q.state)
         .map_or("", |(s, _)| *s);
     let search: String = q.q.chars().take(60).collect();
-    let region = match scope {
-        Scope::Region(r) => Some(r),
-        Scope::All => None,
-    };
+    let region = scope.region();
     let rows = domains::in_scope(&app.db, region, state, &search).await?;
     app.page(
         &ctx,

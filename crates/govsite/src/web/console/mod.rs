@@ -62,6 +62,14 @@ pub async fn unit_scope(app: &AppState, user: &Account) -> Result<(Scope, String
     }
 }
 
+/// A reviewer's stage and scope: whether the signed-in account is the registry (second
+/// review) rather than a 编办 (first review), and the units it sees. Anyone else: 403.
+pub(super) async fn review_stage(app: &AppState, user: &Ctx) -> Result<(bool, Scope), AppError> {
+    let user = user.require(|r| matches!(r, Role::OfficeReviewer | Role::RegistryReviewer))?;
+    let (scope, _) = unit_scope(app, user).await?;
+    Ok((user.role == Role::RegistryReviewer, scope))
+}
+
 #[derive(Deserialize)]
 struct ListQuery {
     #[serde(default)]

@@ -8,11 +8,10 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use govsite_core::FieldErrors;
 use govsite_core::domain_application::{AppState, Verdict};
-use govsite_core::role::Role;
 use minijinja::context;
 use serde::Serialize;
 
-use super::unit_scope;
+use super::review_stage;
 use crate::registry::applications::{
     self as registry_apps, NameDecision, REASON_CODES, RegistryError, cst_date,
 };
@@ -31,17 +30,6 @@ pub fn routes() -> Router<App> {
         .route("/console/reviews/{id}", get(show).post(decide))
 }
 
-fn is_reviewer(r: Role) -> bool {
-    matches!(r, Role::OfficeReviewer | Role::RegistryReviewer)
-}
-
-/// Which stage the signed-in reviewer handles, and in which scope.
-async fn stage(app: &App, ctx: &Ctx) -> Result<(bool, Scope), AppError> {
-    let user = ctx.require(is_reviewer)?;
-    let (scope, _) = unit_scope(app, user).await?;
-    Ok((user.role == Role::RegistryReviewer, scope))
-}
-
 #[derive(Serialize)]
 struct QueueRow {
     application: Application,
@@ -50,16 +38,13 @@ struct QueueRow {
 }
 
 async fn queue(State(app): State<App>, ctx: Ctx) -> Result<Html<String>, AppError> {
-    let (registry, scope) = stage(&app, &ctx).await?;
+    let (registry, scope) = review_stage(&app, &ctx).await?;
     let state = if registry {
         AppState::OfficeApproved
     } else {
         AppState::Submitted
     };
-    let region = match scope {
-        Scope::Region(r) => Some(r),
-        Scope::All => None,
-    };
+    let region = scope.region();
     let today = cst_date(app.now()).to_string();
     let mut rows = Vec::new();
     for a in applications::queue(&app.db, state, region).await? {
@@ -140,7 +125,7 @@ async fn show(
     ctx: Ctx,
     PathText(raw): PathText,
 ) -> Result<Html<String>, AppError> {
-    let (registry, scope) = stage(&app, &ctx).await?;
+    let (registry, scope) = review_stage(&app, &ctx).await?;
     let a = in_scope(&app, scope, &raw).await?;
     review_page(&app, &ctx, &a, registry, None).await
 }
@@ -151,7 +136,7 @@ async fn decide(
     PathText(raw): PathText,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let (registry, scope) = stage(&app, &ctx).await?;
+    let (registry, scope) = review_stage(&app, &ctx).await?;
     let a = in_scope(&app, scope, &raw).await?;
     let pairs = crate::web::form::pairs(&body)?;
     let get = |k: &str| {

@@ -9,12 +9,11 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 use govsite_core::FieldErrors;
-use govsite_core::role::Role;
 use govsite_core::site_application::{SITE_REASONS, SiteState};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::unit_scope;
+use super::review_stage;
 use crate::registry::applications::{RegistryError, cst_date};
 use crate::registry::site_checks;
 use crate::registry::sites::{self as registry_sites, Decision, PaperReceipt};
@@ -36,17 +35,6 @@ pub fn routes() -> Router<App> {
         .route("/console/sites/{id}/prechecks", post(prechecks))
 }
 
-fn is_reviewer(r: Role) -> bool {
-    matches!(r, Role::OfficeReviewer | Role::RegistryReviewer)
-}
-
-/// Whether the signed-in reviewer is the registry, and the scope it sees.
-async fn stage(app: &App, ctx: &Ctx) -> Result<(bool, Scope), AppError> {
-    let user = ctx.require(is_reviewer)?;
-    let (scope, _) = unit_scope(app, user).await?;
-    Ok((user.role == Role::RegistryReviewer, scope))
-}
-
 #[derive(Serialize)]
 struct Row {
     application: SiteApplication,
@@ -59,10 +47,7 @@ async fn rows(
     scope: Scope,
     due: fn(&SiteApplication) -> &str,
 ) -> Result<Vec<Row>, AppError> {
-    let region = match scope {
-        Scope::Region(r) => Some(r),
-        Scope::All => None,
-    };
+    let region = scope.region();
     let today = cst_date(app.now()).to_string();
     Ok(sites::queue(&app.db, state, region)
         .await?
@@ -75,7 +60,7 @@ async fn rows(
 }
 
 async fn queue(State(app): State<App>, ctx: Ctx) -> Result<Html<String>, AppError> {
-    let (registry, scope) = stage(&app, &ctx).await?;
+    let (registry, scope) = review_stage(&app, &ctx).await?;
     let (review, paper) = if registry {
         (
             rows(&app, SiteState::OfficeApproved, scope, |_| "").await?,
@@ -153,7 +138,7 @@ async fn show(
     ctx: Ctx,
     PathText(raw): PathText,
 ) -> Result<Html<String>, AppError> {
-    let (registry, scope) = stage(&app, &ctx).await?;
+    let (registry, scope) = review_stage(&app, &ctx).await?;
     let a = in_scope(&app, scope, &raw).await?;
     page(&app, &ctx, &a, registry, None).await
 }
@@ -179,7 +164,7 @@ async fn review(
     PathText(raw): PathText,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let (registry, scope) = stage(&app, &ctx).await?;
+    let (registry, scope) = review_stage(&app, &ctx).await?;
     let a = in_scope(&app, scope, &raw).await?;
     let posted: ReviewForm = form::parse(&body)?;
     let decision = match posted.decision.as_str() {
@@ -243,7 +228,7 @@ async fn paper(
     PathText(raw): PathText,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let (registry, scope) = stage(&app, &ctx).await?;
+    let (registry, scope) = review_stage(&app, &ctx).await?;
     // Paper is filed with the unit's own 编办, not with the registry.
     if registry {
         return Err(AppError::Forbidden);
@@ -304,7 +289,7 @@ async fn prechecks(
     ctx: Ctx,
     PathText(raw): PathText,
 ) -> Result<Response, AppError> {
-    let (_, scope) = stage(&app, &ctx).await?;
+    let (_, scope) = review_stage(&app, &ctx).await?;
     let a = in_scope(&app, scope, &raw).await?;
     site_checks::run_and_store(&app.db, &app.config.site_checks, &a, app.now()).await?;
     Ok(Redirect::to(&format!("/console/sites/{}", a.id)).into_response())
