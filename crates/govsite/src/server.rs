@@ -12,7 +12,7 @@ use crate::clock::{SharedClock, SystemClock};
 use crate::config::{ServeArgs, ServiceRole};
 use crate::notify::sender::Senders;
 use crate::store::Db;
-use crate::web::{AppState, WebConfig};
+use crate::web::{WebConfig, WebState};
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let url = args
@@ -135,7 +135,7 @@ pub async fn run(
         config.badge_check_every,
         stop_rx.clone(),
     ));
-    let state = AppState::new(db.clone(), config, clock, wake);
+    let state = WebState::new(db.clone(), config, clock, wake);
     let app = crate::badge::serve::routes()
         .with_state(book)
         .merge(crate::web::router(state));

@@ -15,7 +15,7 @@ use govsite_core::role::Role;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::AppState;
+use super::WebState;
 use super::auth::{ACTIVATION_TTL, actor, send_reset_link};
 use super::error::AppError;
 use super::form::{self, PathText, Query, page_number};
@@ -29,7 +29,7 @@ use crate::store::{StoreError, calendar, offices, outbox, sessions};
 
 const PER_PAGE: u32 = 50;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/admin/accounts", get(list_accounts))
         .route("/admin/accounts/new", get(new_account).post(create_account))
@@ -43,9 +43,9 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/calendar", get(calendar_page).post(set_calendar_day))
 }
 
-async fn list_accounts(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+async fn list_accounts(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, AppError> {
     ctx.require(Role::manages_accounts)?;
-    let all = accounts::list(&app.db).await?;
+    let all = accounts::list(&web.db).await?;
     let staff: Vec<_> = all
         .iter()
         .filter(|a| a.role.is_staff())
@@ -61,14 +61,14 @@ async fn list_accounts(State(app): State<AppState>, ctx: Ctx) -> Result<Html<Str
         })
         .collect();
     let units = all.len() - staff.len();
-    app.page(
+    web.page(
         &ctx,
         "admin/accounts.html",
         context! {
             title => "账号管理",
             accounts => staff,
             unit_accounts => units,
-            offices => offices::list(&app.db).await?,
+            offices => offices::list(&web.db).await?,
         },
     )
 }
@@ -94,12 +94,12 @@ fn staff_roles() -> Vec<(&'static str, &'static str)> {
 }
 
 async fn account_form_page(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     form: &AccountForm,
     errors: Option<&FieldErrors>,
 ) -> Result<Html<String>, AppError> {
-    app.page(
+    web.page(
         ctx,
         "admin/account_new.html",
         context! {
@@ -107,15 +107,15 @@ async fn account_form_page(
             form => form,
             errors => errors,
             roles => staff_roles(),
-            offices => offices::list(&app.db).await?,
+            offices => offices::list(&web.db).await?,
         },
     )
 }
 
-async fn new_account(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+async fn new_account(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, AppError> {
     ctx.require(Role::manages_accounts)?;
     account_form_page(
-        &app,
+        &web,
         &ctx,
         &AccountForm {
             totp_required: "1".into(),
@@ -129,7 +129,7 @@ async fn new_account(State(app): State<AppState>, ctx: Ctx) -> Result<Html<Strin
 /// Creates a staff account. It starts without a password: the person sets one from the
 /// activation link sent to their own e-mail. The administrator never sees the link.
 async fn create_account(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     body: Bytes,
 ) -> Result<Response, AppError> {
@@ -160,7 +160,7 @@ async fn create_account(
     let office_id = form.office_id.parse::<i64>().ok().map(OfficeId);
     if role == Some(Role::OfficeReviewer) {
         let exists = match office_id {
-            Some(id) => offices::find(&app.db, id).await?.is_some(),
+            Some(id) => offices::find(&web.db, id).await?.is_some(),
             None => false,
         };
         if !exists {
@@ -177,18 +177,18 @@ async fn create_account(
     let (Some(display_name), Some(role), Some(email), Some(mobile)) =
         (display_name, role, email, mobile)
     else {
-        return Ok(account_form_page(&app, &ctx, &form, Some(&e))
+        return Ok(account_form_page(&web, &ctx, &form, Some(&e))
             .await?
             .into_response());
     };
     if !e.is_empty() {
-        return Ok(account_form_page(&app, &ctx, &form, Some(&e))
+        return Ok(account_form_page(&web, &ctx, &form, Some(&e))
             .await?
             .into_response());
     }
-    let now = app.now();
+    let now = web.now();
     let raw = token::random_token();
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     let new = NewAccount {
         username,
         display_name: &display_name,
@@ -208,7 +208,7 @@ async fn create_account(
         Err(StoreError::Duplicate(_)) => {
             let mut e = FieldErrors::new();
             e.add("username", "该用户账号已被使用，请换一个");
-            return Ok(account_form_page(&app, &ctx, &form, Some(&e))
+            return Ok(account_form_page(&web, &ctx, &form, Some(&e))
                 .await?
                 .into_response());
         }
@@ -223,7 +223,7 @@ async fn create_account(
         ACTIVATION_TTL,
     )
     .await?;
-    let link = format!("{}/activate/{raw}", app.config.public_url);
+    let link = format!("{}/activate/{raw}", web.config.public_url);
     outbox::enqueue(
         &mut tx,
         &messages::activation_email(email.as_str(), &display_name, username, &link),
@@ -240,7 +240,7 @@ async fn create_account(
     };
     audit::record(&mut tx, &actor(&ctx), &event, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
-    app.outbox_wake.notify_one();
+    web.outbox_wake.notify_one();
     Ok(Redirect::to(&format!("/admin/accounts/{id}?done=created")).into_response())
 }
 
@@ -251,18 +251,18 @@ struct DoneQuery {
 }
 
 async fn show_account(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(id): PathText,
     Query(q): Query<DoneQuery>,
 ) -> Result<Html<String>, AppError> {
     ctx.require(Role::manages_accounts)?;
     let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
-    let account = accounts::find(&app.db, AccountId(id))
+    let account = accounts::find(&web.db, AccountId(id))
         .await?
         .ok_or(AppError::NotFound)?;
     let office = match account.office_id {
-        Some(o) => offices::find(&app.db, o).await?,
+        Some(o) => offices::find(&web.db, o).await?,
         None => None,
     };
     let notice = match q.done.as_str() {
@@ -271,7 +271,7 @@ async fn show_account(
         "saved" => "已保存。",
         _ => "",
     };
-    app.page(
+    web.page(
         &ctx,
         "admin/account.html",
         context! {
@@ -295,26 +295,26 @@ struct AccountAction {
 }
 
 async fn change_account(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(id): PathText,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let admin = ctx.require(Role::manages_accounts)?.clone();
     let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
-    let account = accounts::find(&app.db, AccountId(id))
+    let account = accounts::find(&web.db, AccountId(id))
         .await?
         .ok_or(AppError::NotFound)?;
     let form: AccountAction = form::parse(&body)?;
     let reason: String = form.reason.trim().chars().take(200).collect();
-    let now = app.now();
+    let now = web.now();
     if form.action == "change_role" {
         if account.id == admin.id {
             return Err(AppError::BadRequest(
                 "不能变更自己的角色，请由另一位系统管理员操作。",
             ));
         }
-        return change_role(&app, &ctx, &account, &form, &reason).await;
+        return change_role(&web, &ctx, &account, &form, &reason).await;
     }
     if form.action == "send_reset" {
         if account.status != AccountStatus::Active {
@@ -322,7 +322,7 @@ async fn change_account(
                 "该账号尚未激活或已停用，无法发送重设链接。",
             ));
         }
-        send_reset_link(&app, &ctx, &account).await?;
+        send_reset_link(&web, &ctx, &account).await?;
         return Ok(Redirect::to(&format!("/admin/accounts/{id}?done=reset")).into_response());
     }
     let (action, from, to): (&str, String, String) = match form.action.as_str() {
@@ -339,7 +339,7 @@ async fn change_account(
         "waive_totp" => ("totp_waived", "".into(), "".into()),
         _ => return Err(AppError::BadRequest("无法完成该操作，请刷新页面后重试。")),
     };
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     match form.action.as_str() {
         "disable" => accounts::set_status(&mut tx, account.id, AccountStatus::Disabled).await?,
         "enable" => {
@@ -369,7 +369,7 @@ async fn change_account(
     audit::record(&mut tx, &actor(&ctx), &event, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
     if form.action == "disable" {
-        sessions::delete_for_account(&app.db, account.id, None).await?;
+        sessions::delete_for_account(&web.db, account.id, None).await?;
     }
     Ok(Redirect::to(&format!("/admin/accounts/{id}?done=saved")).into_response())
 }
@@ -377,7 +377,7 @@ async fn change_account(
 /// Moves a staff account to another role (and office). Its sessions end, so the new rights
 /// apply from the next sign-in. Unit accounts belong to their unit and are not moved.
 async fn change_role(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     account: &accounts::Account,
     form: &AccountAction,
@@ -390,7 +390,7 @@ async fn change_role(
         ));
     };
     let office = match (role, form.office_id.parse::<i64>().ok().map(OfficeId)) {
-        (Role::OfficeReviewer, Some(id)) if offices::find(&app.db, id).await?.is_some() => Some(id),
+        (Role::OfficeReviewer, Some(id)) if offices::find(&web.db, id).await?.is_some() => Some(id),
         (Role::OfficeReviewer, _) => {
             return Err(AppError::BadRequest("编办审核员必须选择所属编办。"));
         }
@@ -402,8 +402,8 @@ async fn change_role(
     };
     let from = describe(account.role, account.office_id);
     let to = describe(role, office);
-    let now = app.now();
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let now = web.now();
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     accounts::set_role(&mut tx, account.id, role, office).await?;
     let event = Event {
         action: "role_changed",
@@ -415,7 +415,7 @@ async fn change_role(
     };
     audit::record(&mut tx, &actor(ctx), &event, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
-    sessions::delete_for_account(&app.db, account.id, None).await?;
+    sessions::delete_for_account(&web.db, account.id, None).await?;
     Ok(Redirect::to(&format!("/admin/accounts/{}?done=saved", account.id)).into_response())
 }
 
@@ -427,7 +427,7 @@ struct OfficeForm {
 }
 
 async fn create_office(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     body: Bytes,
 ) -> Result<Response, AppError> {
@@ -435,13 +435,13 @@ async fn create_office(
     let form: OfficeForm = form::parse(&body)?;
     let region = RegionCode::parse(&form.region_code)
         .map_err(|_| AppError::BadRequest("行政区划代码应为6位数字。"))?;
-    if offices::region(&app.db, region).await?.is_none() {
+    if offices::region(&web.db, region).await?.is_none() {
         return Err(AppError::BadRequest("没有这个行政区划代码。"));
     }
     let name = govsite_core::contact::required_text("编办名称", &form.name, 60)
         .map_err(|_| AppError::BadRequest("请输入编办名称（不超过60个字）。"))?;
-    let now = app.now();
-    let id = match offices::create(&app.db, region, &name, now).await {
+    let now = web.now();
+    let id = match offices::create(&web.db, region, &name, now).await {
         Ok(id) => id,
         Err(StoreError::Duplicate(_)) => return Err(AppError::BadRequest("该地区已有编办。")),
         Err(e) => return Err(e.into()),
@@ -453,7 +453,7 @@ async fn create_office(
         reason: &name,
         ..Event::default()
     };
-    audit::record_alone(&app.db, &actor(&ctx), &event, now).await?;
+    audit::record_alone(&web.db, &actor(&ctx), &event, now).await?;
     Ok(Redirect::to("/admin/accounts").into_response())
 }
 
@@ -477,7 +477,7 @@ fn day_start(s: &str) -> Option<i64> {
 }
 
 async fn audit_log(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     Query(q): Query<AuditQuery>,
 ) -> Result<Html<String>, AppError> {
@@ -492,9 +492,9 @@ async fn audit_log(
         until: day_start(&q.until).map(|t| t + 86_399),
     };
     let page = page_number(Some(&q.page));
-    let (events, total) = audit::search(&app.db, &filter, page, PER_PAGE).await?;
+    let (events, total) = audit::search(&web.db, &filter, page, PER_PAGE).await?;
     let pages = (total.max(1) + i64::from(PER_PAGE) - 1) / i64::from(PER_PAGE);
-    app.page(
+    web.page(
         &ctx,
         "admin/audit.html",
         context! {
@@ -516,7 +516,7 @@ struct OutboxQuery {
 }
 
 async fn outbox_page(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     Query(q): Query<OutboxQuery>,
 ) -> Result<Html<String>, AppError> {
@@ -526,9 +526,9 @@ async fn outbox_page(
         _ => "",
     };
     let page = page_number(Some(&q.page));
-    let (messages, total) = outbox::list(&app.db, status, page, PER_PAGE).await?;
+    let (messages, total) = outbox::list(&web.db, status, page, PER_PAGE).await?;
     let pages = (total.max(1) + i64::from(PER_PAGE) - 1) / i64::from(PER_PAGE);
-    app.page(
+    web.page(
         &ctx,
         "admin/outbox.html",
         context! {
@@ -557,27 +557,27 @@ struct CalendarForm {
 }
 
 async fn calendar_view(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     year: i32,
     form: &CalendarForm,
     errors: Option<&FieldErrors>,
 ) -> Result<Html<String>, AppError> {
-    app.page(ctx, "admin/calendar.html", context! {
+    web.page(ctx, "admin/calendar.html", context! {
         title => if errors.is_some() { format!("错误：{year}年工作日历") } else { format!("{year}年工作日历") },
         year => year,
-        days => calendar::list_year(&app.db, year).await?,
+        days => calendar::list_year(&web.db, year).await?,
         form => form,
         errors => errors,
     })
 }
 
-fn current_year(app: &AppState) -> i32 {
-    chrono::DateTime::from_timestamp(app.now() + 8 * 3600, 0).map_or(2026, |t| t.year())
+fn current_year(web: &WebState) -> i32 {
+    chrono::DateTime::from_timestamp(web.now() + 8 * 3600, 0).map_or(2026, |t| t.year())
 }
 
 async fn calendar_page(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     Query(q): Query<CalendarQuery>,
 ) -> Result<Html<String>, AppError> {
@@ -587,12 +587,12 @@ async fn calendar_page(
         .parse::<i32>()
         .ok()
         .filter(|y| (2000..=2100).contains(y))
-        .unwrap_or_else(|| current_year(&app));
-    calendar_view(&app, &ctx, year, &CalendarForm::default(), None).await
+        .unwrap_or_else(|| current_year(&web));
+    calendar_view(&web, &ctx, year, &CalendarForm::default(), None).await
 }
 
 async fn set_calendar_day(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     body: Bytes,
 ) -> Result<Response, AppError> {
@@ -619,14 +619,14 @@ async fn set_calendar_day(
         e.add("name", "请输入节日名称（不超过20个字）");
     }
     let (Some(day), Some(kind), true) = (day, kind, e.is_empty()) else {
-        let year = day.map_or_else(|| current_year(&app), |d| d.year());
-        return Ok(calendar_view(&app, &ctx, year, &form, Some(&e))
+        let year = day.map_or_else(|| current_year(&web), |d| d.year());
+        return Ok(calendar_view(&web, &ctx, year, &form, Some(&e))
             .await?
             .into_response());
     };
-    let now = app.now();
+    let now = web.now();
     let who = actor(&ctx);
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     let previous =
         calendar::set_day(&mut tx, day, kind.map(|k| (k, name)), &who.label, now).await?;
     let event = Event {

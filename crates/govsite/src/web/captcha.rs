@@ -9,7 +9,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::AppState;
+use super::WebState;
 use super::error::AppError;
 use super::form::PathText;
 use super::session::Ctx;
@@ -49,14 +49,14 @@ fn question() -> (String, String) {
 }
 
 /// A fresh challenge, stored as `question<TAB>answer` under the token's hash.
-pub async fn issue(app: &AppState, text: bool) -> Result<Challenge, AppError> {
+pub async fn issue(web: &WebState, text: bool) -> Result<Challenge, AppError> {
     let token = random_token();
     let (q, answer) = question();
     captchas::insert(
-        &app.db,
+        &web.db,
         &hash_token(&token),
         &format!("{q}\t{answer}"),
-        app.now(),
+        web.now(),
     )
     .await?;
     Ok(Challenge {
@@ -68,7 +68,7 @@ pub async fn issue(app: &AppState, text: bool) -> Result<Challenge, AppError> {
 /// Uses the challenge up and says whether `answer` is right. Wrong answers count against the
 /// account; past the limit every attempt is refused for an hour.
 pub async fn verify(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     token: &str,
     answer: &str,
@@ -77,23 +77,23 @@ pub async fn verify(
         .user
         .as_ref()
         .map_or_else(|| ctx.ip.clone(), |u| u.id.0.to_string());
-    let now = app.now();
-    if throttle::failures_since(&app.db, throttle::Scope::Captcha, &key, now - 3600).await?
+    let now = web.now();
+    if throttle::failures_since(&web.db, throttle::Scope::Captcha, &key, now - 3600).await?
         >= MAX_WRONG_PER_HOUR
     {
         return Err(AppError::TooMany("验证码错误次数过多，请一小时后再试。"));
     }
-    let attempt = throttle::record_failure(&app.db, throttle::Scope::Captcha, &key, now).await?;
+    let attempt = throttle::record_failure(&web.db, throttle::Scope::Captcha, &key, now).await?;
     if !well_formed(token) {
         return Ok(false);
     }
-    let stored = captchas::take(&app.db, &hash_token(token), now).await?;
+    let stored = captchas::take(&web.db, &hash_token(token), now).await?;
     let right = stored
         .as_deref()
         .and_then(|s| s.split_once('\t'))
         .is_some_and(|(_, a)| a == answer.trim());
     if right {
-        throttle::forget(&app.db, attempt).await?;
+        throttle::forget(&web.db, attempt).await?;
     }
     Ok(right)
 }
@@ -101,14 +101,14 @@ pub async fn verify(
 /// `/captcha/{token}.svg`: the question drawn with each character turned and shifted a
 /// little over a few lines of noise. Never cached.
 pub async fn image(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     PathText(raw): PathText,
 ) -> Result<Response, AppError> {
     let token = raw.strip_suffix(".svg").ok_or(AppError::NotFound)?;
     if !well_formed(token) {
         return Err(AppError::NotFound);
     }
-    let stored = captchas::peek(&app.db, &hash_token(token), app.now())
+    let stored = captchas::peek(&web.db, &hash_token(token), web.now())
         .await?
         .ok_or(AppError::NotFound)?;
     let q = stored.split_once('\t').map_or("", |(q, _)| q);

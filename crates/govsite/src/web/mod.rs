@@ -55,7 +55,7 @@ impl WebConfig {
 
 /// Shared state of every handler.
 #[derive(Clone, Debug)]
-pub struct AppState(Arc<Inner>);
+pub struct WebState(Arc<Inner>);
 
 #[derive(Debug)]
 pub struct Inner {
@@ -67,14 +67,14 @@ pub struct Inner {
     templates: templates::Templates,
 }
 
-impl std::ops::Deref for AppState {
+impl std::ops::Deref for WebState {
     type Target = Inner;
     fn deref(&self) -> &Inner {
         &self.0
     }
 }
 
-impl AppState {
+impl WebState {
     pub fn new(db: Db, config: WebConfig, clock: SharedClock, outbox_wake: Arc<Notify>) -> Self {
         Self(Arc::new(Inner {
             db,
@@ -96,7 +96,7 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 /// How long an activation link stays valid.
 pub const ACTIVATION_TTL_SECONDS: i64 = auth::ACTIVATION_TTL;
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: WebState) -> Router {
     let pages = Router::new()
         .merge(public::routes())
         .merge(verify::routes())

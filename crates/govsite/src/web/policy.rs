@@ -17,7 +17,7 @@ use govsite_core::role::Role;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::AppState;
+use super::WebState;
 use super::auth::actor;
 use super::error::AppError;
 use super::form;
@@ -26,7 +26,7 @@ use crate::registry::applications::cst_date;
 use crate::store::audit::{self, Event};
 use crate::store::{StoreError, policy};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/admin/policy", get(show))
         .route("/admin/policy/prices", post(add_price))
@@ -51,20 +51,20 @@ struct PolicyForm {
 }
 
 async fn view(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     form: &PolicyForm,
     errors: Option<&FieldErrors>,
 ) -> Result<Html<String>, AppError> {
     ctx.require(Role::manages_accounts)?;
-    app.page(
+    web.page(
         ctx,
         "admin/policy.html",
         context! {
             title => if errors.is_some() { "错误：收费与名称政策" } else { "收费与名称政策" },
-            prices => policy::prices(&app.db).await?,
-            reserved => policy::reserved_list(&app.db).await?,
-            overrides => policy::region_days_overrides(&app.db).await?,
+            prices => policy::prices(&web.db).await?,
+            reserved => policy::reserved_list(&web.db).await?,
+            overrides => policy::region_days_overrides(&web.db).await?,
             default_days => policy::DEFAULT_OFFICE_REVIEW_DAYS,
             default_mount_days => policy::DEFAULT_MOUNT_DAYS,
             form => form,
@@ -73,24 +73,24 @@ async fn view(
     )
 }
 
-async fn show(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
-    view(&app, &ctx, &PolicyForm::default(), None).await
+async fn show(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+    view(&web, &ctx, &PolicyForm::default(), None).await
 }
 
 /// Audits the change in its own transaction, commits, and goes back to the page.
 async fn finish(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     mut tx: sqlx::Transaction<'static, sqlx::Any>,
     event: &Event<'_>,
 ) -> Result<Response, AppError> {
-    audit::record(&mut tx, &actor(ctx), event, app.now()).await?;
+    audit::record(&mut tx, &actor(ctx), event, web.now()).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(Redirect::to("/admin/policy").into_response())
 }
 
 async fn add_price(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     body: Bytes,
 ) -> Result<Response, AppError> {
@@ -106,7 +106,7 @@ async fn add_price(
     if price.is_none() {
         e.add("price", "请输入每个域名每年的价格，单位为元，例如 200");
     }
-    let today = cst_date(app.now());
+    let today = cst_date(web.now());
     let from = NaiveDate::parse_from_str(f.effective_from.trim(), "%Y-%m-%d")
         .ok()
         .filter(|d| *d >= today);
@@ -117,7 +117,7 @@ async fn add_price(
         );
     }
     let (Some(tier), Some(price), Some(from), true) = (tier, price, from, e.is_empty()) else {
-        return Ok(view(&app, &ctx, &f, Some(&e)).await?.into_response());
+        return Ok(view(&web, &ctx, &f, Some(&e)).await?.into_response());
     };
     // Midnight China Standard Time of the effective day.
     let at = from
@@ -125,8 +125,8 @@ async fn add_price(
         .map_or(0, |t| t.and_utc().timestamp())
         - 8 * 3600;
     let who = actor(&ctx);
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
-    policy::add_price(&mut tx, tier, price, at, &who.label, app.now()).await?;
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
+    policy::add_price(&mut tx, tier, price, at, &who.label, web.now()).await?;
     let event = Event {
         action: "price_set",
         subject_type: "price",
@@ -135,11 +135,11 @@ async fn add_price(
         reason: &format!("{from} 起生效"),
         ..Event::default()
     };
-    finish(&app, &ctx, tx, &event).await
+    finish(&web, &ctx, tx, &event).await
 }
 
 async fn add_reserved(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     body: Bytes,
 ) -> Result<Response, AppError> {
@@ -154,25 +154,25 @@ async fn add_reserved(
         e.add("reason", "请填写保留原因，例如 中央机构专用");
     }
     let (Some(name), true) = (name, e.is_empty()) else {
-        return Ok(view(&app, &ctx, &f, Some(&e)).await?.into_response());
+        return Ok(view(&web, &ctx, &f, Some(&e)).await?.into_response());
     };
     let canonical = crate::registry::names::variants().canonical(name.label());
     let who = actor(&ctx);
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     match policy::add_reserved(
         &mut tx,
         &canonical,
         name.label(),
         &reason,
         &who.label,
-        app.now(),
+        web.now(),
     )
     .await
     {
         Ok(()) => {}
         Err(StoreError::Duplicate(_)) => {
             e.add("label", "该名称（或其繁简体形式）已在保留名称中");
-            return Ok(view(&app, &ctx, &f, Some(&e)).await?.into_response());
+            return Ok(view(&web, &ctx, &f, Some(&e)).await?.into_response());
         }
         Err(err) => return Err(err.into()),
     }
@@ -183,7 +183,7 @@ async fn add_reserved(
         reason: &reason,
         ..Event::default()
     };
-    finish(&app, &ctx, tx, &event).await
+    finish(&web, &ctx, tx, &event).await
 }
 
 #[derive(Deserialize, Default)]
@@ -193,13 +193,13 @@ struct Removal {
 }
 
 async fn remove_reserved(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     body: Bytes,
 ) -> Result<Response, AppError> {
     ctx.require(Role::manages_accounts)?;
     let r: Removal = form::parse(&body)?;
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     if !policy::remove_reserved(&mut tx, &r.canonical).await? {
         return Err(AppError::NotFound);
     }
@@ -209,11 +209,11 @@ async fn remove_reserved(
         subject_id: r.canonical.clone(),
         ..Event::default()
     };
-    finish(&app, &ctx, tx, &event).await
+    finish(&web, &ctx, tx, &event).await
 }
 
 async fn set_review_days(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     body: Bytes,
 ) -> Result<Response, AppError> {
@@ -245,12 +245,12 @@ async fn set_review_days(
         e.add("limit", "请选择要设置的时限");
     }
     let (Some(region), Some(days), Some(limit), true) = (region, days, limit, e.is_empty()) else {
-        return Ok(view(&app, &ctx, &f, Some(&e)).await?.into_response());
+        return Ok(view(&web, &ctx, &f, Some(&e)).await?.into_response());
     };
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     let Some(previous) = policy::set_region_days(&mut tx, limit, region, days).await? else {
         e.add("region", "没有这个行政区划代码");
-        return Ok(view(&app, &ctx, &f, Some(&e)).await?.into_response());
+        return Ok(view(&web, &ctx, &f, Some(&e)).await?.into_response());
     };
     let from = previous.map_or_else(|| "默认".to_owned(), |d| d.to_string());
     let to = days.map_or_else(|| "默认".to_owned(), |d| d.to_string());
@@ -262,5 +262,5 @@ async fn set_review_days(
         to_state: &to,
         ..Event::default()
     };
-    finish(&app, &ctx, tx, &event).await
+    finish(&web, &ctx, tx, &event).await
 }

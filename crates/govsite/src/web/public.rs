@@ -9,14 +9,14 @@ use axum::routing::get;
 use minijinja::context;
 use serde::Deserialize;
 
-use super::AppState;
+use super::WebState;
 use super::error::AppError;
 use super::form::{Query, safe_next};
 use super::session::Ctx;
 use super::templates::{COPY_SCRIPT, STYLESHEET};
 
 /// Probes and static files: no session, no cookie.
-pub fn health_routes() -> Router<AppState> {
+pub fn health_routes() -> Router<WebState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -24,7 +24,7 @@ pub fn health_routes() -> Router<AppState> {
         .route("/static/copy.js", get(copy_script))
 }
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/", get(home))
         .route("/help", get(help))
@@ -36,11 +36,11 @@ async fn healthz() -> Json<serde_json::Value> {
 }
 
 /// Ready when the database answers and every migration is applied.
-async fn readyz(State(app): State<AppState>) -> Response {
-    match app.db.migrations_current().await {
+async fn readyz(State(web): State<WebState>) -> Response {
+    match web.db.migrations_current().await {
         Ok(true) => Json(serde_json::json!({
             "status": "ready",
-            "database": app.db.backend().name(),
+            "database": web.db.backend().name(),
             "migrations": "current",
         }))
         .into_response(),
@@ -80,12 +80,12 @@ async fn copy_script() -> impl IntoResponse {
     )
 }
 
-async fn home(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
-    app.page(&ctx, "home.html", context! { title => "首页" })
+async fn home(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+    web.page(&ctx, "home.html", context! { title => "首页" })
 }
 
-async fn help(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
-    app.page(&ctx, "help.html", context! { title => "帮助" })
+async fn help(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+    web.page(&ctx, "help.html", context! { title => "帮助" })
 }
 
 #[derive(Deserialize)]

@@ -11,11 +11,11 @@ use govsite_core::domain_name::DomainName;
 use govsite_core::org_type::Suffix;
 use serde_json::{Value, json};
 
-use super::AppState;
+use super::WebState;
 use super::form::PathText;
 use crate::store::domains::{self, Domain};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/rdap/domain/{name}", get(domain))
         .route("/rdap/help", get(help))
@@ -72,7 +72,7 @@ fn rfc3339(ts: i64) -> String {
     chrono::DateTime::from_timestamp(ts, 0).map_or_else(String::new, |t| t.to_rfc3339())
 }
 
-async fn domain(State(app): State<AppState>, PathText(name): PathText) -> Response {
+async fn domain(State(web): State<WebState>, PathText(name): PathText) -> Response {
     let Some(parsed) = parse(&name) else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -80,7 +80,7 @@ async fn domain(State(app): State<AppState>, PathText(name): PathText) -> Respon
             "不是 .政务 或 .公益 下的有效域名",
         );
     };
-    let found = match domains::by_ace(&app.db, &parsed.ace()).await {
+    let found = match domains::by_ace(&web.db, &parsed.ace()).await {
         Ok(found) => found,
         Err(e) => {
             tracing::error!(error = %e, "rdap lookup failed");
@@ -94,7 +94,7 @@ async fn domain(State(app): State<AppState>, PathText(name): PathText) -> Respon
     let Some(d) = found.filter(|d| d.state != "deleted") else {
         return error(StatusCode::NOT_FOUND, "Not Found", "该域名未注册");
     };
-    let base = &app.config.public_url;
+    let base = &web.config.public_url;
     let nameservers: Vec<Value> = d
         .nameservers
         .split_whitespace()

@@ -12,7 +12,7 @@ use govsite_core::unit::{UnitDetails, UnitForm};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::AppState;
+use super::WebState;
 use super::auth::actor;
 use super::error::AppError;
 use super::form;
@@ -27,7 +27,7 @@ use crate::store::{StoreError, offices, outbox, throttle, units};
 /// Registrations accepted from one address per hour.
 const REGISTRATIONS_PER_HOUR: i64 = 10;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<WebState> {
     Router::new().route("/register", get(show).post(submit))
 }
 
@@ -47,8 +47,8 @@ pub struct RegionGroup {
 }
 
 /// The region list, from one query, provinces in code order with their cities and counties.
-pub async fn region_groups(app: &AppState) -> Result<Vec<RegionGroup>, AppError> {
-    let all = offices::all_regions(&app.db).await?;
+pub async fn region_groups(web: &WebState) -> Result<Vec<RegionGroup>, AppError> {
+    let all = offices::all_regions(&web.db).await?;
     let name_of = |code: Option<i64>| {
         code.and_then(|c| all.iter().find(|r| r.code == c))
             .map_or("", |r| r.name.as_str())
@@ -81,42 +81,42 @@ pub fn org_types() -> Vec<(&'static str, &'static str)> {
 }
 
 async fn form_page(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     unit: &UnitForm,
     errors: Option<&FieldErrors>,
 ) -> Result<Html<String>, AppError> {
-    app.page(
+    web.page(
         ctx,
         "register/form.html",
         context! {
             title => if errors.is_some() { "错误：新用户注册" } else { "新用户注册" },
             form => unit,
             errors => errors,
-            regions => region_groups(app).await?,
+            regions => region_groups(web).await?,
             org_types => org_types(),
         },
     )
 }
 
-async fn show(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
-    form_page(&app, &ctx, &UnitForm::default(), None).await
+async fn show(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+    form_page(&web, &ctx, &UnitForm::default(), None).await
 }
 
 /// Checks the form, including what only the database knows: the region exists and the credit
 /// code is not registered yet.
 pub async fn check_unit(
-    app: &AppState,
+    web: &WebState,
     unit: &UnitForm,
     own: Option<govsite_core::ids::UnitId>,
 ) -> Result<Result<UnitDetails, FieldErrors>, AppError> {
     let mut errors = match unit.parse() {
         Ok(details) => {
             let mut e = FieldErrors::new();
-            if offices::region(&app.db, details.region).await?.is_none() {
+            if offices::region(&web.db, details.region).await?.is_none() {
                 e.add("region_code", "请选择所在地区");
             }
-            let taken = units::id_by_credit_code(&app.db, details.credit_code.as_str()).await?;
+            let taken = units::id_by_credit_code(&web.db, details.credit_code.as_str()).await?;
             if taken.is_some() && taken != own {
                 e.add(
                     "credit_code",
@@ -133,7 +133,7 @@ pub async fn check_unit(
     // The region is checked even when other fields failed, so every error shows at once.
     if errors.get("region_code").is_none() && !unit.region_code.trim().is_empty() {
         let known = match RegionCode::parse(&unit.region_code) {
-            Ok(code) => offices::region(&app.db, code).await?.is_some(),
+            Ok(code) => offices::region(&web.db, code).await?.is_some(),
             Err(_) => false,
         };
         if !known {
@@ -143,23 +143,23 @@ pub async fn check_unit(
     Ok(Err(errors))
 }
 
-async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+async fn submit(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
     let form: RegisterForm = form::parse(&body)?;
     let unit = form.unit;
     if form.step == "edit" {
-        return Ok(form_page(&app, &ctx, &unit, None).await?.into_response());
+        return Ok(form_page(&web, &ctx, &unit, None).await?.into_response());
     }
-    let details = match check_unit(&app, &unit, None).await? {
+    let details = match check_unit(&web, &unit, None).await? {
         Ok(details) => details,
         Err(errors) => {
-            return Ok(form_page(&app, &ctx, &unit, Some(&errors))
+            return Ok(form_page(&web, &ctx, &unit, Some(&errors))
                 .await?
                 .into_response());
         }
     };
     if form.step != "confirm" {
-        let region_path = offices::region_path(&app.db, i64::from(details.region.value())).await?;
-        return Ok(app
+        let region_path = offices::region_path(&web.db, i64::from(details.region.value())).await?;
+        return Ok(web
             .page(
                 &ctx,
                 "register/check.html",
@@ -174,8 +174,8 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
             .into_response());
     }
 
-    let now = app.now();
-    if throttle::failures_since(&app.db, throttle::Scope::Registration, &ctx.ip, now - 3600).await?
+    let now = web.now();
+    if throttle::failures_since(&web.db, throttle::Scope::Registration, &ctx.ip, now - 3600).await?
         >= REGISTRATIONS_PER_HOUR
     {
         return Err(AppError::BadRequest(
@@ -183,7 +183,7 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
         ));
     }
     let raw = token::random_token();
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     let unit_id = match units::insert(&mut tx, &details, now).await {
         Ok(id) => id,
         Err(StoreError::Duplicate(_)) => {
@@ -192,13 +192,13 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
                 "credit_code",
                 "该统一社会信用代码已登记，请直接登录，或联系所属编办找回账号",
             );
-            return Ok(form_page(&app, &ctx, &unit, Some(&errors))
+            return Ok(form_page(&web, &ctx, &unit, Some(&errors))
                 .await?
                 .into_response());
         }
         Err(e) => return Err(e.into()),
     };
-    let username = new_account_number(&app).await?;
+    let username = new_account_number(&web).await?;
     let account = NewAccount {
         username: &username,
         display_name: &details.name,
@@ -219,7 +219,7 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
         super::auth::ACTIVATION_TTL,
     )
     .await?;
-    let link = format!("{}/activate/{raw}", app.config.public_url);
+    let link = format!("{}/activate/{raw}", web.config.public_url);
     let email = messages::activation_email(
         details.handler.email.as_str(),
         &details.name,
@@ -252,9 +252,9 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
     };
     audit::record(&mut tx, &who, &account_event, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
-    throttle::record_failure(&app.db, throttle::Scope::Registration, &ctx.ip, now).await?;
-    app.outbox_wake.notify_one();
-    Ok(app
+    throttle::record_failure(&web.db, throttle::Scope::Registration, &ctx.ip, now).await?;
+    web.outbox_wake.notify_one();
+    Ok(web
         .page(
             &ctx,
             "register/done.html",
@@ -269,13 +269,13 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
 }
 
 /// An unused 8-digit account number in the style of the seed's accounts (4xxxxxxx).
-async fn new_account_number(app: &AppState) -> Result<String, AppError> {
+async fn new_account_number(web: &WebState) -> Result<String, AppError> {
     for _ in 0..20 {
         let bytes =
             token::random_bytes::<4>().map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
         let n = 40_000_000 + u32::from_le_bytes(bytes) % 10_000_000;
         let candidate = n.to_string();
-        if accounts::find_by_username(&app.db, &candidate)
+        if accounts::find_by_username(&web.db, &candidate)
             .await?
             .is_none()
         {

@@ -13,7 +13,7 @@ use http_body_util::BodyExt;
 use subtle::ConstantTimeEq;
 
 use super::error::AppError;
-use super::{AppState, BODY_LIMIT};
+use super::{BODY_LIMIT, WebState};
 use crate::auth::token::{hash_token, random_token, well_formed};
 use crate::store::accounts::{self, Account, AccountStatus};
 use crate::store::sessions;
@@ -84,8 +84,8 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// `Set-Cookie` for a session id (or its removal with `None`).
-pub fn session_cookie(app: &AppState, id: Option<&str>) -> HeaderValue {
-    let secure = if app.config.secure_cookies() {
+pub fn session_cookie(web: &WebState, id: Option<&str>) -> HeaderValue {
+    let secure = if web.config.secure_cookies() {
         "; Secure"
     } else {
         ""
@@ -99,7 +99,7 @@ pub fn session_cookie(app: &AppState, id: Option<&str>) -> HeaderValue {
 
 /// Creates a session and returns (cookie value, its hash, csrf token).
 pub async fn start(
-    app: &AppState,
+    web: &WebState,
     account: Option<&Account>,
     mfa_pending: bool,
 ) -> Result<(String, String, String), AppError> {
@@ -107,12 +107,12 @@ pub async fn start(
     let hash = hash_token(&id);
     let csrf = random_token();
     sessions::create(
-        &app.db,
+        &web.db,
         &hash,
         account.map(|a| a.id),
         &csrf,
         mfa_pending,
-        app.now(),
+        web.now(),
         IDLE_SECONDS,
     )
     .await?;
@@ -141,8 +141,8 @@ enum Gate {
     TotpEnrolment,
 }
 
-pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Response {
-    match run(app, req, next).await {
+pub async fn layer(State(web): State<WebState>, req: Request, next: Next) -> Response {
+    match run(web, req, next).await {
         Ok(resp) => resp,
         Err(e) => e.into_response(),
     }
@@ -157,8 +157,8 @@ fn sessionless(method: &Method, path: &str) -> bool {
         && (path.ends_with(".json") || path == "/v/key.pem")
 }
 
-async fn run(app: AppState, req: Request, next: Next) -> Result<Response, AppError> {
-    let now = app.now();
+async fn run(web: WebState, req: Request, next: Next) -> Result<Response, AppError> {
+    let now = web.now();
     let (mut parts, body) = req.into_parts();
     let ip = parts
         .extensions
@@ -182,14 +182,14 @@ async fn run(app: AppState, req: Request, next: Next) -> Result<Response, AppErr
     let mut session = None;
     if let Some(id) = cookie(&parts.headers, COOKIE).filter(|id| well_formed(id)) {
         let hash = hash_token(id);
-        if let Some(row) = sessions::find(&app.db, &hash, now, MAX_SECONDS).await? {
+        if let Some(row) = sessions::find(&web.db, &hash, now, MAX_SECONDS).await? {
             session = Some((hash, row));
         }
     }
     let mut new_cookie = None;
     // Only a page view starts a session (HEAD and OPTIONS do not, so probes add no rows).
     if session.is_none() && parts.method == Method::GET {
-        let (id, hash, csrf) = start(&app, None, false).await?;
+        let (id, hash, csrf) = start(&web, None, false).await?;
         new_cookie = Some(id);
         session = Some((
             hash,
@@ -206,17 +206,17 @@ async fn run(app: AppState, req: Request, next: Next) -> Result<Response, AppErr
     let mut mfa_pending = false;
     if let Some((hash, row)) = &session {
         if let Some(account_id) = row.account_id {
-            match accounts::find(&app.db, account_id).await? {
+            match accounts::find(&web.db, account_id).await? {
                 Some(a) if a.status == AccountStatus::Active => {
                     user = Some(a);
                     mfa_pending = row.mfa_pending;
                 }
                 // A disabled or vanished account loses its session at once.
-                _ => sessions::delete(&app.db, hash).await?,
+                _ => sessions::delete(&web.db, hash).await?,
             }
         }
         if now - row.last_seen_at > 60 {
-            sessions::touch(&app.db, hash, now, IDLE_SECONDS).await?;
+            sessions::touch(&web.db, hash, now, IDLE_SECONDS).await?;
         }
     }
 
@@ -247,7 +247,7 @@ async fn run(app: AppState, req: Request, next: Next) -> Result<Response, AppErr
         } else if account.must_change_password {
             Some(Gate::PasswordChange)
         } else if account.role.is_staff()
-            && (account.totp_required || app.config.staff_totp)
+            && (account.totp_required || web.config.staff_totp)
             && !account.totp_enabled()
         {
             Some(Gate::TotpEnrolment)
@@ -288,7 +288,7 @@ async fn run(app: AppState, req: Request, next: Next) -> Result<Response, AppErr
         && !resp.headers().contains_key(header::SET_COOKIE)
     {
         resp.headers_mut()
-            .append(header::SET_COOKIE, session_cookie(&app, Some(&id)));
+            .append(header::SET_COOKIE, session_cookie(&web, Some(&id)));
     }
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -7,7 +7,7 @@ use govsite_core::role::Role;
 use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
-use super::AppState;
+use super::WebState;
 use super::error::AppError;
 use super::session::Ctx;
 
@@ -199,7 +199,7 @@ fn nav(role: Role) -> Vec<NavItem> {
     items
 }
 
-impl AppState {
+impl WebState {
     /// Renders `name` with the layout's context (user, menu, CSRF token) merged with `page`.
     pub fn page(&self, ctx: &Ctx, name: &str, page: Value) -> Result<Html<String>, AppError> {
         let user = ctx.user.as_ref().filter(|_| !ctx.mfa_pending).map(|u| {

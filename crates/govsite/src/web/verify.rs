@@ -16,14 +16,14 @@ use govsite_core::org_type::OrgType;
 use minijinja::context;
 use serde::Deserialize;
 
-use super::AppState;
+use super::WebState;
 use super::error::AppError;
 use super::form::{PathText, Query};
 use super::session::Ctx;
 use crate::store::sites::{self, Site};
 use crate::store::{offices, policy, units};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/v", get(search))
         .route("/v/{file}", get(verify))
@@ -32,13 +32,13 @@ pub fn routes() -> Router<AppState> {
 
 /// The facts a badge vouches for, as the page shows them and the signature covers them.
 /// Keys are the JSON names; a `BTreeMap` keeps them sorted (the canonical form).
-async fn facts(app: &AppState, site: &Site) -> Result<BTreeMap<&'static str, String>, AppError> {
-    let unit = units::find(&app.db, site.unit_id, units::Scope::All)
+async fn facts(web: &WebState, site: &Site) -> Result<BTreeMap<&'static str, String>, AppError> {
+    let unit = units::find(&web.db, site.unit_id, units::Scope::All)
         .await?
         .ok_or(AppError::NotFound)?;
     let issuer = match govsite_core::region::RegionCode::from_i64(site.region_code) {
-        Some(r) => match offices::find_by_region(&app.db, r).await? {
-            Some(id) => offices::find(&app.db, id).await?.map(|o| o.name),
+        Some(r) => match offices::find_by_region(&web.db, r).await? {
+            Some(id) => offices::find(&web.db, id).await?.map(|o| o.name),
             None => None,
         },
         None => None,
@@ -85,9 +85,9 @@ fn status_label(status: &str) -> &'static str {
     }
 }
 
-async fn key(app: &AppState) -> Result<SigningKey, AppError> {
+async fn key(web: &WebState) -> Result<SigningKey, AppError> {
     Ok(SigningKey::from_bytes(
-        &policy::badge_signing_key(&app.db, app.now()).await?,
+        &policy::badge_signing_key(&web.db, web.now()).await?,
     ))
 }
 
@@ -131,13 +131,13 @@ struct PageQuery {
 }
 
 async fn verify(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(file): PathText,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
     if file == "key.pem" {
-        let k = key(&app).await?;
+        let k = key(&web).await?;
         return Ok((
             [(header::CONTENT_TYPE, "application/x-pem-file")],
             pem(&k.verifying_key().to_bytes()),
@@ -150,22 +150,22 @@ async fn verify(
     };
     // The shape is checked before any lookup: a malformed code costs no query.
     let code = BadgeCode::parse(code).map_err(|_| AppError::NotFound)?;
-    let site = sites::by_code(&app.db, code.as_str())
+    let site = sites::by_code(&web.db, code.as_str())
         .await?
         .ok_or(AppError::NotFound)?;
-    let facts = facts(&app, &site).await?;
+    let facts = facts(&web, &site).await?;
     if json {
         // A statement of state at a time: it says when it was signed and how long to trust
         // it, so an old "valid" cannot stand in for a later revocation.
         let mut facts = facts;
-        let now = app.now();
+        let now = web.now();
         let stamp = |t: i64| {
             chrono::DateTime::from_timestamp(t, 0)
                 .map_or_else(String::new, |d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
         };
         facts.insert("signed_at", stamp(now));
         facts.insert("valid_until", stamp(now + 86_400));
-        let k = key(&app).await?;
+        let k = key(&web).await?;
         let signature = k.sign(canonical(&facts).as_bytes());
         let body = serde_json::json!({
             "facts": facts,
@@ -173,7 +173,7 @@ async fn verify(
             "canonical": "facts as JSON: keys sorted, no whitespace, UTF-8",
             "signature": data_encoding::BASE64.encode(&signature.to_bytes()),
             "public_key": data_encoding::BASE64.encode(&k.verifying_key().to_bytes()),
-            "public_key_url": format!("{}/v/key.pem", app.config.public_url),
+            "public_key_url": format!("{}/v/key.pem", web.config.public_url),
         });
         return Ok((
             [(header::CACHE_CONTROL, "public, max-age=300")],
@@ -182,7 +182,7 @@ async fn verify(
             .into_response());
     }
     page(
-        &app,
+        &web,
         &ctx,
         &site,
         facts,
@@ -196,7 +196,7 @@ async fn verify(
 
 #[allow(clippy::too_many_arguments)]
 async fn page(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     site: &Site,
     facts: BTreeMap<&'static str, String>,
@@ -205,11 +205,11 @@ async fn page(
     form: &ReportForm,
     reported: bool,
 ) -> Result<Response, AppError> {
-    let url = format!("{}/v/{}", app.config.public_url, site.badge_code);
+    let url = format!("{}/v/{}", web.config.public_url, site.badge_code);
     let status = facts.get("status").cloned().unwrap_or_default();
-    Ok(app
+    Ok(web
         .page(ctx, "verify.html", context! {
-            challenge => super::captcha::issue(app, text_captcha).await?,
+            challenge => super::captcha::issue(web, text_captcha).await?,
             kinds => crate::store::badges::REPORT_KINDS,
             form => form,
             errors => errors,
@@ -243,19 +243,19 @@ const REPORTS_PER_HOUR: i64 = 5;
 /// A report from the public about a badge: a counterfeit site or an error. Captcha, at most
 /// five per address an hour; it lands in the queue of the badge's 编办.
 async fn report(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
     let code = BadgeCode::parse(&raw).map_err(|_| AppError::NotFound)?;
-    let site = sites::by_code(&app.db, code.as_str())
+    let site = sites::by_code(&web.db, code.as_str())
         .await?
         .ok_or(AppError::NotFound)?;
     let form: ReportForm = super::form::parse(&body)?;
-    let now = app.now();
+    let now = web.now();
     let throttle = crate::store::throttle::Scope::BadgeReport;
-    if crate::store::throttle::failures_since(&app.db, throttle, &ctx.ip, now - 3600).await?
+    if crate::store::throttle::failures_since(&web.db, throttle, &ctx.ip, now - 3600).await?
         >= REPORTS_PER_HOUR
     {
         return Err(AppError::TooMany("提交过于频繁，请一小时后再试。"));
@@ -277,17 +277,17 @@ async fn report(
         govsite_core::contact::optional_text("联系方式", &form.contact, 60),
     );
     if e.is_empty()
-        && !super::captcha::verify(&app, &ctx, &form.captcha_token, &form.captcha).await?
+        && !super::captcha::verify(&web, &ctx, &form.captcha_token, &form.captcha).await?
     {
         e.add("captcha", "验证码不正确，请重新输入");
     }
     let (Some(description), Some(contact), true) = (description, contact, e.is_empty()) else {
-        let facts = facts(&app, &site).await?;
+        let facts = facts(&web, &site).await?;
         let text = form.captcha_mode == "text";
-        return page(&app, &ctx, &site, facts, text, Some(&e), &form, false).await;
+        return page(&web, &ctx, &site, facts, text, Some(&e), &form, false).await;
     };
-    crate::store::throttle::record_failure(&app.db, throttle, &ctx.ip, now).await?;
-    let mut tx = app
+    crate::store::throttle::record_failure(&web.db, throttle, &ctx.ip, now).await?;
+    let mut tx = web
         .db
         .begin()
         .await
@@ -332,7 +332,7 @@ struct SearchQuery {
 }
 
 async fn search(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     Query(query): Query<SearchQuery>,
 ) -> Result<Html<String>, AppError> {
@@ -353,9 +353,9 @@ async fn search(
             .to_lowercase();
         // A Unicode domain is looked up as typed (Unicode) and in ACE.
         let ace = idna::domain_to_ascii(&host).unwrap_or_default();
-        let mut found = sites::search(&app.db, &code, &host, &q).await?;
+        let mut found = sites::search(&web.db, &code, &host, &q).await?;
         if ace != host {
-            for s in sites::search(&app.db, "", &ace, "").await? {
+            for s in sites::search(&web.db, "", &ace, "").await? {
                 if !found.iter().any(|f| f.id == s.id) {
                     found.push(s);
                 }
@@ -363,7 +363,7 @@ async fn search(
         }
         found
     };
-    app.page(
+    web.page(
         &ctx,
         "verify_search.html",
         context! {

@@ -17,12 +17,12 @@ use crate::store::accounts::{self, Account};
 use crate::store::audit::{self, Event};
 use crate::store::sessions;
 use crate::store::tokens::{self, Purpose};
-use crate::web::AppState;
+use crate::web::WebState;
 use crate::web::error::AppError;
 use crate::web::form::{self, PathText};
 use crate::web::session::Ctx;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<WebState> {
     Router::new()
         .route(
             "/activate/{token}",
@@ -62,21 +62,21 @@ fn template(purpose: Purpose) -> (&'static str, &'static str) {
 }
 
 async fn live_account(
-    app: &AppState,
+    web: &WebState,
     purpose: Purpose,
     raw: &str,
 ) -> Result<Option<Account>, AppError> {
     if !token::well_formed(raw) {
         return Ok(None);
     }
-    match tokens::peek(&app.db, purpose, &token::hash_token(raw), app.now()).await? {
-        Some(id) => Ok(accounts::find(&app.db, id).await?),
+    match tokens::peek(&web.db, purpose, &token::hash_token(raw), web.now()).await? {
+        Some(id) => Ok(accounts::find(&web.db, id).await?),
         None => Ok(None),
     }
 }
 
-fn expired(app: &AppState, ctx: &Ctx) -> Result<Html<String>, AppError> {
-    app.page(ctx, "message.html", context! {
+fn expired(web: &WebState, ctx: &Ctx) -> Result<Html<String>, AppError> {
+    web.page(ctx, "message.html", context! {
         title => "链接已失效",
         message => "此链接已使用、已过期或不完整。激活链接72小时内有效，重设密码链接1小时内有效，且都只能使用一次。请通过“忘记密码”重新获取，或联系所属编办重新发送。",
         link => "/password/forgot",
@@ -85,16 +85,16 @@ fn expired(app: &AppState, ctx: &Ctx) -> Result<Html<String>, AppError> {
 }
 
 async fn show(
-    app: AppState,
+    web: WebState,
     ctx: Ctx,
     purpose: Purpose,
     raw: String,
 ) -> Result<Response, AppError> {
-    let Some(account) = live_account(&app, purpose, &raw).await? else {
-        return Ok(expired(&app, &ctx)?.into_response());
+    let Some(account) = live_account(&web, purpose, &raw).await? else {
+        return Ok(expired(&web, &ctx)?.into_response());
     };
     let (name, title) = template(purpose);
-    Ok(app
+    Ok(web
         .page(
             &ctx,
             name,
@@ -109,20 +109,20 @@ async fn show(
 }
 
 async fn submit(
-    app: AppState,
+    web: WebState,
     ctx: Ctx,
     purpose: Purpose,
     raw: String,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let form: NewPasswordForm = form::parse(&body)?;
-    let Some(account) = live_account(&app, purpose, &raw).await? else {
-        return Ok(expired(&app, &ctx)?.into_response());
+    let Some(account) = live_account(&web, purpose, &raw).await? else {
+        return Ok(expired(&web, &ctx)?.into_response());
     };
     let errors = form.check(&account.username);
     if !errors.is_empty() {
         let (name, title) = template(purpose);
-        return Ok(app
+        return Ok(web
             .page(
                 &ctx,
                 name,
@@ -137,8 +137,8 @@ async fn submit(
             .into_response());
     }
     let hash = password::hash_async(form.password.clone()).await?;
-    let now = app.now();
-    let mut tx = app
+    let now = web.now();
+    let mut tx = web
         .db
         .pool()
         .begin()
@@ -146,7 +146,7 @@ async fn submit(
         .map_err(crate::store::StoreError::from)?;
     // Consuming is the guard: of two racing submissions only one finds the token unused.
     if tokens::consume(&mut tx, purpose, &token::hash_token(&raw), now).await? != Some(account.id) {
-        return Ok(expired(&app, &ctx)?.into_response());
+        return Ok(expired(&web, &ctx)?.into_response());
     }
     accounts::set_password(&mut tx, account.id, &hash, now).await?;
     let (action, from, to) = match purpose {
@@ -169,7 +169,7 @@ async fn submit(
 
     match purpose {
         Purpose::Activation => {
-            let account = accounts::find(&app.db, account.id)
+            let account = accounts::find(&web.db, account.id)
                 .await?
                 .ok_or(AppError::NotFound)?;
             let mfa = account.totp_enabled();
@@ -178,46 +178,46 @@ async fn submit(
             } else {
                 role_home(account.role)
             };
-            start_signed_in(&app, &ctx, &account, mfa, to).await
+            start_signed_in(&web, &ctx, &account, mfa, to).await
         }
         Purpose::Reset => {
             // Whoever held the old password is signed out everywhere.
-            sessions::delete_for_account(&app.db, account.id, None).await?;
+            sessions::delete_for_account(&web.db, account.id, None).await?;
             Ok(Redirect::to("/login?notice=reset").into_response())
         }
     }
 }
 
 async fn show_activation(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
 ) -> Result<Response, AppError> {
-    show(app, ctx, Purpose::Activation, raw).await
+    show(web, ctx, Purpose::Activation, raw).await
 }
 
 async fn submit_activation(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    submit(app, ctx, Purpose::Activation, raw, body).await
+    submit(web, ctx, Purpose::Activation, raw, body).await
 }
 
 async fn show_reset(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
 ) -> Result<Response, AppError> {
-    show(app, ctx, Purpose::Reset, raw).await
+    show(web, ctx, Purpose::Reset, raw).await
 }
 
 async fn submit_reset(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    submit(app, ctx, Purpose::Reset, raw, body).await
+    submit(web, ctx, Purpose::Reset, raw, body).await
 }

@@ -14,7 +14,7 @@ use crate::auth::password;
 use crate::store::accounts::{self, AccountStatus};
 use crate::store::audit::{self, Event};
 use crate::store::{sessions, throttle};
-use crate::web::AppState;
+use crate::web::WebState;
 use crate::web::error::AppError;
 use crate::web::form::{self, Query, safe_next};
 use crate::web::session::{self, Ctx};
@@ -24,7 +24,7 @@ pub const ACCOUNT_LIMIT: i64 = 5;
 pub const IP_LIMIT: i64 = 30;
 pub const WINDOW_SECONDS: i64 = 15 * 60;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/login", get(show).post(submit))
         .route("/login/totp", get(show_totp).post(submit_totp))
@@ -48,7 +48,7 @@ struct LoginQuery {
 }
 
 async fn show(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     Query(q): Query<LoginQuery>,
 ) -> Result<Response, AppError> {
@@ -60,7 +60,7 @@ async fn show(
         "signed_out" => "您已安全退出。",
         _ => "",
     };
-    Ok(app
+    Ok(web
         .page(
             &ctx,
             "auth/login.html",
@@ -74,45 +74,45 @@ async fn show(
 }
 
 fn login_error(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     form: &LoginForm,
     message: &str,
 ) -> Result<Html<String>, AppError> {
-    app.page(ctx, "auth/login.html", context! {
+    web.page(ctx, "auth/login.html", context! {
         title => "错误：登录",
         form => LoginForm { password: String::new(), username: form.username.clone(), next: form.next.clone() },
         error => message,
     })
 }
 
-async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+async fn submit(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
     let form: LoginForm = form::parse(&body)?;
     let username = form.username.trim().to_owned();
     if username.is_empty() || form.password.is_empty() {
-        return Ok(login_error(&app, &ctx, &form, "请输入用户账号和密码")?.into_response());
+        return Ok(login_error(&web, &ctx, &form, "请输入用户账号和密码")?.into_response());
     }
-    let now = app.now();
+    let now = web.now();
     let since = now - WINDOW_SECONDS;
     let account_key = username.to_lowercase();
     // Count this attempt first: parallel guesses then see each other and stop at the limit.
-    let ip_attempt = throttle::record_failure(&app.db, throttle::Scope::Ip, &ctx.ip, now).await?;
+    let ip_attempt = throttle::record_failure(&web.db, throttle::Scope::Ip, &ctx.ip, now).await?;
     let account_attempt =
-        throttle::record_failure(&app.db, throttle::Scope::Account, &account_key, now).await?;
-    if throttle::failures_since(&app.db, throttle::Scope::Ip, &ctx.ip, since).await? > IP_LIMIT {
+        throttle::record_failure(&web.db, throttle::Scope::Account, &account_key, now).await?;
+    if throttle::failures_since(&web.db, throttle::Scope::Ip, &ctx.ip, since).await? > IP_LIMIT {
         return Ok(login_error(
-            &app,
+            &web,
             &ctx,
             &form,
             "该网络地址登录失败次数过多，请15分钟后再试。",
         )?
         .into_response());
     }
-    if throttle::failures_since(&app.db, throttle::Scope::Account, &account_key, since).await?
+    if throttle::failures_since(&web.db, throttle::Scope::Account, &account_key, since).await?
         > ACCOUNT_LIMIT
     {
         return Ok(login_error(
-            &app,
+            &web,
             &ctx,
             &form,
             "该账号登录失败次数过多，已暂时锁定，请15分钟后再试，或通过“忘记密码”重设密码。",
@@ -120,7 +120,7 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
         .into_response());
     }
 
-    let account = accounts::find_by_username(&app.db, &username).await?;
+    let account = accounts::find_by_username(&web.db, &username).await?;
     let hash = account
         .as_ref()
         .filter(|a| a.status != AccountStatus::Pending)
@@ -134,22 +134,22 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
             subject_id: username.chars().take(64).collect(),
             ..Event::default()
         };
-        audit::record_alone(&app.db, &actor(&ctx), &event, now).await?;
-        return Ok(login_error(&app, &ctx, &form, "用户账号或密码不正确")?.into_response());
+        audit::record_alone(&web.db, &actor(&ctx), &event, now).await?;
+        return Ok(login_error(&web, &ctx, &form, "用户账号或密码不正确")?.into_response());
     };
     // A right password is not a failure: neither for the address nor the account.
-    throttle::forget(&app.db, ip_attempt).await?;
-    throttle::forget(&app.db, account_attempt).await?;
+    throttle::forget(&web.db, ip_attempt).await?;
+    throttle::forget(&web.db, account_attempt).await?;
     if account.status == AccountStatus::Disabled {
         return Ok(login_error(
-            &app,
+            &web,
             &ctx,
             &form,
             "该账号已停用，请联系所属编办或注册管理中心。",
         )?
         .into_response());
     }
-    throttle::clear(&app.db, throttle::Scope::Account, &account_key).await?;
+    throttle::clear(&web.db, throttle::Scope::Account, &account_key).await?;
     let mut who = actor(&ctx);
     who.id = Some(account.id);
     who.label = account.username.clone();
@@ -163,7 +163,7 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
         subject_id: account.id.to_string(),
         ..Event::default()
     };
-    audit::record_alone(&app.db, &who, &event, now).await?;
+    audit::record_alone(&web.db, &who, &event, now).await?;
     let to = if account.totp_enabled() {
         "/login/totp".to_owned()
     } else if form.next.is_empty() {
@@ -171,7 +171,7 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
     } else {
         safe_next(&form.next).to_owned()
     };
-    start_signed_in(&app, &ctx, &account, account.totp_enabled(), &to).await
+    start_signed_in(&web, &ctx, &account, account.totp_enabled(), &to).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -180,11 +180,11 @@ struct TotpForm {
     code: String,
 }
 
-async fn show_totp(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+async fn show_totp(State(web): State<WebState>, ctx: Ctx) -> Result<Response, AppError> {
     if ctx.user.is_none() || !ctx.mfa_pending {
         return Ok(Redirect::to("/login").into_response());
     }
-    Ok(app
+    Ok(web
         .page(
             &ctx,
             "auth/login_totp.html",
@@ -194,7 +194,7 @@ async fn show_totp(State(app): State<AppState>, ctx: Ctx) -> Result<Response, Ap
 }
 
 async fn submit_totp(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     body: Bytes,
 ) -> Result<Response, AppError> {
@@ -205,12 +205,12 @@ async fn submit_totp(
         return Ok(Redirect::to("/login").into_response());
     };
     let form: TotpForm = form::parse(&body)?;
-    let now = app.now();
+    let now = web.now();
     // Codes are counted apart from passwords, first, and a right password never resets them.
     let key = account.username.to_lowercase();
-    let attempt = throttle::record_failure(&app.db, throttle::Scope::Totp, &key, now).await?;
+    let attempt = throttle::record_failure(&web.db, throttle::Scope::Totp, &key, now).await?;
     let locked =
-        throttle::failures_since(&app.db, throttle::Scope::Totp, &key, now - WINDOW_SECONDS)
+        throttle::failures_since(&web.db, throttle::Scope::Totp, &key, now - WINDOW_SECONDS)
             .await?
             > ACCOUNT_LIMIT;
     let secret = account
@@ -220,7 +220,7 @@ async fn submit_totp(
     let step = secret
         .and_then(|s| govsite_core::totp::verify(&s, &form.code, now, account.totp_last_step));
     let accepted = match step {
-        Some(step) if !locked => accounts::consume_totp_step(&app.db, account.id, step).await?,
+        Some(step) if !locked => accounts::consume_totp_step(&web.db, account.id, step).await?,
         _ => false,
     };
     if !accepted {
@@ -229,7 +229,7 @@ async fn submit_totp(
         } else {
             "验证码不正确或已使用，请输入验证器中当前显示的6位数字"
         };
-        return Ok(app
+        return Ok(web
             .page(
                 &ctx,
                 "auth/login_totp.html",
@@ -237,9 +237,9 @@ async fn submit_totp(
             )?
             .into_response());
     }
-    throttle::forget(&app.db, attempt).await?;
-    throttle::clear(&app.db, throttle::Scope::Totp, &key).await?;
-    sessions::clear_mfa(&app.db, &session_hash).await?;
+    throttle::forget(&web.db, attempt).await?;
+    throttle::clear(&web.db, throttle::Scope::Totp, &key).await?;
+    sessions::clear_mfa(&web.db, &session_hash).await?;
     let mut who = actor(&ctx);
     who.id = Some(account.id);
     let event = Event {
@@ -249,14 +249,14 @@ async fn submit_totp(
         reason: "totp",
         ..Event::default()
     };
-    audit::record_alone(&app.db, &who, &event, now).await?;
+    audit::record_alone(&web.db, &who, &event, now).await?;
     // A new session id for the fully signed-in state, as at the password step.
-    start_signed_in(&app, &ctx, &account, false, role_home(account.role)).await
+    start_signed_in(&web, &ctx, &account, false, role_home(account.role)).await
 }
 
-async fn logout(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+async fn logout(State(web): State<WebState>, ctx: Ctx) -> Result<Response, AppError> {
     if let Some(hash) = &ctx.session {
-        sessions::delete(&app.db, hash).await?;
+        sessions::delete(&web.db, hash).await?;
     }
     if let Some(user) = &ctx.user {
         let event = Event {
@@ -265,10 +265,10 @@ async fn logout(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppEr
             subject_id: user.id.to_string(),
             ..Event::default()
         };
-        audit::record_alone(&app.db, &actor(&ctx), &event, app.now()).await?;
+        audit::record_alone(&web.db, &actor(&ctx), &event, web.now()).await?;
     }
     let mut resp = Redirect::to("/login?notice=signed_out").into_response();
     resp.headers_mut()
-        .insert(header::SET_COOKIE, session::session_cookie(&app, None));
+        .insert(header::SET_COOKIE, session::session_cookie(&web, None));
     Ok(resp)
 }

@@ -11,14 +11,14 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use govsite_core::role::Role;
 
-use super::AppState;
+use super::WebState;
 use super::error::AppError;
 use super::session::{self, Ctx};
 use crate::store::accounts::Account;
 use crate::store::audit::Actor;
 use crate::store::sessions;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<WebState> {
     Router::new()
         .merge(login::routes())
         .merge(activation::routes())
@@ -51,18 +51,18 @@ pub fn actor(ctx: &Ctx) -> Actor {
 /// Replaces the request's session by a new one for `account` (a new id at every sign-in, so a
 /// session id planted before sign-in is worthless), then redirects to `to`.
 pub async fn start_signed_in(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     account: &Account,
     mfa_pending: bool,
     to: &str,
 ) -> Result<Response, AppError> {
     if let Some(old) = &ctx.session {
-        sessions::delete(&app.db, old).await?;
+        sessions::delete(&web.db, old).await?;
     }
-    let (id, _, _) = session::start(app, Some(account), mfa_pending).await?;
+    let (id, _, _) = session::start(web, Some(account), mfa_pending).await?;
     let mut resp = Redirect::to(to).into_response();
     resp.headers_mut()
-        .insert(header::SET_COOKIE, session::session_cookie(app, Some(&id)));
+        .insert(header::SET_COOKIE, session::session_cookie(web, Some(&id)));
     Ok(resp)
 }

@@ -16,7 +16,7 @@ use crate::store::accounts::{self, Account, AccountStatus};
 use crate::store::audit::{self, Event};
 use crate::store::tokens::{self, Purpose};
 use crate::store::{StoreError, outbox, sessions, throttle};
-use crate::web::AppState;
+use crate::web::WebState;
 use crate::web::error::AppError;
 use crate::web::form::{self, Query};
 use crate::web::session::Ctx;
@@ -25,7 +25,7 @@ pub const RESET_TTL: i64 = 3600;
 pub const ACTIVATION_TTL: i64 = 72 * 3600;
 const RESET_REQUESTS_PER_HOUR: i64 = 10;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/password/forgot", get(show_forgot).post(submit_forgot))
         .route("/account/password", get(show_change).post(submit_change))
@@ -37,8 +37,8 @@ struct ForgotForm {
     username: String,
 }
 
-async fn show_forgot(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
-    app.page(
+async fn show_forgot(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+    web.page(
         &ctx,
         "auth/forgot.html",
         context! { title => "忘记密码", form => ForgotForm::default() },
@@ -47,11 +47,11 @@ async fn show_forgot(State(app): State<AppState>, ctx: Ctx) -> Result<Html<Strin
 
 /// Issues a reset link and queues the e-mail in one transaction. Used by the forgot-password
 /// page and by administrators, who send links but never see or set passwords.
-pub async fn send_reset_link(app: &AppState, ctx: &Ctx, account: &Account) -> Result<(), AppError> {
+pub async fn send_reset_link(web: &WebState, ctx: &Ctx, account: &Account) -> Result<(), AppError> {
     let raw = token::random_token();
-    let now = app.now();
-    let link = format!("{}/password/reset/{raw}", app.config.public_url);
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let now = web.now();
+    let link = format!("{}/password/reset/{raw}", web.config.public_url);
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     tokens::issue(
         &mut tx,
         account.id,
@@ -76,19 +76,19 @@ pub async fn send_reset_link(app: &AppState, ctx: &Ctx, account: &Account) -> Re
     };
     audit::record(&mut tx, &actor(ctx), &event, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
-    app.outbox_wake.notify_one();
+    web.outbox_wake.notify_one();
     Ok(())
 }
 
 async fn submit_forgot(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let form: ForgotForm = form::parse(&body)?;
     let username = form.username.trim();
     if username.is_empty() {
-        return Ok(app
+        return Ok(web
             .page(
                 &ctx,
                 "auth/forgot.html",
@@ -101,20 +101,20 @@ async fn submit_forgot(
             .into_response());
     }
     // Requests are counted per address, so the page cannot be used to flood a mailbox.
-    let now = app.now();
+    let now = web.now();
     let recent =
-        throttle::failures_since(&app.db, throttle::Scope::ResetRequest, &ctx.ip, now - 3600)
+        throttle::failures_since(&web.db, throttle::Scope::ResetRequest, &ctx.ip, now - 3600)
             .await?;
     if recent < RESET_REQUESTS_PER_HOUR {
-        throttle::record_failure(&app.db, throttle::Scope::ResetRequest, &ctx.ip, now).await?;
-        if let Some(account) = accounts::find_by_username(&app.db, username).await?
+        throttle::record_failure(&web.db, throttle::Scope::ResetRequest, &ctx.ip, now).await?;
+        if let Some(account) = accounts::find_by_username(&web.db, username).await?
             && account.status == AccountStatus::Active
         {
-            send_reset_link(&app, &ctx, &account).await?;
+            send_reset_link(&web, &ctx, &account).await?;
         }
     }
     // The same answer whether or not the account exists.
-    Ok(app
+    Ok(web
         .page(&ctx, "message.html", context! {
             title => "请查收邮件",
             message => "如果该账号存在且已激活，重设密码的链接已发送至账号登记的电子邮箱，1小时内有效。没有收到？请检查垃圾邮件，或联系所属编办。",
@@ -139,12 +139,12 @@ struct ChangeQuery {
 }
 
 async fn show_change(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     Query(q): Query<ChangeQuery>,
 ) -> Result<Html<String>, AppError> {
     let user = ctx.user()?;
-    app.page(
+    web.page(
         &ctx,
         "auth/password.html",
         context! {
@@ -156,18 +156,18 @@ async fn show_change(
 }
 
 async fn submit_change(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let user = ctx.user()?.clone();
     let form: ChangeForm = form::parse(&body)?;
     // Guesses at the current password are counted like sign-in failures.
-    let now = app.now();
+    let now = web.now();
     let key = user.id.to_string();
     let attempt =
-        throttle::record_failure(&app.db, throttle::Scope::PasswordChange, &key, now).await?;
-    if throttle::failures_since(&app.db, throttle::Scope::PasswordChange, &key, now - 900).await?
+        throttle::record_failure(&web.db, throttle::Scope::PasswordChange, &key, now).await?;
+    if throttle::failures_since(&web.db, throttle::Scope::PasswordChange, &key, now - 900).await?
         > 5
     {
         return Err(AppError::BadRequest(
@@ -177,7 +177,7 @@ async fn submit_change(
     let current_ok =
         password::verify_async(form.current.clone(), user.password_hash.clone()).await?;
     if current_ok {
-        throttle::forget(&app.db, attempt).await?;
+        throttle::forget(&web.db, attempt).await?;
     }
     let mut errors = if current_ok {
         govsite_core::FieldErrors::new()
@@ -197,7 +197,7 @@ async fn submit_change(
         errors.add("password", "新密码不能与当前密码相同");
     }
     if !errors.is_empty() {
-        return Ok(app
+        return Ok(web
             .page(
                 &ctx,
                 "auth/password.html",
@@ -210,7 +210,7 @@ async fn submit_change(
             .into_response());
     }
     let hash = password::hash_async(form.password.clone()).await?;
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     accounts::set_password(&mut tx, user.id, &hash, now).await?;
     let event = Event {
         action: "password_changed",
@@ -222,7 +222,7 @@ async fn submit_change(
     let notice = messages::password_changed_email(&user.email, &user.display_name, &user.username);
     outbox::enqueue(&mut tx, &notice, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
-    app.outbox_wake.notify_one();
-    sessions::delete_for_account(&app.db, user.id, ctx.session.as_deref()).await?;
+    web.outbox_wake.notify_one();
+    sessions::delete_for_account(&web.db, user.id, ctx.session.as_deref()).await?;
     Ok(Redirect::to("/account/password?done=1").into_response())
 }

@@ -14,12 +14,12 @@ use crate::auth::token::random_bytes;
 use crate::store::StoreError;
 use crate::store::accounts::{self, Account};
 use crate::store::audit::{self, Event};
-use crate::web::AppState;
+use crate::web::WebState;
 use crate::web::error::AppError;
 use crate::web::form;
 use crate::web::session::Ctx;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<WebState> {
     Router::new().route("/account/totp", get(show).post(submit))
 }
 
@@ -32,14 +32,14 @@ struct TotpForm {
 }
 
 fn enrolment_page(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     user: &Account,
     secret: &[u8],
     error: Option<&str>,
 ) -> Result<Html<String>, AppError> {
-    let required = user.totp_required || (user.role.is_staff() && app.config.staff_totp);
-    app.page(
+    let required = user.totp_required || (user.role.is_staff() && web.config.staff_totp);
+    web.page(
         ctx,
         "auth/totp.html",
         context! {
@@ -53,25 +53,25 @@ fn enrolment_page(
     )
 }
 
-async fn show(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+async fn show(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, AppError> {
     let user = ctx.user()?;
     if user.totp_enabled() {
-        let required = user.totp_required || (user.role.is_staff() && app.config.staff_totp);
-        return app.page(
+        let required = user.totp_required || (user.role.is_staff() && web.config.staff_totp);
+        return web.page(
             &ctx,
             "auth/totp.html",
             context! { title => "两步验证", enabled => true, required => required },
         );
     }
     let secret = random_bytes::<20>().map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-    enrolment_page(&app, &ctx, user, &secret, None)
+    enrolment_page(&web, &ctx, user, &secret, None)
 }
 
-async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+async fn submit(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
     let user = ctx.user()?.clone();
     let form: TotpForm = form::parse(&body)?;
-    let now = app.now();
-    let required = user.totp_required || (user.role.is_staff() && app.config.staff_totp);
+    let now = web.now();
+    let required = user.totp_required || (user.role.is_staff() && web.config.staff_totp);
     let (secret, step, action) = match form.action.as_str() {
         "disable" if user.totp_enabled() && !required => {
             // Turning the factor off needs the factor: a stolen session alone cannot do it.
@@ -95,7 +95,7 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
             };
             let Some(step) = totp::verify(&secret, &form.code, now, None) else {
                 return Ok(enrolment_page(
-                    &app,
+                    &web,
                     &ctx,
                     &user,
                     &secret,
@@ -111,7 +111,7 @@ async fn submit(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
         }
         _ => return Err(AppError::BadRequest("无法完成该操作，请刷新页面后重试。")),
     };
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     accounts::set_totp(&mut tx, user.id, secret.as_deref(), step).await?;
     let event = Event {
         action,

@@ -14,7 +14,7 @@ use crate::registry::applications::cst_date;
 use crate::store::StoreError;
 use crate::store::audit::{self, Event};
 use crate::store::badges;
-use crate::web::AppState;
+use crate::web::WebState;
 use crate::web::auth::actor;
 use crate::web::error::AppError;
 use crate::web::form::{self, PathText, Query, page_number};
@@ -22,7 +22,7 @@ use crate::web::session::Ctx;
 
 const PER_PAGE: u32 = 50;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/console/badges", get(list))
         .route(
@@ -40,8 +40,8 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The region a reviewer sees (`None`: all, the registry).
-async fn region(app: &AppState, ctx: &Ctx) -> Result<Option<i64>, AppError> {
-    Ok(super::review_stage(app, ctx).await?.1.region())
+async fn region(web: &WebState, ctx: &Ctx) -> Result<Option<i64>, AppError> {
+    Ok(super::review_stage(web, ctx).await?.1.region())
 }
 
 #[derive(Deserialize, Default)]
@@ -63,20 +63,20 @@ const FILTERS: [(&str, &str); 8] = [
 ];
 
 async fn list(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, AppError> {
-    let region = region(&app, &ctx).await?;
+    let region = region(&web, &ctx).await?;
     let status = FILTERS
         .iter()
         .find(|(k, _)| *k == q.status)
         .map_or("", |(k, _)| *k);
-    let since = cst_date(app.now() - 30 * 86_400).to_string();
+    let since = cst_date(web.now() - 30 * 86_400).to_string();
     let page = page_number(q.page.as_deref());
-    let (rows, total) = badges::list(&app.db, region, status, &since, page, PER_PAGE).await?;
+    let (rows, total) = badges::list(&web.db, region, status, &since, page, PER_PAGE).await?;
     let pages = (total.max(1) + i64::from(PER_PAGE) - 1) / i64::from(PER_PAGE);
-    app.page(
+    web.page(
         &ctx,
         "console/badges.html",
         context! {
@@ -87,28 +87,28 @@ async fn list(
             pages => pages,
             status => status,
             filters => FILTERS,
-            reports => badges::open_reports(&app.db, region).await?,
-            enforcements => badges::proposed_enforcements(&app.db, region).await?,
+            reports => badges::open_reports(&web.db, region).await?,
+            enforcements => badges::proposed_enforcements(&web.db, region).await?,
         },
     )
 }
 
-async fn in_scope(app: &AppState, ctx: &Ctx, raw: &str) -> Result<badges::Report, AppError> {
-    let region = region(app, ctx).await?;
+async fn in_scope(web: &WebState, ctx: &Ctx, raw: &str) -> Result<badges::Report, AppError> {
+    let region = region(web, ctx).await?;
     let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
-    badges::find_report(&app.db, id)
+    badges::find_report(&web.db, id)
         .await?
         .filter(|r| region.is_none_or(|code| code == r.region_code))
         .ok_or(AppError::NotFound)
 }
 
 async fn show_report(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
 ) -> Result<Html<String>, AppError> {
-    let report = in_scope(&app, &ctx, &raw).await?;
-    app.page(
+    let report = in_scope(&web, &ctx, &raw).await?;
+    web.page(
         &ctx,
         "console/badge_report.html",
         context! { title => format!("公众反映 {}", report.id), report => report },
@@ -122,20 +122,20 @@ struct CloseForm {
 }
 
 async fn close_report(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let report = in_scope(&app, &ctx, &raw).await?;
+    let report = in_scope(&web, &ctx, &raw).await?;
     let f: CloseForm = form::parse(&body)?;
     let note: String = f.note.trim().chars().take(300).collect();
     if note.is_empty() {
         return Err(AppError::BadRequest("请填写处理结果。"));
     }
     let actor = actor(&ctx);
-    let now = app.now();
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let now = web.now();
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     if !badges::close_report(&mut tx, report.id, &actor.label, &note, now).await? {
         return Err(AppError::Conflict("该反映已处理。".into()));
     }
@@ -162,16 +162,16 @@ struct DecideForm {
 /// A 编办 person confirms a proposal (the site's Chinese domain stops resolving, the badge is
 /// suspended) or dismisses it; either way with a note, audited.
 async fn decide_enforcement(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
     body: Bytes,
 ) -> Result<Response, AppError> {
     // Stopping resolution is the 编办's decision (the registry sees the list, an office acts).
     ctx.require(|r| r == Role::OfficeReviewer)?;
-    let region = region(&app, &ctx).await?;
+    let region = region(&web, &ctx).await?;
     let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
-    let e = badges::find_enforcement(&app.db, id)
+    let e = badges::find_enforcement(&web.db, id)
         .await?
         .filter(|e| region.is_none_or(|code| code == e.region_code))
         .ok_or(AppError::NotFound)?;
@@ -186,8 +186,8 @@ async fn decide_enforcement(
         return Err(AppError::BadRequest("请填写处理意见。"));
     }
     let actor = actor(&ctx);
-    let now = app.now();
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let now = web.now();
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     if !badges::decide_enforcement(&mut tx, e.id, confirm, &actor.label, &note, now).await? {
         return Err(AppError::Conflict("该建议已处理。".into()));
     }
@@ -211,11 +211,11 @@ async fn decide_enforcement(
     tx.commit().await.map_err(StoreError::from)?;
     if confirm
         && !e.domain_ace.is_empty()
-        && let Some(d) = crate::store::domains::by_ace(&app.db, &e.domain_ace).await?
+        && let Some(d) = crate::store::domains::by_ace(&web.db, &e.domain_ace).await?
         && !d.held
     {
         let reason = format!("{}；{note}", e.reason);
-        crate::registry::names_admin::set_hold(&app.db, &actor, &d, true, "badge", &reason, now)
+        crate::registry::names_admin::set_hold(&web.db, &actor, &d, true, "badge", &reason, now)
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     }
@@ -226,15 +226,15 @@ async fn decide_enforcement(
 /// (the checker marks it mounted at its next visit, with a fresh deadline of the region's
 /// mount days) and a stop of resolution made for the badge is released.
 async fn reinstate(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
     body: Bytes,
 ) -> Result<Response, AppError> {
     ctx.require(|r| r == Role::OfficeReviewer)?;
-    let region = region(&app, &ctx).await?;
+    let region = region(&web, &ctx).await?;
     let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
-    let site = crate::store::sites::find_site(&app.db, id)
+    let site = crate::store::sites::find_site(&web.db, id)
         .await?
         .filter(|s| region.is_none_or(|code| code == s.region_code))
         .ok_or(AppError::NotFound)?;
@@ -243,17 +243,17 @@ async fn reinstate(
     if note.is_empty() {
         return Err(AppError::BadRequest("请填写恢复的理由。"));
     }
-    let now = app.now();
-    let days = crate::store::policy::mount_days(&app.db, site.region_code).await?;
-    let cal = crate::store::calendar::load(&app.db).await?;
+    let now = web.now();
+    let days = crate::store::policy::mount_days(&web.db, site.region_code).await?;
+    let cal = crate::store::calendar::load(&web.db).await?;
     let due = cal.add_working_days(cst_date(now), days as u32).to_string();
     let domain = if site.domain_ace.is_empty() {
         None
     } else {
-        crate::store::domains::by_ace(&app.db, &site.domain_ace).await?
+        crate::store::domains::by_ace(&web.db, &site.domain_ace).await?
     };
     let actor = actor(&ctx);
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     let done = sqlx::query(
         "UPDATE sites SET badge_state = 'issued', mount_due = $1, updated_at = $2
          WHERE id = $3 AND badge_state = 'suspended' AND closed_at IS NULL",
@@ -278,7 +278,7 @@ async fn reinstate(
     audit::record(&mut tx, &actor, &event, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
     if let Some(d) = domain.filter(|d| d.held && d.hold_category == "badge") {
-        crate::registry::names_admin::set_hold(&app.db, &actor, &d, false, "", "", now)
+        crate::registry::names_admin::set_hold(&web.db, &actor, &d, false, "", "", now)
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     }

@@ -19,13 +19,13 @@ use crate::registry::names_admin::HOLD_REASONS;
 use crate::store::audit;
 use crate::store::domains::{self, Domain};
 use crate::store::units;
-use crate::web::AppState;
+use crate::web::WebState;
 use crate::web::auth::actor;
 use crate::web::error::AppError;
 use crate::web::form::{self, PathText, Query};
 use crate::web::session::Ctx;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/console/domains", get(list))
         .route("/console/domains/{id}", get(show))
@@ -53,20 +53,20 @@ const STATES: [(&str, &str); 5] = [
 ];
 
 async fn list(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, AppError> {
     let user = ctx.require(Role::sees_units)?;
-    let (scope, office_name) = unit_scope(&app, user).await?;
+    let (scope, office_name) = unit_scope(&web, user).await?;
     let state = STATES
         .iter()
         .find(|(s, _)| *s == q.state)
         .map_or("", |(s, _)| *s);
     let search: String = q.q.chars().take(60).collect();
     let region = scope.region();
-    let rows = domains::in_scope(&app.db, region, state, &search).await?;
-    app.page(
+    let rows = domains::in_scope(&web.db, region, state, &search).await?;
+    web.page(
         &ctx,
         "console/domains.html",
         context! {
@@ -81,29 +81,29 @@ async fn list(
 }
 
 /// A name whose unit is in the signed-in person's scope (404 otherwise).
-async fn in_scope(app: &AppState, ctx: &Ctx, raw: &str) -> Result<Domain, AppError> {
+async fn in_scope(web: &WebState, ctx: &Ctx, raw: &str) -> Result<Domain, AppError> {
     let user = ctx.require(Role::sees_units)?;
-    let (scope, _) = unit_scope(app, user).await?;
+    let (scope, _) = unit_scope(web, user).await?;
     let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
-    let d = domains::find(&app.db, id)
+    let d = domains::find(&web.db, id)
         .await?
         .filter(|d| d.variant_of.is_none() && d.state != "deleted")
         .ok_or(AppError::NotFound)?;
-    units::find(&app.db, d.unit_id, scope)
+    units::find(&web.db, d.unit_id, scope)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(d)
 }
 
 async fn name_page(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     d: &Domain,
     error: &str,
 ) -> Result<Html<String>, AppError> {
-    let history = audit::history(&app.db, "domain", d.id).await?;
+    let history = audit::history(&web.db, "domain", d.id).await?;
     let may_act = ctx.user().is_ok_and(|u| acts_on_names(u.role));
-    app.page(
+    web.page(
         ctx,
         "console/domain.html",
         context! {
@@ -118,12 +118,12 @@ async fn name_page(
 }
 
 async fn show(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
 ) -> Result<Html<String>, AppError> {
-    let d = in_scope(&app, &ctx, &raw).await?;
-    name_page(&app, &ctx, &d, "").await
+    let d = in_scope(&web, &ctx, &raw).await?;
+    name_page(&web, &ctx, &d, "").await
 }
 
 #[derive(Deserialize, Default)]
@@ -135,13 +135,13 @@ struct HoldForm {
 }
 
 async fn hold(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
     body: Bytes,
 ) -> Result<Response, AppError> {
     ctx.require(acts_on_names)?;
-    let d = in_scope(&app, &ctx, &raw).await?;
+    let d = in_scope(&web, &ctx, &raw).await?;
     let f: HoldForm = form::parse(&body)?;
     let hold = match f.action.as_str() {
         "hold" => true,
@@ -151,12 +151,12 @@ async fn hold(
     let text: String = f.reason.trim().chars().take(300).collect();
     let (code, reason) = if hold {
         let Some((code, category)) = HOLD_REASONS.iter().find(|(c, _)| *c == f.reason_code) else {
-            return Ok(name_page(&app, &ctx, &d, "请选择停止解析的原因类别。")
+            return Ok(name_page(&web, &ctx, &d, "请选择停止解析的原因类别。")
                 .await?
                 .into_response());
         };
         if text.is_empty() {
-            return Ok(name_page(&app, &ctx, &d, "请填写停止解析的具体原因。")
+            return Ok(name_page(&web, &ctx, &d, "请填写停止解析的具体原因。")
                 .await?
                 .into_response());
         }
@@ -164,12 +164,12 @@ async fn hold(
     } else {
         ("", text)
     };
-    match names_admin::set_hold(&app.db, &actor(&ctx), &d, hold, code, &reason, app.now()).await {
+    match names_admin::set_hold(&web.db, &actor(&ctx), &d, hold, code, &reason, web.now()).await {
         Ok(()) => {
-            app.outbox_wake.notify_one();
+            web.outbox_wake.notify_one();
             Ok(Redirect::to(&format!("/console/domains/{}", d.id)).into_response())
         }
-        Err(RegistryError::Refused(m)) => Ok(name_page(&app, &ctx, &d, &m).await?.into_response()),
+        Err(RegistryError::Refused(m)) => Ok(name_page(&web, &ctx, &d, &m).await?.into_response()),
         Err(RegistryError::Form(_)) => Err(AppError::BadRequest("停止解析的内容有误。")),
         Err(RegistryError::Store(e)) => Err(e.into()),
     }

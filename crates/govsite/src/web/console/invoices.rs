@@ -17,20 +17,20 @@ use serde::Deserialize;
 use crate::store::audit::{self, Event};
 use crate::store::units::{self, Scope};
 use crate::store::{StoreError, invoices};
-use crate::web::AppState;
+use crate::web::WebState;
 use crate::web::auth::actor;
 use crate::web::error::AppError;
 use crate::web::form::{self, PathText};
 use crate::web::session::Ctx;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/console/invoices", get(list).post(issue))
         .route("/console/invoices/{id}", get(show))
 }
 
-async fn list_page(app: &AppState, ctx: &Ctx, error: &str) -> Result<Html<String>, AppError> {
-    let waiting: Vec<_> = invoices::waiting(&app.db)
+async fn list_page(web: &WebState, ctx: &Ctx, error: &str) -> Result<Html<String>, AppError> {
+    let waiting: Vec<_> = invoices::waiting(&web.db)
         .await?
         .into_iter()
         .map(|(id, name, code, n, total)| {
@@ -38,21 +38,21 @@ async fn list_page(app: &AppState, ctx: &Ctx, error: &str) -> Result<Html<String
             total => govsite_core::money::Money::from_fen(total).to_string() }
         })
         .collect();
-    app.page(
+    web.page(
         ctx,
         "console/invoices.html",
         context! {
             title => "发票管理",
             waiting => waiting,
-            issued => invoices::recent(&app.db).await?,
+            issued => invoices::recent(&web.db).await?,
             error => error,
         },
     )
 }
 
-async fn list(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+async fn list(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, AppError> {
     ctx.require(|r| r == Role::Finance)?;
-    list_page(&app, &ctx, "").await
+    list_page(&web, &ctx, "").await
 }
 
 #[derive(Deserialize, Default)]
@@ -75,36 +75,36 @@ fn valid_tax_number(s: &str) -> bool {
     }
 }
 
-async fn issue(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+async fn issue(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
     ctx.require(|r| r == Role::Finance)?;
     let f: IssueForm = form::parse(&body)?;
     let unit_id: i64 = f.unit_id.parse().map_err(|_| AppError::NotFound)?;
-    let unit = units::find(&app.db, UnitId(unit_id), Scope::All)
+    let unit = units::find(&web.db, UnitId(unit_id), Scope::All)
         .await?
         .ok_or(AppError::NotFound)?;
     let title: String = f.title.trim().chars().take(100).collect();
     let tax_number = f.tax_number.trim().to_ascii_uppercase();
     if title.is_empty() {
-        return Ok(list_page(&app, &ctx, "请填写发票抬头。")
+        return Ok(list_page(&web, &ctx, "请填写发票抬头。")
             .await?
             .into_response());
     }
     if !valid_tax_number(&tax_number) {
         return Ok(list_page(
-            &app,
+            &web,
             &ctx,
             "纳税人识别号应为18位统一社会信用代码（或15位、20位税号），请核对。",
         )
         .await?
         .into_response());
     }
-    let items = invoices::uninvoiced(&app.db, unit.id).await?;
+    let items = invoices::uninvoiced(&web.db, unit.id).await?;
     if items.is_empty() {
         return Err(AppError::Conflict("该单位没有待开发票的缴费。".into()));
     }
-    let now = app.now();
+    let now = web.now();
     let who = actor(&ctx);
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     let (id, number) = match invoices::issue(
         &mut tx,
         unit.id,
@@ -144,25 +144,25 @@ async fn issue(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Res
 }
 
 async fn show(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
 ) -> Result<Response, AppError> {
     ctx.require(|r| r == Role::Finance)?;
     let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
-    document(&app, id, None).await
+    document(&web, id, None).await
 }
 
 /// The invoice as a standalone printable HTML document, downloaded; `unit` limits it to
 /// that unit's own invoices (404 otherwise).
-pub async fn document(app: &AppState, id: i64, unit: Option<UnitId>) -> Result<Response, AppError> {
-    let (invoice, items) = invoices::find(&app.db, id)
+pub async fn document(web: &WebState, id: i64, unit: Option<UnitId>) -> Result<Response, AppError> {
+    let (invoice, items) = invoices::find(&web.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if unit.is_some_and(|u| u.0 != invoice.unit_id) {
         return Err(AppError::NotFound);
     }
-    let html = app.templates.render(
+    let html = web.templates.render(
         "invoice.html",
         context! { invoice => invoice, items => items },
     )?;

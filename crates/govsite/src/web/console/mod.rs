@@ -21,7 +21,7 @@ use govsite_core::role::Role;
 use minijinja::context;
 use serde::Deserialize;
 
-use super::AppState;
+use super::WebState;
 use super::error::AppError;
 use super::form::{PathText, Query, page_number};
 use super::session::Ctx;
@@ -31,7 +31,7 @@ use crate::store::{accounts, offices};
 
 const PER_PAGE: u32 = 20;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/console/units", get(list))
         .route("/console/units/{id}", get(show))
@@ -46,11 +46,11 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The units `user` may see, and the title of its console.
-pub async fn unit_scope(app: &AppState, user: &Account) -> Result<(Scope, String), AppError> {
+pub async fn unit_scope(web: &WebState, user: &Account) -> Result<(Scope, String), AppError> {
     match user.role {
         Role::OfficeReviewer => {
             let office_id = user.office_id.ok_or(AppError::Forbidden)?;
-            let office = offices::find(&app.db, office_id)
+            let office = offices::find(&web.db, office_id)
                 .await?
                 .ok_or(AppError::Forbidden)?;
             Ok((Scope::Region(office.region_code), office.name))
@@ -64,9 +64,9 @@ pub async fn unit_scope(app: &AppState, user: &Account) -> Result<(Scope, String
 
 /// A reviewer's stage and scope: whether the signed-in account is the registry (second
 /// review) rather than a 编办 (first review), and the units it sees. Anyone else: 403.
-pub(super) async fn review_stage(app: &AppState, user: &Ctx) -> Result<(bool, Scope), AppError> {
+pub(super) async fn review_stage(web: &WebState, user: &Ctx) -> Result<(bool, Scope), AppError> {
     let user = user.require(|r| matches!(r, Role::OfficeReviewer | Role::RegistryReviewer))?;
-    let (scope, _) = unit_scope(app, user).await?;
+    let (scope, _) = unit_scope(web, user).await?;
     Ok((user.role == Role::RegistryReviewer, scope))
 }
 
@@ -78,17 +78,17 @@ struct ListQuery {
 }
 
 async fn list(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     Query(query): Query<ListQuery>,
 ) -> Result<Html<String>, AppError> {
     let user = ctx.require(Role::sees_units)?;
-    let (scope, office_name) = unit_scope(&app, user).await?;
+    let (scope, office_name) = unit_scope(&web, user).await?;
     let search: String = query.q.chars().take(60).collect();
     let page = page_number(query.page.as_deref());
-    let (rows, total) = units::list(&app.db, scope, &search, page, PER_PAGE).await?;
+    let (rows, total) = units::list(&web.db, scope, &search, page, PER_PAGE).await?;
     let pages = (total.max(1) + i64::from(PER_PAGE) - 1) / i64::from(PER_PAGE);
-    app.page(
+    web.page(
         &ctx,
         "console/units.html",
         context! {
@@ -104,19 +104,19 @@ async fn list(
 }
 
 async fn show(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(id): PathText,
 ) -> Result<Html<String>, AppError> {
     let user = ctx.require(Role::sees_units)?;
-    let (scope, _) = unit_scope(&app, user).await?;
+    let (scope, _) = unit_scope(&web, user).await?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let unit = units::find(&app.db, UnitId(id), scope)
+    let unit = units::find(&web.db, UnitId(id), scope)
         .await?
         .ok_or(AppError::NotFound)?;
-    let region_path = offices::region_path(&app.db, unit.region_code).await?;
-    let unit_accounts = accounts::of_unit(&app.db, unit.id).await?;
-    app.page(
+    let region_path = offices::region_path(&web.db, unit.region_code).await?;
+    let unit_accounts = accounts::of_unit(&web.db, unit.id).await?;
+    web.page(
         &ctx,
         "console/unit.html",
         context! {

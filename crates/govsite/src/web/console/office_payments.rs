@@ -17,14 +17,14 @@ use serde::Serialize;
 use crate::store::audit::{self, Event};
 use crate::store::units::{self, Scope};
 use crate::store::{StoreError, ledger, transfers};
-use crate::web::AppState;
+use crate::web::WebState;
 use crate::web::auth::actor;
 use crate::web::error::AppError;
 use crate::web::form;
 use crate::web::portal::finance::{TransferForm, check_transfer};
 use crate::web::session::Ctx;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<WebState> {
     Router::new().route("/console/office-payments", get(show).post(report))
 }
 
@@ -38,27 +38,27 @@ struct UnitLine {
 
 /// The signed-in office reviewer's office and region.
 async fn office_of(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
 ) -> Result<(govsite_core::ids::OfficeId, i64, String), AppError> {
     let user = ctx.require(|r| r == Role::OfficeReviewer)?;
     let id = user.office_id.ok_or(AppError::Forbidden)?;
-    let office = crate::store::offices::find(&app.db, id)
+    let office = crate::store::offices::find(&web.db, id)
         .await?
         .ok_or(AppError::Forbidden)?;
     Ok((id, office.region_code, office.name))
 }
 
 async fn page(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     form: &TransferForm,
     shares: &[(String, String)],
     errors: Option<&FieldErrors>,
     notice: &str,
 ) -> Result<Html<String>, AppError> {
-    let (office, region, name) = office_of(app, ctx).await?;
-    let (units, _) = units::list(&app.db, Scope::Region(region), "", 1, 500).await?;
+    let (office, region, name) = office_of(web, ctx).await?;
+    let (units, _) = units::list(&web.db, Scope::Region(region), "", 1, 500).await?;
     let mut lines = Vec::with_capacity(units.len());
     for u in units {
         let share = shares
@@ -69,11 +69,11 @@ async fn page(
         lines.push(UnitLine {
             id: u.id.0,
             name: u.name,
-            balance: ledger::balance(&app.db, u.id).await?.to_string(),
+            balance: ledger::balance(&web.db, u.id).await?.to_string(),
             share,
         });
     }
-    app.page(
+    web.page(
         ctx,
         "console/office_payments.html",
         context! {
@@ -83,7 +83,7 @@ async fn page(
             form => form,
             errors => errors,
             notice => notice,
-            history => transfers::of_office(&app.db, office).await?,
+            history => transfers::of_office(&web.db, office).await?,
         },
     )
 }
@@ -95,7 +95,7 @@ struct Done {
 }
 
 async fn show(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     crate::web::form::Query(q): crate::web::form::Query<Done>,
 ) -> Result<Html<String>, AppError> {
@@ -112,11 +112,11 @@ async fn show(
             "已登记代缴转账，参考编号 {reference}。财务确认到账后，各单位账户余额即增加相应金额。"
         )
     };
-    page(&app, &ctx, &TransferForm::default(), &[], None, &notice).await
+    page(&web, &ctx, &TransferForm::default(), &[], None, &notice).await
 }
 
-async fn report(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
-    let (office, region, _) = office_of(&app, &ctx).await?;
+async fn report(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+    let (office, region, _) = office_of(&web, &ctx).await?;
     let pairs = form::pairs(&body)?;
     let get = |k: &str| {
         pairs
@@ -139,7 +139,7 @@ async fn report(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
         })
         .filter(|(_, v)| !v.is_empty())
         .collect();
-    let today = crate::registry::applications::cst_date(app.now());
+    let today = crate::registry::applications::cst_date(web.now());
     let mut errors = FieldErrors::new();
     let checked = check_transfer(&transfer, today)
         .map_err(|e| errors = e)
@@ -148,7 +148,7 @@ async fn report(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
     for (id, value) in &shares {
         // A unit outside the office's region is refused as if it did not exist.
         let unit = match id.parse::<i64>() {
-            Ok(n) => units::find(&app.db, UnitId(n), Scope::Region(region)).await?,
+            Ok(n) => units::find(&web.db, UnitId(n), Scope::Region(region)).await?,
             Err(_) => None,
         }
         .ok_or(AppError::NotFound)?;
@@ -179,12 +179,12 @@ async fn report(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
         );
     }
     let (Some(checked), true) = (checked, errors.is_empty()) else {
-        return Ok(page(&app, &ctx, &transfer, &shares, Some(&errors), "")
+        return Ok(page(&web, &ctx, &transfer, &shares, Some(&errors), "")
             .await?
             .into_response());
     };
-    let now = app.now();
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let now = web.now();
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     let (id, reference) =
         transfers::create_for_office(&mut tx, office, &checked.reported(), &allocations, now)
             .await?;

@@ -18,13 +18,13 @@ use crate::registry::applications::{
 use crate::store::applications::{self, Application};
 use crate::store::offices;
 use crate::store::units::{self, Scope};
-use crate::web::AppState as App;
+use crate::web::WebState;
 use crate::web::auth::actor;
 use crate::web::error::AppError;
 use crate::web::form::PathText;
 use crate::web::session::Ctx;
 
-pub fn routes() -> Router<App> {
+pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/console/reviews", get(queue))
         .route("/console/reviews/{id}", get(show).post(decide))
@@ -37,18 +37,18 @@ struct QueueRow {
     overdue: bool,
 }
 
-async fn queue(State(app): State<App>, ctx: Ctx) -> Result<Html<String>, AppError> {
-    let (registry, scope) = review_stage(&app, &ctx).await?;
+async fn queue(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+    let (registry, scope) = review_stage(&web, &ctx).await?;
     let state = if registry {
         AppState::OfficeApproved
     } else {
         AppState::Submitted
     };
     let region = scope.region();
-    let today = cst_date(app.now()).to_string();
+    let today = cst_date(web.now()).to_string();
     let mut rows = Vec::new();
-    for a in applications::queue(&app.db, state, region).await? {
-        let names = applications::names(&app.db, a.id).await?.len();
+    for a in applications::queue(&web.db, state, region).await? {
+        let names = applications::names(&web.db, a.id).await?.len();
         let overdue = !registry && !a.office_due.is_empty() && a.office_due < today;
         rows.push(QueueRow {
             application: a,
@@ -57,7 +57,7 @@ async fn queue(State(app): State<App>, ctx: Ctx) -> Result<Html<String>, AppErro
         });
     }
     let overdue = rows.iter().filter(|r| r.overdue).count();
-    app.page(
+    web.page(
         &ctx,
         "console/reviews.html",
         context! {
@@ -70,9 +70,9 @@ async fn queue(State(app): State<App>, ctx: Ctx) -> Result<Html<String>, AppErro
 }
 
 /// The application, if it is in this reviewer's scope (404 otherwise).
-async fn in_scope(app: &App, scope: Scope, raw: &str) -> Result<Application, AppError> {
+async fn in_scope(web: &WebState, scope: Scope, raw: &str) -> Result<Application, AppError> {
     let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
-    let a = applications::find(&app.db, id)
+    let a = applications::find(&web.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if let Scope::Region(r) = scope
@@ -84,16 +84,16 @@ async fn in_scope(app: &App, scope: Scope, raw: &str) -> Result<Application, App
 }
 
 async fn review_page(
-    app: &App,
+    web: &WebState,
     ctx: &Ctx,
     a: &Application,
     registry: bool,
     errors: Option<&FieldErrors>,
 ) -> Result<Html<String>, AppError> {
-    let unit = units::find(&app.db, a.unit_id, Scope::All)
+    let unit = units::find(&web.db, a.unit_id, Scope::All)
         .await?
         .ok_or(AppError::NotFound)?;
-    let region_path = offices::region_path(&app.db, unit.region_code).await?;
+    let region_path = offices::region_path(&web.db, unit.region_code).await?;
     let expected = if registry {
         AppState::OfficeApproved
     } else {
@@ -104,14 +104,14 @@ async fn review_page(
         .parse(registry_apps::suffix_of(a))
         .ok()
         .map(|r| r.plan);
-    app.page(ctx, "console/review.html", context! {
+    web.page(ctx, "console/review.html", context! {
         title => if errors.is_some() { format!("错误：审核 {}", a.reference.clone().unwrap_or_default()) } else { format!("审核 {}", a.reference.clone().unwrap_or_default()) },
         application => a,
         unit => unit,
         org_type_label => unit.org_type_label(),
         region_path => region_path,
-        names => applications::names(&app.db, a.id).await?,
-        events => applications::events(&app.db, a.id).await?,
+        names => applications::names(&web.db, a.id).await?,
+        events => applications::events(&web.db, a.id).await?,
         plan => request,
         actionable => a.app_state() == expected,
         registry => registry,
@@ -121,23 +121,23 @@ async fn review_page(
 }
 
 async fn show(
-    State(app): State<App>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
 ) -> Result<Html<String>, AppError> {
-    let (registry, scope) = review_stage(&app, &ctx).await?;
-    let a = in_scope(&app, scope, &raw).await?;
-    review_page(&app, &ctx, &a, registry, None).await
+    let (registry, scope) = review_stage(&web, &ctx).await?;
+    let a = in_scope(&web, scope, &raw).await?;
+    review_page(&web, &ctx, &a, registry, None).await
 }
 
 async fn decide(
-    State(app): State<App>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let (registry, scope) = review_stage(&app, &ctx).await?;
-    let a = in_scope(&app, scope, &raw).await?;
+    let (registry, scope) = review_stage(&web, &ctx).await?;
+    let a = in_scope(&web, scope, &raw).await?;
     let pairs = crate::web::form::pairs(&body)?;
     let get = |k: &str| {
         pairs
@@ -147,7 +147,7 @@ async fn decide(
             .unwrap_or_default()
     };
     let mut decisions = Vec::new();
-    for n in applications::names(&app.db, a.id).await? {
+    for n in applications::names(&web.db, a.id).await? {
         let verdict = match get(&format!("verdict{}", n.id)).as_str() {
             "approve" => Verdict::Approve,
             "reject" => Verdict::Reject,
@@ -167,13 +167,13 @@ async fn decide(
             text,
         });
     }
-    match registry_apps::review(&app.db, &actor(&ctx), &a, registry, &decisions, app.now()).await {
+    match registry_apps::review(&web.db, &actor(&ctx), &a, registry, &decisions, web.now()).await {
         Ok(_) => {
-            app.outbox_wake.notify_one();
+            web.outbox_wake.notify_one();
             Ok(Redirect::to("/console/reviews").into_response())
         }
         Err(RegistryError::Form(errors)) => {
-            Ok(review_page(&app, &ctx, &a, registry, Some(&errors))
+            Ok(review_page(&web, &ctx, &a, registry, Some(&errors))
                 .await?
                 .into_response())
         }

@@ -20,7 +20,7 @@ use crate::registry::sites::{self as registry_sites, Decision, PaperReceipt};
 use crate::store::domains;
 use crate::store::sites::{self, SiteApplication};
 use crate::store::units::Scope;
-use crate::web::AppState as App;
+use crate::web::WebState as App;
 use crate::web::auth::actor;
 use crate::web::error::AppError;
 use crate::web::form::{self, PathText};
@@ -42,14 +42,14 @@ struct Row {
 }
 
 async fn rows(
-    app: &App,
+    web: &App,
     state: SiteState,
     scope: Scope,
     due: fn(&SiteApplication) -> &str,
 ) -> Result<Vec<Row>, AppError> {
     let region = scope.region();
-    let today = cst_date(app.now()).to_string();
-    Ok(sites::queue(&app.db, state, region)
+    let today = cst_date(web.now()).to_string();
+    Ok(sites::queue(&web.db, state, region)
         .await?
         .into_iter()
         .map(|a| Row {
@@ -59,21 +59,21 @@ async fn rows(
         .collect())
 }
 
-async fn queue(State(app): State<App>, ctx: Ctx) -> Result<Html<String>, AppError> {
-    let (registry, scope) = review_stage(&app, &ctx).await?;
+async fn queue(State(web): State<App>, ctx: Ctx) -> Result<Html<String>, AppError> {
+    let (registry, scope) = review_stage(&web, &ctx).await?;
     let (review, paper) = if registry {
         (
-            rows(&app, SiteState::OfficeApproved, scope, |_| "").await?,
+            rows(&web, SiteState::OfficeApproved, scope, |_| "").await?,
             Vec::new(),
         )
     } else {
         (
-            rows(&app, SiteState::Submitted, scope, |a| &a.office_due).await?,
-            rows(&app, SiteState::AwaitingPaper, scope, |a| &a.paper_due).await?,
+            rows(&web, SiteState::Submitted, scope, |a| &a.office_due).await?,
+            rows(&web, SiteState::AwaitingPaper, scope, |a| &a.paper_due).await?,
         )
     };
     let overdue = review.iter().chain(&paper).filter(|r| r.overdue).count();
-    app.page(
+    web.page(
         &ctx,
         "console/sites.html",
         context! {
@@ -86,9 +86,9 @@ async fn queue(State(app): State<App>, ctx: Ctx) -> Result<Html<String>, AppErro
     )
 }
 
-async fn in_scope(app: &App, scope: Scope, raw: &str) -> Result<SiteApplication, AppError> {
+async fn in_scope(web: &App, scope: Scope, raw: &str) -> Result<SiteApplication, AppError> {
     let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
-    let a = sites::find(&app.db, id).await?.ok_or(AppError::NotFound)?;
+    let a = sites::find(&web.db, id).await?.ok_or(AppError::NotFound)?;
     if let Scope::Region(r) = scope
         && r != a.region_code
     {
@@ -102,7 +102,7 @@ async fn in_scope(app: &App, scope: Scope, raw: &str) -> Result<SiteApplication,
 }
 
 async fn page(
-    app: &App,
+    web: &App,
     ctx: &Ctx,
     a: &SiteApplication,
     registry: bool,
@@ -112,35 +112,35 @@ async fn page(
     let domain = if a.form.domain == govsite_core::site_form::RED_PAGE {
         "网络红页".to_owned()
     } else {
-        domains::by_ace(&app.db, a.form.domain.trim())
+        domains::by_ace(&web.db, a.form.domain.trim())
             .await?
             .map_or_else(|| a.form.domain.clone(), |d| d.unicode())
     };
     let org_type_label = govsite_core::org_type::OrgType::parse(&a.form.org_type)
         .map_or("", govsite_core::org_type::OrgType::label);
-    app.page(ctx, "console/site.html", context! {
+    web.page(ctx, "console/site.html", context! {
         title => format!("{}网站开办审核 {}", if errors.is_some() { "错误：" } else { "" }, a.reference.clone().unwrap_or_default()),
         application => a,
         domain => domain,
         org_type_label => org_type_label,
         checks => site_checks::parse_stored(&a.prechecks_json),
-        events => sites::events(&app.db, a.id).await?,
+        events => sites::events(&web.db, a.id).await?,
         can_review => (registry && state == SiteState::OfficeApproved) || (!registry && state == SiteState::Submitted),
         can_file => !registry && state == SiteState::AwaitingPaper,
         reasons => SITE_REASONS,
-        today => cst_date(app.now()).to_string(),
+        today => cst_date(web.now()).to_string(),
         errors => errors,
     })
 }
 
 async fn show(
-    State(app): State<App>,
+    State(web): State<App>,
     ctx: Ctx,
     PathText(raw): PathText,
 ) -> Result<Html<String>, AppError> {
-    let (registry, scope) = review_stage(&app, &ctx).await?;
-    let a = in_scope(&app, scope, &raw).await?;
-    page(&app, &ctx, &a, registry, None).await
+    let (registry, scope) = review_stage(&web, &ctx).await?;
+    let a = in_scope(&web, scope, &raw).await?;
+    page(&web, &ctx, &a, registry, None).await
 }
 
 #[derive(Deserialize, Default)]
@@ -159,13 +159,13 @@ fn reject_fields(code: String, reason: &str) -> Decision {
 }
 
 async fn review(
-    State(app): State<App>,
+    State(web): State<App>,
     ctx: Ctx,
     PathText(raw): PathText,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let (registry, scope) = review_stage(&app, &ctx).await?;
-    let a = in_scope(&app, scope, &raw).await?;
+    let (registry, scope) = review_stage(&web, &ctx).await?;
+    let a = in_scope(&web, scope, &raw).await?;
     let posted: ReviewForm = form::parse(&body)?;
     let decision = match posted.decision.as_str() {
         "approve" => Decision::Approve,
@@ -173,26 +173,26 @@ async fn review(
         _ => {
             let mut e = FieldErrors::new();
             e.add("decision", "请选择审核意见：通过或不通过");
-            return Ok(page(&app, &ctx, &a, registry, Some(&e))
+            return Ok(page(&web, &ctx, &a, registry, Some(&e))
                 .await?
                 .into_response());
         }
     };
     let result = registry_sites::review(
-        &app.db,
+        &web.db,
         &actor(&ctx),
         &a,
         registry,
         &decision,
-        &app.config.public_url,
-        app.now(),
+        &web.config.public_url,
+        web.now(),
     )
     .await;
-    finish(&app, &ctx, &a, registry, result.map(|_| ())).await
+    finish(&web, &ctx, &a, registry, result.map(|_| ())).await
 }
 
 async fn finish(
-    app: &App,
+    web: &App,
     ctx: &Ctx,
     a: &SiteApplication,
     registry: bool,
@@ -200,10 +200,10 @@ async fn finish(
 ) -> Result<Response, AppError> {
     match result {
         Ok(()) => {
-            app.outbox_wake.notify_one();
+            web.outbox_wake.notify_one();
             Ok(Redirect::to("/console/sites").into_response())
         }
-        Err(RegistryError::Form(errors)) => Ok(page(app, ctx, a, registry, Some(&errors))
+        Err(RegistryError::Form(errors)) => Ok(page(web, ctx, a, registry, Some(&errors))
             .await?
             .into_response()),
         Err(RegistryError::Refused(m)) => Err(AppError::Conflict(m)),
@@ -223,17 +223,17 @@ struct PaperForm {
 }
 
 async fn paper(
-    State(app): State<App>,
+    State(web): State<App>,
     ctx: Ctx,
     PathText(raw): PathText,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let (registry, scope) = review_stage(&app, &ctx).await?;
+    let (registry, scope) = review_stage(&web, &ctx).await?;
     // Paper is filed with the unit's own 编办, not with the registry.
     if registry {
         return Err(AppError::Forbidden);
     }
-    let a = in_scope(&app, scope, &raw).await?;
+    let a = in_scope(&web, scope, &raw).await?;
     let posted: PaperForm = form::parse(&body)?;
     let result = match posted.action.as_str() {
         "confirm" => {
@@ -261,12 +261,12 @@ async fn paper(
                         id_copy: posted.id_copy == "1",
                     };
                     registry_sites::confirm_paper(
-                        &app.db,
+                        &web.db,
                         &actor(&ctx),
                         &a,
                         &receipt,
-                        &app.config.public_url,
-                        app.now(),
+                        &web.config.public_url,
+                        web.now(),
                     )
                     .await
                     .map(|_| ())
@@ -276,21 +276,21 @@ async fn paper(
         }
         "return" => {
             let text: String = posted.reason.chars().take(300).collect();
-            registry_sites::return_paper(&app.db, &actor(&ctx), &a, &posted.code, &text, app.now())
+            registry_sites::return_paper(&web.db, &actor(&ctx), &a, &posted.code, &text, web.now())
                 .await
         }
         _ => return Err(AppError::BadRequest("请选择确认备案或退回。")),
     };
-    finish(&app, &ctx, &a, registry, result).await
+    finish(&web, &ctx, &a, registry, result).await
 }
 
 async fn prechecks(
-    State(app): State<App>,
+    State(web): State<App>,
     ctx: Ctx,
     PathText(raw): PathText,
 ) -> Result<Response, AppError> {
-    let (_, scope) = review_stage(&app, &ctx).await?;
-    let a = in_scope(&app, scope, &raw).await?;
-    site_checks::run_and_store(&app.db, &app.config.site_checks, &a, app.now()).await?;
+    let (_, scope) = review_stage(&web, &ctx).await?;
+    let a = in_scope(&web, scope, &raw).await?;
+    site_checks::run_and_store(&web.db, &web.config.site_checks, &a, web.now()).await?;
     Ok(Redirect::to(&format!("/console/sites/{}", a.id)).into_response())
 }

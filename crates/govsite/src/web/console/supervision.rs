@@ -15,14 +15,14 @@ use super::unit_scope;
 use crate::store::audit::{self, Event};
 use crate::store::supervision::{self, ListFilter, UnitRow};
 use crate::store::units::Scope;
-use crate::web::AppState;
+use crate::web::WebState;
 use crate::web::auth::actor;
 use crate::web::error::AppError;
 use crate::web::form::Query;
 use crate::web::session::Ctx;
 use crate::web::xlsx;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/console/lists/lapsed", get(lapsed))
         .route("/console/lists/unregistered", get(unregistered))
@@ -55,9 +55,9 @@ struct Coverage {
 
 /// The filter for the signed-in person: an office is held to its region whatever the query
 /// says; the registry may narrow to a region code.
-async fn filter(app: &AppState, ctx: &Ctx, q: &ListQuery) -> Result<Coverage, AppError> {
+async fn filter(web: &WebState, ctx: &Ctx, q: &ListQuery) -> Result<Coverage, AppError> {
     let user = ctx.require(supervises)?;
-    let (scope, office_name) = unit_scope(app, user).await?;
+    let (scope, office_name) = unit_scope(web, user).await?;
     let name: String = q.q.chars().take(60).collect();
     let everywhere = scope == Scope::All;
     let f = match scope {
@@ -78,7 +78,7 @@ async fn filter(app: &AppState, ctx: &Ctx, q: &ListQuery) -> Result<Coverage, Ap
 }
 
 async fn audited_download(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     list: &str,
     count: usize,
@@ -91,7 +91,7 @@ async fn audited_download(
         to_state: "",
         reason: &format!("{count}行"),
     };
-    audit::record_alone(&app.db, &actor(ctx), &event, app.now()).await?;
+    audit::record_alone(&web.db, &actor(ctx), &event, web.now()).await?;
     Ok(())
 }
 
@@ -114,7 +114,7 @@ fn unit_rows(rows: &[UnitRow]) -> Vec<Vec<String>> {
 const UNIT_HEADERS: [&str; 6] = ["序号", "单位名称", "地区", "域名个数", "用户帐号", "备注"];
 
 async fn unit_list(
-    app: AppState,
+    web: WebState,
     ctx: Ctx,
     q: ListQuery,
     kind: &'static str,
@@ -124,18 +124,18 @@ async fn unit_list(
         filter: f,
         office_name,
         everywhere,
-    } = filter(&app, &ctx, &q).await?;
+    } = filter(&web, &ctx, &q).await?;
     let rows = if kind == "lapsed" {
-        supervision::lapsed(&app.db, &f).await?
+        supervision::lapsed(&web.db, &f).await?
     } else {
-        supervision::unregistered(&app.db, &f).await?
+        supervision::unregistered(&web.db, &f).await?
     };
     let full_title = format!("{office_name}{title}");
     if q.format == "xlsx" {
-        audited_download(&app, &ctx, kind, rows.len()).await?;
+        audited_download(&web, &ctx, kind, rows.len()).await?;
         return xlsx::download(&full_title, &full_title, &UNIT_HEADERS, &unit_rows(&rows));
     }
-    Ok(app
+    Ok(web
         .page(
             &ctx,
             "console/list_units.html",
@@ -153,23 +153,23 @@ async fn unit_list(
 }
 
 async fn lapsed(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    unit_list(app, ctx, q, "lapsed", "已到期需重新注册单位名单").await
+    unit_list(web, ctx, q, "lapsed", "已到期需重新注册单位名单").await
 }
 
 async fn unregistered(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    unit_list(app, ctx, q, "unregistered", "未注册中文域名单位名单").await
+    unit_list(web, ctx, q, "unregistered", "未注册中文域名单位名单").await
 }
 
 async fn contacts(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
@@ -177,11 +177,11 @@ async fn contacts(
         filter: f,
         office_name,
         everywhere,
-    } = filter(&app, &ctx, &q).await?;
-    let rows = supervision::contacts(&app.db, &f).await?;
+    } = filter(&web, &ctx, &q).await?;
+    let rows = supervision::contacts(&web.db, &f).await?;
     let title = format!("{office_name}注册单位联系人信息登记表");
     if q.format == "xlsx" {
-        audited_download(&app, &ctx, "contacts", rows.len()).await?;
+        audited_download(&web, &ctx, "contacts", rows.len()).await?;
         let headers = [
             "序号",
             "单位名称",
@@ -227,7 +227,7 @@ async fn contacts(
             r
         })
         .collect();
-    Ok(app
+    Ok(web
         .page(
             &ctx,
             "console/list_contacts.html",

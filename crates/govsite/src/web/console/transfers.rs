@@ -14,30 +14,30 @@ use serde::Deserialize;
 
 use crate::store::audit::{self, Event};
 use crate::store::{StoreError, ledger, transfers};
-use crate::web::AppState;
+use crate::web::WebState;
 use crate::web::auth::actor;
 use crate::web::error::AppError;
 use crate::web::form::{self, PathText};
 use crate::web::session::Ctx;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/console/transfers", get(list))
         .route("/console/transfers/{id}", post(decide))
 }
 
-async fn list(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+async fn list(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, AppError> {
     ctx.require(|r| r == Role::Finance)?;
     let mut pending = Vec::new();
-    for t in transfers::by_status(&app.db, "pending").await? {
-        let split: Vec<String> = transfers::allocations(&app.db, t.id)
+    for t in transfers::by_status(&web.db, "pending").await? {
+        let split: Vec<String> = transfers::allocations(&web.db, t.id)
             .await?
             .into_iter()
             .map(|(_, name, amount)| format!("{name} {amount} 元"))
             .collect();
         pending.push(context! { t => t, split => split });
     }
-    app.page(
+    web.page(
         &ctx,
         "console/transfers.html",
         context! {
@@ -55,14 +55,14 @@ struct Decision {
 }
 
 async fn decide(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
     body: Bytes,
 ) -> Result<Response, AppError> {
     ctx.require(|r| r == Role::Finance)?;
     let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
-    let t = transfers::find(&app.db, id)
+    let t = transfers::find(&web.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let d: Decision = form::parse(&body)?;
@@ -73,8 +73,8 @@ async fn decide(
         "reject" => return Err(AppError::BadRequest("退回转账时请填写原因。")),
         _ => return Err(AppError::BadRequest("无法完成该操作，请刷新页面后重试。")),
     };
-    let now = app.now();
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let now = web.now();
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     if !transfers::decide(&mut tx, id, status, &reason, now).await? {
         return Err(AppError::Conflict("该转账已被处理。".into()));
     }
@@ -90,7 +90,7 @@ async fn decide(
         .await?;
     } else if confirm {
         // 编办代缴: each unit is credited its share.
-        for (unit, _, amount) in transfers::allocations(&app.db, id).await? {
+        for (unit, _, amount) in transfers::allocations(&web.db, id).await? {
             ledger::credit(
                 &mut tx,
                 unit,

@@ -19,13 +19,13 @@ use crate::registry::names;
 use crate::store::applications::{self, Application};
 use crate::store::units::UnitRecord;
 use crate::store::{StoreError, domains, ledger};
-use crate::web::AppState;
+use crate::web::WebState;
 use crate::web::auth::actor;
 use crate::web::error::AppError;
 use crate::web::form::{self, PathText, Query};
 use crate::web::session::Ctx;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/portal/domains", get(overview))
         .route("/portal/domains/new", get(new_form).post(create))
@@ -60,25 +60,25 @@ struct NoticeQuery {
 }
 
 async fn overview(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Html<String>, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
-    let names = domains::of_unit(&app.db, unit.id).await?;
-    let apps = applications::of_unit(&app.db, unit.id).await?;
+    let unit = own_unit(&web, &ctx).await?;
+    let names = domains::of_unit(&web.db, unit.id).await?;
+    let apps = applications::of_unit(&web.db, unit.id).await?;
     let notice = match q.notice.as_str() {
         "activated" => "缴费成功，域名已启用。",
         "renewed" => "续费成功，新的到期日已生效。",
         _ => "",
     };
-    app.page(
+    web.page(
         &ctx,
         "portal/domains.html",
         context! {
             title => "网上名称管理",
             renewable => names.iter().filter(|d| d.variant_of.is_none()).collect::<Vec<_>>(),
-            due => names.iter().filter(|d| d.variant_of.is_none() && d.expires_at - app.now() < 90 * 86_400).collect::<Vec<_>>(),
+            due => names.iter().filter(|d| d.variant_of.is_none() && d.expires_at - web.now() < 90 * 86_400).collect::<Vec<_>>(),
             domains => names,
             applications => apps,
             suffix => suffix_for(&unit).label(),
@@ -100,7 +100,7 @@ struct SlotView {
 }
 
 async fn slots(
-    app: &AppState,
+    web: &WebState,
     unit: &UnitRecord,
     form: &DomainForm,
     with_status: bool,
@@ -112,7 +112,7 @@ async fn slots(
         let (status, available) = if with_status && !name.trim().is_empty() {
             match DomainName::parse(name, suffix) {
                 Ok(n) => {
-                    let a = names::availability(&app.db, unit.id, &n).await?;
+                    let a = names::availability(&web.db, unit.id, &n).await?;
                     (
                         format!("{}：{}", n.unicode(), a.message()),
                         a.is_available(),
@@ -137,7 +137,7 @@ async fn slots(
 }
 
 async fn form_page(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     unit: &UnitRecord,
     id: Option<i64>,
@@ -150,11 +150,11 @@ async fn form_page(
         || "/portal/domains/new".to_owned(),
         |id| format!("/portal/domains/applications/{id}/edit"),
     );
-    app.page(ctx, "portal/domain_form.html", context! {
+    web.page(ctx, "portal/domain_form.html", context! {
         title => if errors.is_some() { format!("错误：{}域名注册申请表", suffix.label()) } else { format!("{}域名注册申请表", suffix.label()) },
         form => form,
         errors => errors,
-        slots => slots(app, unit, form, errors.is_some() || saved).await?,
+        slots => slots(web, unit, form, errors.is_some() || saved).await?,
         suffix => suffix.label(),
         action => action,
         saved => saved,
@@ -164,8 +164,8 @@ async fn form_page(
 }
 
 /// A new form, with the unit's handler and address filled in.
-async fn new_form(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
+async fn new_form(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+    let unit = own_unit(&web, &ctx).await?;
     let form = DomainForm {
         contact_name: unit.form.handler_name.clone(),
         phone: if unit.form.handler_phone.is_empty() {
@@ -185,7 +185,7 @@ async fn new_form(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>,
         plan: "resolve".into(),
         ..DomainForm::default()
     };
-    form_page(&app, &ctx, &unit, None, &form, None, false).await
+    form_page(&web, &ctx, &unit, None, &form, None, false).await
 }
 
 #[derive(Deserialize, Default)]
@@ -201,11 +201,11 @@ fn not_editable() -> AppError {
 }
 
 /// The first save creates the draft; nothing typed is ever lost after that.
-async fn create(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
+async fn create(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+    let unit = own_unit(&web, &ctx).await?;
     let posted: Posted = form::parse(&body)?;
-    let now = app.now();
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let now = web.now();
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     let id = applications::create_draft(
         &mut tx,
         unit.id,
@@ -215,12 +215,12 @@ async fn create(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Re
     )
     .await?;
     tx.commit().await.map_err(StoreError::from)?;
-    after_save(&app, &ctx, &unit, id, &posted).await
+    after_save(&web, &ctx, &unit, id, &posted).await
 }
 
-async fn owned(app: &AppState, unit: &UnitRecord, raw: &str) -> Result<Application, AppError> {
+async fn owned(web: &WebState, unit: &UnitRecord, raw: &str) -> Result<Application, AppError> {
     let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
-    let a = applications::find(&app.db, id)
+    let a = applications::find(&web.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if a.unit_id != unit.id {
@@ -230,18 +230,18 @@ async fn owned(app: &AppState, unit: &UnitRecord, raw: &str) -> Result<Applicati
 }
 
 async fn edit_form(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
-    let a = owned(&app, &unit, &raw).await?;
+    let unit = own_unit(&web, &ctx).await?;
+    let a = owned(&web, &unit, &raw).await?;
     if !a.app_state().editable_by_unit() {
         return Ok(Redirect::to(&format!("/portal/domains/applications/{}", a.id)).into_response());
     }
     Ok(form_page(
-        &app,
+        &web,
         &ctx,
         &unit,
         Some(a.id),
@@ -254,28 +254,28 @@ async fn edit_form(
 }
 
 async fn save(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
-    let a = owned(&app, &unit, &raw).await?;
+    let unit = own_unit(&web, &ctx).await?;
+    let a = owned(&web, &unit, &raw).await?;
     let posted: Posted = form::parse(&body)?;
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     let suffix = application_suffix(&unit, &posted.form);
-    if !applications::save_form(&mut tx, a.id, &suffix.label()[1..], &posted.form, app.now())
+    if !applications::save_form(&mut tx, a.id, &suffix.label()[1..], &posted.form, web.now())
         .await?
     {
         return Err(not_editable());
     }
     tx.commit().await.map_err(StoreError::from)?;
-    after_save(&app, &ctx, &unit, a.id, &posted).await
+    after_save(&web, &ctx, &unit, a.id, &posted).await
 }
 
 /// After saving: back to the form ("保存草稿"), or on to the answers check ("下一步").
 async fn after_save(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     unit: &UnitRecord,
     id: i64,
@@ -292,7 +292,7 @@ async fn after_save(
         Ok(_) => FieldErrors::new(),
         Err(e) => e,
     };
-    let views = slots(app, unit, &posted.form, true).await?;
+    let views = slots(web, unit, &posted.form, true).await?;
     for v in views
         .iter()
         .filter(|v| !v.name.trim().is_empty() && !v.available)
@@ -304,26 +304,26 @@ async fn after_save(
     }
     if !errors.is_empty() {
         return Ok(
-            form_page(app, ctx, unit, Some(id), &posted.form, Some(&errors), false)
+            form_page(web, ctx, unit, Some(id), &posted.form, Some(&errors), false)
                 .await?
                 .into_response(),
         );
     }
-    let a = applications::find(&app.db, id)
+    let a = applications::find(&web.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(check_page(app, ctx, unit, &a, views).await?.into_response())
+    Ok(check_page(web, ctx, unit, &a, views).await?.into_response())
 }
 
 async fn check_page(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     unit: &UnitRecord,
     a: &Application,
     views: Vec<SlotView>,
 ) -> Result<Html<String>, AppError> {
-    let tier = crate::store::policy::fee_tier(&app.db, unit.region_code).await?;
-    let price = crate::store::policy::price(&app.db, tier, app.now())
+    let tier = crate::store::policy::fee_tier(&web.db, unit.region_code).await?;
+    let price = crate::store::policy::price(&web.db, tier, web.now())
         .await?
         .unwrap_or_default();
     let request = a
@@ -332,7 +332,7 @@ async fn check_page(
         .map_err(|_| AppError::BadRequest("申请表有误，请返回修改。"))?;
     let total =
         govsite_core::money::fee(price, request.names.iter().map(|n| n.years)).unwrap_or_default();
-    app.page(
+    web.page(
         ctx,
         "portal/domain_check.html",
         context! {
@@ -348,14 +348,14 @@ async fn check_page(
 }
 
 async fn submit(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
 ) -> Result<Response, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
-    let a = owned(&app, &unit, &raw).await?;
-    match registry_apps::submit(&app.db, &actor(&ctx), &a, app.now()).await {
-        Ok(reference) => Ok(app
+    let unit = own_unit(&web, &ctx).await?;
+    let a = owned(&web, &unit, &raw).await?;
+    match registry_apps::submit(&web.db, &actor(&ctx), &a, web.now()).await {
+        Ok(reference) => Ok(web
             .page(
                 &ctx,
                 "portal/domain_submitted.html",
@@ -368,25 +368,25 @@ async fn submit(
             .into_response()),
         Err(RegistryError::Form(errors)) => {
             Ok(
-                form_page(&app, &ctx, &unit, Some(a.id), &a.form, Some(&errors), false)
+                form_page(&web, &ctx, &unit, Some(a.id), &a.form, Some(&errors), false)
                     .await?
                     .into_response(),
             )
         }
         Err(RegistryError::Refused(message)) => {
-            Ok(message_page(&app, &ctx, &message, a.id)?.into_response())
+            Ok(message_page(&web, &ctx, &message, a.id)?.into_response())
         }
         Err(RegistryError::Store(e)) => Err(e.into()),
     }
 }
 
 fn message_page(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     message: &str,
     id: i64,
 ) -> Result<Html<String>, AppError> {
-    app.page(
+    web.page(
         ctx,
         "message.html",
         context! {
@@ -399,32 +399,32 @@ fn message_page(
 }
 
 async fn show(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
 ) -> Result<Html<String>, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
-    let a = owned(&app, &unit, &raw).await?;
-    application_page(&app, &ctx, &a, Value::from(())).await
+    let unit = own_unit(&web, &ctx).await?;
+    let a = owned(&web, &unit, &raw).await?;
+    application_page(&web, &ctx, &a, Value::from(())).await
 }
 
 /// The application as its unit sees it: names with each review's verdict and reasons, the
 /// history, the fee and the balance.
 async fn application_page(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     a: &Application,
     error: Value,
 ) -> Result<Html<String>, AppError> {
-    let payable = registry_apps::payable(&app.db, a)
+    let payable = registry_apps::payable(&web.db, a)
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-    let balance = ledger::balance(&app.db, a.unit_id).await?;
-    app.page(ctx, "portal/domain_application.html", context! {
+    let balance = ledger::balance(&web.db, a.unit_id).await?;
+    web.page(ctx, "portal/domain_application.html", context! {
         title => format!("域名注册申请 {}", a.reference.clone().unwrap_or_else(|| "（草稿）".into())),
         application => a,
-        names => applications::names(&app.db, a.id).await?,
-        events => applications::events(&app.db, a.id).await?,
+        names => applications::names(&web.db, a.id).await?,
+        events => applications::events(&web.db, a.id).await?,
         editable => a.app_state().editable_by_unit(),
         payable => payable.to_string(),
         can_pay => a.state == "registry_approved",
@@ -435,19 +435,19 @@ async fn application_page(
 }
 
 async fn pay(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
 ) -> Result<Response, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
-    let a = owned(&app, &unit, &raw).await?;
-    match registry_apps::pay_and_activate(&app.db, &actor(&ctx), &a, app.now()).await {
+    let unit = own_unit(&web, &ctx).await?;
+    let a = owned(&web, &unit, &raw).await?;
+    match registry_apps::pay_and_activate(&web.db, &actor(&ctx), &a, web.now()).await {
         Ok(_) => {
-            app.outbox_wake.notify_one();
+            web.outbox_wake.notify_one();
             Ok(Redirect::to("/portal/domains?notice=activated").into_response())
         }
         Err(RegistryError::Refused(message)) => {
-            Ok(application_page(&app, &ctx, &a, Value::from(message))
+            Ok(application_page(&web, &ctx, &a, Value::from(message))
                 .await?
                 .into_response())
         }

@@ -14,13 +14,13 @@ use serde::{Deserialize, Serialize};
 use super::own_unit;
 use crate::store::audit::{self, Event};
 use crate::store::{StoreError, invoices, ledger, transfers};
-use crate::web::AppState;
+use crate::web::WebState;
 use crate::web::auth::actor;
 use crate::web::error::AppError;
 use crate::web::form::{self, Query};
 use crate::web::session::Ctx;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/portal/finance", get(show).post(report_transfer))
         .route("/portal/finance/invoices/{id}", get(invoice))
@@ -102,22 +102,22 @@ struct DoneQuery {
 }
 
 async fn page(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     form: &TransferForm,
     errors: Option<&FieldErrors>,
     reference: &str,
 ) -> Result<Html<String>, AppError> {
-    let unit = own_unit(app, ctx).await?;
-    app.page(
+    let unit = own_unit(web, ctx).await?;
+    web.page(
         ctx,
         "portal/finance.html",
         context! {
             title => if errors.is_some() { "错误：财务管理" } else { "财务管理" },
-            balance => ledger::balance(&app.db, unit.id).await?.to_string(),
-            entries => ledger::entries(&app.db, unit.id).await?,
-            transfers => transfers::of_unit(&app.db, unit.id).await?,
-            invoices => invoices::of_unit(&app.db, unit.id).await?,
+            balance => ledger::balance(&web.db, unit.id).await?.to_string(),
+            entries => ledger::entries(&web.db, unit.id).await?,
+            transfers => transfers::of_unit(&web.db, unit.id).await?,
+            invoices => invoices::of_unit(&web.db, unit.id).await?,
             form => form,
             errors => errors,
             reference => reference,
@@ -126,7 +126,7 @@ async fn page(
 }
 
 async fn show(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     Query(q): Query<DoneQuery>,
 ) -> Result<Html<String>, AppError> {
@@ -136,23 +136,23 @@ async fn show(
         .filter(char::is_ascii_alphanumeric)
         .take(12)
         .collect();
-    page(&app, &ctx, &TransferForm::default(), None, &reference).await
+    page(&web, &ctx, &TransferForm::default(), None, &reference).await
 }
 
 async fn report_transfer(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
+    let unit = own_unit(&web, &ctx).await?;
     let form: TransferForm = form::parse(&body)?;
-    let today = crate::registry::applications::cst_date(app.now());
+    let today = crate::registry::applications::cst_date(web.now());
     let checked = match check_transfer(&form, today) {
         Ok(c) => c,
-        Err(e) => return Ok(page(&app, &ctx, &form, Some(&e), "").await?.into_response()),
+        Err(e) => return Ok(page(&web, &ctx, &form, Some(&e), "").await?.into_response()),
     };
-    let now = app.now();
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let now = web.now();
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     let (id, reference) = transfers::create(&mut tx, unit.id, &checked.reported(), now).await?;
     let event = Event {
         action: "transfer_reported",
@@ -169,11 +169,11 @@ async fn report_transfer(
 
 /// Downloads one of the unit's own invoices.
 async fn invoice(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     crate::web::form::PathText(raw): crate::web::form::PathText,
 ) -> Result<Response, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
+    let unit = own_unit(&web, &ctx).await?;
     let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
-    crate::web::console::invoices::document(&app, id, Some(unit.id)).await
+    crate::web::console::invoices::document(&web, id, Some(unit.id)).await
 }

@@ -16,7 +16,7 @@ use govsite_core::unit::UnitForm;
 use minijinja::context;
 use serde::Deserialize;
 
-use super::AppState;
+use super::WebState;
 use super::auth::actor;
 use super::error::AppError;
 use super::form::{self, Query};
@@ -26,7 +26,7 @@ use crate::store::audit::{self, Event};
 use crate::store::units::{self, Scope, UnitRecord};
 use crate::store::{StoreError, offices};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/portal", get(home))
         .route("/portal/unit", get(show_unit))
@@ -38,22 +38,22 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The signed-in unit user's own unit; nobody else's is reachable from the portal.
-pub(super) async fn own_unit(app: &AppState, ctx: &Ctx) -> Result<UnitRecord, AppError> {
+pub(super) async fn own_unit(web: &WebState, ctx: &Ctx) -> Result<UnitRecord, AppError> {
     let user = ctx.require(|r| r == Role::Unit)?;
     let id = user.unit_id.ok_or(AppError::Forbidden)?;
-    units::find(&app.db, id, Scope::All)
+    units::find(&web.db, id, Scope::All)
         .await?
         .ok_or(AppError::NotFound)
 }
 
-async fn home(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+async fn home(State(web): State<WebState>, ctx: Ctx) -> Result<Response, AppError> {
     let user = ctx.user()?;
     if user.role != Role::Unit {
         return Ok(Redirect::to(super::auth::role_home(user.role)).into_response());
     }
-    let unit = own_unit(&app, &ctx).await?;
-    let region_path = offices::region_path(&app.db, unit.region_code).await?;
-    Ok(app
+    let unit = own_unit(&web, &ctx).await?;
+    let region_path = offices::region_path(&web.db, unit.region_code).await?;
+    Ok(web
         .page(
             &ctx,
             "portal/home.html",
@@ -75,13 +75,13 @@ struct SavedQuery {
 }
 
 async fn show_unit(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     Query(q): Query<SavedQuery>,
 ) -> Result<Html<String>, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
-    let region_path = offices::region_path(&app.db, unit.region_code).await?;
-    app.page(
+    let unit = own_unit(&web, &ctx).await?;
+    let region_path = offices::region_path(&web.db, unit.region_code).await?;
+    web.page(
         &ctx,
         "portal/unit.html",
         context! {
@@ -97,14 +97,14 @@ async fn show_unit(
 }
 
 async fn edit_page(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     unit: &UnitRecord,
     form: &UnitForm,
     errors: Option<&govsite_core::FieldErrors>,
 ) -> Result<Html<String>, AppError> {
-    let region_path = offices::region_path(&app.db, unit.region_code).await?;
-    app.page(
+    let region_path = offices::region_path(&web.db, unit.region_code).await?;
+    web.page(
         ctx,
         "portal/unit_edit.html",
         context! {
@@ -118,34 +118,34 @@ async fn edit_page(
     )
 }
 
-async fn edit_unit(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
-    edit_page(&app, &ctx, &unit, &unit.form, None).await
+async fn edit_unit(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+    let unit = own_unit(&web, &ctx).await?;
+    edit_page(&web, &ctx, &unit, &unit.form, None).await
 }
 
 /// Saves the editable fields. Name, credit code, type and region decide jurisdiction and the
 /// suffix, so they are kept as stored whatever the form says; the 编办 changes them.
 async fn save_unit(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
+    let unit = own_unit(&web, &ctx).await?;
     let mut form: UnitForm = form::parse(&body)?;
     form.name = unit.form.name.clone();
     form.credit_code = unit.form.credit_code.clone();
     form.org_type = unit.form.org_type.clone();
     form.region_code = unit.form.region_code.clone();
-    let details = match check_unit(&app, &form, Some(unit.id)).await? {
+    let details = match check_unit(&web, &form, Some(unit.id)).await? {
         Ok(d) => d,
         Err(errors) => {
-            return Ok(edit_page(&app, &ctx, &unit, &form, Some(&errors))
+            return Ok(edit_page(&web, &ctx, &unit, &form, Some(&errors))
                 .await?
                 .into_response());
         }
     };
-    let now = app.now();
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let now = web.now();
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     units::update(&mut tx, unit.id, &details, now).await?;
     // Notices and reset links follow the handler: the unit's accounts use the handler's contacts.
     crate::store::accounts::set_unit_contacts(

@@ -19,13 +19,13 @@ use crate::store::audit;
 use crate::store::domains::{self, Domain};
 use crate::store::units::UnitRecord;
 use crate::store::{ledger, policy};
-use crate::web::AppState;
+use crate::web::WebState;
 use crate::web::auth::actor;
 use crate::web::error::AppError;
 use crate::web::form::{self, PathText};
 use crate::web::session::Ctx;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/portal/domains/renew", post(renew))
         .route("/portal/domains/{id}", get(show))
@@ -33,9 +33,9 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// A name of the signed-in unit (a primary name, not a variant); anything else is 404.
-async fn own_name(app: &AppState, unit: &UnitRecord, raw: &str) -> Result<Domain, AppError> {
+async fn own_name(web: &WebState, unit: &UnitRecord, raw: &str) -> Result<Domain, AppError> {
     let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
-    match domains::find(&app.db, id).await? {
+    match domains::find(&web.db, id).await? {
         Some(d) if d.unit_id == unit.id && d.variant_of.is_none() && d.state != "deleted" => Ok(d),
         _ => Err(AppError::NotFound),
     }
@@ -63,15 +63,15 @@ fn form_of(d: &Domain) -> DomainForm {
 }
 
 async fn name_page(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     d: &Domain,
     form: &DomainForm,
     errors: Option<&FieldErrors>,
     notice: &str,
 ) -> Result<Html<String>, AppError> {
-    let history = audit::history(&app.db, "domain", d.id).await?;
-    app.page(
+    let history = audit::history(&web.db, "domain", d.id).await?;
+    web.page(
         ctx,
         "portal/domain.html",
         context! {
@@ -86,29 +86,29 @@ async fn name_page(
 }
 
 async fn show(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
 ) -> Result<Html<String>, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
-    let d = own_name(&app, &unit, &raw).await?;
-    name_page(&app, &ctx, &d, &form_of(&d), None, "").await
+    let unit = own_unit(&web, &ctx).await?;
+    let d = own_name(&web, &unit, &raw).await?;
+    name_page(&web, &ctx, &d, &form_of(&d), None, "").await
 }
 
 async fn change_records(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
     body: Bytes,
 ) -> Result<Html<String>, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
-    let d = own_name(&app, &unit, &raw).await?;
+    let unit = own_unit(&web, &ctx).await?;
+    let d = own_name(&web, &unit, &raw).await?;
     let posted: DomainForm = form::parse(&body)?;
-    match names_admin::change_records(&app.db, &actor(&ctx), &d, &posted, app.now()).await {
+    match names_admin::change_records(&web.db, &actor(&ctx), &d, &posted, web.now()).await {
         Ok(()) => {
-            let d = own_name(&app, &unit, &raw).await?;
+            let d = own_name(&web, &unit, &raw).await?;
             name_page(
-                &app,
+                &web,
                 &ctx,
                 &d,
                 &form_of(&d),
@@ -118,7 +118,7 @@ async fn change_records(
             .await
         }
         Err(RegistryError::Form(errors)) => {
-            name_page(&app, &ctx, &d, &posted, Some(&errors), "").await
+            name_page(&web, &ctx, &d, &posted, Some(&errors), "").await
         }
         Err(RegistryError::Refused(m)) => Err(AppError::Conflict(m)),
         Err(RegistryError::Store(e)) => Err(e.into()),
@@ -127,8 +127,8 @@ async fn change_records(
 
 /// `years_{id}` per name ("" = not renewed), `step` = `check` or `pay`, and on `pay` the
 /// `seen_{id}` expiry the check page showed.
-async fn renew(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
+async fn renew(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+    let unit = own_unit(&web, &ctx).await?;
     let mut picks = Vec::new();
     let mut step = String::new();
     let mut seen = std::collections::HashMap::new();
@@ -141,20 +141,20 @@ async fn renew(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Res
             if value.trim().is_empty() {
                 continue;
             }
-            let d = own_name(&app, &unit, id).await?;
+            let d = own_name(&web, &unit, id).await?;
             let years =
                 Years::parse(&value).map_err(|_| AppError::BadRequest("续费年限应为2至10年。"))?;
             picks.push((d, years));
         }
     }
-    let quote = match names_admin::quote(&app.db, unit.region_code, picks, app.now()).await {
+    let quote = match names_admin::quote(&web.db, unit.region_code, picks, web.now()).await {
         Ok(q) => q,
-        Err(RegistryError::Refused(m)) => return Ok(renew_error(&app, &ctx, &m)?.into_response()),
+        Err(RegistryError::Refused(m)) => return Ok(renew_error(&web, &ctx, &m)?.into_response()),
         Err(RegistryError::Form(_)) => return Err(AppError::BadRequest("续费内容有误。")),
         Err(RegistryError::Store(e)) => return Err(e.into()),
     };
     if step != "pay" {
-        return Ok(renew_check(&app, &ctx, &unit, &quote)
+        return Ok(renew_check(&web, &ctx, &unit, &quote)
             .await?
             .into_response());
     }
@@ -169,25 +169,25 @@ async fn renew(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Res
             "{}的到期日已变更（可能已续费），请刷新后重试",
             moved.domain.unicode()
         );
-        return Ok(renew_error(&app, &ctx, &m)?.into_response());
+        return Ok(renew_error(&web, &ctx, &m)?.into_response());
     }
-    match names_admin::renew_names(&app.db, &actor(&ctx), unit.id, &quote, app.now()).await {
+    match names_admin::renew_names(&web.db, &actor(&ctx), unit.id, &quote, web.now()).await {
         Ok(()) => Ok(Redirect::to("/portal/domains?notice=renewed").into_response()),
-        Err(RegistryError::Refused(m)) => Ok(renew_error(&app, &ctx, &m)?.into_response()),
+        Err(RegistryError::Refused(m)) => Ok(renew_error(&web, &ctx, &m)?.into_response()),
         Err(RegistryError::Form(_)) => Err(AppError::BadRequest("续费内容有误。")),
         Err(RegistryError::Store(e)) => Err(e.into()),
     }
 }
 
 async fn renew_check(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     unit: &UnitRecord,
     quote: &Quote,
 ) -> Result<Html<String>, AppError> {
-    let balance = ledger::balance(&app.db, unit.id).await?;
-    let tier = policy::fee_tier(&app.db, unit.region_code).await?;
-    app.page(
+    let balance = ledger::balance(&web.db, unit.id).await?;
+    let tier = policy::fee_tier(&web.db, unit.region_code).await?;
+    web.page(
         ctx,
         "portal/renew_check.html",
         context! {
@@ -202,8 +202,8 @@ async fn renew_check(
     )
 }
 
-fn renew_error(app: &AppState, ctx: &Ctx, message: &str) -> Result<Html<String>, AppError> {
-    app.page(
+fn renew_error(web: &WebState, ctx: &Ctx, message: &str) -> Result<Html<String>, AppError> {
+    web.page(
         ctx,
         "message.html",
         context! {

@@ -24,7 +24,7 @@ use crate::registry::{site_checks, sites as registry_sites};
 use crate::store::sites::{self, Site, SiteApplication};
 use crate::store::units::UnitRecord;
 use crate::store::{StoreError, domains, offices, policy};
-use crate::web::AppState;
+use crate::web::WebState;
 use crate::web::auth::actor;
 use crate::web::captcha;
 use crate::web::error::AppError;
@@ -35,7 +35,7 @@ const PER_PAGE: u32 = 10;
 /// A domain expiring within this many days gets the seed's warning on the form.
 const EXPIRY_WARNING_DAYS: i64 = 60;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/portal/sites", get(list))
         .route("/portal/sites/new", get(new_form).post(create))
@@ -68,15 +68,15 @@ struct ListQuery {
 }
 
 async fn list(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
+    let unit = own_unit(&web, &ctx).await?;
     let page = page_number(q.page.as_deref());
-    let (rows, total) = sites::of_unit(&app.db, unit.id, page, PER_PAGE).await?;
+    let (rows, total) = sites::of_unit(&web.db, unit.id, page, PER_PAGE).await?;
     let pages = (total.max(1) + i64::from(PER_PAGE) - 1) / i64::from(PER_PAGE);
-    app.page(
+    web.page(
         &ctx,
         "portal/sites.html",
         context! {
@@ -100,9 +100,9 @@ struct DomainChoice {
     expires_on: String,
 }
 
-async fn choices(app: &AppState, unit: &UnitRecord) -> Result<Vec<DomainChoice>, AppError> {
-    let now = app.now();
-    Ok(domains::of_unit(&app.db, unit.id)
+async fn choices(web: &WebState, unit: &UnitRecord) -> Result<Vec<DomainChoice>, AppError> {
+    let now = web.now();
+    Ok(domains::of_unit(&web.db, unit.id)
         .await?
         .into_iter()
         .filter(|d| d.variant_of.is_none() && d.domain_state() == DomainState::Active)
@@ -130,7 +130,7 @@ fn fill_unit_block(form: &mut SiteForm, unit: &UnitRecord) {
 
 #[allow(clippy::too_many_arguments)]
 async fn form_page(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     unit: &UnitRecord,
     application: Option<&SiteApplication>,
@@ -150,7 +150,7 @@ async fn form_page(
         Some(k) => k.label().to_owned(),
         None => "网站开办审核/资格复核申请".to_owned(),
     };
-    app.page(
+    web.page(
         ctx,
         "portal/site_form.html",
         context! {
@@ -160,7 +160,7 @@ async fn form_page(
             action => action,
             saved => saved,
             fixed_kind => fixed_kind.map(SiteKind::label),
-            domains => choices(app, unit).await?,
+            domains => choices(web, unit).await?,
             red_page => RED_PAGE,
             org_type_label => unit.org_type_label(),
             application => application,
@@ -169,11 +169,11 @@ async fn form_page(
 }
 
 async fn new_form(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
+    let unit = own_unit(&web, &ctx).await?;
     let f = &unit.form;
     let mut form = SiteForm {
         kind: if q.kind == "requal" { "requal" } else { "new" }.into(),
@@ -187,7 +187,7 @@ async fn new_form(
         ..SiteForm::default()
     };
     fill_unit_block(&mut form, &unit);
-    form_page(&app, &ctx, &unit, None, &form, None, false).await
+    form_page(&web, &ctx, &unit, None, &form, None, false).await
 }
 
 #[derive(Deserialize, Default)]
@@ -198,23 +198,23 @@ struct Posted {
     form: SiteForm,
 }
 
-async fn create(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
+async fn create(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+    let unit = own_unit(&web, &ctx).await?;
     let mut posted: Posted = form::parse(&body)?;
     fill_unit_block(&mut posted.form, &unit);
     let kind = SiteKind::parse(&posted.form.kind)
         .filter(|k| *k != SiteKind::Change)
         .unwrap_or(SiteKind::New);
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     let id =
-        sites::create_draft(&mut tx, unit.id, kind, None, &posted.form, None, app.now()).await?;
+        sites::create_draft(&mut tx, unit.id, kind, None, &posted.form, None, web.now()).await?;
     tx.commit().await.map_err(StoreError::from)?;
-    after_save(&app, &ctx, &unit, id, &posted).await
+    after_save(&web, &ctx, &unit, id, &posted).await
 }
 
-async fn owned(app: &AppState, unit: &UnitRecord, raw: &str) -> Result<SiteApplication, AppError> {
+async fn owned(web: &WebState, unit: &UnitRecord, raw: &str) -> Result<SiteApplication, AppError> {
     let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
-    let a = sites::find(&app.db, id).await?.ok_or(AppError::NotFound)?;
+    let a = sites::find(&web.db, id).await?.ok_or(AppError::NotFound)?;
     if a.unit_id != unit.id {
         return Err(AppError::NotFound);
     }
@@ -229,18 +229,18 @@ struct NoticeQuery {
 }
 
 async fn edit_form(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
-    let a = owned(&app, &unit, &raw).await?;
+    let unit = own_unit(&web, &ctx).await?;
+    let a = owned(&web, &unit, &raw).await?;
     if !a.site_state().editable_by_unit() {
         return Ok(Redirect::to(&format!("/portal/sites/applications/{}", a.id)).into_response());
     }
     Ok(form_page(
-        &app,
+        &web,
         &ctx,
         &unit,
         Some(&a),
@@ -253,13 +253,13 @@ async fn edit_form(
 }
 
 async fn save(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
-    let a = owned(&app, &unit, &raw).await?;
+    let unit = own_unit(&web, &ctx).await?;
+    let a = owned(&web, &unit, &raw).await?;
     let mut posted: Posted = form::parse(&body)?;
     fill_unit_block(&mut posted.form, &unit);
     if posted.form.handler_id_card.trim() == a.form.handler_id_masked() {
@@ -276,19 +276,19 @@ async fn save(
     if a.site_id.is_some() {
         posted.form.kind = kind.as_str().to_owned();
     }
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
-    if !sites::save_form(&mut tx, a.id, kind, &posted.form, app.now()).await? {
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
+    if !sites::save_form(&mut tx, a.id, kind, &posted.form, web.now()).await? {
         return Err(AppError::Conflict(
             "该申请正在审核或已办结，不能修改。".into(),
         ));
     }
     tx.commit().await.map_err(StoreError::from)?;
-    after_save(&app, &ctx, &unit, a.id, &posted).await
+    after_save(&web, &ctx, &unit, a.id, &posted).await
 }
 
 /// After saving: back to the form ("保存草稿"), or on to the answers check ("下一步").
 async fn after_save(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     unit: &UnitRecord,
     id: i64,
@@ -300,14 +300,14 @@ async fn after_save(
         ))
         .into_response());
     }
-    let a = sites::find(&app.db, id).await?.ok_or(AppError::NotFound)?;
-    match registry_sites::check(&app.db, &a).await {
+    let a = sites::find(&web.db, id).await?.ok_or(AppError::NotFound)?;
+    match registry_sites::check(&web.db, &a).await {
         Ok(_) => {
             Ok(Redirect::to(&format!("/portal/sites/applications/{id}/check")).into_response())
         }
         Err(RegistryError::Form(errors)) => {
             Ok(
-                form_page(app, ctx, unit, Some(&a), &a.form, Some(&errors), false)
+                form_page(web, ctx, unit, Some(&a), &a.form, Some(&errors), false)
                     .await?
                     .into_response(),
             )
@@ -325,18 +325,18 @@ fn registry_error(e: RegistryError) -> AppError {
 }
 
 async fn check(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
-    let a = owned(&app, &unit, &raw).await?;
-    check_page(&app, &ctx, &unit, &a, q.captcha == "text", None).await
+    let unit = own_unit(&web, &ctx).await?;
+    let a = owned(&web, &unit, &raw).await?;
+    check_page(&web, &ctx, &unit, &a, q.captcha == "text", None).await
 }
 
 async fn check_page(
-    app: &AppState,
+    web: &WebState,
     ctx: &Ctx,
     unit: &UnitRecord,
     a: &SiteApplication,
@@ -346,23 +346,23 @@ async fn check_page(
     if !a.site_state().editable_by_unit() {
         return Ok(Redirect::to(&format!("/portal/sites/applications/{}", a.id)).into_response());
     }
-    if let Err(RegistryError::Form(errors)) = registry_sites::check(&app.db, a).await {
+    if let Err(RegistryError::Form(errors)) = registry_sites::check(&web.db, a).await {
         return Ok(
-            form_page(app, ctx, unit, Some(a), &a.form, Some(&errors), false)
+            form_page(web, ctx, unit, Some(a), &a.form, Some(&errors), false)
                 .await?
                 .into_response(),
         );
     }
-    let challenge = captcha::issue(app, text_captcha).await?;
+    let challenge = captcha::issue(web, text_captcha).await?;
     let mut errors = FieldErrors::new();
     if let Some(m) = captcha_error {
         errors.add("captcha", m);
     }
-    Ok(app
+    Ok(web
         .page(ctx, "portal/site_check.html", context! {
             title => if captcha_error.is_some() { "错误：请核对网站开办审核申请" } else { "请核对网站开办审核申请" },
             application => a,
-            domain => domain_name(app, &a.form).await?,
+            domain => domain_name(web, &a.form).await?,
             org_type_label => unit.org_type_label(),
             challenge => challenge,
             errors => (!errors.is_empty()).then_some(errors),
@@ -371,11 +371,11 @@ async fn check_page(
 }
 
 /// The chosen Chinese domain as people read it, or the 网络红页.
-async fn domain_name(app: &AppState, form: &SiteForm) -> Result<String, AppError> {
+async fn domain_name(web: &WebState, form: &SiteForm) -> Result<String, AppError> {
     if form.domain == RED_PAGE {
         return Ok("网络红页（免费微网站）".to_owned());
     }
-    Ok(domains::by_ace(&app.db, form.domain.trim())
+    Ok(domains::by_ace(&web.db, form.domain.trim())
         .await?
         .map_or_else(String::new, |d| d.unicode()))
 }
@@ -390,13 +390,13 @@ struct SubmitForm {
 }
 
 async fn submit(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
-    let a = owned(&app, &unit, &raw).await?;
+    let unit = own_unit(&web, &ctx).await?;
+    let a = owned(&web, &unit, &raw).await?;
     let posted: SubmitForm = form::parse(&body)?;
     if !a.site_state().editable_by_unit() {
         return Err(AppError::Conflict(format!(
@@ -404,9 +404,9 @@ async fn submit(
             a.state_label
         )));
     }
-    if !captcha::verify(&app, &ctx, &posted.captcha_token, &posted.captcha).await? {
+    if !captcha::verify(&web, &ctx, &posted.captcha_token, &posted.captcha).await? {
         return check_page(
-            &app,
+            &web,
             &ctx,
             &unit,
             &a,
@@ -415,10 +415,10 @@ async fn submit(
         )
         .await;
     }
-    match registry_sites::submit(&app.db, &actor(&ctx), &a, app.now()).await {
+    match registry_sites::submit(&web.db, &actor(&ctx), &a, web.now()).await {
         Ok(reference) => {
-            spawn_prechecks(&app, a.id);
-            Ok(app
+            spawn_prechecks(&web, a.id);
+            Ok(web
                 .page(
                     &ctx,
                     "portal/site_submitted.html",
@@ -432,7 +432,7 @@ async fn submit(
         }
         Err(RegistryError::Form(errors)) => {
             Ok(
-                form_page(&app, &ctx, &unit, Some(&a), &a.form, Some(&errors), false)
+                form_page(&web, &ctx, &unit, Some(&a), &a.form, Some(&errors), false)
                     .await?
                     .into_response(),
             )
@@ -442,12 +442,12 @@ async fn submit(
 }
 
 /// Runs the pre-checks in the background: they wait on DNS and HTTP, the unit does not.
-pub fn spawn_prechecks(app: &AppState, id: i64) {
-    let app = app.clone();
+pub fn spawn_prechecks(web: &WebState, id: i64) {
+    let web = web.clone();
     tokio::spawn(async move {
         let result = async {
-            if let Some(a) = sites::find(&app.db, id).await? {
-                site_checks::run_and_store(&app.db, &app.config.site_checks, &a, app.now()).await?;
+            if let Some(a) = sites::find(&web.db, id).await? {
+                site_checks::run_and_store(&web.db, &web.config.site_checks, &a, web.now()).await?;
             }
             Ok::<_, StoreError>(())
         }
@@ -459,46 +459,46 @@ pub fn spawn_prechecks(app: &AppState, id: i64) {
 }
 
 async fn show(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
 ) -> Result<Html<String>, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
-    let a = owned(&app, &unit, &raw).await?;
+    let unit = own_unit(&web, &ctx).await?;
+    let a = owned(&web, &unit, &raw).await?;
     let state = a.site_state();
-    app.page(&ctx, "portal/site_application.html", context! {
+    web.page(&ctx, "portal/site_application.html", context! {
         title => format!("审核结果 {}", a.reference.clone().unwrap_or_else(|| "（草稿）".into())),
-        domain => domain_name(&app, &a.form).await?,
+        domain => domain_name(&web, &a.form).await?,
         org_type_label => unit.org_type_label(),
         editable => state.editable_by_unit(),
         printable => state.printable(),
         paper => registry_sites::track_of(&a) == govsite_core::site_application::Track::Paper,
         closed => state == SiteState::Closed,
         reason_label => govsite_core::site_application::reason_label(&a.reason_code),
-        events => sites::events(&app.db, a.id).await?,
+        events => sites::events(&web.db, a.id).await?,
         application => a,
     })
 }
 
 /// The printed letter or form: both reviews must have passed.
-async fn printed(app: &AppState, ctx: &Ctx, raw: &str, letter: bool) -> Result<Response, AppError> {
-    let unit = own_unit(app, ctx).await?;
-    let a = owned(app, &unit, raw).await?;
+async fn printed(web: &WebState, ctx: &Ctx, raw: &str, letter: bool) -> Result<Response, AppError> {
+    let unit = own_unit(web, ctx).await?;
+    let a = owned(web, &unit, raw).await?;
     if !a.site_state().printable() {
         return Err(AppError::Conflict(
             "申请通过编办初审和注册中心复审后才能打印申请函和申请表。".into(),
         ));
     }
     let office = match govsite_core::region::RegionCode::from_i64(unit.region_code) {
-        Some(r) => match offices::find_by_region(&app.db, r).await? {
-            Some(id) => offices::find(&app.db, id).await?.map(|o| o.name),
+        Some(r) => match offices::find_by_region(&web.db, r).await? {
+            Some(id) => offices::find(&web.db, id).await?.map(|o| o.name),
             None => None,
         },
         None => None,
     }
     .unwrap_or_else(|| "机构编制委员会办公室".to_owned());
-    let domain = domain_name(app, &a.form).await?;
-    let date = cst_date(app.now()).format("%Y年%-m月%-d日").to_string();
+    let domain = domain_name(web, &a.form).await?;
+    let date = cst_date(web.now()).format("%Y年%-m月%-d日").to_string();
     let head = Letterhead {
         office: &office,
         domain: &domain,
@@ -531,29 +531,29 @@ async fn printed(app: &AppState, ctx: &Ctx, raw: &str, letter: bool) -> Result<R
 }
 
 async fn letter(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
 ) -> Result<Response, AppError> {
-    printed(&app, &ctx, &raw, true).await
+    printed(&web, &ctx, &raw, true).await
 }
 
 async fn form_pdf(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
 ) -> Result<Response, AppError> {
-    printed(&app, &ctx, &raw, false).await
+    printed(&web, &ctx, &raw, false).await
 }
 
 /// A closed application (its paper was returned) is copied into a new draft.
 async fn copy(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
 ) -> Result<Response, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
-    let a = owned(&app, &unit, &raw).await?;
+    let unit = own_unit(&web, &ctx).await?;
+    let a = owned(&web, &unit, &raw).await?;
     if a.site_state() != SiteState::Closed {
         return Err(AppError::Conflict(
             "只有已关闭的申请可以复制后重新申请。".into(),
@@ -561,7 +561,7 @@ async fn copy(
     }
     let mut form = a.form.clone();
     fill_unit_block(&mut form, &unit);
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     let id = sites::create_draft(
         &mut tx,
         unit.id,
@@ -569,7 +569,7 @@ async fn copy(
         a.site_id,
         &form,
         Some(a.id),
-        app.now(),
+        web.now(),
     )
     .await?;
     tx.commit().await.map_err(StoreError::from)?;
@@ -586,24 +586,24 @@ struct BadgeView {
 }
 
 async fn badges(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Html<String>, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
+    let unit = own_unit(&web, &ctx).await?;
     let blue = OrgType::parse(&unit.org_type) == Ok(OrgType::PublicInstitution);
-    let mount_days = policy::mount_days(&app.db, unit.region_code).await?;
-    let views: Vec<BadgeView> = sites::sites_of_unit(&app.db, unit.id)
+    let mount_days = policy::mount_days(&web.db, unit.region_code).await?;
+    let views: Vec<BadgeView> = sites::sites_of_unit(&web.db, unit.id)
         .await?
         .into_iter()
         .map(|site| BadgeView {
-            snippet: registry_sites::snippet(&app.config.public_url, &site.badge_code, blue),
+            snippet: registry_sites::snippet(&web.config.public_url, &site.badge_code, blue),
             site,
             mount_days,
             blue,
         })
         .collect();
-    app.page(
+    web.page(
         &ctx,
         "portal/badges.html",
         context! {
@@ -614,9 +614,9 @@ async fn badges(
     )
 }
 
-async fn own_site(app: &AppState, unit: &UnitRecord, raw: &str) -> Result<Site, AppError> {
+async fn own_site(web: &WebState, unit: &UnitRecord, raw: &str) -> Result<Site, AppError> {
     let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
-    sites::find_site(&app.db, id)
+    sites::find_site(&web.db, id)
         .await?
         .filter(|s| s.unit_id == unit.id)
         .ok_or(AppError::NotFound)
@@ -631,13 +631,13 @@ struct ApplyForm {
 /// Starts a re-qualification or a change of a site that holds a badge, prefilled from what
 /// was approved last; the code stays.
 async fn apply_for_site(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
-    let site = own_site(&app, &unit, &raw).await?;
+    let unit = own_unit(&web, &ctx).await?;
+    let site = own_site(&web, &unit, &raw).await?;
     if site.closed_at.is_some() {
         return Err(AppError::Conflict(
             "该网站已关闭，不能再申请复核或变更。".into(),
@@ -649,12 +649,12 @@ async fn apply_for_site(
         "change" => SiteKind::Change,
         _ => return Err(AppError::BadRequest("请选择申请复核或申请变更。")),
     };
-    if let Some(r) = sites::open_for_site(&app.db, site.id, 0).await? {
+    if let Some(r) = sites::open_for_site(&web.db, site.id, 0).await? {
         return Err(AppError::Conflict(format!(
             "该网站已有正在办理的申请（{r}），请等待办结后再申请。"
         )));
     }
-    let mut form = sites::latest_form_of_site(&app.db, site.id)
+    let mut form = sites::latest_form_of_site(&web.db, site.id)
         .await?
         .unwrap_or_default();
     form.kind = kind.as_str().to_owned();
@@ -669,7 +669,7 @@ async fn apply_for_site(
     form.ipv6 = site.ipv6.clone();
     form.intro = site.intro.clone();
     fill_unit_block(&mut form, &unit);
-    let mut tx = app.db.begin().await.map_err(StoreError::from)?;
+    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     let id = sites::create_draft(
         &mut tx,
         unit.id,
@@ -677,7 +677,7 @@ async fn apply_for_site(
         Some(site.id),
         &form,
         None,
-        app.now(),
+        web.now(),
     )
     .await?;
     tx.commit().await.map_err(StoreError::from)?;
@@ -685,13 +685,13 @@ async fn apply_for_site(
 }
 
 async fn close_confirm(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
 ) -> Result<Html<String>, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
-    let site = own_site(&app, &unit, &raw).await?;
-    app.page(
+    let unit = own_unit(&web, &ctx).await?;
+    let site = own_site(&web, &unit, &raw).await?;
+    web.page(
         &ctx,
         "portal/site_close.html",
         context! {
@@ -702,13 +702,13 @@ async fn close_confirm(
 }
 
 async fn close(
-    State(app): State<AppState>,
+    State(web): State<WebState>,
     ctx: Ctx,
     PathText(raw): PathText,
 ) -> Result<Response, AppError> {
-    let unit = own_unit(&app, &ctx).await?;
-    let site = own_site(&app, &unit, &raw).await?;
-    registry_sites::close(&app.db, &actor(&ctx), &site, app.now())
+    let unit = own_unit(&web, &ctx).await?;
+    let site = own_site(&web, &unit, &raw).await?;
+    registry_sites::close(&web.db, &actor(&ctx), &site, web.now())
         .await
         .map_err(registry_error)?;
     Ok(Redirect::to("/portal/sites/badges?notice=closed").into_response())
