@@ -1,4 +1,4 @@
-//! The domain application (域名注册申请) and its states (DESIGN.md §3):
+//! The domain application (域名注册申请) and its states (docs/RULES.md §3):
 //! draft → submitted → office_approved | office_rejected → registry_approved |
 //! registry_rejected → paid → active. A rejected application goes back to the unit, keeps
 //! the reasons, and is resubmitted from the rejected state.

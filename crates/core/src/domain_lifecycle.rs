@@ -1,4 +1,4 @@
-//! The life of a registered name (DESIGN.md §3): active → (reminders at T-90/60/30/7 days) →
+//! The life of a registered name (docs/RULES.md §3): active → (reminders at T-90/60/30/7 days) →
 //! expired, still resolving for a protection period → suspended, out of the zone → deleted.
 //! A suspension for non-compliance is a separate flag a 编办 or the registry sets and lifts.
 

@@ -5,9 +5,12 @@
 //! layers call into this crate; it never calls back.
 
 pub mod badge;
+pub mod badge_check;
+pub mod badge_state;
 pub mod calendar;
 pub mod contact;
 pub mod credit_code;
+pub mod deadline;
 pub mod domain_application;
 pub mod domain_form;
 pub mod domain_lifecycle;

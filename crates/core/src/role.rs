@@ -1,4 +1,4 @@
-//! Who can do what: the roles of DESIGN.md §1.
+//! Who can do what: the roles of docs/RULES.md §1.
 
 use serde::Serialize;
 

@@ -1,5 +1,5 @@
 //! The website opening / re-qualification application (网站开办审核 / 资格复核申请) and its
-//! states (DESIGN.md §3): draft → submitted → office_approved | office_rejected →
+//! states (docs/RULES.md §3): draft → submitted → office_approved | office_rejected →
 //! registry_approved | registry_rejected → (party and government organs) awaiting_paper →
 //! filed → badge_issued; (public institutions) → badge_issued. A rejection goes back to the
 //! unit with its reason; a paper filing returned by the 编办 closes the application and the

@@ -70,6 +70,16 @@ pub struct Problem {
     pub reason: String,
 }
 
+/// `政务`, `公益`, or their ACE forms, with or without the dots.
+pub fn parse_zone(s: &str) -> Option<Suffix> {
+    match s.trim().trim_matches('.') {
+        "政务" | "xn--zfr164b" => Some(Suffix::Zhengwu),
+        "公益" | "xn--55qw42g" => Some(Suffix::Gongyi),
+        _ => None,
+    }
+}
+
+
 /// The origin of a zone: `xn--zfr164b.`.
 pub fn origin(suffix: Suffix) -> String {
     match suffix {

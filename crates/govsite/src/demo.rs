@@ -10,15 +10,15 @@ use govsite_core::org_type::Suffix;
 use govsite_core::region::RegionCode;
 use govsite_core::role::Role;
 use govsite_core::unit::{UnitDetails, UnitForm};
-use sqlx::Row;
 
 use crate::auth::token;
 use crate::config::DemoArgs;
 use crate::store::accounts::{self, AccountStatus, NewAccount};
 use crate::store::audit::{self, Actor, Event};
 use crate::store::tokens::{self, Purpose};
+use crate::registry::accounts::ACTIVATION_TTL;
+use crate::store::synthetic::{self, SyntheticDomain, SyntheticSite};
 use crate::store::{Db, offices, units};
-use crate::web::ACTIVATION_TTL_SECONDS;
 
 const JINGYUAN: &str = "620421";
 const BAIYIN: &str = "620400";
@@ -194,7 +194,7 @@ impl Loader<'_> {
             Purpose::Activation,
             &token::hash_token(&raw),
             self.now,
-            ACTIVATION_TTL_SECONDS,
+            ACTIVATION_TTL,
         )
         .await?;
         tx.commit().await?;
@@ -447,10 +447,7 @@ async fn demo_sites(
     use govsite_core::site_form::{RED_PAGE, SiteForm, SiteKind};
 
     // The seed county gives units two working days to mount the badge (national rule: 5).
-    sqlx::query("UPDATE regions SET mount_days = 2 WHERE code = $1 AND mount_days IS NULL")
-        .bind(JINGYUAN.parse::<i64>()?)
-        .execute(l.db.pool())
-        .await?;
+    crate::store::policy::set_mount_days_if_unset(l.db, JINGYUAN.parse::<i64>()?, 2).await?;
     let office = Actor::system("靖远县编办审核员（演示）");
     let registry = Actor::system("注册中心审核员（演示）");
     // (unit index, site name, domain or red page, English domain, how far it goes)
@@ -583,7 +580,7 @@ async fn demo_sites(
             continue;
         }
         let receipt = PaperReceipt {
-            received_on: crate::registry::applications::cst_date(l.now),
+            received_on: govsite_core::deadline::cst_date(l.now),
             copies: 3,
             id_copy: true,
         };
@@ -604,72 +601,24 @@ async fn demo_sites(
 /// One site with an issued badge per synthetic unit that has a name, for the badge's load
 /// tests (code from the unit's region and number, site 0001). Idempotent.
 async fn synthetic_sites(l: &Loader<'_>) -> anyhow::Result<u64> {
-    let units: Vec<(i64, i64, String, String)> = sqlx::query(
-        "SELECT u.id, u.region_code, d.ace, d.label FROM units u JOIN domains d ON d.unit_id = u.id
-         WHERE u.name LIKE '合成测试单位%' AND d.variant_of IS NULL
-           AND NOT EXISTS (SELECT 1 FROM sites s WHERE s.unit_id = u.id) ORDER BY u.id",
-    )
-    .fetch_all(l.db.pool())
-    .await?
-    .iter()
-    .map(|r| {
-        Ok((
-            r.try_get("id")?,
-            r.try_get("region_code")?,
-            r.try_get("ace")?,
-            r.try_get("label")?,
-        ))
-    })
-    .collect::<Result<_, sqlx::Error>>()?;
+    let units = synthetic::units_without_site(l.db).await?;
     let mut added = 0;
     for chunk in units.chunks(500) {
-        let mut sql = String::from(
-            "INSERT INTO sites (unit_id, seq, name, domain_ace, domain_label, badge_code,
-             badge_state, badge_issued_at, created_at, updated_at) VALUES ",
-        );
-        let mut rows = Vec::with_capacity(chunk.len());
-        for (unit, region, ace, label) in chunk {
-            let Some(code) = govsite_core::region::RegionCode::from_i64(*region)
-                .and_then(|r| govsite_core::badge::BadgeCode::new(r, *unit, 1).ok())
-            else {
-                continue;
-            };
-            if !rows.is_empty() {
-                sql.push(',');
-            }
-            let b = rows.len() * 6;
-            let _ = write!(
-                sql,
-                "(${}, 1, ${}, ${}, ${}, ${}, 'mounted', ${t}, ${t}, ${t})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                t = b + 6
-            );
-            rows.push((
-                *unit,
-                format!("{label}网"),
-                ace.clone(),
-                format!("{label}.政务"),
-                code.to_string(),
-            ));
-        }
-        if rows.is_empty() {
-            continue;
-        }
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (unit, name, ace, label, code) in &rows {
-            q = q
-                .bind(*unit)
-                .bind(name.clone())
-                .bind(ace.clone())
-                .bind(label.clone())
-                .bind(code.clone())
-                .bind(l.now);
-        }
-        q.execute(l.db.pool()).await?;
+        let rows: Vec<SyntheticSite> = chunk
+            .iter()
+            .filter_map(|u| {
+                let code = govsite_core::region::RegionCode::from_i64(u.region_code)
+                    .and_then(|r| govsite_core::badge::BadgeCode::new(r, u.unit.get(), 1).ok())?;
+                Some(SyntheticSite {
+                    unit: u.unit,
+                    name: format!("{}网", u.label),
+                    domain_ace: u.ace.clone(),
+                    domain_label: format!("{}.政务", u.label),
+                    badge_code: code.to_string(),
+                })
+            })
+            .collect();
+        synthetic::insert_sites(l.db, &rows, l.now).await?;
         added += rows.len() as u64;
     }
     Ok(added)
@@ -683,19 +632,13 @@ async fn synthetic_units(l: &mut Loader<'_>, n: u32) -> anyhow::Result<u32> {
         .filter(|r| r.level == "county" && r.code / 10_000 == 62)
         .map(|r| format!("{:06}", r.code))
         .collect();
-    let existing: std::collections::HashSet<String> =
-        sqlx::query("SELECT name FROM units WHERE name LIKE '合成测试单位%'")
-            .fetch_all(l.db.pool())
-            .await?
-            .iter()
-            .map(|r| r.try_get("name"))
-            .collect::<Result<_, _>>()?;
+    let existing = synthetic::unit_names(l.db).await?;
     let mut added = 0;
     let mut tx = l.db.begin().await?;
     for i in 0..n {
         let seq = 1_000_000 + i;
         let region = &counties[i as usize % counties.len().max(1)];
-        let name = format!("合成测试单位{i:07}");
+        let name = format!("{}{i:07}", synthetic::NAME_PREFIX);
         if existing.contains(&name) {
             continue;
         }
@@ -716,36 +659,25 @@ async fn synthetic_units(l: &mut Loader<'_>, n: u32) -> anyhow::Result<u32> {
 /// to an address (198.18.0.0/15, RFC 2544's benchmarking block), one in ten is delegated to
 /// its own name servers (one with glue), one in ten forwarded. Inserted many rows at a time.
 async fn synthetic_domains(l: &Loader<'_>) -> anyhow::Result<u64> {
-    let units: Vec<(i64, String)> = sqlx::query(
-        "SELECT u.id, u.name FROM units u WHERE u.name LIKE '合成测试单位%'
-         AND NOT EXISTS (SELECT 1 FROM domains d WHERE d.unit_id = u.id) ORDER BY u.id",
-    )
-    .fetch_all(l.db.pool())
-    .await?
-    .iter()
-    .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
-    .collect::<Result<_, sqlx::Error>>()?;
+    let units = synthetic::units_without_domain(l.db).await?;
     let expires = l.now + 2 * 365 * 86_400;
     let mut added = 0;
     for chunk in units.chunks(500) {
-        let mut sql = String::from(
-            "INSERT INTO domains (unit_id, suffix, label, ace, canonical, state, plan, ipv4,
-             nameservers, forward_url, registered_at, expires_at, updated_at) VALUES ",
-        );
         let mut rows = Vec::with_capacity(chunk.len());
         for (unit, name) in chunk {
             let Ok(domain) = DomainName::parse(name, Suffix::Zhengwu) else {
                 continue;
             };
             let ace = domain.ace();
-            let (plan, ipv4, ns, url) = match unit % 10 {
+            let n = unit.get();
+            let (plan, ipv4, nameservers, forward_url) = match n % 10 {
                 0 => (
                     "delegate",
                     String::new(),
                     format!(
                         "ns1.{ace}=198.19.{}.{} ns.example.net",
-                        unit / 250 % 256,
-                        unit % 250 + 1
+                        n / 250 % 256,
+                        n % 250 + 1
                     ),
                     String::new(),
                 ),
@@ -753,53 +685,26 @@ async fn synthetic_domains(l: &Loader<'_>) -> anyhow::Result<u64> {
                     "forward",
                     String::new(),
                     String::new(),
-                    format!("https://www.example.cn/u{unit}/"),
+                    format!("https://www.example.cn/u{n}/"),
                 ),
                 _ => (
                     "resolve",
-                    format!("198.18.{}.{}", unit / 250 % 256, unit % 250 + 1),
+                    format!("198.18.{}.{}", n / 250 % 256, n % 250 + 1),
                     String::new(),
                     String::new(),
                 ),
             };
-            if !rows.is_empty() {
-                sql.push(',');
-            }
-            let b = rows.len() * 9;
-            let _ = write!(
-                sql,
-                "(${}, '政务', ${}, ${}, ${}, 'active', ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 2,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8,
-                b + 9,
-                b + 8
-            );
-            rows.push((*unit, name.clone(), ace, plan, ipv4, ns, url));
+            rows.push(SyntheticDomain {
+                unit: *unit,
+                label: name.clone(),
+                ace,
+                plan,
+                ipv4,
+                nameservers,
+                forward_url,
+            });
         }
-        if rows.is_empty() {
-            continue;
-        }
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (unit, name, ace, plan, ipv4, ns, url) in rows.iter() {
-            q = q
-                .bind(*unit)
-                .bind(name.clone())
-                .bind(ace.clone())
-                .bind(*plan)
-                .bind(ipv4.clone())
-                .bind(ns.clone())
-                .bind(url.clone())
-                .bind(l.now)
-                .bind(expires);
-        }
-        q.execute(l.db.pool()).await?;
+        synthetic::insert_domains(l.db, &rows, l.now, expires).await?;
         added += rows.len() as u64;
     }
     Ok(added)

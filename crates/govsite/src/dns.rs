@@ -13,9 +13,10 @@ use govsite_dns::zone::{Zone, Zones};
 use tokio::sync::watch;
 
 use crate::config::{ApexArgs, DnsArgs};
+use crate::store::changes::Follower;
+use crate::store::zones::{self as stored, ZoneChange as Change, ZoneChanges};
 use crate::store::{Db, StoreResult};
 use crate::zone;
-use crate::zone_feed::{Change, Cursor};
 
 const SUFFIXES: [Suffix; 2] = [Suffix::Zhengwu, Suffix::Gongyi];
 /// How often the change table is read: changes are answered well within a second.
@@ -32,10 +33,10 @@ async fn load_all(db: &Db, apex: &ApexArgs) -> StoreResult<Vec<Zone>> {
     let started = Instant::now();
     let mut zones = Vec::with_capacity(SUFFIXES.len());
     for suffix in SUFFIXES {
-        let serial = zone::serial(db, suffix).await?;
+        let serial = stored::serial(db, suffix).await?;
         zones.push(Zone::new(suffix, &zone::apex(apex, serial)));
     }
-    zone::each_live(db, |suffix, e| {
+    stored::each_live(db, |suffix, e| {
         let index = SUFFIXES.iter().position(|s| *s == suffix).unwrap_or(0);
         if let Err(p) = zones[index].insert(&e) {
             tracing::warn!(name = %format!("{}{}", p.label, suffix.label()), reason = %p.reason, "name left out of the zone");
@@ -65,7 +66,7 @@ pub async fn start(
     apex: &ApexArgs,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<Dns> {
-    let mut cursor = Cursor::now(&db).await?;
+    let mut cursor = Follower::<ZoneChanges>::now(&db).await?;
     let zones = load_all(&db, apex).await?;
     let zones: Shared = Arc::new(RwLock::new(Zones::new(zones)));
     let config = args.server_config()?;
@@ -143,7 +144,7 @@ async fn apply(
         changes.sort_by(|a, b| a.ace.cmp(&b.ace));
         changes.dedup_by(|a, b| a.ace == b.ace);
         let aces: Vec<String> = changes.iter().map(|c| c.ace.clone()).collect();
-        let mut now = zone::entries_by_ace(db, &aces).await?;
+        let mut now = stored::entries_by_ace(db, &aces).await?;
         let current = server::read(zones).zones[index].serial();
         let serial = serial_after(db, suffix, current, latest).await?;
         let mut all = write_lock(zones).await;
@@ -192,7 +193,7 @@ async fn serial_after(db: &Db, suffix: Suffix, current: u32, latest: i64) -> Sto
     if newer(latest as u32, current) {
         Ok(latest as u32)
     } else {
-        zone::bump_serial(db, suffix).await
+        stored::bump_serial(db, suffix).await
     }
 }
 

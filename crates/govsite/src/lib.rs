@@ -18,4 +18,3 @@ pub mod server;
 pub mod store;
 pub mod web;
 pub mod zone;
-pub mod zone_feed;

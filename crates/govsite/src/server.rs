@@ -111,8 +111,8 @@ pub async fn run(
     let book = Arc::new(crate::badge::Book::new(&config.public_url));
     // A database down at start must not keep the web role (and /readyz) from starting: the
     // book then keeps trying in the background.
-    let newest = match book.load_all(&db).await {
-        Ok(floor) => Some(floor),
+    let follower = match book.load_all(&db).await {
+        Ok(follower) => Some(follower),
         Err(e) => {
             tracing::warn!(error = %e, "badges not loaded at start; retrying");
             None
@@ -122,7 +122,7 @@ pub async fn run(
         db.clone(),
         book.clone(),
         clock.clone(),
-        newest,
+        follower,
         stop_rx.clone(),
     ));
     let mut checker_config =

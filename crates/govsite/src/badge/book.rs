@@ -12,12 +12,15 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::http::HeaderValue;
+use govsite_core::badge_state::BadgeState;
+use govsite_core::deadline::cst_date;
+use govsite_core::ids::SiteId;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
-use sqlx::any::AnyRow;
 use tokio::sync::watch;
 
 use super::art::{self, Colour, Variant};
+use crate::store::badge_book::{self, BookRow, SiteChanges};
+use crate::store::changes::Follower;
 use crate::store::{Db, StoreResult};
 
 /// One response body in the encodings a client may ask for. The compressed copies are made
@@ -70,7 +73,7 @@ impl Encoded {
 /// An issued badge as the hot path needs it.
 #[derive(Debug)]
 pub struct Entry {
-    pub site_id: i64,
+    pub site_id: SiteId,
     pub colour: Colour,
     /// Valid, Suspended or Revoked (Mismatch is decided per request).
     pub state: Variant,
@@ -124,80 +127,7 @@ const HOSTS_PER_SITE: usize = 20;
 pub struct Book {
     public_url: String,
     badges: RwLock<HashMap<Box<str>, Arc<Entry>>>,
-    hotlinks: Mutex<HashMap<(i64, String), u64>>,
-}
-
-const COLUMNS: &str = "s.id, s.badge_code, s.badge_state, s.domain_ace, s.domain_label,
-    s.english_domain, s.red_page, u.org_type";
-
-async fn latest_change(db: &Db) -> StoreResult<i64> {
-    Ok(
-        sqlx::query("SELECT COALESCE(MAX(id), 0) AS n FROM site_changes")
-            .fetch_one(db.pool())
-            .await?
-            .try_get("n")?,
-    )
-}
-
-/// Where the book is in `site_changes`: every id up to `floor` has been applied; ids above
-/// it already applied are in `seen`. A gap (an id taken by a transaction not committed yet,
-/// on PostgreSQL) is waited for, and given up as a rollback after [`GAP_PATIENCE`].
-#[derive(Debug)]
-pub struct Follower {
-    floor: i64,
-    seen: std::collections::BTreeSet<i64>,
-    stuck_since: Option<std::time::Instant>,
-}
-
-const GAP_PATIENCE: Duration = Duration::from_secs(60);
-
-impl Follower {
-    /// Starts a little before `floor`: on PostgreSQL an id below the latest may still be
-    /// uncommitted, so the last thousand changes are read once more.
-    pub fn new(floor: i64) -> Self {
-        Self {
-            floor: (floor - 1000).max(0),
-            seen: Default::default(),
-            stuck_since: None,
-        }
-    }
-
-    /// The sites changed since the last poll (at most 5,000 changes at a time).
-    pub async fn poll(&mut self, db: &Db) -> StoreResult<Vec<i64>> {
-        let rows = sqlx::query(
-            "SELECT id, site_id FROM site_changes WHERE id > $1 ORDER BY id LIMIT 5000",
-        )
-        .bind(self.floor)
-        .fetch_all(db.pool())
-        .await?;
-        let mut sites = Vec::new();
-        for r in &rows {
-            let id: i64 = r.try_get("id")?;
-            if self.seen.insert(id) {
-                let site: i64 = r.try_get("site_id")?;
-                if !sites.contains(&site) {
-                    sites.push(site);
-                }
-            }
-        }
-        while self.seen.remove(&(self.floor + 1)) {
-            self.floor += 1;
-        }
-        match (self.seen.first().copied(), self.stuck_since) {
-            (None, _) => self.stuck_since = None,
-            (Some(_), None) => self.stuck_since = Some(std::time::Instant::now()),
-            (Some(first), Some(since)) if since.elapsed() > GAP_PATIENCE => {
-                // The missing ids were rolled back: move past them.
-                self.floor = first - 1;
-                while self.seen.remove(&(self.floor + 1)) {
-                    self.floor += 1;
-                }
-                self.stuck_since = None;
-            }
-            _ => {}
-        }
-        Ok(sites)
-    }
+    hotlinks: Mutex<HashMap<(SiteId, String), u64>>,
 }
 
 impl Book {
@@ -234,7 +164,7 @@ impl Book {
     /// Notes a page on `host` showing a badge it is not registered for. Referers can be
     /// forged, so what one flush writes is bounded: at most [`HOSTS_PER_SITE`] hosts per site
     /// (the rest are counted together as "其他"), and [`HOTLINK_KEYS`] in all.
-    pub fn hotlink(&self, site_id: i64, host: &str) {
+    pub fn hotlink(&self, site_id: SiteId, host: &str) {
         let mut map = self.hotlinks.lock().unwrap_or_else(|e| e.into_inner());
         let mut host: String = host.chars().take(100).collect();
         if !map.contains_key(&(site_id, host.clone()))
@@ -247,59 +177,52 @@ impl Book {
         }
     }
 
-    fn entry(&self, r: &AnyRow) -> Result<(Box<str>, Entry), sqlx::Error> {
-        let code: String = r.try_get("badge_code")?;
-        let org_type: String = r.try_get("org_type")?;
-        let colour = if org_type == "public_institution" {
+    fn entry(&self, r: BookRow) -> (Box<str>, Entry) {
+        let colour = if r.public_institution {
             Colour::Blue
         } else {
             Colour::Red
         };
-        let state = match r.try_get::<String, _>("badge_state")?.as_str() {
-            "suspended" => Variant::Suspended,
-            "revoked" => Variant::Revoked,
-            _ => Variant::Valid,
+        let state = match r.badge_state {
+            BadgeState::Suspended => Variant::Suspended,
+            BadgeState::Revoked => Variant::Revoked,
+            BadgeState::Issued | BadgeState::Mounted | BadgeState::Overdue => Variant::Valid,
         };
-        let mut hosts: Vec<String> = ["domain_ace", "domain_label", "english_domain"]
-            .iter()
-            .filter_map(|c| r.try_get::<String, _>(*c).ok())
+        let mut hosts: Vec<String> = [&r.domain_ace, &r.domain_label, &r.english_domain]
+            .into_iter()
             .map(|h| h.trim().trim_end_matches('.').to_lowercase())
             .filter(|h| !h.is_empty())
             .collect();
-        if r.try_get::<i64, _>("red_page")? != 0
+        if r.red_page
             && let Some(host) = host_of(&self.public_url)
         {
             hosts.push(host);
         }
         hosts.dedup();
-        let script =
-            Encoded::new(script(&self.public_url, &code, colour, state, &hosts).into_bytes());
-        let site_id = r.try_get("id")?;
-        Ok((
-            code.into_boxed_str(),
+        let script = Encoded::new(
+            script(&self.public_url, &r.badge_code, colour, state, &hosts).into_bytes(),
+        );
+        (
+            r.badge_code.into_boxed_str(),
             Entry {
-                site_id,
+                site_id: r.site_id,
                 colour,
                 state,
                 hosts,
                 script,
                 hits: AtomicU64::new(0),
             },
-        ))
+        )
     }
 
-    /// Replaces the whole book from the database. Returns the latest `site_changes` id taken
+    /// Replaces the whole book from the database. Returns a follower of `site_changes` taken
     /// before reading, so that a change committed during the load is applied again after it.
-    pub async fn load_all(&self, db: &Db) -> StoreResult<i64> {
-        let floor = latest_change(db).await?;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM sites s JOIN units u ON u.id = s.unit_id"
-        )))
-        .fetch_all(db.pool())
-        .await?;
+    pub async fn load_all(&self, db: &Db) -> StoreResult<Follower<SiteChanges>> {
+        let follower = Follower::now(db).await?;
+        let rows = badge_book::all(db).await?;
         let mut map = HashMap::with_capacity(rows.len());
-        for r in &rows {
-            let (code, entry) = self.entry(r)?;
+        for r in rows {
+            let (code, entry) = self.entry(r);
             map.insert(code, Arc::new(entry));
         }
         let old = std::mem::replace(
@@ -307,26 +230,17 @@ impl Book {
             map,
         );
         self.keep_hits(old);
-        Ok(floor)
+        Ok(follower)
     }
 
     /// Rebuilds the badges of these sites from the database.
-    pub async fn reload_sites(&self, db: &Db, ids: &[i64]) -> StoreResult<()> {
+    pub async fn reload_sites(&self, db: &Db, ids: &[SiteId]) -> StoreResult<()> {
         for chunk in ids.chunks(500) {
-            let list = chunk
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {COLUMNS} FROM sites s JOIN units u ON u.id = s.unit_id WHERE s.id IN ({list})"
-            )))
-            .fetch_all(db.pool())
-            .await?;
-            let fresh = rows
-                .iter()
+            let fresh: Vec<_> = badge_book::of_sites(db, chunk)
+                .await?
+                .into_iter()
                 .map(|r| self.entry(r))
-                .collect::<Result<Vec<_>, _>>()?;
+                .collect();
             let mut map = self.badges.write().unwrap_or_else(|e| e.into_inner());
             for (code, entry) in fresh {
                 if let Some(old) = map.get(&code) {
@@ -356,7 +270,7 @@ impl Book {
 
     /// Writes the counted hits and hot-links, one statement per badge and day.
     pub async fn flush(&self, db: &Db, day: &str) -> StoreResult<usize> {
-        let counts: Vec<(i64, u64)> = self
+        let counts: Vec<(SiteId, u64)> = self
             .badges
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -366,39 +280,14 @@ impl Book {
                 (n > 0).then_some((e.site_id, n))
             })
             .collect();
-        let hotlinks: Vec<((i64, String), u64)> =
+        let hotlinks: Vec<((SiteId, String), u64)> =
             std::mem::take(&mut *self.hotlinks.lock().unwrap_or_else(|e| e.into_inner()))
                 .into_iter()
                 .collect();
         if counts.is_empty() && hotlinks.is_empty() {
             return Ok(0);
         }
-        let mut tx = db.begin().await?;
-        for (site, n) in &counts {
-            sqlx::query(
-                "INSERT INTO badge_hits (site_id, day, hits) VALUES ($1, $2, $3)
-                 ON CONFLICT (site_id, day) DO UPDATE SET hits = badge_hits.hits + excluded.hits",
-            )
-            .bind(site)
-            .bind(day)
-            .bind(*n as i64)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for ((site, host), n) in &hotlinks {
-            sqlx::query(
-                "INSERT INTO badge_hotlinks (site_id, host, day, hits) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (site_id, host, day)
-                 DO UPDATE SET hits = badge_hotlinks.hits + excluded.hits",
-            )
-            .bind(site)
-            .bind(host)
-            .bind(day)
-            .bind(*n as i64)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
+        badge_book::add_hits(db, day, &counts, &hotlinks).await?;
         Ok(counts.len() + hotlinks.len())
     }
 }
@@ -450,17 +339,16 @@ pub fn script(base: &str, code: &str, colour: Colour, state: Variant, hosts: &[S
     )
 }
 
-/// Follows `site_changes` from `floor` (what [`Book::load_all`] returned; `None` when the
+/// Follows `site_changes` with `follower` (what [`Book::load_all`] returned; `None` when the
 /// load at start failed, and it is tried again at each tick) and flushes hits until `stop`,
 /// then flushes once more.
 pub async fn run(
     db: Db,
     book: Arc<Book>,
     clock: crate::clock::SharedClock,
-    floor: Option<i64>,
+    mut follower: Option<Follower<SiteChanges>>,
     mut stop: watch::Receiver<bool>,
 ) {
-    let mut follower = floor.map(Follower::new);
     let mut tick = tokio::time::interval(Duration::from_millis(500));
     let mut n: u64 = 0;
     loop {
@@ -471,13 +359,9 @@ pub async fn run(
         n += 1;
         let result = if follower.is_none() || n.is_multiple_of(600) {
             // A safety net, and the old changes go.
-            let _ = sqlx::query("DELETE FROM site_changes WHERE at < $1")
-                .bind(chrono::Utc::now().timestamp() - 3600)
-                .execute(db.pool())
-                .await;
-            book.load_all(&db)
-                .await
-                .map(|f| follower = Some(Follower::new(f)))
+            // `site_changes.at` is written by the database in real time, not by the clock.
+            let _ = badge_book::prune_changes(&db, chrono::Utc::now().timestamp() - 3600).await;
+            book.load_all(&db).await.map(|f| follower = Some(f))
         } else if let Some(follower) = follower.as_mut() {
             match follower.poll(&db).await {
                 Ok(sites) if sites.is_empty() => Ok(()),
@@ -491,13 +375,13 @@ pub async fn run(
             tracing::warn!(error = %e, "badge book refresh failed");
         }
         if n.is_multiple_of(20) {
-            let day = crate::registry::applications::cst_date(clock.now()).to_string();
+            let day = cst_date(clock.now()).to_string();
             if let Err(e) = book.flush(&db, &day).await {
                 tracing::warn!(error = %e, "badge hits flush failed");
             }
         }
     }
-    let day = crate::registry::applications::cst_date(clock.now()).to_string();
+    let day = cst_date(clock.now()).to_string();
     let _ = book.flush(&db, &day).await;
 }
 
@@ -517,7 +401,7 @@ mod tests {
         );
         assert_eq!(host_of("").as_deref(), None);
         let e = Entry {
-            site_id: 1,
+            site_id: SiteId::new(1),
             colour: Colour::Red,
             state: Variant::Valid,
             hosts: vec!["jingyuan.gov.cn".into()],

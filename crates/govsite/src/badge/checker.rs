@@ -11,59 +11,12 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use govsite_core::badge_check::Finding;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
-use crate::notify::messages;
-use crate::registry::applications::cst_date;
 use crate::registry::site_checks::{SiteCheckConfig, resolve_a};
-use crate::store::audit::{self, Actor, Event};
-use crate::store::outbox::{self, Channel, NewMessage};
-use crate::store::{Db, StoreResult, accounts, offices, units};
-
-/// What one page shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Finding {
-    Live,
-    NotBottom,
-    Missing,
-    StaticCopy,
-    HttpOnHttps,
-    WrongCode,
-    Unreachable,
-}
-
-impl Finding {
-    pub fn label(self) -> &'static str {
-        crate::store::sites::check_label(self.as_str())
-    }
-
-    /// How bad it is, for the site's overall result (the worst page counts).
-    fn rank(self) -> u8 {
-        match self {
-            Self::Live => 0,
-            Self::NotBottom => 1,
-            Self::Unreachable => 2,
-            Self::Missing => 3,
-            Self::StaticCopy => 4,
-            Self::HttpOnHttps => 5,
-            Self::WrongCode => 6,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Live => "live",
-            Self::NotBottom => "not_bottom",
-            Self::Missing => "missing",
-            Self::StaticCopy => "static_copy",
-            Self::HttpOnHttps => "http_on_https",
-            Self::WrongCode => "wrong_code",
-            Self::Unreachable => "unreachable",
-        }
-    }
-}
+use crate::store::badge_checks::{self, CheckTarget as Target};
+use crate::store::{Db, StoreResult};
 
 /// Block-level markup that may not follow the badge if it is to be at the bottom.
 const CONTENT_AFTER: [&str; 8] = [
@@ -255,14 +208,6 @@ pub struct PageEvidence {
     pub detail: String,
 }
 
-/// One site to check.
-#[derive(Debug, Clone)]
-pub struct Target {
-    pub site_id: i64,
-    pub code: String,
-    pub hosts: Vec<String>,
-}
-
 /// Checks one site: its home page over HTTPS, or HTTP when HTTPS does not answer, then up
 /// to `linked_pages` pages linked from it.
 pub async fn check_site(config: &CheckerConfig, target: &Target) -> (Finding, Vec<PageEvidence>) {
@@ -422,28 +367,7 @@ async fn fetch(
 /// Checks every open, self-built site with a badge that is not suspended or revoked; stores
 /// each visit and moves badge states. Returns how many sites were checked.
 pub async fn run_once(db: &Db, config: &CheckerConfig, now: i64) -> StoreResult<usize> {
-    let rows = sqlx::query(
-        "SELECT s.id, s.badge_code, s.domain_ace, s.english_domain FROM sites s
-         WHERE s.closed_at IS NULL AND s.red_page = 0
-           AND s.badge_state IN ('issued', 'mounted', 'overdue') ORDER BY s.id",
-    )
-    .fetch_all(db.pool())
-    .await?;
-    let targets: Vec<Target> = rows
-        .iter()
-        .map(|r| {
-            let english: String = r.try_get("english_domain")?;
-            let ace: String = r.try_get("domain_ace")?;
-            Ok(Target {
-                site_id: r.try_get("id")?,
-                code: r.try_get("badge_code")?,
-                hosts: [english, ace]
-                    .into_iter()
-                    .filter(|h| !h.is_empty())
-                    .collect(),
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()?;
+    let targets = badge_checks::targets(db).await?;
     let semaphore = Arc::new(tokio::sync::Semaphore::new(config.parallel.max(1)));
     let mut set = tokio::task::JoinSet::new();
     for t in targets {
@@ -460,158 +384,11 @@ pub async fn run_once(db: &Db, config: &CheckerConfig, now: i64) -> StoreResult<
         let Ok((t, (finding, evidence))) = done else {
             continue;
         };
-        record(db, &t, finding, &evidence, now).await?;
+        let evidence = serde_json::to_string(&evidence).unwrap_or_default();
+        crate::registry::badges::record_visit(db, &t, finding, &evidence, now).await?;
         checked += 1;
     }
     Ok(checked)
-}
-
-/// Stores one visit and moves the badge: mounted when every page shows it live; overdue when
-/// the deadline has passed without that (the unit's handler and its 编办 are told once).
-pub async fn record(
-    db: &Db,
-    t: &Target,
-    finding: Finding,
-    evidence: &[PageEvidence],
-    now: i64,
-) -> StoreResult<()> {
-    let row = sqlx::query(
-        "SELECT s.badge_state, s.mount_due, s.name, s.unit_id, u.region_code FROM sites s
-         JOIN units u ON u.id = s.unit_id WHERE s.id = $1",
-    )
-    .bind(t.site_id)
-    .fetch_one(db.pool())
-    .await?;
-    let state: String = row.try_get("badge_state")?;
-    let due: String = row.try_get("mount_due")?;
-    let name: String = row.try_get("name")?;
-    let unit = govsite_core::ids::UnitId(row.try_get("unit_id")?);
-    let region: i64 = row.try_get("region_code")?;
-    let today = cst_date(now).to_string();
-    let next = if finding == Finding::Live {
-        "mounted"
-    } else if !due.is_empty() && today > due {
-        "overdue"
-    } else {
-        state.as_str()
-    };
-    let reviewers = if next == "overdue" && state != "overdue" {
-        let office = govsite_core::region::RegionCode::from_i64(region)
-            .map(|r| offices::find_by_region(db, r));
-        match office {
-            Some(f) => accounts::reviewers(db, f.await?).await?,
-            None => Vec::new(),
-        }
-    } else {
-        Vec::new()
-    };
-    let mut tx = db.begin().await?;
-    sqlx::query(
-        "INSERT INTO badge_checks (site_id, at, outcome, evidence) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(t.site_id)
-    .bind(now)
-    .bind(finding.as_str())
-    .bind(serde_json::to_string(evidence).unwrap_or_default())
-    .execute(&mut *tx)
-    .await?;
-    let moved = next != state;
-    sqlx::query(
-        "UPDATE sites SET last_check_at = $1, last_check_outcome = $2,
-             badge_state = CASE WHEN badge_state IN ('issued', 'mounted', 'overdue')
-                 AND closed_at IS NULL THEN $3 ELSE badge_state END,
-             updated_at = CASE WHEN $4 = 1 THEN $1 ELSE updated_at END WHERE id = $5",
-    )
-    .bind(now)
-    .bind(finding.as_str())
-    .bind(next)
-    .bind(i64::from(moved))
-    .bind(t.site_id)
-    .execute(&mut *tx)
-    .await?;
-    if moved {
-        let event = Event {
-            action: "badge_state_changed",
-            subject_type: "site",
-            subject_id: t.site_id.to_string(),
-            from_state: &state,
-            to_state: next,
-            reason: finding.label(),
-        };
-        audit::record(&mut tx, &Actor::system("badge-checker"), &event, now).await?;
-    }
-    // Still overdue at the next visit after the notice: propose stopping resolution, once.
-    if state == "overdue" && next == "overdue" {
-        let open: i64 = sqlx::query(
-            "SELECT COUNT(*) AS n FROM badge_enforcements WHERE site_id = $1
-               AND (state = 'proposed' OR decided_at >= $2)",
-        )
-        .bind(t.site_id)
-        // A proposal dismissed by the 编办 is not made again for 30 days.
-        .bind(now - 30 * 86_400)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("n")?;
-        if open == 0 {
-            let reason = format!(
-                "逾期未挂标（挂标期限 {due}），检查结果：{}",
-                finding.label()
-            );
-            let id: i64 = sqlx::query(
-                "INSERT INTO badge_enforcements (site_id, reason, proposed_at) VALUES ($1, $2, $3)
-                 RETURNING id",
-            )
-            .bind(t.site_id)
-            .bind(&reason)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("id")?;
-            let event = Event {
-                action: "badge_enforcement_proposed",
-                subject_type: "badge_enforcement",
-                subject_id: id.to_string(),
-                from_state: "",
-                to_state: "proposed",
-                reason: &reason,
-            };
-            audit::record(&mut tx, &Actor::system("badge-checker"), &event, now).await?;
-        }
-    }
-    if moved && next == "overdue" {
-        let text = format!(
-            "网站“{name}”的网站标识（{}）应于 {due} 前挂标，检查结果：{}。请尽快在网站所有页面底部加挂标识；逾期不改的，将提请停止域名解析。",
-            t.code,
-            finding.label()
-        );
-        if let Some((_, mobile, email)) = units::handler_contact(&mut tx, unit).await? {
-            for m in messages::unit_notice(
-                &email,
-                &mobile,
-                "网站标识逾期未挂标",
-                &text,
-                "badge_overdue",
-            ) {
-                outbox::enqueue(&mut tx, &m, now).await?;
-            }
-        }
-        for r in reviewers.iter().filter(|r| !r.email.is_empty()) {
-            let m = NewMessage {
-                channel: Channel::Email,
-                recipient: r.email.clone(),
-                subject: "辖区网站标识逾期未挂标".to_owned(),
-                body: format!(
-                    "{}：\n\n{text}\n\n{}\n",
-                    r.display_name,
-                    messages::SIGNATURE
-                ),
-                template: "badge_overdue",
-            };
-            outbox::enqueue(&mut tx, &m, now).await?;
-        }
-    }
-    tx.commit().await?;
-    Ok(())
 }
 
 /// The checker as a worker: the first round five minutes after start, then every `every`.
@@ -650,22 +427,13 @@ pub async fn command(args: crate::config::BadgeCheckArgs) -> anyhow::Result<()> 
     let start = std::time::Instant::now();
     let n = run_once(&db, &config, chrono::Utc::now().timestamp()).await?;
     let secs = start.elapsed().as_secs_f64();
-    let rows = sqlx::query(
-        "SELECT last_check_outcome AS o, COUNT(*) AS n FROM sites
-         WHERE last_check_at IS NOT NULL GROUP BY last_check_outcome ORDER BY last_check_outcome",
-    )
-    .fetch_all(db.pool())
-    .await?;
+    let counts = badge_checks::outcome_counts(&db).await?;
     println!(
         "checked {n} sites in {secs:.1} s ({:.0} sites per minute)",
         n as f64 * 60.0 / secs.max(0.001)
     );
-    for r in rows {
-        println!(
-            "  {}: {}",
-            r.try_get::<String, _>("o")?,
-            r.try_get::<i64, _>("n")?
-        );
+    for (outcome, n) in counts {
+        println!("  {outcome}: {n}");
     }
     Ok(())
 }

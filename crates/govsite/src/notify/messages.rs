@@ -1,5 +1,6 @@
 //! The texts people receive, in Chinese. Links are absolute, built from the public URL.
 
+pub use crate::store::outbox::{carries_secret, redact};
 use crate::store::outbox::{Channel, NewMessage};
 
 pub const SIGNATURE: &str = "政务和公益机构域名注册管理平台";
@@ -85,28 +86,6 @@ pub fn unit_notice(
     ]
 }
 
-/// Templates whose body carries a one-time link: never shown to staff, and scrubbed from the
-/// outbox once delivered.
-pub fn carries_secret(template: &str) -> bool {
-    matches!(template, "activation" | "password_reset")
-}
-
-/// The body with every one-time token replaced by a placeholder.
-pub fn redact(body: &str) -> String {
-    let mut out = body.to_owned();
-    for marker in ["/activate/", "/password/reset/"] {
-        let mut from = 0;
-        while let Some(i) = out[from..].find(marker) {
-            let start = from + i + marker.len();
-            let end = out[start..]
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-                .map_or(out.len(), |e| start + e);
-            out.replace_range(start..end, "[链接已隐去]");
-            from = start;
-        }
-    }
-    out
-}
 
 #[cfg(test)]
 mod tests {

@@ -30,7 +30,7 @@ pub async fn deliver_due(db: &Db, senders: &Senders, clock: &SharedClock) -> Sto
                     outbox::scrub(db, m.id, &messages::redact(&m.body)).await?;
                 }
                 tracing::info!(
-                    id = m.id.0,
+                    id = m.id.get(),
                     channel = m.channel.as_str(),
                     "notification sent"
                 );
@@ -55,7 +55,7 @@ pub async fn deliver_due(db: &Db, senders: &Senders, clock: &SharedClock) -> Sto
             Outcome::Failed(error) => {
                 let attempts = m.attempts + 1;
                 let retry = (attempts < MAX_ATTEMPTS).then(|| clock.now() + backoff(attempts));
-                tracing::warn!(id = m.id.0, attempts, %error, "notification delivery failed");
+                tracing::warn!(id = m.id.get(), attempts, %error, "notification delivery failed");
                 outbox::mark_failed(db, m.id, &error, retry).await?;
             }
         }

@@ -4,7 +4,9 @@ use chrono::NaiveDate;
 use govsite_core::FieldErrors;
 use govsite_core::domain_application::{AppEvent, AppState, Verdict, review_passes};
 use govsite_core::domain_lifecycle::add_years;
-use govsite_core::ids::UnitId;
+use govsite_core::deadline::{self, Deadline};
+use govsite_core::domain_form::DomainForm;
+use govsite_core::ids::{DomainApplicationId, UnitId};
 use govsite_core::money::{Money, fee};
 use govsite_core::org_type::Suffix;
 
@@ -15,21 +17,7 @@ use crate::store::audit::{self, Actor, Event};
 use crate::store::domains::{self, NewDomain};
 use crate::store::{Db, StoreError, calendar, ledger, offices, outbox, policy, units};
 
-#[derive(Debug, thiserror::Error)]
-pub enum RegistryError {
-    #[error("form errors")]
-    Form(FieldErrors),
-    #[error("{0}")]
-    Refused(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl From<sqlx::Error> for RegistryError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Store(e.into())
-    }
-}
+pub use super::RegistryError;
 
 pub fn suffix_of(app: &Application) -> Suffix {
     if app.suffix == "公益" {
@@ -37,11 +25,6 @@ pub fn suffix_of(app: &Application) -> Suffix {
     } else {
         Suffix::Zhengwu
     }
-}
-
-/// China Standard Time calendar date of a unix time.
-pub fn cst_date(ts: i64) -> NaiveDate {
-    chrono::DateTime::from_timestamp(ts + 8 * 3600, 0).map_or(NaiveDate::MIN, |t| t.date_naive())
 }
 
 /// Checks the whole application, including availability, and submits it: reference number,
@@ -97,7 +80,7 @@ pub async fn submit(
         .ok_or_else(|| RegistryError::Refused("费用计算溢出".into()))?;
     let days = policy::office_review_days(db, app.region_code).await?;
     let cal = calendar::load(db).await?;
-    let due = cal.add_working_days(cst_date(now), days as u32).to_string();
+    let due = deadline::due(Deadline::OfficeReview { days }, &cal, now).to_string();
 
     let mut tx = db.begin().await?;
     let new_names: Vec<NewName<'_>> = stored
@@ -446,4 +429,36 @@ pub async fn pay_and_activate(
     .await?;
     tx.commit().await?;
     Ok(activated)
+}
+
+/// The unit's first save of a new application: a draft, kept whatever it holds so nothing
+/// typed is lost; it is checked only when submitted.
+pub async fn create_draft(
+    db: &Db,
+    unit: UnitId,
+    suffix: Suffix,
+    form: &DomainForm,
+    now: i64,
+) -> Result<DomainApplicationId, RegistryError> {
+    let mut tx = db.begin().await?;
+    let id = applications::create_draft(&mut tx, unit, &suffix.label()[1..], form, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Saves the form of a draft (or of a returned application); refused once it is under
+/// review or done.
+pub async fn save_draft(
+    db: &Db,
+    id: DomainApplicationId,
+    suffix: Suffix,
+    form: &DomainForm,
+    now: i64,
+) -> Result<(), RegistryError> {
+    let mut tx = db.begin().await?;
+    if !applications::save_form(&mut tx, id, &suffix.label()[1..], form, now).await? {
+        return Err(RegistryError::Invalid("该申请正在审核或已完成，不能修改。"));
+    }
+    tx.commit().await?;
+    Ok(())
 }

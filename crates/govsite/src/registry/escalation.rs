@@ -8,11 +8,19 @@ use crate::store::outbox::{Channel, NewMessage};
 use crate::store::{Db, StoreResult, accounts, applications, offices, sites};
 use govsite_core::region::RegionCode;
 
-use super::applications::cst_date;
+use govsite_core::deadline::cst_date;
+use govsite_core::ids::{DomainApplicationId, SiteApplicationId};
+
+/// Which application is overdue.
+#[derive(Clone, Copy)]
+enum Subject {
+    Domain(DomainApplicationId),
+    Site(SiteApplicationId),
+}
 
 /// An overdue first review, of a domain or a website application.
 struct Overdue<'a> {
-    id: i64,
+    id: Subject,
     region_code: i64,
     unit_name: &'a str,
     reference: &'a str,
@@ -30,7 +38,7 @@ pub async fn escalate_overdue(db: &Db, now: i64) -> StoreResult<usize> {
     let items = domain_apps
         .iter()
         .map(|a| Overdue {
-            id: a.id,
+            id: Subject::Domain(a.id),
             region_code: a.region_code,
             unit_name: &a.unit_name,
             reference: a.reference.as_deref().unwrap_or(""),
@@ -39,7 +47,7 @@ pub async fn escalate_overdue(db: &Db, now: i64) -> StoreResult<usize> {
             subject_type: "domain_application",
         })
         .chain(site_apps.iter().map(|a| Overdue {
-            id: a.id,
+            id: Subject::Site(a.id),
             region_code: a.region_code,
             unit_name: &a.unit_name,
             reference: a.reference.as_deref().unwrap_or(""),
@@ -67,15 +75,20 @@ pub async fn escalate_overdue(db: &Db, now: i64) -> StoreResult<usize> {
             };
             crate::store::outbox::enqueue(&mut tx, &m, now).await?;
         }
-        if a.subject_type == "site_application" {
-            sites::mark_escalated(&mut tx, a.id, now).await?;
-        } else {
-            applications::mark_escalated(&mut tx, a.id, now).await?;
-        }
+        let subject_id = match a.id {
+            Subject::Site(id) => {
+                sites::mark_escalated(&mut tx, id, now).await?;
+                id.to_string()
+            }
+            Subject::Domain(id) => {
+                applications::mark_escalated(&mut tx, id, now).await?;
+                id.to_string()
+            }
+        };
         let event = Event {
             action: "review_escalated",
             subject_type: a.subject_type,
-            subject_id: a.id.to_string(),
+            subject_id,
             from_state: "submitted",
             to_state: "submitted",
             reason: &format!("超期（时限 {}），已提醒{}", a.due, office_name),

@@ -127,5 +127,5 @@ pub async fn run(
 pub async fn housekeeping(db: &Db, now: i64) -> StoreResult<()> {
     crate::store::sessions::purge_expired(db, now).await?;
     crate::store::throttle::purge_before(db, now - DAY).await?;
-    crate::zone::prune_changes(db, now - 30 * DAY).await
+    crate::store::zones::prune_changes(db, now - 30 * DAY).await
 }

@@ -7,8 +7,11 @@ use govsite_core::money::{Money, Years, fee};
 
 use govsite_core::ids::UnitId;
 use serde::Serialize;
+use sqlx::AnyConnection;
 
-use super::applications::{RegistryError, cst_date};
+use govsite_core::deadline::cst_date;
+
+use super::RegistryError;
 use crate::notify::messages;
 use crate::store::audit::{self, Actor, Event};
 use crate::store::domains::{self, Domain, Records};
@@ -103,7 +106,7 @@ pub async fn renew_names(
             action: "domain_renewed",
             subject_type: "domain",
             subject_id: d.id.to_string(),
-            from_state: &d.state,
+            from_state: d.state.as_str(),
             to_state: to,
             reason: &format!(
                 "{} 续费{}年，至{}",
@@ -119,7 +122,7 @@ pub async fn renew_names(
         .iter()
         .map(|i| format!("{} {}年", i.domain.unicode(), i.years))
         .collect();
-    let txn = format!("renew-{}-{now}-{}", unit.0, q.items[0].domain.id);
+    let txn = format!("renew-{}-{now}-{}", unit.get(), q.items[0].domain.id);
     if !ledger::pay(
         &mut tx,
         unit,
@@ -197,10 +200,26 @@ pub async fn set_hold(
     if hold && reason.trim().is_empty() {
         return Err(RegistryError::Refused("停止解析须填写原因".into()));
     }
-    let to = govsite_core::domain_lifecycle::state_at(d.expires_at, now, Periods::default(), hold);
     let mut tx = db.begin().await?;
-    domains::set_hold(&mut tx, d.id, hold, category, reason.trim(), now).await?;
-    domains::set_state(&mut tx, d.id, to.as_str(), now).await?;
+    set_hold_in(&mut tx, actor, d, hold, category, reason, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`set_hold`] inside a decision's own transaction (a badge suspension stops its domain's
+/// resolution in the same transaction). The caller has checked `hold != d.held`.
+pub(crate) async fn set_hold_in(
+    tx: &mut AnyConnection,
+    actor: &Actor,
+    d: &Domain,
+    hold: bool,
+    category: &str,
+    reason: &str,
+    now: i64,
+) -> Result<(), RegistryError> {
+    let to = govsite_core::domain_lifecycle::state_at(d.expires_at, now, Periods::default(), hold);
+    domains::set_hold(&mut *tx, d.id, hold, category, reason.trim(), now).await?;
+    domains::set_state(&mut *tx, d.id, to.as_str(), now).await?;
     let event = Event {
         action: if hold {
             "domain_held"
@@ -209,12 +228,12 @@ pub async fn set_hold(
         },
         subject_type: "domain",
         subject_id: d.id.to_string(),
-        from_state: &d.state,
+        from_state: d.state.as_str(),
         to_state: to.as_str(),
         reason: reason.trim(),
     };
-    audit::record(&mut tx, actor, &event, now).await?;
-    if let Some((_, mobile, email)) = units::handler_contact(&mut tx, d.unit_id).await? {
+    audit::record(&mut *tx, actor, &event, now).await?;
+    if let Some((_, mobile, email)) = units::handler_contact(&mut *tx, d.unit_id).await? {
         let body = if hold {
             format!(
                 "您单位的中文域名 {} 已被停止解析，原因：{}。整改后请联系所属编办恢复。",
@@ -230,9 +249,8 @@ pub async fn set_hold(
             "中文域名已恢复解析"
         };
         for m in messages::unit_notice(&email, &mobile, subject, &body, "domain_state") {
-            outbox::enqueue(&mut tx, &m, now).await?;
+            outbox::enqueue(&mut *tx, &m, now).await?;
         }
     }
-    tx.commit().await?;
     Ok(())
 }

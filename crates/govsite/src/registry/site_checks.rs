@@ -7,6 +7,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use govsite_core::domain_lifecycle::DomainState;
 use govsite_core::site_form::Target;
 use hickory_proto::op::{Message, MessageType, OpCode, Query};
 use hickory_proto::rr::{Name, RData, RecordType};
@@ -183,7 +184,7 @@ async fn chinese_domain(db: &Db, ace: &str, declared: Ipv4Addr) -> StoreResult<C
         return Ok(check(KEY, LABEL, Outcome::Fail, "该中文域名未在本平台注册"));
     };
     let name = d.unicode();
-    let c = if d.held || d.state != "active" {
+    let c = if d.held || d.state != DomainState::Active {
         check(
             KEY,
             LABEL,

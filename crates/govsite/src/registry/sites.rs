@@ -9,17 +9,17 @@ use govsite_core::domain_lifecycle::DomainState;
 use govsite_core::org_type::OrgType;
 use govsite_core::region::RegionCode;
 use govsite_core::site_application::{SiteEvent, SiteState, Track, reason_label};
-use govsite_core::site_form::{SiteKind, SiteRequest, Target};
+use govsite_core::ids::{SiteApplicationId, SiteId, UnitId};
+use govsite_core::site_form::{SiteForm, SiteKind, SiteRequest, Target};
 use sqlx::AnyConnection;
 
-use super::applications::{RegistryError, cst_date};
+use govsite_core::deadline::{self, Deadline, cst_date};
+
+use super::RegistryError;
 use crate::notify::messages;
 use crate::store::audit::{self, Actor, Event};
 use crate::store::sites::{self, SiteApplication, SiteFacts};
 use crate::store::{Db, calendar, domains, outbox, policy};
-
-/// Working days a party or government unit has to bring its paper (the national rule's 10).
-pub const PAPER_DAYS: u32 = 10;
 
 /// How automatic steps appear in an application's history, which units read.
 const SYSTEM: &str = "系统";
@@ -65,7 +65,7 @@ pub async fn check(db: &Db, app: &SiteApplication) -> Result<SiteRequest, Regist
                 if open.is_none() {
                     e.add("kind", "要复核或变更的网站不存在或已关闭");
                 }
-                if let Some(r) = sites::open_for_site(db, site, app.id).await? {
+                if let Some(r) = sites::open_for_site(db, site, Some(app.id)).await? {
                     e.add(
                         "kind",
                         format!("该网站已有正在办理的申请（{r}），请等待办结"),
@@ -110,7 +110,7 @@ pub async fn submit(
     check(db, app).await?;
     let days = policy::office_review_days(db, app.region_code).await?;
     let cal = calendar::load(db).await?;
-    let due = cal.add_working_days(cst_date(now), days as u32).to_string();
+    let due = deadline::due(Deadline::OfficeReview { days }, &cal, now).to_string();
     let mut tx = db.begin().await?;
     if !sites::transition(&mut tx, app.id, state, next, &actor.label, "", now).await? {
         return Err(refused("申请状态已变化，请刷新页面"));
@@ -221,7 +221,7 @@ pub async fn review(
     match (next, request) {
         (SiteState::RegistryApproved, Some(_)) if track == Track::Paper => {
             let paper = next.apply(SiteEvent::AwaitPaper, track).map_err(refused)?;
-            let due = cal.add_working_days(cst_date(now), PAPER_DAYS).to_string();
+            let due = deadline::due(Deadline::Paper, &cal, now).to_string();
             sites::transition(
                 &mut tx,
                 app.id,
@@ -420,7 +420,7 @@ pub async fn return_paper(
 /// the pool while holding a transaction could starve the pool under load).
 struct Issuing {
     domain_label: String,
-    mount_days: i64,
+    mount_days: u32,
 }
 
 async fn prepare_issue(
@@ -484,7 +484,7 @@ async fn issue(
         intro: &request.intro,
     };
     let days = prepared.mount_days;
-    let mount_due = cal.add_working_days(cst_date(now), days as u32).to_string();
+    let mount_due = deadline::due(Deadline::Mount { days }, cal, now).to_string();
     let (code, kept) = match app.site_id {
         Some(site_id) => {
             sites::update_site(tx, site_id, &facts, now).await?;
@@ -495,7 +495,7 @@ async fn issue(
             let seq = sites::next_seq(tx, app.unit_id).await?;
             let region = RegionCode::from_i64(app.region_code)
                 .ok_or_else(|| refused("单位所在地区代码有误，请联系编办"))?;
-            let code = BadgeCode::new(region, app.unit_id.0, seq).map_err(refused)?;
+            let code = BadgeCode::new(region, app.unit_id.get(), seq).map_err(refused)?;
             let id =
                 sites::insert_site(tx, app.unit_id, seq, &facts, code.as_str(), &mount_due, now)
                     .await?;
@@ -582,7 +582,7 @@ pub async fn close(
     site: &sites::Site,
     now: i64,
 ) -> Result<(), RegistryError> {
-    if let Some(r) = sites::open_for_site(db, site.id, 0).await? {
+    if let Some(r) = sites::open_for_site(db, site.id, None).await? {
         return Err(refused(format!(
             "该网站有正在办理的申请（{r}），办结后才能关闭"
         )));
@@ -595,11 +595,46 @@ pub async fn close(
         action: "site_closed",
         subject_type: "site",
         subject_id: site.id.to_string(),
-        from_state: &site.badge_state,
+        from_state: site.badge_state.as_str(),
         to_state: "revoked",
         reason: &site.badge_code,
     };
     audit::record(&mut tx, actor, &event, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A new draft application: a first save (`site` and `copied_from` empty), a re-qualification
+/// or change of a site that holds a badge (`site`), or a copy of an application whose paper
+/// was returned (`copied_from`). Kept whatever it holds; checked only when submitted.
+pub async fn create_draft(
+    db: &Db,
+    unit: UnitId,
+    kind: SiteKind,
+    site: Option<SiteId>,
+    form: &SiteForm,
+    copied_from: Option<SiteApplicationId>,
+    now: i64,
+) -> Result<SiteApplicationId, RegistryError> {
+    let mut tx = db.begin().await?;
+    let id = sites::create_draft(&mut tx, unit, kind, site, form, copied_from, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Saves the form of a draft (or of a returned application); refused once it is under
+/// review or done.
+pub async fn save_draft(
+    db: &Db,
+    id: SiteApplicationId,
+    kind: SiteKind,
+    form: &SiteForm,
+    now: i64,
+) -> Result<(), RegistryError> {
+    let mut tx = db.begin().await?;
+    if !sites::save_form(&mut tx, id, kind, form, now).await? {
+        return Err(refused("该申请正在审核或已办结，不能修改。"));
+    }
     tx.commit().await?;
     Ok(())
 }

@@ -80,12 +80,12 @@ fn from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
     let role: String = row.try_get("role")?;
     let status: String = row.try_get("status")?;
     Ok(Account {
-        id: AccountId(row.try_get("id")?),
+        id: AccountId::new(row.try_get("id")?),
         username: row.try_get("username")?,
         display_name: row.try_get("display_name")?,
         role: Role::parse(&role).ok_or_else(|| sqlx::Error::Decode("unknown role".into()))?,
-        unit_id: row.try_get::<Option<i64>, _>("unit_id")?.map(UnitId),
-        office_id: row.try_get::<Option<i64>, _>("office_id")?.map(OfficeId),
+        unit_id: row.try_get::<Option<i64>, _>("unit_id")?.map(UnitId::new),
+        office_id: row.try_get::<Option<i64>, _>("office_id")?.map(OfficeId::new),
         email: row.try_get("email")?,
         mobile: row.try_get("mobile")?,
         password_hash: row.try_get("password_hash")?,
@@ -123,8 +123,8 @@ pub async fn insert(
     .bind(a.username)
     .bind(a.display_name)
     .bind(a.role.as_str())
-    .bind(a.unit_id.map(|u| u.0))
-    .bind(a.office_id.map(|o| o.0))
+    .bind(a.unit_id.map(|u| u.get()))
+    .bind(a.office_id.map(|o| o.get()))
     .bind(a.email)
     .bind(a.mobile)
     .bind(i64::from(a.totp_required))
@@ -132,14 +132,14 @@ pub async fn insert(
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| map_unique(e, "username"))?;
-    Ok(AccountId(row.try_get("id")?))
+    Ok(AccountId::new(row.try_get("id")?))
 }
 
 pub async fn find(db: &Db, id: AccountId) -> StoreResult<Option<Account>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM accounts WHERE id = $1"
     )))
-    .bind(id.0)
+    .bind(id.get())
     .fetch_optional(db.pool())
     .await?;
     Ok(row.as_ref().map(from_row).transpose()?)
@@ -169,7 +169,7 @@ pub async fn of_unit(db: &Db, unit: UnitId) -> StoreResult<Vec<Account>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM accounts WHERE unit_id = $1 ORDER BY username"
     )))
-    .bind(unit.0)
+    .bind(unit.get())
     .fetch_all(db.pool())
     .await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
@@ -184,7 +184,7 @@ pub async fn reviewers(db: &Db, office: Option<OfficeId>) -> StoreResult<Vec<Acc
                 OR ($1 IS NULL AND role = 'registry_reviewer'))
          ORDER BY username"
     )))
-    .bind(office.map(|o| o.0))
+    .bind(office.map(|o| o.get()))
     .fetch_all(db.pool())
     .await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
@@ -203,7 +203,7 @@ pub async fn set_password(
     )
     .bind(hash)
     .bind(now)
-    .bind(id.0)
+    .bind(id.get())
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -219,7 +219,7 @@ pub async fn set_unit_contacts(
     sqlx::query("UPDATE accounts SET email = $1, mobile = $2 WHERE unit_id = $3")
         .bind(email)
         .bind(mobile)
-        .bind(unit.0)
+        .bind(unit.get())
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -233,8 +233,8 @@ pub async fn set_role(
 ) -> StoreResult<()> {
     sqlx::query("UPDATE accounts SET role = $1, office_id = $2 WHERE id = $3")
         .bind(role.as_str())
-        .bind(office.map(|o| o.0))
-        .bind(id.0)
+        .bind(office.map(|o| o.get()))
+        .bind(id.get())
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -247,7 +247,7 @@ pub async fn set_status(
 ) -> StoreResult<()> {
     sqlx::query("UPDATE accounts SET status = $1 WHERE id = $2")
         .bind(status.as_str())
-        .bind(id.0)
+        .bind(id.get())
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -262,7 +262,7 @@ pub async fn set_flags(
     sqlx::query("UPDATE accounts SET must_change_password = $1, totp_required = $2 WHERE id = $3")
         .bind(i64::from(must_change_password))
         .bind(i64::from(totp_required))
-        .bind(id.0)
+        .bind(id.get())
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -277,7 +277,7 @@ pub async fn set_totp(
     sqlx::query("UPDATE accounts SET totp_secret = $1, totp_last_step = $2 WHERE id = $3")
         .bind(secret)
         .bind(step)
-        .bind(id.0)
+        .bind(id.get())
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -290,7 +290,7 @@ pub async fn consume_totp_step(db: &Db, id: AccountId, step: i64) -> StoreResult
          WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
     )
     .bind(step)
-    .bind(id.0)
+    .bind(id.get())
     .execute(db.pool())
     .await?;
     Ok(done.rows_affected() == 1)

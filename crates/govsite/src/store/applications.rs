@@ -2,22 +2,22 @@
 
 use govsite_core::domain_application::AppState;
 use govsite_core::domain_form::DomainForm;
-use govsite_core::ids::UnitId;
+use govsite_core::ids::{DomainApplicationId, UnitId};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::{Db, StoreResult};
+use super::{Db, StoreResult, stored, stored_json};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Application {
-    pub id: i64,
+    pub id: DomainApplicationId,
     pub reference: Option<String>,
     pub unit_id: UnitId,
     pub unit_name: String,
     pub region_code: i64,
     pub suffix: String,
-    pub state: String,
+    pub state: AppState,
     pub state_label: &'static str,
     pub form: DomainForm,
     pub fee_fen: i64,
@@ -30,7 +30,7 @@ pub struct Application {
 
 impl Application {
     pub fn app_state(&self) -> AppState {
-        AppState::parse(&self.state).unwrap_or(AppState::Draft)
+        self.state
     }
 }
 
@@ -74,19 +74,21 @@ const COLUMNS: &str = "a.id, a.reference, a.unit_id, u.name AS unit_name, u.regi
     a.state, a.form_json, a.fee_fen, a.price_fen, a.office_due, a.submitted_at, a.created_at,
     a.updated_at";
 
-fn from_row(r: &AnyRow) -> Result<Application, sqlx::Error> {
-    let state: String = r.try_get("state")?;
+fn from_row(r: &AnyRow) -> StoreResult<Application> {
+    let id: i64 = r.try_get("id")?;
+    let table = "domain_applications";
+    let state = stored(table, id, "state", &r.try_get::<String, _>("state")?, AppState::parse)?;
     let form_json: String = r.try_get("form_json")?;
     Ok(Application {
-        id: r.try_get("id")?,
+        id: DomainApplicationId::new(id),
         reference: r.try_get("reference")?,
-        unit_id: UnitId(r.try_get("unit_id")?),
+        unit_id: UnitId::new(r.try_get("unit_id")?),
         unit_name: r.try_get("unit_name")?,
         region_code: r.try_get("region_code")?,
         suffix: r.try_get("suffix")?,
-        state_label: AppState::parse(&state).map_or("", AppState::label),
+        state_label: state.label(),
         state,
-        form: serde_json::from_str(&form_json).unwrap_or_default(),
+        form: stored_json(table, id, "form_json", &form_json)?,
         fee_fen: r.try_get("fee_fen")?,
         price_fen: r.try_get("price_fen")?,
         office_due: r.try_get("office_due")?,
@@ -102,24 +104,24 @@ pub async fn create_draft(
     suffix: &str,
     form: &DomainForm,
     now: i64,
-) -> StoreResult<i64> {
+) -> StoreResult<DomainApplicationId> {
     let row = sqlx::query(
         "INSERT INTO domain_applications (unit_id, suffix, state, form_json, created_at, updated_at)
          VALUES ($1, $2, 'draft', $3, $4, $4) RETURNING id",
     )
-    .bind(unit.0)
+    .bind(unit.get())
     .bind(suffix)
     .bind(serde_json::to_string(form).unwrap_or_default())
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(row.try_get("id")?)
+    Ok(DomainApplicationId::new(row.try_get("id")?))
 }
 
 /// Saves the form of an application the unit may still change.
 pub async fn save_form(
     conn: &mut AnyConnection,
-    id: i64,
+    id: DomainApplicationId,
     suffix: &str,
     form: &DomainForm,
     now: i64,
@@ -130,7 +132,7 @@ pub async fn save_form(
     )
     .bind(serde_json::to_string(form).unwrap_or_default())
     .bind(now)
-    .bind(id)
+    .bind(id.get())
     .bind(suffix)
     .execute(&mut *conn)
     .await?;
@@ -140,11 +142,11 @@ pub async fn save_form(
 /// Replaces the names of an application.
 pub async fn set_names(
     conn: &mut AnyConnection,
-    id: i64,
+    id: DomainApplicationId,
     names: &[NewName<'_>],
 ) -> StoreResult<()> {
     sqlx::query("DELETE FROM application_names WHERE application_id = $1")
-        .bind(id)
+        .bind(id.get())
         .execute(&mut *conn)
         .await?;
     for n in names {
@@ -152,7 +154,7 @@ pub async fn set_names(
             "INSERT INTO application_names (application_id, slot, label, ace, canonical, years, flag)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
-        .bind(id)
+        .bind(id.get())
         .bind(i64::from(n.slot))
         .bind(n.label)
         .bind(n.ace)
@@ -169,7 +171,7 @@ pub async fn set_names(
 /// acting at once cannot both succeed), and records the step in its history.
 pub async fn transition(
     conn: &mut AnyConnection,
-    id: i64,
+    id: DomainApplicationId,
     from: AppState,
     to: AppState,
     actor: &str,
@@ -181,7 +183,7 @@ pub async fn transition(
     )
     .bind(to.as_str())
     .bind(now)
-    .bind(id)
+    .bind(id.get())
     .bind(from.as_str())
     .execute(&mut *conn)
     .await?;
@@ -192,7 +194,7 @@ pub async fn transition(
         "INSERT INTO application_events (application_id, at, actor, from_state, to_state, note)
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
-    .bind(id)
+    .bind(id.get())
     .bind(now)
     .bind(actor)
     .bind(from.as_str())
@@ -206,7 +208,7 @@ pub async fn transition(
 /// Stamps a submission: reference number (kept across resubmissions), fee, due date.
 pub async fn mark_submitted(
     conn: &mut AnyConnection,
-    id: i64,
+    id: DomainApplicationId,
     price: i64,
     fee: i64,
     office_due: &str,
@@ -228,11 +230,11 @@ pub async fn mark_submitted(
     .bind(fee)
     .bind(office_due)
     .bind(now)
-    .bind(id)
+    .bind(id.get())
     .execute(&mut *conn)
     .await?;
     let row = sqlx::query("SELECT reference FROM domain_applications WHERE id = $1")
-        .bind(id)
+        .bind(id.get())
         .fetch_one(&mut *conn)
         .await?;
     Ok(row.try_get("reference")?)
@@ -264,22 +266,22 @@ pub async fn set_verdict(
 }
 
 /// Clears earlier verdicts when an application is resubmitted.
-pub async fn clear_verdicts(conn: &mut AnyConnection, id: i64) -> StoreResult<()> {
+pub async fn clear_verdicts(conn: &mut AnyConnection, id: DomainApplicationId) -> StoreResult<()> {
     sqlx::query(
         "UPDATE application_names SET office_verdict = '', registry_verdict = '', reason_code = '',
              reason_text = '' WHERE application_id = $1",
     )
-    .bind(id)
+    .bind(id.get())
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-pub async fn find(db: &Db, id: i64) -> StoreResult<Option<Application>> {
+pub async fn find(db: &Db, id: DomainApplicationId) -> StoreResult<Option<Application>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM domain_applications a JOIN units u ON u.id = a.unit_id WHERE a.id = $1"
     )))
-    .bind(id)
+    .bind(id.get())
     .fetch_optional(db.pool())
     .await?;
     Ok(row.as_ref().map(from_row).transpose()?)
@@ -290,7 +292,7 @@ pub async fn of_unit(db: &Db, unit: UnitId) -> StoreResult<Vec<Application>> {
         "SELECT {COLUMNS} FROM domain_applications a JOIN units u ON u.id = a.unit_id
          WHERE a.unit_id = $1 ORDER BY a.id DESC"
     )))
-    .bind(unit.0)
+    .bind(unit.get())
     .fetch_all(db.pool())
     .await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
@@ -309,13 +311,13 @@ pub async fn queue(db: &Db, state: AppState, region: Option<i64>) -> StoreResult
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
-pub async fn names(db: &Db, id: i64) -> StoreResult<Vec<NameRow>> {
+pub async fn names(db: &Db, id: DomainApplicationId) -> StoreResult<Vec<NameRow>> {
     let rows = sqlx::query(
         "SELECT id, slot, label, ace, canonical, years, flag, office_verdict, registry_verdict,
                 reason_code, reason_text
          FROM application_names WHERE application_id = $1 ORDER BY slot",
     )
-    .bind(id)
+    .bind(id.get())
     .fetch_all(db.pool())
     .await?;
     rows.iter()
@@ -338,12 +340,12 @@ pub async fn names(db: &Db, id: i64) -> StoreResult<Vec<NameRow>> {
         .map_err(Into::into)
 }
 
-pub async fn events(db: &Db, id: i64) -> StoreResult<Vec<EventRow>> {
+pub async fn events(db: &Db, id: DomainApplicationId) -> StoreResult<Vec<EventRow>> {
     let rows = sqlx::query(
         "SELECT at, actor, from_state, to_state, note FROM application_events
          WHERE application_id = $1 ORDER BY id",
     )
-    .bind(id)
+    .bind(id.get())
     .fetch_all(db.pool())
     .await?;
     rows.iter()
@@ -377,10 +379,10 @@ pub async fn overdue_unescalated(db: &Db, today: &str) -> StoreResult<Vec<Applic
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
-pub async fn mark_escalated(conn: &mut AnyConnection, id: i64, now: i64) -> StoreResult<()> {
+pub async fn mark_escalated(conn: &mut AnyConnection, id: DomainApplicationId, now: i64) -> StoreResult<()> {
     sqlx::query("UPDATE domain_applications SET escalated_at = $1 WHERE id = $2")
         .bind(now)
-        .bind(id)
+        .bind(id.get())
         .execute(&mut *conn)
         .await?;
     Ok(())

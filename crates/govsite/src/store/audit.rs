@@ -48,7 +48,7 @@ pub async fn record(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(now)
-    .bind(actor.id.map(|a| a.0))
+    .bind(actor.id.map(|a| a.get()))
     .bind(&actor.label)
     .bind(event.action)
     .bind(event.subject_type)

@@ -1,20 +1,21 @@
 //! What the 编办 console shows about badges: each site's badge with its views and hot-links
 //! of the last 30 days and its open reports; and the reports the public files.
 
-use govsite_core::ids::UnitId;
+use govsite_core::badge_state::BadgeState;
+use govsite_core::ids::{BadgeReportId, EnforcementId, SiteId, UnitId};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
-use super::{Db, StoreResult};
+use super::{Db, StoreError, StoreResult};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BadgeRow {
-    pub site_id: i64,
+    pub site_id: SiteId,
     pub unit_id: UnitId,
     pub unit_name: String,
     pub site_name: String,
     pub badge_code: String,
-    pub badge_state: String,
+    pub badge_state: BadgeState,
     pub badge_state_label: &'static str,
     pub mount_due: String,
     pub hits: i64,
@@ -72,14 +73,15 @@ pub async fn list(
     let out = rows
         .iter()
         .map(|r| {
-            let state: String = r.try_get("badge_state")?;
+            let id: i64 = r.try_get("id")?;
+            let state = stored_badge_state(id, &r.try_get::<String, _>("badge_state")?)?;
             Ok(BadgeRow {
-                site_id: r.try_get("id")?,
-                unit_id: UnitId(r.try_get("unit_id")?),
+                site_id: SiteId::new(id),
+                unit_id: UnitId::new(r.try_get("unit_id")?),
                 unit_name: r.try_get("unit_name")?,
                 site_name: r.try_get("name")?,
                 badge_code: r.try_get("badge_code")?,
-                badge_state_label: super::sites::badge_state_label(&state),
+                badge_state_label: state.label(),
                 badge_state: state,
                 mount_due: r.try_get("mount_due")?,
                 hits: r.try_get("hits")?,
@@ -87,14 +89,14 @@ pub async fn list(
                 reports: r.try_get("reports")?,
             })
         })
-        .collect::<Result<_, sqlx::Error>>()?;
+        .collect::<StoreResult<_>>()?;
     Ok((out, total))
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    pub id: i64,
-    pub site_id: i64,
+    pub id: BadgeReportId,
+    pub site_id: SiteId,
     pub region_code: i64,
     pub site_name: String,
     pub badge_code: String,
@@ -123,7 +125,7 @@ pub fn kind_label(kind: &str) -> &'static str {
 }
 
 pub struct NewReport<'a> {
-    pub site_id: i64,
+    pub site_id: SiteId,
     pub kind: &'a str,
     pub url: &'a str,
     pub description: &'a str,
@@ -134,12 +136,12 @@ pub async fn insert_report(
     conn: &mut AnyConnection,
     r: &NewReport<'_>,
     now: i64,
-) -> StoreResult<i64> {
+) -> StoreResult<BadgeReportId> {
     let row = sqlx::query(
         "INSERT INTO badge_reports (site_id, kind, url, description, contact, created_at)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
-    .bind(r.site_id)
+    .bind(r.site_id.get())
     .bind(r.kind)
     .bind(r.url)
     .bind(r.description)
@@ -147,7 +149,7 @@ pub async fn insert_report(
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(row.try_get("id")?)
+    Ok(BadgeReportId::new(row.try_get("id")?))
 }
 
 const REPORT_COLUMNS: &str = "r.id, r.site_id, u.region_code, s.name AS site_name, s.badge_code,
@@ -156,8 +158,8 @@ const REPORT_COLUMNS: &str = "r.id, r.site_id, u.region_code, s.name AS site_nam
 fn report(r: &sqlx::any::AnyRow) -> Result<Report, sqlx::Error> {
     let kind: String = r.try_get("kind")?;
     Ok(Report {
-        id: r.try_get("id")?,
-        site_id: r.try_get("site_id")?,
+        id: BadgeReportId::new(r.try_get("id")?),
+        site_id: SiteId::new(r.try_get("site_id")?),
         region_code: r.try_get("region_code")?,
         site_name: r.try_get("site_name")?,
         badge_code: r.try_get("badge_code")?,
@@ -186,12 +188,12 @@ pub async fn open_reports(db: &Db, region: Option<i64>) -> StoreResult<Vec<Repor
     Ok(rows.iter().map(report).collect::<Result<_, _>>()?)
 }
 
-pub async fn find_report(db: &Db, id: i64) -> StoreResult<Option<Report>> {
+pub async fn find_report(db: &Db, id: BadgeReportId) -> StoreResult<Option<Report>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {REPORT_COLUMNS} FROM badge_reports r JOIN sites s ON s.id = r.site_id
          JOIN units u ON u.id = s.unit_id WHERE r.id = $1"
     )))
-    .bind(id)
+    .bind(id.get())
     .fetch_optional(db.pool())
     .await?;
     Ok(row.as_ref().map(report).transpose()?)
@@ -200,7 +202,7 @@ pub async fn find_report(db: &Db, id: i64) -> StoreResult<Option<Report>> {
 /// Closes an open report with the 编办's note; false when it was already closed.
 pub async fn close_report(
     conn: &mut AnyConnection,
-    id: i64,
+    id: BadgeReportId,
     by: &str,
     note: &str,
     now: i64,
@@ -212,7 +214,7 @@ pub async fn close_report(
     .bind(by)
     .bind(note)
     .bind(now)
-    .bind(id)
+    .bind(id.get())
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -221,8 +223,8 @@ pub async fn close_report(
 /// A proposal to stop a site's resolution for an overdue badge.
 #[derive(Debug, Clone, Serialize)]
 pub struct Enforcement {
-    pub id: i64,
-    pub site_id: i64,
+    pub id: EnforcementId,
+    pub site_id: SiteId,
     pub region_code: i64,
     pub unit_name: String,
     pub site_name: String,
@@ -240,8 +242,8 @@ const ENFORCEMENT_COLUMNS: &str = "e.id, e.site_id, u.region_code, u.name AS uni
 
 fn enforcement(r: &sqlx::any::AnyRow) -> Result<Enforcement, sqlx::Error> {
     Ok(Enforcement {
-        id: r.try_get("id")?,
-        site_id: r.try_get("site_id")?,
+        id: EnforcementId::new(r.try_get("id")?),
+        site_id: SiteId::new(r.try_get("site_id")?),
         region_code: r.try_get("region_code")?,
         unit_name: r.try_get("unit_name")?,
         site_name: r.try_get("site_name")?,
@@ -267,12 +269,12 @@ pub async fn proposed_enforcements(db: &Db, region: Option<i64>) -> StoreResult<
     Ok(rows.iter().map(enforcement).collect::<Result<_, _>>()?)
 }
 
-pub async fn find_enforcement(db: &Db, id: i64) -> StoreResult<Option<Enforcement>> {
+pub async fn find_enforcement(db: &Db, id: EnforcementId) -> StoreResult<Option<Enforcement>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {ENFORCEMENT_COLUMNS} FROM badge_enforcements e JOIN sites s ON s.id = e.site_id
          JOIN units u ON u.id = s.unit_id WHERE e.id = $1"
     )))
-    .bind(id)
+    .bind(id.get())
     .fetch_optional(db.pool())
     .await?;
     Ok(row.as_ref().map(enforcement).transpose()?)
@@ -281,7 +283,7 @@ pub async fn find_enforcement(db: &Db, id: i64) -> StoreResult<Option<Enforcemen
 /// Confirms or dismisses a proposal still open; false when someone decided first.
 pub async fn decide_enforcement(
     conn: &mut AnyConnection,
-    id: i64,
+    id: EnforcementId,
     confirm: bool,
     by: &str,
     note: &str,
@@ -295,8 +297,13 @@ pub async fn decide_enforcement(
     .bind(by)
     .bind(note)
     .bind(now)
-    .bind(id)
+    .bind(id.get())
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// A stored badge state, or an error naming the row.
+pub(crate) fn stored_badge_state(site: i64, state: &str) -> StoreResult<BadgeState> {
+    BadgeState::parse(state).map_err(|e| StoreError::Corrupt(format!("sites row {site}: {e}")))
 }

@@ -2,23 +2,23 @@
 
 use govsite_core::domain_form::Plan;
 use govsite_core::domain_lifecycle::DomainState;
-use govsite_core::ids::UnitId;
+use govsite_core::ids::{DomainApplicationId, DomainId, UnitId};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::{Db, StoreResult, map_unique};
+use super::{Db, StoreResult, map_unique, stored};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Domain {
-    pub id: i64,
+    pub id: DomainId,
     pub unit_id: UnitId,
     pub unit_name: String,
     pub suffix: String,
     pub label: String,
     pub ace: String,
-    pub variant_of: Option<i64>,
-    pub state: String,
+    pub variant_of: Option<DomainId>,
+    pub state: DomainState,
     pub state_label: &'static str,
     pub held: bool,
     pub hold_reason: String,
@@ -36,7 +36,7 @@ pub struct Domain {
 
 impl Domain {
     pub fn domain_state(&self) -> DomainState {
-        DomainState::parse(&self.state).unwrap_or(DomainState::Deleted)
+        self.state
     }
 
     /// 靖远县人民政府.政务
@@ -50,17 +50,19 @@ const COLUMNS: &str =
     d.state, d.held, d.hold_reason, d.hold_category, d.plan, d.ipv4, d.ipv6, d.nameservers, d.forward_url,
     d.registered_at, d.expires_at, d.reminders_sent";
 
-fn from_row(r: &AnyRow) -> Result<Domain, sqlx::Error> {
+fn from_row(r: &AnyRow) -> StoreResult<Domain> {
+    let id: i64 = r.try_get("id")?;
     let state: String = r.try_get("state")?;
+    let state = stored("domains", id, "state", &state, DomainState::parse)?;
     Ok(Domain {
-        id: r.try_get("id")?,
-        unit_id: UnitId(r.try_get("unit_id")?),
+        id: DomainId::new(id),
+        unit_id: UnitId::new(r.try_get("unit_id")?),
         unit_name: r.try_get("unit_name")?,
         suffix: r.try_get("suffix")?,
         label: r.try_get("label")?,
         ace: r.try_get("ace")?,
-        variant_of: r.try_get("variant_of")?,
-        state_label: DomainState::parse(&state).map_or("", DomainState::label),
+        variant_of: r.try_get::<Option<i64>, _>("variant_of")?.map(DomainId::new),
+        state_label: state.label(),
         state,
         held: r.try_get::<i64, _>("held")? != 0,
         hold_reason: r.try_get("hold_reason")?,
@@ -91,7 +93,7 @@ pub async fn holder(
     .fetch_optional(db.pool())
     .await?;
     Ok(row
-        .map(|r| Ok::<_, sqlx::Error>((UnitId(r.try_get("unit_id")?), r.try_get("name")?)))
+        .map(|r| Ok::<_, sqlx::Error>((UnitId::new(r.try_get("unit_id")?), r.try_get("name")?)))
         .transpose()?)
 }
 
@@ -104,7 +106,7 @@ pub async fn other_unit_named(
     for name in spellings {
         let row = sqlx::query("SELECT name FROM units WHERE name = $1 AND id <> $2 LIMIT 1")
             .bind(*name)
-            .bind(own.0)
+            .bind(own.get())
             .fetch_optional(db.pool())
             .await?;
         if let Some(r) = row {
@@ -117,12 +119,12 @@ pub async fn other_unit_named(
 /// What a new name needs to be stored.
 pub struct NewDomain<'a> {
     pub unit: UnitId,
-    pub application_id: Option<i64>,
+    pub application_id: Option<DomainApplicationId>,
     pub suffix: &'a str,
     pub label: &'a str,
     pub ace: &'a str,
     pub canonical: &'a str,
-    pub variant_of: Option<i64>,
+    pub variant_of: Option<DomainId>,
     pub plan: &'a str,
     pub ipv4: &'a str,
     pub ipv6: &'a str,
@@ -131,7 +133,11 @@ pub struct NewDomain<'a> {
     pub expires_at: i64,
 }
 
-pub async fn insert(conn: &mut AnyConnection, d: &NewDomain<'_>, now: i64) -> StoreResult<i64> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    d: &NewDomain<'_>,
+    now: i64,
+) -> StoreResult<DomainId> {
     let row = sqlx::query(
         "INSERT INTO domains (unit_id, application_id, suffix, label, ace, canonical, variant_of,
                               state, plan, ipv4, ipv6, nameservers, forward_url, registered_at,
@@ -139,13 +145,13 @@ pub async fn insert(conn: &mut AnyConnection, d: &NewDomain<'_>, now: i64) -> St
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $10, $11, $12, $13, $14, $13)
          RETURNING id",
     )
-    .bind(d.unit.0)
-    .bind(d.application_id)
+    .bind(d.unit.get())
+    .bind(d.application_id.map(|a| a.get()))
     .bind(d.suffix)
     .bind(d.label)
     .bind(d.ace)
     .bind(d.canonical)
-    .bind(d.variant_of)
+    .bind(d.variant_of.map(|v| v.get()))
     .bind(d.plan)
     .bind(d.ipv4)
     .bind(d.ipv6)
@@ -156,7 +162,7 @@ pub async fn insert(conn: &mut AnyConnection, d: &NewDomain<'_>, now: i64) -> St
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| map_unique(e, "domain"))?;
-    Ok(row.try_get("id")?)
+    Ok(DomainId::new(row.try_get("id")?))
 }
 
 pub async fn of_unit(db: &Db, unit: UnitId) -> StoreResult<Vec<Domain>> {
@@ -164,17 +170,17 @@ pub async fn of_unit(db: &Db, unit: UnitId) -> StoreResult<Vec<Domain>> {
         "SELECT {COLUMNS} FROM domains d JOIN units u ON u.id = d.unit_id
          WHERE d.unit_id = $1 AND d.state <> 'deleted' ORDER BY d.variant_of IS NOT NULL, d.id"
     )))
-    .bind(unit.0)
+    .bind(unit.get())
     .fetch_all(db.pool())
     .await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
-pub async fn find(db: &Db, id: i64) -> StoreResult<Option<Domain>> {
+pub async fn find(db: &Db, id: DomainId) -> StoreResult<Option<Domain>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM domains d JOIN units u ON u.id = d.unit_id WHERE d.id = $1"
     )))
-    .bind(id)
+    .bind(id.get())
     .fetch_optional(db.pool())
     .await?;
     Ok(row.as_ref().map(from_row).transpose()?)
@@ -206,14 +212,14 @@ pub async fn living(db: &Db) -> StoreResult<Vec<Domain>> {
 /// Sets the state of a name and of its variants.
 pub async fn set_state(
     conn: &mut AnyConnection,
-    id: i64,
+    id: DomainId,
     state: &str,
     now: i64,
 ) -> StoreResult<()> {
     sqlx::query("UPDATE domains SET state = $1, updated_at = $2 WHERE id = $3 OR variant_of = $3")
         .bind(state)
         .bind(now)
-        .bind(id)
+        .bind(id.get())
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -223,7 +229,7 @@ pub async fn set_state(
 /// longer is `old`, i.e. somebody renewed it meanwhile.
 pub async fn move_expiry(
     conn: &mut AnyConnection,
-    id: i64,
+    id: DomainId,
     old: i64,
     new: i64,
     now: i64,
@@ -234,7 +240,7 @@ pub async fn move_expiry(
     )
     .bind(new)
     .bind(now)
-    .bind(id)
+    .bind(id.get())
     .bind(old)
     .execute(&mut *conn)
     .await?;
@@ -243,7 +249,7 @@ pub async fn move_expiry(
 
 pub async fn set_hold(
     conn: &mut AnyConnection,
-    id: i64,
+    id: DomainId,
     held: bool,
     category: &str,
     reason: &str,
@@ -254,16 +260,16 @@ pub async fn set_hold(
         .bind(category)
         .bind(reason)
         .bind(now)
-        .bind(id)
+        .bind(id.get())
         .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
-pub async fn record_reminder(conn: &mut AnyConnection, id: i64, sent: &str) -> StoreResult<()> {
+pub async fn record_reminder(conn: &mut AnyConnection, id: DomainId, sent: &str) -> StoreResult<()> {
     sqlx::query("UPDATE domains SET reminders_sent = $1 WHERE id = $2")
         .bind(sent)
-        .bind(id)
+        .bind(id.get())
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -326,7 +332,7 @@ impl Records {
 /// Sets how a name (and its variants) resolves, all columns at once.
 pub async fn set_records(
     conn: &mut AnyConnection,
-    id: i64,
+    id: DomainId,
     r: &Records,
     now: i64,
 ) -> StoreResult<()> {
@@ -340,7 +346,7 @@ pub async fn set_records(
     .bind(&r.nameservers)
     .bind(&r.forward_url)
     .bind(now)
-    .bind(id)
+    .bind(id.get())
     .execute(&mut *conn)
     .await?;
     Ok(())

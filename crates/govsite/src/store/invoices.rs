@@ -2,7 +2,7 @@
 //! debiting the unit's balance) is invoiced once: `invoice_items.txn` is unique, so two
 //! finance clerks issuing at the same moment cannot both invoice the same payment.
 
-use govsite_core::ids::UnitId;
+use govsite_core::ids::{InvoiceId, UnitId};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -11,9 +11,9 @@ use super::{Db, StoreError, StoreResult};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Invoice {
-    pub id: i64,
+    pub id: InvoiceId,
     pub number: String,
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     pub unit_name: String,
     pub title: String,
     pub tax_number: String,
@@ -39,9 +39,9 @@ fn money(fen: i64) -> String {
 fn from_row(r: &AnyRow) -> Result<Invoice, sqlx::Error> {
     let amount_fen: i64 = r.try_get("amount_fen")?;
     Ok(Invoice {
-        id: r.try_get("id")?,
+        id: InvoiceId::new(r.try_get("id")?),
         number: r.try_get("number")?,
-        unit_id: r.try_get("unit_id")?,
+        unit_id: UnitId::new(r.try_get("unit_id")?),
         unit_name: r.try_get("unit_name")?,
         title: r.try_get("title")?,
         tax_number: r.try_get("tax_number")?,
@@ -63,7 +63,7 @@ pub async fn uninvoiced(db: &Db, unit: UnitId) -> StoreResult<Vec<Item>> {
            AND NOT EXISTS (SELECT 1 FROM invoice_items it WHERE it.txn = e.txn)
          ORDER BY e.id",
     )
-    .bind(unit.0)
+    .bind(unit.get())
     .fetch_all(db.pool())
     .await?;
     rows.iter()
@@ -115,19 +115,19 @@ pub async fn issue(
     items: &[Item],
     issued_by: &str,
     now: i64,
-) -> StoreResult<(i64, String)> {
+) -> StoreResult<(InvoiceId, String)> {
     let total: i64 = items.iter().map(|i| i.amount_fen).sum();
     let lines: Vec<String> = items
         .iter()
         .map(|i| format!("{} {}", i.memo, i.amount))
         .collect();
-    let provisional = format!("pending-{}-{now}-{}", unit.0, items.len());
+    let provisional = format!("pending-{}-{now}-{}", unit.get(), items.len());
     let row = sqlx::query(
         "INSERT INTO invoices (number, unit_id, title, tax_number, amount_fen, items, issued_by, issued_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(&provisional)
-    .bind(unit.0)
+    .bind(unit.get())
     .bind(title)
     .bind(tax_number)
     .bind(total)
@@ -159,7 +159,7 @@ pub async fn issue(
         .await
         .map_err(|e| super::map_unique(e, "invoice_item"))?;
     }
-    Ok((id, number))
+    Ok((InvoiceId::new(id), number))
 }
 
 pub async fn of_unit(db: &Db, unit: UnitId) -> StoreResult<Vec<Invoice>> {
@@ -167,7 +167,7 @@ pub async fn of_unit(db: &Db, unit: UnitId) -> StoreResult<Vec<Invoice>> {
         "SELECT {COLUMNS} FROM invoices i JOIN units u ON u.id = i.unit_id
          WHERE i.unit_id = $1 ORDER BY i.id DESC"
     )))
-    .bind(unit.0)
+    .bind(unit.get())
     .fetch_all(db.pool())
     .await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
@@ -182,11 +182,11 @@ pub async fn recent(db: &Db) -> StoreResult<Vec<Invoice>> {
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
-pub async fn find(db: &Db, id: i64) -> StoreResult<Option<(Invoice, Vec<Item>)>> {
+pub async fn find(db: &Db, id: InvoiceId) -> StoreResult<Option<(Invoice, Vec<Item>)>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM invoices i JOIN units u ON u.id = i.unit_id WHERE i.id = $1"
     )))
-    .bind(id)
+    .bind(id.get())
     .fetch_optional(db.pool())
     .await?;
     let Some(invoice) = row.as_ref().map(from_row).transpose()? else {
@@ -197,7 +197,7 @@ pub async fn find(db: &Db, id: i64) -> StoreResult<Option<(Invoice, Vec<Item>)>>
          FROM invoice_items it LEFT JOIN ledger_entries e ON e.txn = it.txn
          WHERE it.invoice_id = $1 GROUP BY it.txn, it.memo, it.amount_fen ORDER BY it.txn",
     )
-    .bind(id)
+    .bind(id.get())
     .fetch_all(db.pool())
     .await?
     .iter()

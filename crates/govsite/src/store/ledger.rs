@@ -25,7 +25,7 @@ pub struct Entry {
 
 pub async fn balance(db: &Db, unit: UnitId) -> StoreResult<Money> {
     let row = sqlx::query("SELECT balance_fen FROM balances WHERE unit_id = $1")
-        .bind(unit.0)
+        .bind(unit.get())
         .fetch_optional(db.pool())
         .await?;
     Ok(Money::from_fen(
@@ -50,7 +50,7 @@ async fn entry(
     )
     .bind(txn)
     .bind(account)
-    .bind(unit.map(|u| u.0))
+    .bind(unit.map(|u| u.get()))
     .bind(amount)
     .bind(memo)
     .bind(now)
@@ -69,12 +69,12 @@ pub async fn credit(
     now: i64,
 ) -> StoreResult<()> {
     sqlx::query("INSERT INTO balances (unit_id, balance_fen) VALUES ($1, 0) ON CONFLICT (unit_id) DO NOTHING")
-        .bind(unit.0)
+        .bind(unit.get())
         .execute(&mut *conn)
         .await?;
     sqlx::query("UPDATE balances SET balance_fen = balance_fen + $1 WHERE unit_id = $2")
         .bind(amount.fen())
-        .bind(unit.0)
+        .bind(unit.get())
         .execute(&mut *conn)
         .await?;
     entry(conn, txn, BANK, None, -amount.fen(), memo, now).await?;
@@ -93,7 +93,7 @@ pub async fn pay(
 ) -> StoreResult<bool> {
     let done = sqlx::query("UPDATE balances SET balance_fen = balance_fen - $1 WHERE unit_id = $2 AND balance_fen >= $1")
         .bind(amount.fen())
-        .bind(unit.0)
+        .bind(unit.get())
         .execute(&mut *conn)
         .await?;
     if done.rows_affected() != 1 {
@@ -118,7 +118,7 @@ pub async fn entries(db: &Db, unit: UnitId) -> StoreResult<Vec<Entry>> {
         "SELECT txn, amount_fen, memo, at FROM ledger_entries
          WHERE unit_id = $1 AND account = 'unit_balance' ORDER BY id DESC",
     )
-    .bind(unit.0)
+    .bind(unit.get())
     .fetch_all(db.pool())
     .await?;
     rows.iter()

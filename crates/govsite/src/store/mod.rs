@@ -6,9 +6,12 @@
 pub mod accounts;
 pub mod applications;
 pub mod audit;
+pub mod badge_book;
+pub mod badge_checks;
 pub mod badges;
 pub mod calendar;
 pub mod captchas;
+pub mod changes;
 pub mod domains;
 pub mod invoices;
 pub mod ledger;
@@ -20,10 +23,12 @@ pub mod reference;
 pub mod sessions;
 pub mod sites;
 pub mod supervision;
+pub mod synthetic;
 pub mod throttle;
 pub mod tokens;
 pub mod transfers;
 pub mod units;
+pub mod zones;
 
 use std::path::Path;
 use std::time::Duration;
@@ -59,6 +64,9 @@ pub enum StoreError {
     Duplicate(&'static str),
     #[error("reference data is malformed: {0}")]
     Reference(String),
+    /// A stored value none of our types accepts (an unknown state, say): the row is named.
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -142,6 +150,31 @@ impl Db {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// A stored value read into one of our types, or [`StoreError::Corrupt`] naming the table,
+/// the row and the column: an unknown state in the database is an error, never a default.
+pub(crate) fn stored<T>(
+    table: &str,
+    id: i64,
+    column: &str,
+    value: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> StoreResult<T> {
+    parse(value).ok_or_else(|| {
+        StoreError::Corrupt(format!("{table} row {id}: unknown {column} {value:?}"))
+    })
+}
+
+/// A stored JSON document read back, or [`StoreError::Corrupt`] naming the row.
+pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(
+    table: &str,
+    id: i64,
+    column: &str,
+    json: &str,
+) -> StoreResult<T> {
+    serde_json::from_str(json)
+        .map_err(|e| StoreError::Corrupt(format!("{table} row {id}: {column} unreadable: {e}")))
 }
 
 /// Maps a unique-constraint violation to [`StoreError::Duplicate`] naming `what`.

@@ -97,27 +97,38 @@ pub async fn region_path(db: &Db, code: i64) -> StoreResult<String> {
 }
 
 pub async fn create(db: &Db, region: RegionCode, name: &str, now: i64) -> StoreResult<OfficeId> {
+    let mut conn = db.pool().acquire().await?;
+    insert(&mut conn, region, name, now).await
+}
+
+/// A new office, inside a decision's transaction; `Duplicate` when the region has one.
+pub async fn insert(
+    conn: &mut sqlx::AnyConnection,
+    region: RegionCode,
+    name: &str,
+    now: i64,
+) -> StoreResult<OfficeId> {
     let row = sqlx::query(
         "INSERT INTO offices (region_code, name, created_at) VALUES ($1, $2, $3) RETURNING id",
     )
     .bind(i64::from(region.value()))
     .bind(name)
     .bind(now)
-    .fetch_one(db.pool())
+    .fetch_one(&mut *conn)
     .await
     .map_err(|e| map_unique(e, "region"))?;
-    Ok(OfficeId(row.try_get("id")?))
+    Ok(OfficeId::new(row.try_get("id")?))
 }
 
 pub async fn find(db: &Db, id: OfficeId) -> StoreResult<Option<Office>> {
     let row = sqlx::query("SELECT id, region_code, name FROM offices WHERE id = $1")
-        .bind(id.0)
+        .bind(id.get())
         .fetch_optional(db.pool())
         .await?;
     let Some(row) = row else { return Ok(None) };
     let region_code: i64 = row.try_get("region_code")?;
     Ok(Some(Office {
-        id: OfficeId(row.try_get("id")?),
+        id: OfficeId::new(row.try_get("id")?),
         region_code,
         name: row.try_get("name")?,
         region_path: region_path(db, region_code).await?,
@@ -129,7 +140,7 @@ pub async fn find_by_region(db: &Db, region: RegionCode) -> StoreResult<Option<O
         .bind(i64::from(region.value()))
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.map(|r| r.try_get("id").map(OfficeId)).transpose()?)
+    Ok(row.map(|r| r.try_get("id").map(OfficeId::new)).transpose()?)
 }
 
 pub async fn list(db: &Db) -> StoreResult<Vec<Office>> {
@@ -138,7 +149,7 @@ pub async fn list(db: &Db) -> StoreResult<Vec<Office>> {
         .await?;
     let mut offices = Vec::with_capacity(rows.len());
     for row in rows {
-        if let Some(o) = find(db, OfficeId(row.try_get("id")?)).await? {
+        if let Some(o) = find(db, OfficeId::new(row.try_get("id")?)).await? {
             offices.push(o);
         }
     }

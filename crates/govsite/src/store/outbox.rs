@@ -84,7 +84,7 @@ pub async fn enqueue(
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(NotificationId(row.try_get("id")?))
+    Ok(NotificationId::new(row.try_get("id")?))
 }
 
 /// Claims up to `limit` due messages. A claim is an update guarded by the old status, so two
@@ -116,7 +116,7 @@ pub async fn claim_due(db: &Db, now: i64, limit: i64) -> StoreResult<Vec<Due>> {
         if let Some(r) = row {
             let channel: String = r.try_get("channel")?;
             claimed.push(Due {
-                id: NotificationId(r.try_get("id")?),
+                id: NotificationId::new(r.try_get("id")?),
                 template: r.try_get("template")?,
                 channel: Channel::parse(&channel),
                 recipient: r.try_get("recipient")?,
@@ -132,7 +132,7 @@ pub async fn claim_due(db: &Db, now: i64, limit: i64) -> StoreResult<Vec<Due>> {
 pub async fn mark_sent(db: &Db, id: NotificationId, now: i64) -> StoreResult<()> {
     sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, last_error = '' WHERE id = $2")
         .bind(now)
-        .bind(id.0)
+        .bind(id.get())
         .execute(db.pool())
         .await?;
     Ok(())
@@ -142,7 +142,7 @@ pub async fn mark_sent(db: &Db, id: NotificationId, now: i64) -> StoreResult<()>
 pub async fn scrub(db: &Db, id: NotificationId, body: &str) -> StoreResult<()> {
     sqlx::query("UPDATE outbox SET body = $1 WHERE id = $2")
         .bind(body)
-        .bind(id.0)
+        .bind(id.get())
         .execute(db.pool())
         .await?;
     Ok(())
@@ -151,7 +151,7 @@ pub async fn scrub(db: &Db, id: NotificationId, body: &str) -> StoreResult<()> {
 /// Keeps a message undelivered for staff to read: no relay or gateway is configured.
 pub async fn mark_held(db: &Db, id: NotificationId) -> StoreResult<()> {
     sqlx::query("UPDATE outbox SET status = 'held' WHERE id = $1")
-        .bind(id.0)
+        .bind(id.get())
         .execute(db.pool())
         .await?;
     Ok(())
@@ -176,7 +176,7 @@ pub async fn mark_failed(
     })
     .bind(error)
     .bind(retry_at.unwrap_or(0))
-    .bind(id.0)
+    .bind(id.get())
     .execute(db.pool())
     .await?;
     Ok(())
@@ -216,8 +216,8 @@ pub async fn list(
                 recipient_masked: mask_recipient(&recipient),
                 subject: r.try_get("subject")?,
                 body: (status == "held").then(|| {
-                    if crate::notify::messages::carries_secret(&template) {
-                        crate::notify::messages::redact(&body)
+                    if carries_secret(&template) {
+                        redact(&body)
                     } else {
                         body
                     }
@@ -232,4 +232,27 @@ pub async fn list(
         })
         .collect::<Result<_, sqlx::Error>>()?;
     Ok((rows, total))
+}
+
+/// Templates whose body carries a one-time link: never shown to staff, and scrubbed from the
+/// outbox once delivered.
+pub fn carries_secret(template: &str) -> bool {
+    matches!(template, "activation" | "password_reset")
+}
+
+/// The body with every one-time token replaced by a placeholder.
+pub fn redact(body: &str) -> String {
+    let mut out = body.to_owned();
+    for marker in ["/activate/", "/password/reset/"] {
+        let mut from = 0;
+        while let Some(i) = out[from..].find(marker) {
+            let start = from + i + marker.len();
+            let end = out[start..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .map_or(out.len(), |e| start + e);
+            out.replace_range(start..end, "[链接已隐去]");
+            from = start;
+        }
+    }
+    out
 }

@@ -6,8 +6,7 @@ use sqlx::Row;
 
 use super::{Db, StoreResult};
 
-/// The platform default for a 编办's first review, in working days (the seed county's 2).
-pub const DEFAULT_OFFICE_REVIEW_DAYS: i64 = 2;
+pub use govsite_core::deadline::{DEFAULT_MOUNT_DAYS, DEFAULT_OFFICE_REVIEW_DAYS};
 
 /// The price per name per year for `tier` in force at `now`.
 pub async fn price(db: &Db, tier: FeeTier, now: i64) -> StoreResult<Option<Money>> {
@@ -38,27 +37,27 @@ pub async fn fee_tier(db: &Db, region_code: i64) -> StoreResult<FeeTier> {
 }
 
 /// Working days the office of `region_code` has for a first review.
-pub async fn office_review_days(db: &Db, region_code: i64) -> StoreResult<i64> {
+pub async fn office_review_days(db: &Db, region_code: i64) -> StoreResult<u32> {
     let row = sqlx::query("SELECT review_days FROM regions WHERE code = $1")
         .bind(region_code)
         .fetch_optional(db.pool())
         .await?;
     let per_region: Option<i64> = row.and_then(|r| r.try_get("review_days").ok()).flatten();
-    Ok(per_region.unwrap_or(DEFAULT_OFFICE_REVIEW_DAYS))
+    Ok(per_region
+        .and_then(|d| u32::try_from(d).ok())
+        .unwrap_or(DEFAULT_OFFICE_REVIEW_DAYS))
 }
 
-/// The platform default for mounting a badge after issue, in working days (the national 5;
-/// the seed county sets 2).
-pub const DEFAULT_MOUNT_DAYS: i64 = 5;
-
 /// Working days a unit of `region_code` has to mount its badge.
-pub async fn mount_days(db: &Db, region_code: i64) -> StoreResult<i64> {
+pub async fn mount_days(db: &Db, region_code: i64) -> StoreResult<u32> {
     let row = sqlx::query("SELECT mount_days FROM regions WHERE code = $1")
         .bind(region_code)
         .fetch_optional(db.pool())
         .await?;
     let per_region: Option<i64> = row.and_then(|r| r.try_get("mount_days").ok()).flatten();
-    Ok(per_region.unwrap_or(DEFAULT_MOUNT_DAYS))
+    Ok(per_region
+        .and_then(|d| u32::try_from(d).ok())
+        .unwrap_or(DEFAULT_MOUNT_DAYS))
 }
 
 /// Why a name is reserved, if it is.
@@ -299,4 +298,14 @@ pub async fn badge_signing_key(db: &Db, now: i64) -> StoreResult<[u8; 32]> {
         .and_then(|b| <[u8; 32]>::try_from(b).ok())
         .ok_or_else(|| super::StoreError::Reference("badge signing key is malformed".into()))?;
     Ok(bytes)
+}
+
+/// Gives a region its own badge mount days unless it has some already (the demo's county).
+pub async fn set_mount_days_if_unset(db: &Db, region_code: i64, days: u32) -> StoreResult<()> {
+    sqlx::query("UPDATE regions SET mount_days = $1 WHERE code = $2 AND mount_days IS NULL")
+        .bind(i64::from(days))
+        .bind(region_code)
+        .execute(db.pool())
+        .await?;
+    Ok(())
 }

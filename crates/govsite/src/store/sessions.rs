@@ -28,7 +28,7 @@ pub async fn create(
          VALUES ($1, $2, $3, $4, $5, $5, $6)",
     )
     .bind(id_hash)
-    .bind(account.map(|a| a.0))
+    .bind(account.map(|a| a.get()))
     .bind(csrf)
     .bind(i64::from(mfa_pending))
     .bind(now)
@@ -56,7 +56,7 @@ pub async fn find(
     .await?;
     let Some(row) = row else { return Ok(None) };
     Ok(Some(SessionRow {
-        account_id: row.try_get::<Option<i64>, _>("account_id")?.map(AccountId),
+        account_id: row.try_get::<Option<i64>, _>("account_id")?.map(AccountId::new),
         csrf_token: row.try_get("csrf_token")?,
         mfa_pending: row.try_get::<i64, _>("mfa_pending")? != 0,
         last_seen_at: row.try_get("last_seen_at")?,
@@ -101,9 +101,22 @@ pub async fn delete_for_account(
     keep: Option<&str>,
 ) -> StoreResult<()> {
     sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id_hash <> $2")
-        .bind(account.0)
+        .bind(account.get())
         .bind(keep.unwrap_or(""))
         .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Signs an account out everywhere, inside a decision's transaction (disabled, or moved to
+/// another role).
+pub async fn delete_for_account_in(
+    conn: &mut sqlx::AnyConnection,
+    account: AccountId,
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+        .bind(account.get())
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }

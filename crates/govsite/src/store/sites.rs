@@ -1,27 +1,29 @@
 //! Websites (网站) with their badges, and the applications to open or re-qualify them
 //! (网站开办审核 / 资格复核申请) with their history.
 
-use govsite_core::ids::UnitId;
+use govsite_core::badge_state::BadgeState;
+use govsite_core::badge_check::Finding;
+use govsite_core::ids::{SiteApplicationId, SiteId, UnitId};
 use govsite_core::site_application::SiteState;
 use govsite_core::site_form::{SiteForm, SiteKind};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::{Db, StoreResult};
+use super::{Db, StoreResult, stored, stored_json};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SiteApplication {
-    pub id: i64,
+    pub id: SiteApplicationId,
     pub reference: Option<String>,
     pub unit_id: UnitId,
     pub unit_name: String,
     pub region_code: i64,
     pub org_type: String,
-    pub site_id: Option<i64>,
-    pub kind: String,
+    pub site_id: Option<SiteId>,
+    pub kind: SiteKind,
     pub kind_label: &'static str,
-    pub state: String,
+    pub state: SiteState,
     pub state_label: &'static str,
     pub form: SiteForm,
     /// The handler's ID number masked, for every screen (the full number is only printed).
@@ -35,7 +37,7 @@ pub struct SiteApplication {
     pub paper_id_copy: bool,
     pub reason_code: String,
     pub reason_text: String,
-    pub copied_from: Option<i64>,
+    pub copied_from: Option<SiteApplicationId>,
     pub submitted_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -43,11 +45,11 @@ pub struct SiteApplication {
 
 impl SiteApplication {
     pub fn site_state(&self) -> SiteState {
-        SiteState::parse(&self.state).unwrap_or(SiteState::Draft)
+        self.state
     }
 
     pub fn site_kind(&self) -> SiteKind {
-        SiteKind::parse(&self.kind).unwrap_or(SiteKind::New)
+        self.kind
     }
 }
 
@@ -56,22 +58,23 @@ const COLUMNS: &str = "a.id, a.reference, a.unit_id, u.name AS unit_name, u.regi
     a.office_due, a.paper_due, a.paper_received_on, a.paper_copies, a.paper_id_copy,
     a.reason_code, a.reason_text, a.copied_from, a.submitted_at, a.created_at, a.updated_at";
 
-fn from_row(r: &AnyRow) -> Result<SiteApplication, sqlx::Error> {
-    let state: String = r.try_get("state")?;
-    let kind: String = r.try_get("kind")?;
-    let form_json: String = r.try_get("form_json")?;
-    let form: SiteForm = serde_json::from_str(&form_json).unwrap_or_default();
+fn from_row(r: &AnyRow) -> StoreResult<SiteApplication> {
+    let id: i64 = r.try_get("id")?;
+    let table = "site_applications";
+    let state = stored(table, id, "state", &r.try_get::<String, _>("state")?, SiteState::parse)?;
+    let kind = stored(table, id, "kind", &r.try_get::<String, _>("kind")?, SiteKind::parse)?;
+    let form: SiteForm = stored_json(table, id, "form_json", &r.try_get::<String, _>("form_json")?)?;
     Ok(SiteApplication {
-        id: r.try_get("id")?,
+        id: SiteApplicationId::new(id),
         reference: r.try_get("reference")?,
-        unit_id: UnitId(r.try_get("unit_id")?),
+        unit_id: UnitId::new(r.try_get("unit_id")?),
         unit_name: r.try_get("unit_name")?,
         region_code: r.try_get("region_code")?,
         org_type: r.try_get("org_type")?,
-        site_id: r.try_get("site_id")?,
-        kind_label: SiteKind::parse(&kind).map_or("", SiteKind::label),
+        site_id: r.try_get::<Option<i64>, _>("site_id")?.map(SiteId::new),
+        kind_label: kind.label(),
         kind,
-        state_label: SiteState::parse(&state).map_or("", SiteState::label),
+        state_label: state.label(),
         state,
         handler_id_masked: form.handler_id_masked(),
         form,
@@ -84,7 +87,9 @@ fn from_row(r: &AnyRow) -> Result<SiteApplication, sqlx::Error> {
         paper_id_copy: r.try_get::<i64, _>("paper_id_copy")? != 0,
         reason_code: r.try_get("reason_code")?,
         reason_text: r.try_get("reason_text")?,
-        copied_from: r.try_get("copied_from")?,
+        copied_from: r
+            .try_get::<Option<i64>, _>("copied_from")?
+            .map(SiteApplicationId::new),
         submitted_at: r.try_get("submitted_at")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
@@ -95,31 +100,31 @@ pub async fn create_draft(
     conn: &mut AnyConnection,
     unit: UnitId,
     kind: SiteKind,
-    site: Option<i64>,
+    site: Option<SiteId>,
     form: &SiteForm,
-    copied_from: Option<i64>,
+    copied_from: Option<SiteApplicationId>,
     now: i64,
-) -> StoreResult<i64> {
+) -> StoreResult<SiteApplicationId> {
     let row = sqlx::query(
         "INSERT INTO site_applications (unit_id, site_id, kind, state, form_json, copied_from,
              created_at, updated_at)
          VALUES ($1, $2, $3, 'draft', $4, $5, $6, $6) RETURNING id",
     )
-    .bind(unit.0)
-    .bind(site)
+    .bind(unit.get())
+    .bind(site.map(|v| v.get()))
     .bind(kind.as_str())
     .bind(serde_json::to_string(form).unwrap_or_default())
-    .bind(copied_from)
+    .bind(copied_from.map(|v| v.get()))
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(row.try_get("id")?)
+    Ok(SiteApplicationId::new(row.try_get("id")?))
 }
 
 /// Saves the form of an application the unit may still change.
 pub async fn save_form(
     conn: &mut AnyConnection,
-    id: i64,
+    id: SiteApplicationId,
     kind: SiteKind,
     form: &SiteForm,
     now: i64,
@@ -130,7 +135,7 @@ pub async fn save_form(
     )
     .bind(serde_json::to_string(form).unwrap_or_default())
     .bind(now)
-    .bind(id)
+    .bind(id.get())
     .bind(kind.as_str())
     .execute(&mut *conn)
     .await?;
@@ -141,7 +146,7 @@ pub async fn save_form(
 /// acting at once cannot both succeed) and records the step in its history.
 pub async fn transition(
     conn: &mut AnyConnection,
-    id: i64,
+    id: SiteApplicationId,
     from: SiteState,
     to: SiteState,
     actor: &str,
@@ -153,7 +158,7 @@ pub async fn transition(
     )
     .bind(to.as_str())
     .bind(now)
-    .bind(id)
+    .bind(id.get())
     .bind(from.as_str())
     .execute(&mut *conn)
     .await?;
@@ -164,7 +169,7 @@ pub async fn transition(
         "INSERT INTO site_application_events (application_id, at, actor, from_state, to_state, note)
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
-    .bind(id)
+    .bind(id.get())
     .bind(now)
     .bind(actor)
     .bind(from.as_str())
@@ -179,7 +184,7 @@ pub async fn transition(
 /// application number, six digits; kept across resubmissions) and the office's due date.
 pub async fn mark_submitted(
     conn: &mut AnyConnection,
-    id: i64,
+    id: SiteApplicationId,
     office_due: &str,
     now: i64,
 ) -> StoreResult<String> {
@@ -197,11 +202,11 @@ pub async fn mark_submitted(
     .bind(&reference)
     .bind(office_due)
     .bind(now)
-    .bind(id)
+    .bind(id.get())
     .execute(&mut *conn)
     .await?;
     let row = sqlx::query("SELECT reference FROM site_applications WHERE id = $1")
-        .bind(id)
+        .bind(id.get())
         .fetch_one(&mut *conn)
         .await?;
     Ok(row.try_get("reference")?)
@@ -210,23 +215,23 @@ pub async fn mark_submitted(
 /// The reason of the last rejection or return, shown to the unit (查看审核结果).
 pub async fn set_reason(
     conn: &mut AnyConnection,
-    id: i64,
+    id: SiteApplicationId,
     code: &str,
     text: &str,
 ) -> StoreResult<()> {
     sqlx::query("UPDATE site_applications SET reason_code = $1, reason_text = $2 WHERE id = $3")
         .bind(code)
         .bind(text)
-        .bind(id)
+        .bind(id.get())
         .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
-pub async fn set_paper_due(conn: &mut AnyConnection, id: i64, due: &str) -> StoreResult<()> {
+pub async fn set_paper_due(conn: &mut AnyConnection, id: SiteApplicationId, due: &str) -> StoreResult<()> {
     sqlx::query("UPDATE site_applications SET paper_due = $1 WHERE id = $2")
         .bind(due)
-        .bind(id)
+        .bind(id.get())
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -235,7 +240,7 @@ pub async fn set_paper_due(conn: &mut AnyConnection, id: i64, due: &str) -> Stor
 /// What the 编办 received on paper.
 pub async fn record_paper(
     conn: &mut AnyConnection,
-    id: i64,
+    id: SiteApplicationId,
     received_on: &str,
     copies: i64,
     id_copy: bool,
@@ -247,38 +252,38 @@ pub async fn record_paper(
     .bind(received_on)
     .bind(copies)
     .bind(i64::from(id_copy))
-    .bind(id)
+    .bind(id.get())
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-pub async fn set_site(conn: &mut AnyConnection, id: i64, site: i64) -> StoreResult<()> {
+pub async fn set_site(conn: &mut AnyConnection, id: SiteApplicationId, site: SiteId) -> StoreResult<()> {
     sqlx::query("UPDATE site_applications SET site_id = $1 WHERE id = $2")
-        .bind(site)
-        .bind(id)
+        .bind(site.get())
+        .bind(id.get())
         .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
-pub async fn set_prechecks(db: &Db, id: i64, json: &str, now: i64) -> StoreResult<()> {
+pub async fn set_prechecks(db: &Db, id: SiteApplicationId, json: &str, now: i64) -> StoreResult<()> {
     sqlx::query(
         "UPDATE site_applications SET prechecks_json = $1, prechecks_at = $2 WHERE id = $3",
     )
     .bind(json)
     .bind(now)
-    .bind(id)
+    .bind(id.get())
     .execute(db.pool())
     .await?;
     Ok(())
 }
 
-pub async fn find(db: &Db, id: i64) -> StoreResult<Option<SiteApplication>> {
+pub async fn find(db: &Db, id: SiteApplicationId) -> StoreResult<Option<SiteApplication>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM site_applications a JOIN units u ON u.id = a.unit_id WHERE a.id = $1"
     )))
-    .bind(id)
+    .bind(id.get())
     .fetch_optional(db.pool())
     .await?;
     Ok(row.as_ref().map(from_row).transpose()?)
@@ -295,13 +300,13 @@ pub async fn of_unit(
         "SELECT {COLUMNS} FROM site_applications a JOIN units u ON u.id = a.unit_id
          WHERE a.unit_id = $1 ORDER BY a.id DESC LIMIT $2 OFFSET $3"
     )))
-    .bind(unit.0)
+    .bind(unit.get())
     .bind(i64::from(per_page))
     .bind(i64::from(page.saturating_sub(1)) * i64::from(per_page))
     .fetch_all(db.pool())
     .await?;
     let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM site_applications WHERE unit_id = $1")
-        .bind(unit.0)
+        .bind(unit.get())
         .fetch_one(db.pool())
         .await?
         .try_get("n")?;
@@ -338,10 +343,10 @@ pub async fn overdue_unescalated(db: &Db, today: &str) -> StoreResult<Vec<SiteAp
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
-pub async fn mark_escalated(conn: &mut AnyConnection, id: i64, now: i64) -> StoreResult<()> {
+pub async fn mark_escalated(conn: &mut AnyConnection, id: SiteApplicationId, now: i64) -> StoreResult<()> {
     sqlx::query("UPDATE site_applications SET escalated_at = $1 WHERE id = $2")
         .bind(now)
-        .bind(id)
+        .bind(id.get())
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -349,14 +354,18 @@ pub async fn mark_escalated(conn: &mut AnyConnection, id: i64, now: i64) -> Stor
 
 /// An application of the same unit for the same site that is still under way (so a unit
 /// cannot have two open applications for one site).
-pub async fn open_for_site(db: &Db, site: i64, except: i64) -> StoreResult<Option<String>> {
+pub async fn open_for_site(
+    db: &Db,
+    site: SiteId,
+    except: Option<SiteApplicationId>,
+) -> StoreResult<Option<String>> {
     let row = sqlx::query(
         "SELECT COALESCE(reference, '草稿') AS r FROM site_applications
          WHERE site_id = $1 AND id <> $2
            AND state NOT IN ('draft', 'badge_issued', 'closed') LIMIT 1",
     )
-    .bind(site)
-    .bind(except)
+    .bind(site.get())
+    .bind(except.map_or(0, |a| a.get()))
     .fetch_optional(db.pool())
     .await?;
     Ok(row.map(|r| r.try_get("r")).transpose()?)
@@ -371,12 +380,12 @@ pub struct EventRow {
     pub note: String,
 }
 
-pub async fn events(db: &Db, id: i64) -> StoreResult<Vec<EventRow>> {
+pub async fn events(db: &Db, id: SiteApplicationId) -> StoreResult<Vec<EventRow>> {
     let rows = sqlx::query(
         "SELECT at, actor, from_state, to_state, note FROM site_application_events
          WHERE application_id = $1 ORDER BY id",
     )
-    .bind(id)
+    .bind(id.get())
     .fetch_all(db.pool())
     .await?;
     rows.iter()
@@ -398,7 +407,7 @@ pub async fn events(db: &Db, id: i64) -> StoreResult<Vec<EventRow>> {
 /// A website and its badge.
 #[derive(Debug, Clone, Serialize)]
 pub struct Site {
-    pub id: i64,
+    pub id: SiteId,
     pub unit_id: UnitId,
     pub unit_name: String,
     pub region_code: i64,
@@ -413,7 +422,7 @@ pub struct Site {
     pub red_page: bool,
     pub intro: String,
     pub badge_code: String,
-    pub badge_state: String,
+    pub badge_state: BadgeState,
     pub badge_state_label: &'static str,
     pub badge_issued_at: i64,
     pub mount_due: String,
@@ -422,28 +431,23 @@ pub struct Site {
     pub last_check_label: &'static str,
 }
 
-/// Badge states (DESIGN.md §3): issued → mounted | overdue → suspended | revoked.
-pub fn badge_state_label(state: &str) -> &'static str {
-    match state {
-        "issued" => "已发放，待挂标",
-        "mounted" => "已挂标",
-        "overdue" => "逾期未挂标",
-        "suspended" => "已暂停",
-        "revoked" => "已注销",
-        _ => "",
-    }
-}
-
 const SITE_COLUMNS: &str = "s.id, s.unit_id, u.name AS unit_name, u.region_code, u.org_type,
     s.seq, s.name, s.domain_ace, s.domain_label, s.english_domain, s.ipv4, s.ipv6, s.red_page,
     s.intro, s.badge_code, s.badge_state, s.badge_issued_at, s.mount_due, s.closed_at,
     s.last_check_at, s.last_check_outcome";
 
-fn site_from_row(r: &AnyRow) -> Result<Site, sqlx::Error> {
-    let badge_state: String = r.try_get("badge_state")?;
+fn site_from_row(r: &AnyRow) -> StoreResult<Site> {
+    let id: i64 = r.try_get("id")?;
+    let badge_state = stored(
+        "sites",
+        id,
+        "badge_state",
+        &r.try_get::<String, _>("badge_state")?,
+        |s| BadgeState::parse(s).ok(),
+    )?;
     Ok(Site {
-        id: r.try_get("id")?,
-        unit_id: UnitId(r.try_get("unit_id")?),
+        id: SiteId::new(id),
+        unit_id: UnitId::new(r.try_get("unit_id")?),
         unit_name: r.try_get("unit_name")?,
         region_code: r.try_get("region_code")?,
         org_type: r.try_get("org_type")?,
@@ -457,7 +461,7 @@ fn site_from_row(r: &AnyRow) -> Result<Site, sqlx::Error> {
         red_page: r.try_get::<i64, _>("red_page")? != 0,
         intro: r.try_get("intro")?,
         badge_code: r.try_get("badge_code")?,
-        badge_state_label: badge_state_label(&badge_state),
+        badge_state_label: badge_state.label(),
         badge_state,
         badge_issued_at: r.try_get("badge_issued_at")?,
         mount_due: r.try_get("mount_due")?,
@@ -469,23 +473,14 @@ fn site_from_row(r: &AnyRow) -> Result<Site, sqlx::Error> {
 
 /// The mount checker's last finding, in words.
 pub fn check_label(outcome: &str) -> &'static str {
-    match outcome {
-        "live" => "已正确挂标",
-        "not_bottom" => "标识不在页面底部",
-        "missing" => "未挂标",
-        "static_copy" => "复制了标识图片，未使用标识代码",
-        "http_on_https" => "HTTPS页面以HTTP加载标识代码",
-        "wrong_code" => "挂的是其他网站的标识代码",
-        "unreachable" => "网站无法访问",
-        _ => "",
-    }
+    Finding::parse(outcome).map_or("", Finding::label)
 }
 
-pub async fn find_site(db: &Db, id: i64) -> StoreResult<Option<Site>> {
+pub async fn find_site(db: &Db, id: SiteId) -> StoreResult<Option<Site>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {SITE_COLUMNS} FROM sites s JOIN units u ON u.id = s.unit_id WHERE s.id = $1"
     )))
-    .bind(id)
+    .bind(id.get())
     .fetch_optional(db.pool())
     .await?;
     Ok(row.as_ref().map(site_from_row).transpose()?)
@@ -496,28 +491,28 @@ pub async fn sites_of_unit(db: &Db, unit: UnitId) -> StoreResult<Vec<Site>> {
         "SELECT {SITE_COLUMNS} FROM sites s JOIN units u ON u.id = s.unit_id
          WHERE s.unit_id = $1 ORDER BY s.seq"
     )))
-    .bind(unit.0)
+    .bind(unit.get())
     .fetch_all(db.pool())
     .await?;
     Ok(rows.iter().map(site_from_row).collect::<Result<_, _>>()?)
 }
 
 /// The badge code of a site, inside a transaction.
-pub async fn find_site_in(conn: &mut AnyConnection, id: i64) -> StoreResult<String> {
+pub async fn find_site_in(conn: &mut AnyConnection, id: SiteId) -> StoreResult<String> {
     let row = sqlx::query("SELECT badge_code FROM sites WHERE id = $1")
-        .bind(id)
+        .bind(id.get())
         .fetch_one(&mut *conn)
         .await?;
     Ok(row.try_get("badge_code")?)
 }
 
 /// The form of the last application that issued or kept the site's badge.
-pub async fn latest_form_of_site(db: &Db, site: i64) -> StoreResult<Option<SiteForm>> {
+pub async fn latest_form_of_site(db: &Db, site: SiteId) -> StoreResult<Option<SiteForm>> {
     let row = sqlx::query(
         "SELECT form_json FROM site_applications WHERE site_id = $1 AND state = 'badge_issued'
          ORDER BY id DESC LIMIT 1",
     )
-    .bind(site)
+    .bind(site.get())
     .fetch_optional(db.pool())
     .await?;
     Ok(row
@@ -531,15 +526,15 @@ pub async fn other_site_on_domain(
     db: &Db,
     unit: UnitId,
     ace: &str,
-    except: Option<i64>,
+    except: Option<SiteId>,
 ) -> StoreResult<Option<String>> {
     let row = sqlx::query(
         "SELECT name FROM sites WHERE unit_id = $1 AND domain_ace = $2 AND closed_at IS NULL
            AND ($3 IS NULL OR id <> $3) LIMIT 1",
     )
-    .bind(unit.0)
+    .bind(unit.get())
     .bind(ace)
-    .bind(except)
+    .bind(except.map(|v| v.get()))
     .fetch_optional(db.pool())
     .await?;
     Ok(row.map(|r| r.try_get("name")).transpose()?)
@@ -560,7 +555,7 @@ pub struct SiteFacts<'a> {
 /// The next site number of a unit (the badge code's last four digits).
 pub async fn next_seq(conn: &mut AnyConnection, unit: UnitId) -> StoreResult<i64> {
     let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM sites WHERE unit_id = $1")
-        .bind(unit.0)
+        .bind(unit.get())
         .fetch_one(&mut *conn)
         .await?;
     Ok(row.try_get("n")?)
@@ -575,7 +570,7 @@ pub async fn insert_site(
     badge_code: &str,
     mount_due: &str,
     now: i64,
-) -> StoreResult<i64> {
+) -> StoreResult<SiteId> {
     let row = sqlx::query(
         "INSERT INTO sites (unit_id, seq, name, domain_ace, domain_label, english_domain, ipv4,
              ipv6, red_page, intro, badge_code, badge_state, badge_issued_at, mount_due,
@@ -583,7 +578,7 @@ pub async fn insert_site(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'issued', $12, $13, $12, $12)
          RETURNING id",
     )
-    .bind(unit.0)
+    .bind(unit.get())
     .bind(seq)
     .bind(facts.name)
     .bind(facts.domain_ace)
@@ -598,14 +593,14 @@ pub async fn insert_site(
     .bind(mount_due)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(row.try_get("id")?)
+    Ok(SiteId::new(row.try_get("id")?))
 }
 
 /// A re-qualified or changed site takes its new facts and keeps its code and its mount
 /// deadline.
 pub async fn update_site(
     conn: &mut AnyConnection,
-    id: i64,
+    id: SiteId,
     facts: &SiteFacts<'_>,
     now: i64,
 ) -> StoreResult<()> {
@@ -622,20 +617,20 @@ pub async fn update_site(
     .bind(i64::from(facts.red_page))
     .bind(facts.intro)
     .bind(now)
-    .bind(id)
+    .bind(id.get())
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 /// Closes a site: its badge is revoked, for good.
-pub async fn close_site(conn: &mut AnyConnection, id: i64, now: i64) -> StoreResult<bool> {
+pub async fn close_site(conn: &mut AnyConnection, id: SiteId, now: i64) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE sites SET closed_at = $1, badge_state = 'revoked', updated_at = $1
          WHERE id = $2 AND closed_at IS NULL",
     )
     .bind(now)
-    .bind(id)
+    .bind(id.get())
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)

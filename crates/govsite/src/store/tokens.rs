@@ -34,7 +34,7 @@ pub async fn issue(
          WHERE account_id = $2 AND purpose = $3 AND used_at IS NULL",
     )
     .bind(now)
-    .bind(account.0)
+    .bind(account.get())
     .bind(purpose.as_str())
     .execute(&mut *conn)
     .await?;
@@ -43,7 +43,7 @@ pub async fn issue(
          VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(token_hash)
-    .bind(account.0)
+    .bind(account.get())
     .bind(purpose.as_str())
     .bind(now)
     .bind(now + ttl_seconds)
@@ -69,7 +69,7 @@ pub async fn peek(
     .fetch_optional(db.pool())
     .await?;
     Ok(row
-        .map(|r| r.try_get("account_id").map(AccountId))
+        .map(|r| r.try_get("account_id").map(AccountId::new))
         .transpose()?)
 }
 
@@ -91,6 +91,6 @@ pub async fn consume(
     .fetch_optional(&mut *conn)
     .await?;
     Ok(row
-        .map(|r| r.try_get("account_id").map(AccountId))
+        .map(|r| r.try_get("account_id").map(AccountId::new))
         .transpose()?)
 }

@@ -1,6 +1,6 @@
 //! 我要转账: bank transfers reported by a unit, confirmed or rejected by finance staff.
 
-use govsite_core::ids::{OfficeId, UnitId};
+use govsite_core::ids::{OfficeId, TransferId, UnitId};
 use govsite_core::money::Money;
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -10,9 +10,9 @@ use super::{Db, StoreResult};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Transfer {
-    pub id: i64,
+    pub id: TransferId,
     pub reference: String,
-    pub unit_id: Option<i64>,
+    pub unit_id: Option<UnitId>,
     pub unit_name: String,
     pub amount_fen: i64,
     pub amount: String,
@@ -41,9 +41,9 @@ fn from_row(r: &AnyRow) -> Result<Transfer, sqlx::Error> {
     let status: String = r.try_get("status")?;
     let amount_fen: i64 = r.try_get("amount_fen")?;
     Ok(Transfer {
-        id: r.try_get("id")?,
+        id: TransferId::new(r.try_get("id")?),
         reference: r.try_get("reference")?,
-        unit_id: r.try_get("unit_id")?,
+        unit_id: r.try_get::<Option<i64>, _>("unit_id")?.map(UnitId::new),
         unit_name: r.try_get("unit_name")?,
         amount_fen,
         amount: Money::from_fen(amount_fen).to_string(),
@@ -71,8 +71,8 @@ pub async fn create(
     unit: UnitId,
     r: &Reported<'_>,
     now: i64,
-) -> StoreResult<(i64, String)> {
-    insert(conn, Some(unit.0), None, r, now).await
+) -> StoreResult<(TransferId, String)> {
+    insert(conn, Some(unit.get()), None, r, now).await
 }
 
 /// 编办代缴: one transfer by an office for several of its units, split as `allocations`
@@ -83,12 +83,12 @@ pub async fn create_for_office(
     r: &Reported<'_>,
     allocations: &[(UnitId, Money)],
     now: i64,
-) -> StoreResult<(i64, String)> {
-    let (id, reference) = insert(conn, None, Some(office.0), r, now).await?;
+) -> StoreResult<(TransferId, String)> {
+    let (id, reference) = insert(conn, None, Some(office.get()), r, now).await?;
     for (unit, amount) in allocations {
         sqlx::query("INSERT INTO transfer_allocations (transfer_id, unit_id, amount_fen) VALUES ($1, $2, $3)")
-            .bind(id)
-            .bind(unit.0)
+            .bind(id.get())
+            .bind(unit.get())
             .bind(amount.fen())
             .execute(&mut *conn)
             .await?;
@@ -102,7 +102,7 @@ async fn insert(
     office: Option<i64>,
     r: &Reported<'_>,
     now: i64,
-) -> StoreResult<(i64, String)> {
+) -> StoreResult<(TransferId, String)> {
     let provisional = format!("pending-{unit:?}-{office:?}-{now}");
     let row = sqlx::query(
         "INSERT INTO transfers (reference, unit_id, office_id, amount_fen, payer, bank_ref, paid_on, status, created_at)
@@ -125,22 +125,22 @@ async fn insert(
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    Ok((id, reference))
+    Ok((TransferId::new(id), reference))
 }
 
 /// How an office's transfer is split: (unit, unit name, amount).
-pub async fn allocations(db: &Db, transfer: i64) -> StoreResult<Vec<(UnitId, String, Money)>> {
+pub async fn allocations(db: &Db, transfer: TransferId) -> StoreResult<Vec<(UnitId, String, Money)>> {
     let rows = sqlx::query(
         "SELECT a.unit_id, u.name, a.amount_fen FROM transfer_allocations a
          JOIN units u ON u.id = a.unit_id WHERE a.transfer_id = $1 ORDER BY u.name",
     )
-    .bind(transfer)
+    .bind(transfer.get())
     .fetch_all(db.pool())
     .await?;
     rows.iter()
         .map(|r| {
             Ok((
-                UnitId(r.try_get("unit_id")?),
+                UnitId::new(r.try_get("unit_id")?),
                 r.try_get("name")?,
                 Money::from_fen(r.try_get("amount_fen")?),
             ))
@@ -153,7 +153,7 @@ pub async fn of_office(db: &Db, office: OfficeId) -> StoreResult<Vec<Transfer>> 
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM transfers t LEFT JOIN units u ON u.id = t.unit_id LEFT JOIN offices o ON o.id = t.office_id WHERE t.office_id = $1 ORDER BY t.id DESC"
     )))
-    .bind(office.0)
+    .bind(office.get())
     .fetch_all(db.pool())
     .await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
@@ -163,7 +163,7 @@ pub async fn of_unit(db: &Db, unit: UnitId) -> StoreResult<Vec<Transfer>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM transfers t LEFT JOIN units u ON u.id = t.unit_id LEFT JOIN offices o ON o.id = t.office_id WHERE t.unit_id = $1 ORDER BY t.id DESC"
     )))
-    .bind(unit.0)
+    .bind(unit.get())
     .fetch_all(db.pool())
     .await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
@@ -179,11 +179,11 @@ pub async fn by_status(db: &Db, status: &str) -> StoreResult<Vec<Transfer>> {
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
-pub async fn find(db: &Db, id: i64) -> StoreResult<Option<Transfer>> {
+pub async fn find(db: &Db, id: TransferId) -> StoreResult<Option<Transfer>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM transfers t LEFT JOIN units u ON u.id = t.unit_id LEFT JOIN offices o ON o.id = t.office_id WHERE t.id = $1"
     )))
-    .bind(id)
+    .bind(id.get())
     .fetch_optional(db.pool())
     .await?;
     Ok(row.as_ref().map(from_row).transpose()?)
@@ -192,7 +192,7 @@ pub async fn find(db: &Db, id: i64) -> StoreResult<Option<Transfer>> {
 /// Decides a pending transfer once; false when someone decided it first.
 pub async fn decide(
     conn: &mut AnyConnection,
-    id: i64,
+    id: TransferId,
     status: &str,
     reason: &str,
     now: i64,
@@ -203,7 +203,7 @@ pub async fn decide(
     .bind(status)
     .bind(reason)
     .bind(now)
-    .bind(id)
+    .bind(id.get())
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)

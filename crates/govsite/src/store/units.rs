@@ -91,7 +91,7 @@ pub async fn insert(conn: &mut AnyConnection, unit: &UnitDetails, now: i64) -> S
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| map_unique(e, "credit_code"))?;
-    let id = UnitId(row.try_get("id")?);
+    let id = UnitId::new(row.try_get("id")?);
     write_contacts(conn, id, unit).await?;
     Ok(id)
 }
@@ -117,12 +117,12 @@ pub async fn update(
     .bind(&unit.address)
     .bind(unit.postcode.as_str())
     .bind(now)
-    .bind(id.0)
+    .bind(id.get())
     .execute(&mut *conn)
     .await
     .map_err(|e| map_unique(e, "credit_code"))?;
     sqlx::query("DELETE FROM contacts WHERE unit_id = $1")
-        .bind(id.0)
+        .bind(id.get())
         .execute(&mut *conn)
         .await?;
     write_contacts(conn, id, unit).await
@@ -140,7 +140,7 @@ async fn write_contacts(
             "INSERT INTO contacts (unit_id, kind, name, phone, address, email, postcode)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
-        .bind(id.0)
+        .bind(id.get())
         .bind(kind)
         .bind(&p.name)
         .bind(p.phone.as_str())
@@ -155,7 +155,7 @@ async fn write_contacts(
         "INSERT INTO contacts (unit_id, kind, name, phone, mobile, email)
          VALUES ($1, 'handler', $2, $3, $4, $5)",
     )
-    .bind(id.0)
+    .bind(id.get())
     .bind(&h.name)
     .bind(h.phone.as_ref().map_or("", |p| p.as_str()))
     .bind(h.mobile.as_str())
@@ -171,7 +171,7 @@ pub async fn find(db: &Db, id: UnitId, scope: Scope) -> StoreResult<Option<UnitR
         "SELECT id, name, credit_code, org_type, region_code, parent_org, functions, address,
                 postcode, created_at, updated_at FROM units WHERE id = $1",
     )
-    .bind(id.0)
+    .bind(id.get())
     .fetch_optional(db.pool())
     .await?;
     let Some(row) = row else { return Ok(None) };
@@ -195,7 +195,7 @@ pub async fn find(db: &Db, id: UnitId, scope: Scope) -> StoreResult<Option<UnitR
     let contacts = sqlx::query(
         "SELECT kind, name, phone, mobile, address, email, postcode FROM contacts WHERE unit_id = $1",
     )
-    .bind(id.0)
+    .bind(id.get())
     .fetch_all(db.pool())
     .await?;
     for c in &contacts {
@@ -274,7 +274,7 @@ pub async fn list(
         .map(|row| {
             let org_type: String = row.try_get("org_type")?;
             Ok(UnitSummary {
-                id: UnitId(row.try_get("id")?),
+                id: UnitId::new(row.try_get("id")?),
                 name: row.try_get("name")?,
                 credit_code: row.try_get("credit_code")?,
                 org_type_label: OrgType::parse(&org_type).map_or("未知", |t| t.label()),
@@ -292,7 +292,7 @@ pub async fn id_by_credit_code(db: &Db, code: &str) -> StoreResult<Option<UnitId
         .bind(code)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.map(|r| r.try_get("id").map(UnitId)).transpose()?)
+    Ok(row.map(|r| r.try_get("id").map(UnitId::new)).transpose()?)
 }
 
 pub(crate) fn escape_like(s: &str) -> String {
@@ -309,7 +309,7 @@ pub async fn handler_contact(
     let row = sqlx::query(
         "SELECT name, mobile, email FROM contacts WHERE unit_id = $1 AND kind = 'handler'",
     )
-    .bind(unit.0)
+    .bind(unit.get())
     .fetch_optional(&mut *conn)
     .await?;
     Ok(row

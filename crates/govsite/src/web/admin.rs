@@ -16,16 +16,15 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::WebState;
-use super::auth::{ACTIVATION_TTL, actor, send_reset_link};
+use super::auth::{actor, send_reset_link};
 use super::error::AppError;
-use super::form::{self, PathText, Query, page_number};
+use super::form::{self, PathId, Query, page_number};
 use super::session::Ctx;
-use crate::auth::token;
-use crate::notify::messages;
+use crate::registry::RegistryError;
+use crate::registry::accounts::{self as registry_accounts, AccountChange};
 use crate::store::accounts::{self, AccountStatus, NewAccount};
-use crate::store::audit::{self, Event, Filter};
-use crate::store::tokens::{self, Purpose};
-use crate::store::{StoreError, calendar, offices, outbox, sessions};
+use crate::store::audit::{self, Filter};
+use crate::store::{calendar, offices, outbox};
 
 const PER_PAGE: u32 = 50;
 
@@ -157,7 +156,7 @@ async fn create_account(
     if role.is_none() {
         e.add("role", "请选择角色");
     }
-    let office_id = form.office_id.parse::<i64>().ok().map(OfficeId);
+    let office_id = form.office_id.parse::<OfficeId>().ok();
     if role == Some(Role::OfficeReviewer) {
         let exists = match office_id {
             Some(id) => offices::find(&web.db, id).await?.is_some(),
@@ -186,9 +185,6 @@ async fn create_account(
             .await?
             .into_response());
     }
-    let now = web.now();
-    let raw = token::random_token();
-    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     let new = NewAccount {
         username,
         display_name: &display_name,
@@ -203,43 +199,24 @@ async fn create_account(
         mobile: &mobile,
         totp_required: form.totp_required == "1",
     };
-    let id = match accounts::insert(&mut tx, &new, now).await {
+    let public_url = &web.config.public_url;
+    let id = match registry_accounts::create_staff_account(
+        &web.db,
+        &actor(&ctx),
+        &new,
+        public_url,
+        web.now(),
+    )
+    .await
+    {
         Ok(id) => id,
-        Err(StoreError::Duplicate(_)) => {
-            let mut e = FieldErrors::new();
-            e.add("username", "该用户账号已被使用，请换一个");
+        Err(RegistryError::Form(e)) => {
             return Ok(account_form_page(&web, &ctx, &form, Some(&e))
                 .await?
                 .into_response());
         }
         Err(err) => return Err(err.into()),
     };
-    tokens::issue(
-        &mut tx,
-        id,
-        Purpose::Activation,
-        &token::hash_token(&raw),
-        now,
-        ACTIVATION_TTL,
-    )
-    .await?;
-    let link = format!("{}/activate/{raw}", web.config.public_url);
-    outbox::enqueue(
-        &mut tx,
-        &messages::activation_email(email.as_str(), &display_name, username, &link),
-        now,
-    )
-    .await?;
-    let event = Event {
-        action: "account_created",
-        subject_type: "account",
-        subject_id: id.to_string(),
-        to_state: "pending",
-        reason: role.as_str(),
-        ..Event::default()
-    };
-    audit::record(&mut tx, &actor(&ctx), &event, now).await?;
-    tx.commit().await.map_err(StoreError::from)?;
     web.outbox_wake.notify_one();
     Ok(Redirect::to(&format!("/admin/accounts/{id}?done=created")).into_response())
 }
@@ -253,12 +230,11 @@ struct DoneQuery {
 async fn show_account(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(id): PathText,
+    PathId(id): PathId<AccountId>,
     Query(q): Query<DoneQuery>,
 ) -> Result<Html<String>, AppError> {
     ctx.require(Role::manages_accounts)?;
-    let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
-    let account = accounts::find(&web.db, AccountId(id))
+    let account = accounts::find(&web.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let office = match account.office_id {
@@ -297,24 +273,33 @@ struct AccountAction {
 async fn change_account(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(id): PathText,
+    PathId(id): PathId<AccountId>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let admin = ctx.require(Role::manages_accounts)?.clone();
-    let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
-    let account = accounts::find(&web.db, AccountId(id))
+    ctx.require(Role::manages_accounts)?;
+    let account = accounts::find(&web.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let form: AccountAction = form::parse(&body)?;
     let reason: String = form.reason.trim().chars().take(200).collect();
     let now = web.now();
+    let who = actor(&ctx);
     if form.action == "change_role" {
-        if account.id == admin.id {
+        let role = Role::parse(&form.role).filter(|r| r.is_staff());
+        let Some(role) = role else {
             return Err(AppError::BadRequest(
-                "不能变更自己的角色，请由另一位系统管理员操作。",
+                "请选择工作人员角色；单位账号不能改为工作人员账号。",
             ));
-        }
-        return change_role(&web, &ctx, &account, &form, &reason).await;
+        };
+        let office = match form.office_id.parse::<OfficeId>() {
+            Ok(o) if role == Role::OfficeReviewer => {
+                offices::find(&web.db, o).await?.map(|_| o)
+            }
+            _ => None,
+        };
+        registry_accounts::change_role(&web.db, &who, &account, role, office, &reason, now)
+            .await?;
+        return Ok(Redirect::to(&format!("/admin/accounts/{id}?done=saved")).into_response());
     }
     if form.action == "send_reset" {
         if account.status != AccountStatus::Active {
@@ -325,98 +310,10 @@ async fn change_account(
         send_reset_link(&web, &ctx, &account).await?;
         return Ok(Redirect::to(&format!("/admin/accounts/{id}?done=reset")).into_response());
     }
-    let (action, from, to): (&str, String, String) = match form.action.as_str() {
-        "disable" if account.id != admin.id => (
-            "account_disabled",
-            account.status.as_str().into(),
-            "disabled".into(),
-        ),
-        "enable" if account.status == AccountStatus::Disabled => {
-            ("account_enabled", "disabled".into(), "active".into())
-        }
-        "require_password_change" => ("password_change_required", "".into(), "".into()),
-        "require_totp" => ("totp_required", "".into(), "".into()),
-        "waive_totp" => ("totp_waived", "".into(), "".into()),
-        _ => return Err(AppError::BadRequest("无法完成该操作，请刷新页面后重试。")),
-    };
-    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
-    match form.action.as_str() {
-        "disable" => accounts::set_status(&mut tx, account.id, AccountStatus::Disabled).await?,
-        "enable" => {
-            let status = if account.password_hash.is_some() {
-                AccountStatus::Active
-            } else {
-                AccountStatus::Pending
-            };
-            accounts::set_status(&mut tx, account.id, status).await?;
-        }
-        "require_password_change" => {
-            accounts::set_flags(&mut tx, account.id, true, account.totp_required).await?
-        }
-        "require_totp" => {
-            accounts::set_flags(&mut tx, account.id, account.must_change_password, true).await?
-        }
-        _ => accounts::set_flags(&mut tx, account.id, account.must_change_password, false).await?,
-    }
-    let event = Event {
-        action,
-        subject_type: "account",
-        subject_id: account.id.to_string(),
-        from_state: &from,
-        to_state: &to,
-        reason: &reason,
-    };
-    audit::record(&mut tx, &actor(&ctx), &event, now).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    if form.action == "disable" {
-        sessions::delete_for_account(&web.db, account.id, None).await?;
-    }
+    let change = AccountChange::parse(&form.action)
+        .ok_or(AppError::BadRequest("无法完成该操作，请刷新页面后重试。"))?;
+    registry_accounts::change_account(&web.db, &who, &account, change, &reason, now).await?;
     Ok(Redirect::to(&format!("/admin/accounts/{id}?done=saved")).into_response())
-}
-
-/// Moves a staff account to another role (and office). Its sessions end, so the new rights
-/// apply from the next sign-in. Unit accounts belong to their unit and are not moved.
-async fn change_role(
-    web: &WebState,
-    ctx: &Ctx,
-    account: &accounts::Account,
-    form: &AccountAction,
-    reason: &str,
-) -> Result<Response, AppError> {
-    let role = Role::parse(&form.role).filter(|r| r.is_staff());
-    let (Some(role), true) = (role, account.role.is_staff()) else {
-        return Err(AppError::BadRequest(
-            "请选择工作人员角色；单位账号不能改为工作人员账号。",
-        ));
-    };
-    let office = match (role, form.office_id.parse::<i64>().ok().map(OfficeId)) {
-        (Role::OfficeReviewer, Some(id)) if offices::find(&web.db, id).await?.is_some() => Some(id),
-        (Role::OfficeReviewer, _) => {
-            return Err(AppError::BadRequest("编办审核员必须选择所属编办。"));
-        }
-        _ => None,
-    };
-    let describe = |r: Role, o: Option<OfficeId>| match o {
-        Some(o) => format!("{}@office{}", r.as_str(), o),
-        None => r.as_str().to_owned(),
-    };
-    let from = describe(account.role, account.office_id);
-    let to = describe(role, office);
-    let now = web.now();
-    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
-    accounts::set_role(&mut tx, account.id, role, office).await?;
-    let event = Event {
-        action: "role_changed",
-        subject_type: "account",
-        subject_id: account.id.to_string(),
-        from_state: &from,
-        to_state: &to,
-        reason,
-    };
-    audit::record(&mut tx, &actor(ctx), &event, now).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    sessions::delete_for_account(&web.db, account.id, None).await?;
-    Ok(Redirect::to(&format!("/admin/accounts/{}?done=saved", account.id)).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -440,20 +337,7 @@ async fn create_office(
     }
     let name = govsite_core::contact::required_text("编办名称", &form.name, 60)
         .map_err(|_| AppError::BadRequest("请输入编办名称（不超过60个字）。"))?;
-    let now = web.now();
-    let id = match offices::create(&web.db, region, &name, now).await {
-        Ok(id) => id,
-        Err(StoreError::Duplicate(_)) => return Err(AppError::BadRequest("该地区已有编办。")),
-        Err(e) => return Err(e.into()),
-    };
-    let event = Event {
-        action: "office_created",
-        subject_type: "office",
-        subject_id: id.to_string(),
-        reason: &name,
-        ..Event::default()
-    };
-    audit::record_alone(&web.db, &actor(&ctx), &event, now).await?;
+    registry_accounts::create_office(&web.db, &actor(&ctx), region, &name, web.now()).await?;
     Ok(Redirect::to("/admin/accounts").into_response())
 }
 
@@ -624,20 +508,7 @@ async fn set_calendar_day(
             .await?
             .into_response());
     };
-    let now = web.now();
-    let who = actor(&ctx);
-    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
-    let previous =
-        calendar::set_day(&mut tx, day, kind.map(|k| (k, name)), &who.label, now).await?;
-    let event = Event {
-        action: "calendar_day_set",
-        subject_type: "calendar_day",
-        subject_id: day.to_string(),
-        from_state: previous.as_deref().unwrap_or("default"),
-        to_state: kind.map_or("default", DayKind::as_str),
-        reason: name,
-    };
-    audit::record(&mut tx, &who, &event, now).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    crate::registry::policy::set_calendar_day(&web.db, &actor(&ctx), day, kind, name, web.now())
+        .await?;
     Ok(Redirect::to(&format!("/admin/calendar?year={}", day.year())).into_response())
 }

@@ -76,7 +76,7 @@ pub async fn verify(
     let key = ctx
         .user
         .as_ref()
-        .map_or_else(|| ctx.ip.clone(), |u| u.id.0.to_string());
+        .map_or_else(|| ctx.ip.clone(), |u| u.id.get().to_string());
     let now = web.now();
     if throttle::failures_since(&web.db, throttle::Scope::Captcha, &key, now - 3600).await?
         >= MAX_WRONG_PER_HOUR

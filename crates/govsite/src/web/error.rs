@@ -7,6 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
+use crate::registry::RegistryError;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +39,20 @@ pub enum AppError {
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         Self::Internal(e.into())
+    }
+}
+
+/// A decision refused shows its sentence: a state that changed is a conflict, wrong input a
+/// bad request. Form errors are shown beside their fields by the handlers that expect them;
+/// one that reaches here is a bad request.
+impl From<RegistryError> for AppError {
+    fn from(e: RegistryError) -> Self {
+        match e {
+            RegistryError::Refused(m) => Self::Conflict(m),
+            RegistryError::Invalid(m) => Self::BadRequest(m),
+            RegistryError::Form(_) => Self::BadRequest("提交的内容有误，请返回修改后重新提交。"),
+            RegistryError::Store(e) => e.into(),
+        }
     }
 }
 

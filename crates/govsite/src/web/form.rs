@@ -38,6 +38,19 @@ impl<S: Send + Sync> FromRequestParts<S> for PathText {
     }
 }
 
+/// The one path parameter of a route as a typed id (`/…/{id}`); anything but a plain positive
+/// decimal is a 404, like an id that does not exist.
+pub struct PathId<T>(pub T);
+
+impl<S: Send + Sync, T: std::str::FromStr> FromRequestParts<S> for PathId<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let PathText(raw) = PathText::from_request_parts(parts, state).await?;
+        raw.parse().map(PathId).map_err(|_| AppError::NotFound)
+    }
+}
+
 /// Control characters (NUL above all, which PostgreSQL refuses in text) have no place in any
 /// field; tabs and line breaks do.
 fn refuse_control_characters(encoded: &[u8]) -> Result<(), AppError> {

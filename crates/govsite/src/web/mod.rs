@@ -93,9 +93,6 @@ impl WebState {
 /// Largest request body accepted anywhere (forms are small; uploads get their own limit).
 pub const BODY_LIMIT: usize = 256 * 1024;
 
-/// How long an activation link stays valid.
-pub const ACTIVATION_TTL_SECONDS: i64 = auth::ACTIVATION_TTL;
-
 pub fn router(state: WebState) -> Router {
     let pages = Router::new()
         .merge(public::routes())

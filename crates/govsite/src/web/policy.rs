@@ -9,6 +9,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 use govsite_core::FieldErrors;
+use govsite_core::deadline::cst_date;
 use govsite_core::domain_name::DomainName;
 use govsite_core::money::Money;
 use govsite_core::org_type::Suffix;
@@ -22,9 +23,9 @@ use super::auth::actor;
 use super::error::AppError;
 use super::form;
 use super::session::Ctx;
-use crate::registry::applications::cst_date;
-use crate::store::audit::{self, Event};
-use crate::store::{StoreError, policy};
+use crate::registry::RegistryError;
+use crate::registry::policy as policy_decisions;
+use crate::store::policy;
 
 pub fn routes() -> Router<WebState> {
     Router::new()
@@ -78,17 +79,6 @@ async fn show(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, App
 }
 
 /// Audits the change in its own transaction, commits, and goes back to the page.
-async fn finish(
-    web: &WebState,
-    ctx: &Ctx,
-    mut tx: sqlx::Transaction<'static, sqlx::Any>,
-    event: &Event<'_>,
-) -> Result<Response, AppError> {
-    audit::record(&mut tx, &actor(ctx), event, web.now()).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(Redirect::to("/admin/policy").into_response())
-}
-
 async fn add_price(
     State(web): State<WebState>,
     ctx: Ctx,
@@ -119,23 +109,8 @@ async fn add_price(
     let (Some(tier), Some(price), Some(from), true) = (tier, price, from, e.is_empty()) else {
         return Ok(view(&web, &ctx, &f, Some(&e)).await?.into_response());
     };
-    // Midnight China Standard Time of the effective day.
-    let at = from
-        .and_hms_opt(0, 0, 0)
-        .map_or(0, |t| t.and_utc().timestamp())
-        - 8 * 3600;
-    let who = actor(&ctx);
-    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
-    policy::add_price(&mut tx, tier, price, at, &who.label, web.now()).await?;
-    let event = Event {
-        action: "price_set",
-        subject_type: "price",
-        subject_id: tier.as_str().to_owned(),
-        to_state: &price.to_string(),
-        reason: &format!("{from} 起生效"),
-        ..Event::default()
-    };
-    finish(&web, &ctx, tx, &event).await
+    policy_decisions::add_price(&web.db, &actor(&ctx), tier, price, from, web.now()).await?;
+    Ok(Redirect::to("/admin/policy").into_response())
 }
 
 async fn add_reserved(
@@ -157,33 +132,20 @@ async fn add_reserved(
         return Ok(view(&web, &ctx, &f, Some(&e)).await?.into_response());
     };
     let canonical = crate::registry::names::variants().canonical(name.label());
-    let who = actor(&ctx);
-    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
-    match policy::add_reserved(
-        &mut tx,
+    match policy_decisions::add_reserved(
+        &web.db,
+        &actor(&ctx),
         &canonical,
         name.label(),
         &reason,
-        &who.label,
         web.now(),
     )
     .await
     {
-        Ok(()) => {}
-        Err(StoreError::Duplicate(_)) => {
-            e.add("label", "该名称（或其繁简体形式）已在保留名称中");
-            return Ok(view(&web, &ctx, &f, Some(&e)).await?.into_response());
-        }
-        Err(err) => return Err(err.into()),
+        Ok(()) => Ok(Redirect::to("/admin/policy").into_response()),
+        Err(RegistryError::Form(e)) => Ok(view(&web, &ctx, &f, Some(&e)).await?.into_response()),
+        Err(err) => Err(err.into()),
     }
-    let event = Event {
-        action: "reserved_added",
-        subject_type: "reserved_name",
-        subject_id: name.label().to_owned(),
-        reason: &reason,
-        ..Event::default()
-    };
-    finish(&web, &ctx, tx, &event).await
 }
 
 #[derive(Deserialize, Default)]
@@ -199,17 +161,10 @@ async fn remove_reserved(
 ) -> Result<Response, AppError> {
     ctx.require(Role::manages_accounts)?;
     let r: Removal = form::parse(&body)?;
-    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
-    if !policy::remove_reserved(&mut tx, &r.canonical).await? {
+    if !policy_decisions::remove_reserved(&web.db, &actor(&ctx), &r.canonical, web.now()).await? {
         return Err(AppError::NotFound);
     }
-    let event = Event {
-        action: "reserved_removed",
-        subject_type: "reserved_name",
-        subject_id: r.canonical.clone(),
-        ..Event::default()
-    };
-    finish(&web, &ctx, tx, &event).await
+    Ok(Redirect::to("/admin/policy").into_response())
 }
 
 async fn set_review_days(
@@ -247,20 +202,11 @@ async fn set_review_days(
     let (Some(region), Some(days), Some(limit), true) = (region, days, limit, e.is_empty()) else {
         return Ok(view(&web, &ctx, &f, Some(&e)).await?.into_response());
     };
-    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
-    let Some(previous) = policy::set_region_days(&mut tx, limit, region, days).await? else {
+    if !policy_decisions::set_region_days(&web.db, &actor(&ctx), limit, region, days, web.now())
+        .await?
+    {
         e.add("region", "没有这个行政区划代码");
         return Ok(view(&web, &ctx, &f, Some(&e)).await?.into_response());
-    };
-    let from = previous.map_or_else(|| "默认".to_owned(), |d| d.to_string());
-    let to = days.map_or_else(|| "默认".to_owned(), |d| d.to_string());
-    let event = Event {
-        action: limit.audit_action(),
-        subject_type: "region",
-        subject_id: region.to_string(),
-        from_state: &from,
-        to_state: &to,
-        ..Event::default()
-    };
-    finish(&web, &ctx, tx, &event).await
+    }
+    Ok(Redirect::to("/admin/policy").into_response())
 }

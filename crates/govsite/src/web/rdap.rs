@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use govsite_core::domain_lifecycle::DomainState;
 use govsite_core::domain_name::DomainName;
 use govsite_core::org_type::Suffix;
 use serde_json::{Value, json};
@@ -91,7 +92,7 @@ async fn domain(State(web): State<WebState>, PathText(name): PathText) -> Respon
             );
         }
     };
-    let Some(d) = found.filter(|d| d.state != "deleted") else {
+    let Some(d) = found.filter(|d| d.state != DomainState::Deleted) else {
         return error(StatusCode::NOT_FOUND, "Not Found", "该域名未注册");
     };
     let base = &web.config.public_url;

@@ -18,6 +18,7 @@ use super::error::AppError;
 use super::form;
 use super::session::Ctx;
 use crate::auth::token;
+use crate::registry::RegistryError;
 use crate::notify::messages;
 use crate::store::accounts::{self, NewAccount};
 use crate::store::audit::{self, Event};
@@ -182,76 +183,25 @@ async fn submit(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Re
             "该网络地址注册过于频繁，请1小时后再试。",
         ));
     }
-    let raw = token::random_token();
-    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
-    let unit_id = match units::insert(&mut tx, &details, now).await {
-        Ok(id) => id,
-        Err(StoreError::Duplicate(_)) => {
-            let mut errors = FieldErrors::new();
-            errors.add(
-                "credit_code",
-                "该统一社会信用代码已登记，请直接登录，或联系所属编办找回账号",
-            );
+    let username = new_account_number(&web).await?;
+    let registered = crate::registry::accounts::register_unit(
+        &web.db,
+        &actor(&ctx),
+        &details,
+        &username,
+        &web.config.public_url,
+        now,
+    )
+    .await;
+    match registered {
+        Ok(_) => {}
+        Err(RegistryError::Form(errors)) => {
             return Ok(form_page(&web, &ctx, &unit, Some(&errors))
                 .await?
                 .into_response());
         }
         Err(e) => return Err(e.into()),
-    };
-    let username = new_account_number(&web).await?;
-    let account = NewAccount {
-        username: &username,
-        display_name: &details.name,
-        role: govsite_core::role::Role::Unit,
-        unit_id: Some(unit_id),
-        office_id: None,
-        email: details.handler.email.as_str(),
-        mobile: details.handler.mobile.as_str(),
-        totp_required: false,
-    };
-    let account_id = accounts::insert(&mut tx, &account, now).await?;
-    tokens::issue(
-        &mut tx,
-        account_id,
-        Purpose::Activation,
-        &token::hash_token(&raw),
-        now,
-        super::auth::ACTIVATION_TTL,
-    )
-    .await?;
-    let link = format!("{}/activate/{raw}", web.config.public_url);
-    let email = messages::activation_email(
-        details.handler.email.as_str(),
-        &details.name,
-        &username,
-        &link,
-    );
-    outbox::enqueue(&mut tx, &email, now).await?;
-    outbox::enqueue(
-        &mut tx,
-        &messages::activation_sms(details.handler.mobile.as_str(), &username),
-        now,
-    )
-    .await?;
-    let who = actor(&ctx);
-    let unit_event = Event {
-        action: "unit_registered",
-        subject_type: "unit",
-        subject_id: unit_id.to_string(),
-        to_state: "registered",
-        ..Event::default()
-    };
-    audit::record(&mut tx, &who, &unit_event, now).await?;
-    let account_event = Event {
-        action: "account_created",
-        subject_type: "account",
-        subject_id: account_id.to_string(),
-        to_state: "pending",
-        reason: "self-registration",
-        ..Event::default()
-    };
-    audit::record(&mut tx, &who, &account_event, now).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    }
     throttle::record_failure(&web.db, throttle::Scope::Registration, &ctx.ip, now).await?;
     web.outbox_wake.notify_one();
     Ok(web

@@ -44,7 +44,7 @@ async fn facts(web: &WebState, site: &Site) -> Result<BTreeMap<&'static str, Str
         None => None,
     }
     .unwrap_or_else(|| "政务和公益机构域名注册管理中心".to_owned());
-    let issued = crate::registry::applications::cst_date(site.badge_issued_at).to_string();
+    let issued = govsite_core::deadline::cst_date(site.badge_issued_at).to_string();
     let status = match site.badge_state.as_str() {
         "suspended" => "suspended",
         "revoked" => "revoked",
@@ -287,38 +287,14 @@ async fn report(
         return page(&web, &ctx, &site, facts, text, Some(&e), &form, false).await;
     };
     crate::store::throttle::record_failure(&web.db, throttle, &ctx.ip, now).await?;
-    let mut tx = web
-        .db
-        .begin()
-        .await
-        .map_err(crate::store::StoreError::from)?;
-    let id = crate::store::badges::insert_report(
-        &mut tx,
-        &crate::store::badges::NewReport {
-            site_id: site.id,
-            kind: &form.kind,
-            url,
-            description: &description,
-            contact: &contact,
-        },
-        now,
-    )
-    .await?;
-    let event = crate::store::audit::Event {
-        action: "badge_report_filed",
-        subject_type: "badge_report",
-        subject_id: id.to_string(),
-        reason: &form.kind,
-        ..Default::default()
+    let report = crate::store::badges::NewReport {
+        site_id: site.id,
+        kind: &form.kind,
+        url,
+        description: &description,
+        contact: &contact,
     };
-    crate::store::audit::record(
-        &mut tx,
-        &crate::store::audit::Actor::system("public"),
-        &event,
-        now,
-    )
-    .await?;
-    tx.commit().await.map_err(crate::store::StoreError::from)?;
+    crate::registry::badges::file_report(&web.db, &report, now).await?;
     Ok(
         axum::response::Redirect::to(&format!("/v/{}?notice=reported", site.badge_code))
             .into_response(),

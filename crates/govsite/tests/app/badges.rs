@@ -25,7 +25,7 @@ pub async fn issue(
     label: &str,
     english: &str,
 ) -> String {
-    let code = BadgeCode::new(RegionCode::parse("620421").unwrap(), unit.0, 1)
+    let code = BadgeCode::new(RegionCode::parse("620421").unwrap(), unit.get(), 1)
         .unwrap()
         .to_string();
     let facts = SiteFacts {
@@ -299,7 +299,7 @@ async fn the_verification_page_shows_public_facts_and_a_signature_anyone_can_che
     // No personal data: the unit's handler and contacts stay private.
     let unit_row =
         sqlx::query("SELECT mobile, email FROM contacts WHERE unit_id = $1 AND kind = 'handler'")
-            .bind(unit.0)
+            .bind(unit.get())
             .fetch_one(app.db.pool())
             .await
             .unwrap();

@@ -513,7 +513,7 @@ pub(crate) async fn active_names(app: &TestApp, unit: UnitId, n1: &str, n2: &str
         .await
         .unwrap();
     sqlx::query("SELECT id FROM domains WHERE unit_id = $1 AND variant_of IS NULL ORDER BY id")
-        .bind(unit.0)
+        .bind(unit.get())
         .fetch_all(app.db.pool())
         .await
         .unwrap()

@@ -424,12 +424,12 @@ async fn a_party_unit_applies_is_reviewed_twice_files_paper_and_gets_its_badge()
     let row = sqlx::query(
         "SELECT badge_code, badge_state, mount_due, name FROM sites WHERE unit_id = $1",
     )
-    .bind(unit.0)
+    .bind(unit.get())
     .fetch_one(app.db.pool())
     .await
     .unwrap();
     let code: String = row.try_get("badge_code").unwrap();
-    assert_eq!(code, format!("CA620040021{:08}0001", unit.0));
+    assert_eq!(code, format!("CA620040021{:08}0001", unit.get()));
     assert_eq!(row.try_get::<String, _>("badge_state").unwrap(), "issued");
     assert_eq!(
         row.try_get::<String, _>("name").unwrap(),
@@ -636,7 +636,7 @@ async fn bad_input_gets_field_errors_and_nothing_is_half_written() {
     // Fix the ID and the address: the domain of another unit is refused.
     let fixed = fields(&not_ours, "靖远县交通网", "192.0.2.7");
     let id: i64 = sqlx::query("SELECT id FROM site_applications WHERE unit_id = $1")
-        .bind(unit.0)
+        .bind(unit.get())
         .fetch_one(app.db.pool())
         .await
         .unwrap()

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{actor, role_home, start_signed_in};
 use crate::auth::{password, token};
+use crate::registry::accounts as registry_accounts;
 use crate::store::accounts::{self, Account};
 use crate::store::audit::{self, Event};
 use crate::store::sessions;
@@ -138,34 +139,24 @@ async fn submit(
     }
     let hash = password::hash_async(form.password.clone()).await?;
     let now = web.now();
-    let mut tx = web
-        .db
-        .pool()
-        .begin()
-        .await
-        .map_err(crate::store::StoreError::from)?;
-    // Consuming is the guard: of two racing submissions only one finds the token unused.
-    if tokens::consume(&mut tx, purpose, &token::hash_token(&raw), now).await? != Some(account.id) {
-        return Ok(expired(&web, &ctx)?.into_response());
-    }
-    accounts::set_password(&mut tx, account.id, &hash, now).await?;
-    let (action, from, to) = match purpose {
-        Purpose::Activation => ("account_activated", account.status.as_str(), "active"),
-        Purpose::Reset => ("password_reset", "", ""),
-    };
+    // Consuming the link is the guard: of two racing submissions only one finds it unused.
     let mut who = actor(&ctx);
     who.id = Some(account.id);
     who.label = account.username.clone();
-    let event = Event {
-        action,
-        subject_type: "account",
-        subject_id: account.id.to_string(),
-        from_state: from,
-        to_state: to,
-        ..Event::default()
-    };
-    audit::record(&mut tx, &who, &event, now).await?;
-    tx.commit().await.map_err(crate::store::StoreError::from)?;
+    let hash_of_link = token::hash_token(&raw);
+    if !registry_accounts::set_password_by_link(
+        &web.db,
+        &who,
+        &account,
+        purpose,
+        &hash_of_link,
+        &hash,
+        now,
+    )
+    .await?
+    {
+        return Ok(expired(&web, &ctx)?.into_response());
+    }
 
     match purpose {
         Purpose::Activation => {

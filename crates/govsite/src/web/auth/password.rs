@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::activation::NewPasswordForm;
 use super::actor;
 use crate::auth::{password, token};
+use crate::registry::accounts as registry_accounts;
 use crate::notify::messages;
 use crate::store::accounts::{self, Account, AccountStatus};
 use crate::store::audit::{self, Event};
@@ -21,8 +22,7 @@ use crate::web::error::AppError;
 use crate::web::form::{self, Query};
 use crate::web::session::Ctx;
 
-pub const RESET_TTL: i64 = 3600;
-pub const ACTIVATION_TTL: i64 = 72 * 3600;
+pub use crate::registry::accounts::{ACTIVATION_TTL, RESET_TTL};
 const RESET_REQUESTS_PER_HOUR: i64 = 10;
 
 pub fn routes() -> Router<WebState> {
@@ -48,34 +48,9 @@ async fn show_forgot(State(web): State<WebState>, ctx: Ctx) -> Result<Html<Strin
 /// Issues a reset link and queues the e-mail in one transaction. Used by the forgot-password
 /// page and by administrators, who send links but never see or set passwords.
 pub async fn send_reset_link(web: &WebState, ctx: &Ctx, account: &Account) -> Result<(), AppError> {
-    let raw = token::random_token();
-    let now = web.now();
-    let link = format!("{}/password/reset/{raw}", web.config.public_url);
-    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
-    tokens::issue(
-        &mut tx,
-        account.id,
-        Purpose::Reset,
-        &token::hash_token(&raw),
-        now,
-        RESET_TTL,
-    )
-    .await?;
-    let message = messages::reset_email(
-        &account.email,
-        &account.display_name,
-        &account.username,
-        &link,
-    );
-    outbox::enqueue(&mut tx, &message, now).await?;
-    let event = Event {
-        action: "password_reset_link_sent",
-        subject_type: "account",
-        subject_id: account.id.to_string(),
-        ..Event::default()
-    };
-    audit::record(&mut tx, &actor(ctx), &event, now).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    let public_url = &web.config.public_url;
+    registry_accounts::send_reset_link(&web.db, &actor(ctx), account, public_url, web.now())
+        .await?;
     web.outbox_wake.notify_one();
     Ok(())
 }
@@ -210,18 +185,7 @@ async fn submit_change(
             .into_response());
     }
     let hash = password::hash_async(form.password.clone()).await?;
-    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
-    accounts::set_password(&mut tx, user.id, &hash, now).await?;
-    let event = Event {
-        action: "password_changed",
-        subject_type: "account",
-        subject_id: user.id.to_string(),
-        ..Event::default()
-    };
-    audit::record(&mut tx, &actor(&ctx), &event, now).await?;
-    let notice = messages::password_changed_email(&user.email, &user.display_name, &user.username);
-    outbox::enqueue(&mut tx, &notice, now).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    registry_accounts::change_password(&web.db, &actor(&ctx), &user, &hash, now).await?;
     web.outbox_wake.notify_one();
     sessions::delete_for_account(&web.db, user.id, ctx.session.as_deref()).await?;
     Ok(Redirect::to("/account/password?done=1").into_response())

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::actor;
 use crate::auth::token::random_bytes;
+use crate::registry::accounts as registry_accounts;
 use crate::store::StoreError;
 use crate::store::accounts::{self, Account};
 use crate::store::audit::{self, Event};
@@ -111,15 +112,15 @@ async fn submit(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Re
         }
         _ => return Err(AppError::BadRequest("无法完成该操作，请刷新页面后重试。")),
     };
-    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
-    accounts::set_totp(&mut tx, user.id, secret.as_deref(), step).await?;
-    let event = Event {
+    registry_accounts::set_totp(
+        &web.db,
+        &actor(&ctx),
+        user.id,
+        secret.as_deref(),
+        step,
         action,
-        subject_type: "account",
-        subject_id: user.id.to_string(),
-        ..Event::default()
-    };
-    audit::record(&mut tx, &actor(&ctx), &event, now).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+        now,
+    )
+    .await?;
     Ok(Redirect::to("/account/totp").into_response())
 }

@@ -10,14 +10,15 @@ use govsite_core::role::Role;
 use minijinja::context;
 use serde::Deserialize;
 
-use crate::registry::applications::cst_date;
-use crate::store::StoreError;
-use crate::store::audit::{self, Event};
+use govsite_core::deadline::cst_date;
+use govsite_core::ids::{BadgeReportId, EnforcementId, SiteId};
+
+use crate::registry::badges as badge_decisions;
 use crate::store::badges;
 use crate::web::WebState;
 use crate::web::auth::actor;
 use crate::web::error::AppError;
-use crate::web::form::{self, PathText, Query, page_number};
+use crate::web::form::{self, PathId, Query, page_number};
 use crate::web::session::Ctx;
 
 const PER_PAGE: u32 = 50;
@@ -93,9 +94,12 @@ async fn list(
     )
 }
 
-async fn in_scope(web: &WebState, ctx: &Ctx, raw: &str) -> Result<badges::Report, AppError> {
+async fn in_scope(
+    web: &WebState,
+    ctx: &Ctx,
+    id: BadgeReportId,
+) -> Result<badges::Report, AppError> {
     let region = region(web, ctx).await?;
-    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
     badges::find_report(&web.db, id)
         .await?
         .filter(|r| region.is_none_or(|code| code == r.region_code))
@@ -105,9 +109,9 @@ async fn in_scope(web: &WebState, ctx: &Ctx, raw: &str) -> Result<badges::Report
 async fn show_report(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<BadgeReportId>,
 ) -> Result<Html<String>, AppError> {
-    let report = in_scope(&web, &ctx, &raw).await?;
+    let report = in_scope(&web, &ctx, id).await?;
     web.page(
         &ctx,
         "console/badge_report.html",
@@ -124,31 +128,12 @@ struct CloseForm {
 async fn close_report(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<BadgeReportId>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let report = in_scope(&web, &ctx, &raw).await?;
+    let report = in_scope(&web, &ctx, id).await?;
     let f: CloseForm = form::parse(&body)?;
-    let note: String = f.note.trim().chars().take(300).collect();
-    if note.is_empty() {
-        return Err(AppError::BadRequest("请填写处理结果。"));
-    }
-    let actor = actor(&ctx);
-    let now = web.now();
-    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
-    if !badges::close_report(&mut tx, report.id, &actor.label, &note, now).await? {
-        return Err(AppError::Conflict("该反映已处理。".into()));
-    }
-    let event = Event {
-        action: "badge_report_closed",
-        subject_type: "badge_report",
-        subject_id: report.id.to_string(),
-        from_state: "open",
-        to_state: "closed",
-        reason: &note,
-    };
-    audit::record(&mut tx, &actor, &event, now).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    badge_decisions::close_report(&web.db, &actor(&ctx), report.id, &f.note, web.now()).await?;
     Ok(Redirect::to("/console/badges?status=reported").into_response())
 }
 
@@ -164,13 +149,12 @@ struct DecideForm {
 async fn decide_enforcement(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<EnforcementId>,
     body: Bytes,
 ) -> Result<Response, AppError> {
     // Stopping resolution is the 编办's decision (the registry sees the list, an office acts).
     ctx.require(|r| r == Role::OfficeReviewer)?;
     let region = region(&web, &ctx).await?;
-    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
     let e = badges::find_enforcement(&web.db, id)
         .await?
         .filter(|e| region.is_none_or(|code| code == e.region_code))
@@ -181,106 +165,26 @@ async fn decide_enforcement(
         "dismiss" => false,
         _ => return Err(AppError::BadRequest("请选择确认停止解析或不予停止。")),
     };
-    let note: String = f.note.trim().chars().take(300).collect();
-    if note.is_empty() {
-        return Err(AppError::BadRequest("请填写处理意见。"));
-    }
-    let actor = actor(&ctx);
-    let now = web.now();
-    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
-    if !badges::decide_enforcement(&mut tx, e.id, confirm, &actor.label, &note, now).await? {
-        return Err(AppError::Conflict("该建议已处理。".into()));
-    }
-    if confirm {
-        sqlx::query("UPDATE sites SET badge_state = 'suspended', updated_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(e.site_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from)?;
-    }
-    let event = Event {
-        action: "badge_enforcement_decided",
-        subject_type: "badge_enforcement",
-        subject_id: e.id.to_string(),
-        from_state: "proposed",
-        to_state: if confirm { "confirmed" } else { "dismissed" },
-        reason: &note,
-    };
-    audit::record(&mut tx, &actor, &event, now).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    if confirm
-        && !e.domain_ace.is_empty()
-        && let Some(d) = crate::store::domains::by_ace(&web.db, &e.domain_ace).await?
-        && !d.held
-    {
-        let reason = format!("{}；{note}", e.reason);
-        crate::registry::names_admin::set_hold(&web.db, &actor, &d, true, "badge", &reason, now)
-            .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-    }
+    badge_decisions::decide_enforcement(&web.db, &actor(&ctx), &e, confirm, &f.note, web.now())
+        .await?;
     Ok(Redirect::to("/console/badges").into_response())
 }
 
-/// Lifts a suspension once the unit has put things right: the badge goes back to issued
-/// (the checker marks it mounted at its next visit, with a fresh deadline of the region's
-/// mount days) and a stop of resolution made for the badge is released.
+/// Lifts a suspension once the unit has put things right (see
+/// [`badge_decisions::reinstate`]).
 async fn reinstate(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<SiteId>,
     body: Bytes,
 ) -> Result<Response, AppError> {
     ctx.require(|r| r == Role::OfficeReviewer)?;
     let region = region(&web, &ctx).await?;
-    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
     let site = crate::store::sites::find_site(&web.db, id)
         .await?
         .filter(|s| region.is_none_or(|code| code == s.region_code))
         .ok_or(AppError::NotFound)?;
     let f: CloseForm = form::parse(&body)?;
-    let note: String = f.note.trim().chars().take(300).collect();
-    if note.is_empty() {
-        return Err(AppError::BadRequest("请填写恢复的理由。"));
-    }
-    let now = web.now();
-    let days = crate::store::policy::mount_days(&web.db, site.region_code).await?;
-    let cal = crate::store::calendar::load(&web.db).await?;
-    let due = cal.add_working_days(cst_date(now), days as u32).to_string();
-    let domain = if site.domain_ace.is_empty() {
-        None
-    } else {
-        crate::store::domains::by_ace(&web.db, &site.domain_ace).await?
-    };
-    let actor = actor(&ctx);
-    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
-    let done = sqlx::query(
-        "UPDATE sites SET badge_state = 'issued', mount_due = $1, updated_at = $2
-         WHERE id = $3 AND badge_state = 'suspended' AND closed_at IS NULL",
-    )
-    .bind(&due)
-    .bind(now)
-    .bind(site.id)
-    .execute(&mut *tx)
-    .await
-    .map_err(StoreError::from)?;
-    if done.rows_affected() != 1 {
-        return Err(AppError::Conflict("该标识未被暂停。".into()));
-    }
-    let event = Event {
-        action: "badge_reinstated",
-        subject_type: "site",
-        subject_id: site.id.to_string(),
-        from_state: "suspended",
-        to_state: "issued",
-        reason: &note,
-    };
-    audit::record(&mut tx, &actor, &event, now).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    if let Some(d) = domain.filter(|d| d.held && d.hold_category == "badge") {
-        crate::registry::names_admin::set_hold(&web.db, &actor, &d, false, "", "", now)
-            .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-    }
+    badge_decisions::reinstate(&web.db, &actor(&ctx), &site, &f.note, web.now()).await?;
     Ok(Redirect::to("/console/badges?status=suspended").into_response())
 }

@@ -7,6 +7,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use govsite_core::ids::DomainId;
 use govsite_core::domain_lifecycle::DomainState;
 use govsite_core::role::Role;
 use minijinja::context;
@@ -22,7 +23,7 @@ use crate::store::units;
 use crate::web::WebState;
 use crate::web::auth::actor;
 use crate::web::error::AppError;
-use crate::web::form::{self, PathText, Query};
+use crate::web::form::{self, PathId, Query};
 use crate::web::session::Ctx;
 
 pub fn routes() -> Router<WebState> {
@@ -81,13 +82,12 @@ async fn list(
 }
 
 /// A name whose unit is in the signed-in person's scope (404 otherwise).
-async fn in_scope(web: &WebState, ctx: &Ctx, raw: &str) -> Result<Domain, AppError> {
+async fn in_scope(web: &WebState, ctx: &Ctx, id: DomainId) -> Result<Domain, AppError> {
     let user = ctx.require(Role::sees_units)?;
     let (scope, _) = unit_scope(web, user).await?;
-    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
     let d = domains::find(&web.db, id)
         .await?
-        .filter(|d| d.variant_of.is_none() && d.state != "deleted")
+        .filter(|d| d.variant_of.is_none() && d.state != DomainState::Deleted)
         .ok_or(AppError::NotFound)?;
     units::find(&web.db, d.unit_id, scope)
         .await?
@@ -101,7 +101,7 @@ async fn name_page(
     d: &Domain,
     error: &str,
 ) -> Result<Html<String>, AppError> {
-    let history = audit::history(&web.db, "domain", d.id).await?;
+    let history = audit::history(&web.db, "domain", d.id.get()).await?;
     let may_act = ctx.user().is_ok_and(|u| acts_on_names(u.role));
     web.page(
         ctx,
@@ -120,9 +120,9 @@ async fn name_page(
 async fn show(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<DomainId>,
 ) -> Result<Html<String>, AppError> {
-    let d = in_scope(&web, &ctx, &raw).await?;
+    let d = in_scope(&web, &ctx, id).await?;
     name_page(&web, &ctx, &d, "").await
 }
 
@@ -137,11 +137,11 @@ struct HoldForm {
 async fn hold(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<DomainId>,
     body: Bytes,
 ) -> Result<Response, AppError> {
     ctx.require(acts_on_names)?;
-    let d = in_scope(&web, &ctx, &raw).await?;
+    let d = in_scope(&web, &ctx, id).await?;
     let f: HoldForm = form::parse(&body)?;
     let hold = match f.action.as_str() {
         "hold" => true,

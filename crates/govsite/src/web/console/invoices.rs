@@ -9,18 +9,18 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use govsite_core::credit_code::CreditCode;
-use govsite_core::ids::UnitId;
+use govsite_core::ids::{InvoiceId, UnitId};
 use govsite_core::role::Role;
 use minijinja::context;
 use serde::Deserialize;
 
-use crate::store::audit::{self, Event};
+use crate::registry::finance;
 use crate::store::units::{self, Scope};
-use crate::store::{StoreError, invoices};
+use crate::store::invoices;
 use crate::web::WebState;
 use crate::web::auth::actor;
 use crate::web::error::AppError;
-use crate::web::form::{self, PathText};
+use crate::web::form::{self, PathId};
 use crate::web::session::Ctx;
 
 pub fn routes() -> Router<WebState> {
@@ -79,7 +79,7 @@ async fn issue(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Res
     ctx.require(|r| r == Role::Finance)?;
     let f: IssueForm = form::parse(&body)?;
     let unit_id: i64 = f.unit_id.parse().map_err(|_| AppError::NotFound)?;
-    let unit = units::find(&web.db, UnitId(unit_id), Scope::All)
+    let unit = units::find(&web.db, UnitId::new(unit_id), Scope::All)
         .await?
         .ok_or(AppError::NotFound)?;
     let title: String = f.title.trim().chars().take(100).collect();
@@ -99,67 +99,40 @@ async fn issue(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Res
         .into_response());
     }
     let items = invoices::uninvoiced(&web.db, unit.id).await?;
-    if items.is_empty() {
-        return Err(AppError::Conflict("该单位没有待开发票的缴费。".into()));
-    }
-    let now = web.now();
-    let who = actor(&ctx);
-    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
-    let (id, number) = match invoices::issue(
-        &mut tx,
+    let (id, _) = finance::issue_invoice(
+        &web.db,
+        &actor(&ctx),
         unit.id,
+        &unit.form.name,
         &title,
         &tax_number,
         &items,
-        &who.label,
-        now,
+        web.now(),
     )
-    .await
-    {
-        Ok(done) => done,
-        Err(StoreError::Duplicate(_)) => {
-            return Err(AppError::Conflict(
-                "这些缴费已由他人开具发票，请刷新页面。".into(),
-            ));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let total: i64 = items.iter().map(|i| i.amount_fen).sum();
-    let event = Event {
-        action: "invoice_issued",
-        subject_type: "invoice",
-        subject_id: id.to_string(),
-        from_state: "",
-        to_state: &number,
-        reason: &format!(
-            "{} {} 元，{}笔",
-            unit.form.name,
-            govsite_core::money::Money::from_fen(total),
-            items.len()
-        ),
-    };
-    audit::record(&mut tx, &who, &event, now).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    .await?;
     Ok(Redirect::to(&format!("/console/invoices/{id}")).into_response())
 }
 
 async fn show(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<InvoiceId>,
 ) -> Result<Response, AppError> {
     ctx.require(|r| r == Role::Finance)?;
-    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
     document(&web, id, None).await
 }
 
 /// The invoice as a standalone printable HTML document, downloaded; `unit` limits it to
 /// that unit's own invoices (404 otherwise).
-pub async fn document(web: &WebState, id: i64, unit: Option<UnitId>) -> Result<Response, AppError> {
+pub async fn document(
+    web: &WebState,
+    id: InvoiceId,
+    unit: Option<UnitId>,
+) -> Result<Response, AppError> {
     let (invoice, items) = invoices::find(&web.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if unit.is_some_and(|u| u.0 != invoice.unit_id) {
+    if unit.is_some_and(|u| u != invoice.unit_id) {
         return Err(AppError::NotFound);
     }
     let html = web.templates.render(

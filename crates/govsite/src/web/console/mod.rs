@@ -111,7 +111,7 @@ async fn show(
     let user = ctx.require(Role::sees_units)?;
     let (scope, _) = unit_scope(&web, user).await?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let unit = units::find(&web.db, UnitId(id), scope)
+    let unit = units::find(&web.db, UnitId::new(id), scope)
         .await?
         .ok_or(AppError::NotFound)?;
     let region_path = offices::region_path(&web.db, unit.region_code).await?;

@@ -14,9 +14,9 @@ use govsite_core::role::Role;
 use minijinja::context;
 use serde::Serialize;
 
-use crate::store::audit::{self, Event};
+use crate::registry::finance;
 use crate::store::units::{self, Scope};
-use crate::store::{StoreError, ledger, transfers};
+use crate::store::{ledger, transfers};
 use crate::web::WebState;
 use crate::web::auth::actor;
 use crate::web::error::AppError;
@@ -63,11 +63,11 @@ async fn page(
     for u in units {
         let share = shares
             .iter()
-            .find(|(id, _)| *id == u.id.0.to_string())
+            .find(|(id, _)| *id == u.id.get().to_string())
             .map(|(_, v)| v.clone())
             .unwrap_or_default();
         lines.push(UnitLine {
-            id: u.id.0,
+            id: u.id.get(),
             name: u.name,
             balance: ledger::balance(&web.db, u.id).await?.to_string(),
             share,
@@ -139,7 +139,7 @@ async fn report(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Re
         })
         .filter(|(_, v)| !v.is_empty())
         .collect();
-    let today = crate::registry::applications::cst_date(web.now());
+    let today = govsite_core::deadline::cst_date(web.now());
     let mut errors = FieldErrors::new();
     let checked = check_transfer(&transfer, today)
         .map_err(|e| errors = e)
@@ -148,7 +148,7 @@ async fn report(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Re
     for (id, value) in &shares {
         // A unit outside the office's region is refused as if it did not exist.
         let unit = match id.parse::<i64>() {
-            Ok(n) => units::find(&web.db, UnitId(n), Scope::Region(region)).await?,
+            Ok(n) => units::find(&web.db, UnitId::new(n), Scope::Region(region)).await?,
             Err(_) => None,
         }
         .ok_or(AppError::NotFound)?;
@@ -183,24 +183,14 @@ async fn report(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Re
             .await?
             .into_response());
     };
-    let now = web.now();
-    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
-    let (id, reference) =
-        transfers::create_for_office(&mut tx, office, &checked.reported(), &allocations, now)
-            .await?;
-    let event = Event {
-        action: "transfer_reported",
-        subject_type: "transfer",
-        subject_id: id.to_string(),
-        to_state: "pending",
-        reason: &format!(
-            "编办代缴 {} 元，{}个单位",
-            checked.amount,
-            allocations.len()
-        ),
-        ..Event::default()
-    };
-    audit::record(&mut tx, &actor(&ctx), &event, now).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    let (_, reference) = finance::report_office_transfer(
+        &web.db,
+        &actor(&ctx),
+        office,
+        &checked.reported(),
+        &allocations,
+        web.now(),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/console/office-payments?reference={reference}")).into_response())
 }

@@ -6,14 +6,16 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
+use govsite_core::ids::DomainApplicationId;
 use govsite_core::FieldErrors;
 use govsite_core::domain_application::{AppState, Verdict};
+use govsite_core::deadline::cst_date;
 use minijinja::context;
 use serde::Serialize;
 
 use super::review_stage;
 use crate::registry::applications::{
-    self as registry_apps, NameDecision, REASON_CODES, RegistryError, cst_date,
+    self as registry_apps, NameDecision, REASON_CODES, RegistryError,
 };
 use crate::store::applications::{self, Application};
 use crate::store::offices;
@@ -21,7 +23,7 @@ use crate::store::units::{self, Scope};
 use crate::web::WebState;
 use crate::web::auth::actor;
 use crate::web::error::AppError;
-use crate::web::form::PathText;
+use crate::web::form::PathId;
 use crate::web::session::Ctx;
 
 pub fn routes() -> Router<WebState> {
@@ -70,8 +72,7 @@ async fn queue(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, Ap
 }
 
 /// The application, if it is in this reviewer's scope (404 otherwise).
-async fn in_scope(web: &WebState, scope: Scope, raw: &str) -> Result<Application, AppError> {
-    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
+async fn in_scope(web: &WebState, scope: Scope, id: DomainApplicationId) -> Result<Application, AppError> {
     let a = applications::find(&web.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -123,21 +124,21 @@ async fn review_page(
 async fn show(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<DomainApplicationId>,
 ) -> Result<Html<String>, AppError> {
     let (registry, scope) = review_stage(&web, &ctx).await?;
-    let a = in_scope(&web, scope, &raw).await?;
+    let a = in_scope(&web, scope, id).await?;
     review_page(&web, &ctx, &a, registry, None).await
 }
 
 async fn decide(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<DomainApplicationId>,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let (registry, scope) = review_stage(&web, &ctx).await?;
-    let a = in_scope(&web, scope, &raw).await?;
+    let a = in_scope(&web, scope, id).await?;
     let pairs = crate::web::form::pairs(&body)?;
     let get = |k: &str| {
         pairs
@@ -178,6 +179,6 @@ async fn decide(
                 .into_response())
         }
         Err(RegistryError::Refused(message)) => Err(AppError::Conflict(message)),
-        Err(RegistryError::Store(e)) => Err(e.into()),
+        Err(e) => Err(e.into()),
     }
 }

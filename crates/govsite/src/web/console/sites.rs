@@ -8,13 +8,15 @@ use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
+use govsite_core::ids::SiteApplicationId;
 use govsite_core::FieldErrors;
 use govsite_core::site_application::{SITE_REASONS, SiteState};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::review_stage;
-use crate::registry::applications::{RegistryError, cst_date};
+use crate::registry::RegistryError;
+use govsite_core::deadline::cst_date;
 use crate::registry::site_checks;
 use crate::registry::sites::{self as registry_sites, Decision, PaperReceipt};
 use crate::store::domains;
@@ -23,7 +25,7 @@ use crate::store::units::Scope;
 use crate::web::WebState as App;
 use crate::web::auth::actor;
 use crate::web::error::AppError;
-use crate::web::form::{self, PathText};
+use crate::web::form::{self, PathId};
 use crate::web::session::Ctx;
 
 pub fn routes() -> Router<App> {
@@ -86,8 +88,7 @@ async fn queue(State(web): State<App>, ctx: Ctx) -> Result<Html<String>, AppErro
     )
 }
 
-async fn in_scope(web: &App, scope: Scope, raw: &str) -> Result<SiteApplication, AppError> {
-    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
+async fn in_scope(web: &App, scope: Scope, id: SiteApplicationId) -> Result<SiteApplication, AppError> {
     let a = sites::find(&web.db, id).await?.ok_or(AppError::NotFound)?;
     if let Scope::Region(r) = scope
         && r != a.region_code
@@ -136,10 +137,10 @@ async fn page(
 async fn show(
     State(web): State<App>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<SiteApplicationId>,
 ) -> Result<Html<String>, AppError> {
     let (registry, scope) = review_stage(&web, &ctx).await?;
-    let a = in_scope(&web, scope, &raw).await?;
+    let a = in_scope(&web, scope, id).await?;
     page(&web, &ctx, &a, registry, None).await
 }
 
@@ -161,11 +162,11 @@ fn reject_fields(code: String, reason: &str) -> Decision {
 async fn review(
     State(web): State<App>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<SiteApplicationId>,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let (registry, scope) = review_stage(&web, &ctx).await?;
-    let a = in_scope(&web, scope, &raw).await?;
+    let a = in_scope(&web, scope, id).await?;
     let posted: ReviewForm = form::parse(&body)?;
     let decision = match posted.decision.as_str() {
         "approve" => Decision::Approve,
@@ -207,7 +208,7 @@ async fn finish(
             .await?
             .into_response()),
         Err(RegistryError::Refused(m)) => Err(AppError::Conflict(m)),
-        Err(RegistryError::Store(e)) => Err(e.into()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -225,7 +226,7 @@ struct PaperForm {
 async fn paper(
     State(web): State<App>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<SiteApplicationId>,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let (registry, scope) = review_stage(&web, &ctx).await?;
@@ -233,7 +234,7 @@ async fn paper(
     if registry {
         return Err(AppError::Forbidden);
     }
-    let a = in_scope(&web, scope, &raw).await?;
+    let a = in_scope(&web, scope, id).await?;
     let posted: PaperForm = form::parse(&body)?;
     let result = match posted.action.as_str() {
         "confirm" => {
@@ -287,10 +288,10 @@ async fn paper(
 async fn prechecks(
     State(web): State<App>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<SiteApplicationId>,
 ) -> Result<Response, AppError> {
     let (_, scope) = review_stage(&web, &ctx).await?;
-    let a = in_scope(&web, scope, &raw).await?;
+    let a = in_scope(&web, scope, id).await?;
     site_checks::run_and_store(&web.db, &web.config.site_checks, &a, web.now()).await?;
     Ok(Redirect::to(&format!("/console/sites/{}", a.id)).into_response())
 }

@@ -6,6 +6,8 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use govsite_core::domain_application::AppState;
+use govsite_core::ids::DomainApplicationId;
 use govsite_core::FieldErrors;
 use govsite_core::domain_form::{DomainForm, SLOTS};
 use govsite_core::domain_name::DomainName;
@@ -22,7 +24,7 @@ use crate::store::{StoreError, domains, ledger};
 use crate::web::WebState;
 use crate::web::auth::actor;
 use crate::web::error::AppError;
-use crate::web::form::{self, PathText, Query};
+use crate::web::form::{self, PathId, Query};
 use crate::web::session::Ctx;
 
 pub fn routes() -> Router<WebState> {
@@ -140,7 +142,7 @@ async fn form_page(
     web: &WebState,
     ctx: &Ctx,
     unit: &UnitRecord,
-    id: Option<i64>,
+    id: Option<DomainApplicationId>,
     form: &DomainForm,
     errors: Option<&FieldErrors>,
     saved: bool,
@@ -196,30 +198,16 @@ struct Posted {
     form: DomainForm,
 }
 
-fn not_editable() -> AppError {
-    AppError::BadRequest("该申请正在审核或已完成，不能修改。")
-}
-
 /// The first save creates the draft; nothing typed is ever lost after that.
 async fn create(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
     let unit = own_unit(&web, &ctx).await?;
     let posted: Posted = form::parse(&body)?;
-    let now = web.now();
-    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
-    let id = applications::create_draft(
-        &mut tx,
-        unit.id,
-        &application_suffix(&unit, &posted.form).label()[1..],
-        &posted.form,
-        now,
-    )
-    .await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    let suffix = application_suffix(&unit, &posted.form);
+    let id = registry_apps::create_draft(&web.db, unit.id, suffix, &posted.form, web.now()).await?;
     after_save(&web, &ctx, &unit, id, &posted).await
 }
 
-async fn owned(web: &WebState, unit: &UnitRecord, raw: &str) -> Result<Application, AppError> {
-    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
+async fn owned(web: &WebState, unit: &UnitRecord, id: DomainApplicationId) -> Result<Application, AppError> {
     let a = applications::find(&web.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -232,11 +220,11 @@ async fn owned(web: &WebState, unit: &UnitRecord, raw: &str) -> Result<Applicati
 async fn edit_form(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<DomainApplicationId>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     let unit = own_unit(&web, &ctx).await?;
-    let a = owned(&web, &unit, &raw).await?;
+    let a = owned(&web, &unit, id).await?;
     if !a.app_state().editable_by_unit() {
         return Ok(Redirect::to(&format!("/portal/domains/applications/{}", a.id)).into_response());
     }
@@ -256,20 +244,14 @@ async fn edit_form(
 async fn save(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<DomainApplicationId>,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let unit = own_unit(&web, &ctx).await?;
-    let a = owned(&web, &unit, &raw).await?;
+    let a = owned(&web, &unit, id).await?;
     let posted: Posted = form::parse(&body)?;
-    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     let suffix = application_suffix(&unit, &posted.form);
-    if !applications::save_form(&mut tx, a.id, &suffix.label()[1..], &posted.form, web.now())
-        .await?
-    {
-        return Err(not_editable());
-    }
-    tx.commit().await.map_err(StoreError::from)?;
+    registry_apps::save_draft(&web.db, a.id, suffix, &posted.form, web.now()).await?;
     after_save(&web, &ctx, &unit, a.id, &posted).await
 }
 
@@ -278,7 +260,7 @@ async fn after_save(
     web: &WebState,
     ctx: &Ctx,
     unit: &UnitRecord,
-    id: i64,
+    id: DomainApplicationId,
     posted: &Posted,
 ) -> Result<Response, AppError> {
     if posted.step != "check" {
@@ -350,10 +332,10 @@ async fn check_page(
 async fn submit(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<DomainApplicationId>,
 ) -> Result<Response, AppError> {
     let unit = own_unit(&web, &ctx).await?;
-    let a = owned(&web, &unit, &raw).await?;
+    let a = owned(&web, &unit, id).await?;
     match registry_apps::submit(&web.db, &actor(&ctx), &a, web.now()).await {
         Ok(reference) => Ok(web
             .page(
@@ -376,7 +358,7 @@ async fn submit(
         Err(RegistryError::Refused(message)) => {
             Ok(message_page(&web, &ctx, &message, a.id)?.into_response())
         }
-        Err(RegistryError::Store(e)) => Err(e.into()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -384,7 +366,7 @@ fn message_page(
     web: &WebState,
     ctx: &Ctx,
     message: &str,
-    id: i64,
+    id: DomainApplicationId,
 ) -> Result<Html<String>, AppError> {
     web.page(
         ctx,
@@ -401,10 +383,10 @@ fn message_page(
 async fn show(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<DomainApplicationId>,
 ) -> Result<Html<String>, AppError> {
     let unit = own_unit(&web, &ctx).await?;
-    let a = owned(&web, &unit, &raw).await?;
+    let a = owned(&web, &unit, id).await?;
     application_page(&web, &ctx, &a, Value::from(())).await
 }
 
@@ -427,7 +409,7 @@ async fn application_page(
         events => applications::events(&web.db, a.id).await?,
         editable => a.app_state().editable_by_unit(),
         payable => payable.to_string(),
-        can_pay => a.state == "registry_approved",
+        can_pay => a.state == AppState::RegistryApproved,
         balance => balance.to_string(),
         short => balance < payable,
         error => error,
@@ -437,10 +419,10 @@ async fn application_page(
 async fn pay(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<DomainApplicationId>,
 ) -> Result<Response, AppError> {
     let unit = own_unit(&web, &ctx).await?;
-    let a = owned(&web, &unit, &raw).await?;
+    let a = owned(&web, &unit, id).await?;
     match registry_apps::pay_and_activate(&web.db, &actor(&ctx), &a, web.now()).await {
         Ok(_) => {
             web.outbox_wake.notify_one();
@@ -454,6 +436,6 @@ async fn pay(
         Err(RegistryError::Form(_)) => {
             Err(AppError::BadRequest("申请表有误，请联系注册管理中心。"))
         }
-        Err(RegistryError::Store(e)) => Err(e.into()),
+        Err(e) => Err(e.into()),
     }
 }

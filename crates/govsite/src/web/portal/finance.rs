@@ -7,17 +7,18 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
 use govsite_core::FieldErrors;
+use govsite_core::ids::InvoiceId;
 use govsite_core::money::Money;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::own_unit;
-use crate::store::audit::{self, Event};
-use crate::store::{StoreError, invoices, ledger, transfers};
+use crate::registry::finance;
+use crate::store::{invoices, ledger, transfers};
 use crate::web::WebState;
 use crate::web::auth::actor;
 use crate::web::error::AppError;
-use crate::web::form::{self, Query};
+use crate::web::form::{self, PathId, Query};
 use crate::web::session::Ctx;
 
 pub fn routes() -> Router<WebState> {
@@ -146,24 +147,19 @@ async fn report_transfer(
 ) -> Result<Response, AppError> {
     let unit = own_unit(&web, &ctx).await?;
     let form: TransferForm = form::parse(&body)?;
-    let today = crate::registry::applications::cst_date(web.now());
+    let today = govsite_core::deadline::cst_date(web.now());
     let checked = match check_transfer(&form, today) {
         Ok(c) => c,
         Err(e) => return Ok(page(&web, &ctx, &form, Some(&e), "").await?.into_response()),
     };
-    let now = web.now();
-    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
-    let (id, reference) = transfers::create(&mut tx, unit.id, &checked.reported(), now).await?;
-    let event = Event {
-        action: "transfer_reported",
-        subject_type: "transfer",
-        subject_id: id.to_string(),
-        to_state: "pending",
-        reason: &format!("{} 元", checked.amount),
-        ..Event::default()
-    };
-    audit::record(&mut tx, &actor(&ctx), &event, now).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    let (_, reference) = finance::report_transfer(
+        &web.db,
+        &actor(&ctx),
+        unit.id,
+        &checked.reported(),
+        web.now(),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/portal/finance?reference={reference}")).into_response())
 }
 
@@ -171,9 +167,8 @@ async fn report_transfer(
 async fn invoice(
     State(web): State<WebState>,
     ctx: Ctx,
-    crate::web::form::PathText(raw): crate::web::form::PathText,
+    PathId(id): PathId<InvoiceId>,
 ) -> Result<Response, AppError> {
     let unit = own_unit(&web, &ctx).await?;
-    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
     crate::web::console::invoices::document(&web, id, Some(unit.id)).await
 }

@@ -144,24 +144,7 @@ async fn save_unit(
                 .into_response());
         }
     };
-    let now = web.now();
-    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
-    units::update(&mut tx, unit.id, &details, now).await?;
-    // Notices and reset links follow the handler: the unit's accounts use the handler's contacts.
-    crate::store::accounts::set_unit_contacts(
-        &mut tx,
-        unit.id,
-        details.handler.email.as_str(),
-        details.handler.mobile.as_str(),
-    )
-    .await?;
-    let event = Event {
-        action: "unit_updated",
-        subject_type: "unit",
-        subject_id: unit.id.to_string(),
-        ..Event::default()
-    };
-    audit::record(&mut tx, &actor(&ctx), &event, now).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    crate::registry::accounts::update_unit(&web.db, &actor(&ctx), unit.id, &details, web.now())
+        .await?;
     Ok(Redirect::to("/portal/unit?saved=1").into_response())
 }

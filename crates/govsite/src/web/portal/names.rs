@@ -7,6 +7,8 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use govsite_core::domain_lifecycle::DomainState;
+use govsite_core::ids::DomainId;
 use govsite_core::FieldErrors;
 use govsite_core::domain_form::DomainForm;
 use govsite_core::money::Years;
@@ -22,7 +24,7 @@ use crate::store::{ledger, policy};
 use crate::web::WebState;
 use crate::web::auth::actor;
 use crate::web::error::AppError;
-use crate::web::form::{self, PathText};
+use crate::web::form::{self, PathId};
 use crate::web::session::Ctx;
 
 pub fn routes() -> Router<WebState> {
@@ -33,10 +35,9 @@ pub fn routes() -> Router<WebState> {
 }
 
 /// A name of the signed-in unit (a primary name, not a variant); anything else is 404.
-async fn own_name(web: &WebState, unit: &UnitRecord, raw: &str) -> Result<Domain, AppError> {
-    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
+async fn own_name(web: &WebState, unit: &UnitRecord, id: DomainId) -> Result<Domain, AppError> {
     match domains::find(&web.db, id).await? {
-        Some(d) if d.unit_id == unit.id && d.variant_of.is_none() && d.state != "deleted" => Ok(d),
+        Some(d) if d.unit_id == unit.id && d.variant_of.is_none() && d.state != DomainState::Deleted => Ok(d),
         _ => Err(AppError::NotFound),
     }
 }
@@ -70,7 +71,7 @@ async fn name_page(
     errors: Option<&FieldErrors>,
     notice: &str,
 ) -> Result<Html<String>, AppError> {
-    let history = audit::history(&web.db, "domain", d.id).await?;
+    let history = audit::history(&web.db, "domain", d.id.get()).await?;
     web.page(
         ctx,
         "portal/domain.html",
@@ -88,25 +89,25 @@ async fn name_page(
 async fn show(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<DomainId>,
 ) -> Result<Html<String>, AppError> {
     let unit = own_unit(&web, &ctx).await?;
-    let d = own_name(&web, &unit, &raw).await?;
+    let d = own_name(&web, &unit, id).await?;
     name_page(&web, &ctx, &d, &form_of(&d), None, "").await
 }
 
 async fn change_records(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<DomainId>,
     body: Bytes,
 ) -> Result<Html<String>, AppError> {
     let unit = own_unit(&web, &ctx).await?;
-    let d = own_name(&web, &unit, &raw).await?;
+    let d = own_name(&web, &unit, id).await?;
     let posted: DomainForm = form::parse(&body)?;
     match names_admin::change_records(&web.db, &actor(&ctx), &d, &posted, web.now()).await {
         Ok(()) => {
-            let d = own_name(&web, &unit, &raw).await?;
+            let d = own_name(&web, &unit, id).await?;
             name_page(
                 &web,
                 &ctx,
@@ -121,7 +122,7 @@ async fn change_records(
             name_page(&web, &ctx, &d, &posted, Some(&errors), "").await
         }
         Err(RegistryError::Refused(m)) => Err(AppError::Conflict(m)),
-        Err(RegistryError::Store(e)) => Err(e.into()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -141,6 +142,7 @@ async fn renew(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Res
             if value.trim().is_empty() {
                 continue;
             }
+            let id = id.parse().map_err(|_| AppError::NotFound)?;
             let d = own_name(&web, &unit, id).await?;
             let years =
                 Years::parse(&value).map_err(|_| AppError::BadRequest("续费年限应为2至10年。"))?;
@@ -151,7 +153,7 @@ async fn renew(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Res
         Ok(q) => q,
         Err(RegistryError::Refused(m)) => return Ok(renew_error(&web, &ctx, &m)?.into_response()),
         Err(RegistryError::Form(_)) => return Err(AppError::BadRequest("续费内容有误。")),
-        Err(RegistryError::Store(e)) => return Err(e.into()),
+        Err(e) => return Err(e.into()),
     };
     if step != "pay" {
         return Ok(renew_check(&web, &ctx, &unit, &quote)
@@ -175,7 +177,7 @@ async fn renew(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Res
         Ok(()) => Ok(Redirect::to("/portal/domains?notice=renewed").into_response()),
         Err(RegistryError::Refused(m)) => Ok(renew_error(&web, &ctx, &m)?.into_response()),
         Err(RegistryError::Form(_)) => Err(AppError::BadRequest("续费内容有误。")),
-        Err(RegistryError::Store(e)) => Err(e.into()),
+        Err(e) => Err(e.into()),
     }
 }
 

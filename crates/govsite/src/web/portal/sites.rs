@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use govsite_core::ids::{DomainId, SiteApplicationId, SiteId};
 use govsite_core::FieldErrors;
 use govsite_core::domain_lifecycle::DomainState;
 use govsite_core::org_type::OrgType;
@@ -19,7 +20,8 @@ use serde::{Deserialize, Serialize};
 
 use super::own_unit;
 use crate::documents::{self, Letterhead};
-use crate::registry::applications::{RegistryError, cst_date};
+use crate::registry::RegistryError;
+use govsite_core::deadline::cst_date;
 use crate::registry::{site_checks, sites as registry_sites};
 use crate::store::sites::{self, Site, SiteApplication};
 use crate::store::units::UnitRecord;
@@ -28,7 +30,7 @@ use crate::web::WebState;
 use crate::web::auth::actor;
 use crate::web::captcha;
 use crate::web::error::AppError;
-use crate::web::form::{self, PathText, Query, page_number};
+use crate::web::form::{self, PathId, Query, page_number};
 use crate::web::session::Ctx;
 
 const PER_PAGE: u32 = 10;
@@ -95,7 +97,7 @@ async fn list(
 struct DomainChoice {
     ace: String,
     name: String,
-    id: i64,
+    id: DomainId,
     expiring: bool,
     expires_on: String,
 }
@@ -205,15 +207,17 @@ async fn create(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Re
     let kind = SiteKind::parse(&posted.form.kind)
         .filter(|k| *k != SiteKind::Change)
         .unwrap_or(SiteKind::New);
-    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
     let id =
-        sites::create_draft(&mut tx, unit.id, kind, None, &posted.form, None, web.now()).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+        registry_sites::create_draft(&web.db, unit.id, kind, None, &posted.form, None, web.now())
+            .await?;
     after_save(&web, &ctx, &unit, id, &posted).await
 }
 
-async fn owned(web: &WebState, unit: &UnitRecord, raw: &str) -> Result<SiteApplication, AppError> {
-    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
+async fn owned(
+    web: &WebState,
+    unit: &UnitRecord,
+    id: SiteApplicationId,
+) -> Result<SiteApplication, AppError> {
     let a = sites::find(&web.db, id).await?.ok_or(AppError::NotFound)?;
     if a.unit_id != unit.id {
         return Err(AppError::NotFound);
@@ -231,11 +235,11 @@ struct NoticeQuery {
 async fn edit_form(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<SiteApplicationId>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     let unit = own_unit(&web, &ctx).await?;
-    let a = owned(&web, &unit, &raw).await?;
+    let a = owned(&web, &unit, id).await?;
     if !a.site_state().editable_by_unit() {
         return Ok(Redirect::to(&format!("/portal/sites/applications/{}", a.id)).into_response());
     }
@@ -255,11 +259,11 @@ async fn edit_form(
 async fn save(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<SiteApplicationId>,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let unit = own_unit(&web, &ctx).await?;
-    let a = owned(&web, &unit, &raw).await?;
+    let a = owned(&web, &unit, id).await?;
     let mut posted: Posted = form::parse(&body)?;
     fill_unit_block(&mut posted.form, &unit);
     if posted.form.handler_id_card.trim() == a.form.handler_id_masked() {
@@ -276,13 +280,7 @@ async fn save(
     if a.site_id.is_some() {
         posted.form.kind = kind.as_str().to_owned();
     }
-    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
-    if !sites::save_form(&mut tx, a.id, kind, &posted.form, web.now()).await? {
-        return Err(AppError::Conflict(
-            "该申请正在审核或已办结，不能修改。".into(),
-        ));
-    }
-    tx.commit().await.map_err(StoreError::from)?;
+    registry_sites::save_draft(&web.db, a.id, kind, &posted.form, web.now()).await?;
     after_save(&web, &ctx, &unit, a.id, &posted).await
 }
 
@@ -291,7 +289,7 @@ async fn after_save(
     web: &WebState,
     ctx: &Ctx,
     unit: &UnitRecord,
-    id: i64,
+    id: SiteApplicationId,
     posted: &Posted,
 ) -> Result<Response, AppError> {
     if posted.step != "check" {
@@ -312,26 +310,18 @@ async fn after_save(
                     .into_response(),
             )
         }
-        Err(e) => Err(registry_error(e)),
-    }
-}
-
-fn registry_error(e: RegistryError) -> AppError {
-    match e {
-        RegistryError::Refused(m) => AppError::Conflict(m),
-        RegistryError::Form(_) => AppError::BadRequest("申请表有误，请返回修改。"),
-        RegistryError::Store(e) => e.into(),
+        Err(e) => Err(e.into()),
     }
 }
 
 async fn check(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<SiteApplicationId>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     let unit = own_unit(&web, &ctx).await?;
-    let a = owned(&web, &unit, &raw).await?;
+    let a = owned(&web, &unit, id).await?;
     check_page(&web, &ctx, &unit, &a, q.captcha == "text", None).await
 }
 
@@ -392,11 +382,11 @@ struct SubmitForm {
 async fn submit(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<SiteApplicationId>,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let unit = own_unit(&web, &ctx).await?;
-    let a = owned(&web, &unit, &raw).await?;
+    let a = owned(&web, &unit, id).await?;
     let posted: SubmitForm = form::parse(&body)?;
     if !a.site_state().editable_by_unit() {
         return Err(AppError::Conflict(format!(
@@ -437,12 +427,12 @@ async fn submit(
                     .into_response(),
             )
         }
-        Err(e) => Err(registry_error(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
 /// Runs the pre-checks in the background: they wait on DNS and HTTP, the unit does not.
-pub fn spawn_prechecks(web: &WebState, id: i64) {
+pub fn spawn_prechecks(web: &WebState, id: SiteApplicationId) {
     let web = web.clone();
     tokio::spawn(async move {
         let result = async {
@@ -461,10 +451,10 @@ pub fn spawn_prechecks(web: &WebState, id: i64) {
 async fn show(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<SiteApplicationId>,
 ) -> Result<Html<String>, AppError> {
     let unit = own_unit(&web, &ctx).await?;
-    let a = owned(&web, &unit, &raw).await?;
+    let a = owned(&web, &unit, id).await?;
     let state = a.site_state();
     web.page(&ctx, "portal/site_application.html", context! {
         title => format!("审核结果 {}", a.reference.clone().unwrap_or_else(|| "（草稿）".into())),
@@ -481,9 +471,14 @@ async fn show(
 }
 
 /// The printed letter or form: both reviews must have passed.
-async fn printed(web: &WebState, ctx: &Ctx, raw: &str, letter: bool) -> Result<Response, AppError> {
+async fn printed(
+    web: &WebState,
+    ctx: &Ctx,
+    id: SiteApplicationId,
+    letter: bool,
+) -> Result<Response, AppError> {
     let unit = own_unit(web, ctx).await?;
-    let a = owned(web, &unit, raw).await?;
+    let a = owned(web, &unit, id).await?;
     if !a.site_state().printable() {
         return Err(AppError::Conflict(
             "申请通过编办初审和注册中心复审后才能打印申请函和申请表。".into(),
@@ -533,27 +528,27 @@ async fn printed(web: &WebState, ctx: &Ctx, raw: &str, letter: bool) -> Result<R
 async fn letter(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<SiteApplicationId>,
 ) -> Result<Response, AppError> {
-    printed(&web, &ctx, &raw, true).await
+    printed(&web, &ctx, id, true).await
 }
 
 async fn form_pdf(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<SiteApplicationId>,
 ) -> Result<Response, AppError> {
-    printed(&web, &ctx, &raw, false).await
+    printed(&web, &ctx, id, false).await
 }
 
 /// A closed application (its paper was returned) is copied into a new draft.
 async fn copy(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<SiteApplicationId>,
 ) -> Result<Response, AppError> {
     let unit = own_unit(&web, &ctx).await?;
-    let a = owned(&web, &unit, &raw).await?;
+    let a = owned(&web, &unit, id).await?;
     if a.site_state() != SiteState::Closed {
         return Err(AppError::Conflict(
             "只有已关闭的申请可以复制后重新申请。".into(),
@@ -561,9 +556,8 @@ async fn copy(
     }
     let mut form = a.form.clone();
     fill_unit_block(&mut form, &unit);
-    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
-    let id = sites::create_draft(
-        &mut tx,
+    let id = registry_sites::create_draft(
+        &web.db,
         unit.id,
         a.site_kind(),
         a.site_id,
@@ -572,7 +566,6 @@ async fn copy(
         web.now(),
     )
     .await?;
-    tx.commit().await.map_err(StoreError::from)?;
     Ok(Redirect::to(&format!("/portal/sites/applications/{id}/edit")).into_response())
 }
 
@@ -581,7 +574,7 @@ async fn copy(
 struct BadgeView {
     site: Site,
     snippet: String,
-    mount_days: i64,
+    mount_days: u32,
     blue: bool,
 }
 
@@ -614,8 +607,7 @@ async fn badges(
     )
 }
 
-async fn own_site(web: &WebState, unit: &UnitRecord, raw: &str) -> Result<Site, AppError> {
-    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
+async fn own_site(web: &WebState, unit: &UnitRecord, id: SiteId) -> Result<Site, AppError> {
     sites::find_site(&web.db, id)
         .await?
         .filter(|s| s.unit_id == unit.id)
@@ -633,11 +625,11 @@ struct ApplyForm {
 async fn apply_for_site(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<SiteId>,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let unit = own_unit(&web, &ctx).await?;
-    let site = own_site(&web, &unit, &raw).await?;
+    let site = own_site(&web, &unit, id).await?;
     if site.closed_at.is_some() {
         return Err(AppError::Conflict(
             "该网站已关闭，不能再申请复核或变更。".into(),
@@ -649,7 +641,7 @@ async fn apply_for_site(
         "change" => SiteKind::Change,
         _ => return Err(AppError::BadRequest("请选择申请复核或申请变更。")),
     };
-    if let Some(r) = sites::open_for_site(&web.db, site.id, 0).await? {
+    if let Some(r) = sites::open_for_site(&web.db, site.id, None).await? {
         return Err(AppError::Conflict(format!(
             "该网站已有正在办理的申请（{r}），请等待办结后再申请。"
         )));
@@ -669,9 +661,8 @@ async fn apply_for_site(
     form.ipv6 = site.ipv6.clone();
     form.intro = site.intro.clone();
     fill_unit_block(&mut form, &unit);
-    let mut tx = web.db.begin().await.map_err(StoreError::from)?;
-    let id = sites::create_draft(
-        &mut tx,
+    let id = registry_sites::create_draft(
+        &web.db,
         unit.id,
         kind,
         Some(site.id),
@@ -680,17 +671,16 @@ async fn apply_for_site(
         web.now(),
     )
     .await?;
-    tx.commit().await.map_err(StoreError::from)?;
     Ok(Redirect::to(&format!("/portal/sites/applications/{id}/edit")).into_response())
 }
 
 async fn close_confirm(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<SiteId>,
 ) -> Result<Html<String>, AppError> {
     let unit = own_unit(&web, &ctx).await?;
-    let site = own_site(&web, &unit, &raw).await?;
+    let site = own_site(&web, &unit, id).await?;
     web.page(
         &ctx,
         "portal/site_close.html",
@@ -704,12 +694,12 @@ async fn close_confirm(
 async fn close(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(raw): PathText,
+    PathId(id): PathId<SiteId>,
 ) -> Result<Response, AppError> {
     let unit = own_unit(&web, &ctx).await?;
-    let site = own_site(&web, &unit, &raw).await?;
+    let site = own_site(&web, &unit, id).await?;
     registry_sites::close(&web.db, &actor(&ctx), &site, web.now())
         .await
-        .map_err(registry_error)?;
+        ?;
     Ok(Redirect::to("/portal/sites/badges?notice=closed").into_response())
 }

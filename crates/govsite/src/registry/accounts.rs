@@ -1,0 +1,461 @@
+//! Decisions about people and their accounts: a unit registers itself (the unit and its
+//! first account, pending until activated), the administrator creates staff accounts and
+//! offices, disables, enables and re-roles accounts, people set passwords through one-time
+//! links and enrol a second factor, and a unit updates its details. Each is one transaction
+//! with its audit rows and notices. Passwords are hashed before they reach here; nothing here
+//! ever sees or stores one in clear.
+
+use govsite_core::FieldErrors;
+use govsite_core::ids::{AccountId, OfficeId, UnitId};
+use govsite_core::region::RegionCode;
+use govsite_core::role::Role;
+use govsite_core::unit::UnitDetails;
+
+use super::RegistryError;
+use crate::auth::token;
+use crate::notify::messages;
+use crate::store::accounts::{self, Account, AccountStatus, NewAccount};
+use crate::store::audit::{self, Actor, Event};
+use crate::store::tokens::{self, Purpose};
+use crate::store::{Db, StoreError, offices, outbox, units};
+
+/// How long a reset link stays valid.
+pub const RESET_TTL: i64 = 3600;
+/// How long an activation link stays valid.
+pub const ACTIVATION_TTL: i64 = 72 * 3600;
+
+/// A new unit and its first account, with the activation link sent to the handler by e-mail
+/// (and the account number by SMS). A credit code registered already is a field error.
+pub async fn register_unit(
+    db: &Db,
+    actor: &Actor,
+    details: &UnitDetails,
+    username: &str,
+    public_url: &str,
+    now: i64,
+) -> Result<(UnitId, AccountId), RegistryError> {
+    let raw = token::random_token();
+    let mut tx = db.begin().await?;
+    let unit_id = match units::insert(&mut tx, details, now).await {
+        Ok(id) => id,
+        Err(StoreError::Duplicate(_)) => {
+            let mut errors = FieldErrors::new();
+            errors.add(
+                "credit_code",
+                "该统一社会信用代码已登记，请直接登录，或联系所属编办找回账号",
+            );
+            return Err(RegistryError::Form(errors));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let account = NewAccount {
+        username,
+        display_name: &details.name,
+        role: Role::Unit,
+        unit_id: Some(unit_id),
+        office_id: None,
+        email: details.handler.email.as_str(),
+        mobile: details.handler.mobile.as_str(),
+        totp_required: false,
+    };
+    let account_id = accounts::insert(&mut tx, &account, now).await?;
+    tokens::issue(
+        &mut tx,
+        account_id,
+        Purpose::Activation,
+        &token::hash_token(&raw),
+        now,
+        ACTIVATION_TTL,
+    )
+    .await?;
+    let link = format!("{public_url}/activate/{raw}");
+    let email = messages::activation_email(
+        details.handler.email.as_str(),
+        &details.name,
+        username,
+        &link,
+    );
+    outbox::enqueue(&mut tx, &email, now).await?;
+    outbox::enqueue(
+        &mut tx,
+        &messages::activation_sms(details.handler.mobile.as_str(), username),
+        now,
+    )
+    .await?;
+    let unit_event = Event {
+        action: "unit_registered",
+        subject_type: "unit",
+        subject_id: unit_id.to_string(),
+        to_state: "registered",
+        ..Event::default()
+    };
+    audit::record(&mut tx, actor, &unit_event, now).await?;
+    let account_event = Event {
+        action: "account_created",
+        subject_type: "account",
+        subject_id: account_id.to_string(),
+        to_state: "pending",
+        reason: "self-registration",
+        ..Event::default()
+    };
+    audit::record(&mut tx, actor, &account_event, now).await?;
+    tx.commit().await?;
+    Ok((unit_id, account_id))
+}
+
+/// A unit saves its details; notices and reset links follow the handler, so the unit's
+/// accounts take the handler's contacts.
+pub async fn update_unit(
+    db: &Db,
+    actor: &Actor,
+    unit: UnitId,
+    details: &UnitDetails,
+    now: i64,
+) -> Result<(), RegistryError> {
+    let mut tx = db.begin().await?;
+    units::update(&mut tx, unit, details, now).await?;
+    accounts::set_unit_contacts(
+        &mut tx,
+        unit,
+        details.handler.email.as_str(),
+        details.handler.mobile.as_str(),
+    )
+    .await?;
+    let event = Event {
+        action: "unit_updated",
+        subject_type: "unit",
+        subject_id: unit.to_string(),
+        ..Event::default()
+    };
+    audit::record(&mut tx, actor, &event, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The administrator creates a staff account; it starts pending and its activation link goes
+/// to its e-mail. A user name in use is a field error.
+pub async fn create_staff_account(
+    db: &Db,
+    actor: &Actor,
+    new: &NewAccount<'_>,
+    public_url: &str,
+    now: i64,
+) -> Result<AccountId, RegistryError> {
+    let raw = token::random_token();
+    let mut tx = db.begin().await?;
+    let id = match accounts::insert(&mut tx, new, now).await {
+        Ok(id) => id,
+        Err(StoreError::Duplicate(_)) => {
+            let mut e = FieldErrors::new();
+            e.add("username", "该用户账号已被使用，请换一个");
+            return Err(RegistryError::Form(e));
+        }
+        Err(err) => return Err(err.into()),
+    };
+    tokens::issue(
+        &mut tx,
+        id,
+        Purpose::Activation,
+        &token::hash_token(&raw),
+        now,
+        ACTIVATION_TTL,
+    )
+    .await?;
+    let link = format!("{public_url}/activate/{raw}");
+    outbox::enqueue(
+        &mut tx,
+        &messages::activation_email(new.email, new.display_name, new.username, &link),
+        now,
+    )
+    .await?;
+    let event = Event {
+        action: "account_created",
+        subject_type: "account",
+        subject_id: id.to_string(),
+        to_state: "pending",
+        reason: new.role.as_str(),
+        ..Event::default()
+    };
+    audit::record(&mut tx, actor, &event, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Issues a reset link and queues the e-mail. Used by the forgot-password page and by
+/// administrators, who send links but never see or set passwords.
+pub async fn send_reset_link(
+    db: &Db,
+    actor: &Actor,
+    account: &Account,
+    public_url: &str,
+    now: i64,
+) -> Result<(), RegistryError> {
+    let raw = token::random_token();
+    let link = format!("{public_url}/password/reset/{raw}");
+    let mut tx = db.begin().await?;
+    tokens::issue(
+        &mut tx,
+        account.id,
+        Purpose::Reset,
+        &token::hash_token(&raw),
+        now,
+        RESET_TTL,
+    )
+    .await?;
+    let message = messages::reset_email(
+        &account.email,
+        &account.display_name,
+        &account.username,
+        &link,
+    );
+    outbox::enqueue(&mut tx, &message, now).await?;
+    let event = Event {
+        action: "password_reset_link_sent",
+        subject_type: "account",
+        subject_id: account.id.to_string(),
+        ..Event::default()
+    };
+    audit::record(&mut tx, actor, &event, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets a password through a one-time link (activation or reset): consuming the link is the
+/// guard, so of two racing submissions only one succeeds. False when the link was used or
+/// expired meanwhile.
+pub async fn set_password_by_link(
+    db: &Db,
+    actor: &Actor,
+    account: &Account,
+    purpose: Purpose,
+    token_hash: &str,
+    password_hash: &str,
+    now: i64,
+) -> Result<bool, RegistryError> {
+    let mut tx = db.begin().await?;
+    if tokens::consume(&mut tx, purpose, token_hash, now).await? != Some(account.id) {
+        return Ok(false);
+    }
+    accounts::set_password(&mut tx, account.id, password_hash, now).await?;
+    let (action, from, to) = match purpose {
+        Purpose::Activation => ("account_activated", account.status.as_str(), "active"),
+        Purpose::Reset => ("password_reset", "", ""),
+    };
+    let event = Event {
+        action,
+        subject_type: "account",
+        subject_id: account.id.to_string(),
+        from_state: from,
+        to_state: to,
+        ..Event::default()
+    };
+    audit::record(&mut tx, actor, &event, now).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// A signed-in person changes their own password; they are told by e-mail.
+pub async fn change_password(
+    db: &Db,
+    actor: &Actor,
+    account: &Account,
+    password_hash: &str,
+    now: i64,
+) -> Result<(), RegistryError> {
+    let mut tx = db.begin().await?;
+    accounts::set_password(&mut tx, account.id, password_hash, now).await?;
+    let event = Event {
+        action: "password_changed",
+        subject_type: "account",
+        subject_id: account.id.to_string(),
+        ..Event::default()
+    };
+    audit::record(&mut tx, actor, &event, now).await?;
+    let notice =
+        messages::password_changed_email(&account.email, &account.display_name, &account.username);
+    outbox::enqueue(&mut tx, &notice, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Enrols (`secret` and the step first used) or removes the TOTP second factor; `action`
+/// names it in the audit log.
+pub async fn set_totp(
+    db: &Db,
+    actor: &Actor,
+    account: AccountId,
+    secret: Option<&str>,
+    step: Option<i64>,
+    action: &'static str,
+    now: i64,
+) -> Result<(), RegistryError> {
+    let mut tx = db.begin().await?;
+    accounts::set_totp(&mut tx, account, secret, step).await?;
+    let event = Event {
+        action,
+        subject_type: "account",
+        subject_id: account.to_string(),
+        ..Event::default()
+    };
+    audit::record(&mut tx, actor, &event, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What an administrator does to an account besides moving its role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountChange {
+    Disable,
+    Enable,
+    RequirePasswordChange,
+    RequireTotp,
+    WaiveTotp,
+}
+
+impl AccountChange {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "disable" => Self::Disable,
+            "enable" => Self::Enable,
+            "require_password_change" => Self::RequirePasswordChange,
+            "require_totp" => Self::RequireTotp,
+            "waive_totp" => Self::WaiveTotp,
+            _ => return None,
+        })
+    }
+}
+
+/// Applies `change` to `account` (an administrator may not disable their own account; only a
+/// disabled account is enabled). A disabled account's sessions end at once.
+pub async fn change_account(
+    db: &Db,
+    actor: &Actor,
+    account: &Account,
+    change: AccountChange,
+    reason: &str,
+    now: i64,
+) -> Result<(), RegistryError> {
+    let (action, from, to): (&str, String, String) = match change {
+        AccountChange::Disable if Some(account.id) != actor.id => (
+            "account_disabled",
+            account.status.as_str().into(),
+            "disabled".into(),
+        ),
+        AccountChange::Enable if account.status == AccountStatus::Disabled => {
+            ("account_enabled", "disabled".into(), "active".into())
+        }
+        AccountChange::RequirePasswordChange => ("password_change_required", "".into(), "".into()),
+        AccountChange::RequireTotp => ("totp_required", "".into(), "".into()),
+        AccountChange::WaiveTotp => ("totp_waived", "".into(), "".into()),
+        _ => return Err(RegistryError::Invalid("无法完成该操作，请刷新页面后重试。")),
+    };
+    let mut tx = db.begin().await?;
+    match change {
+        AccountChange::Disable => {
+            accounts::set_status(&mut tx, account.id, AccountStatus::Disabled).await?;
+            crate::store::sessions::delete_for_account_in(&mut tx, account.id).await?;
+        }
+        AccountChange::Enable => {
+            let status = if account.password_hash.is_some() {
+                AccountStatus::Active
+            } else {
+                AccountStatus::Pending
+            };
+            accounts::set_status(&mut tx, account.id, status).await?;
+        }
+        AccountChange::RequirePasswordChange => {
+            accounts::set_flags(&mut tx, account.id, true, account.totp_required).await?
+        }
+        AccountChange::RequireTotp => {
+            accounts::set_flags(&mut tx, account.id, account.must_change_password, true).await?
+        }
+        AccountChange::WaiveTotp => {
+            accounts::set_flags(&mut tx, account.id, account.must_change_password, false).await?
+        }
+    }
+    let event = Event {
+        action,
+        subject_type: "account",
+        subject_id: account.id.to_string(),
+        from_state: &from,
+        to_state: &to,
+        reason,
+    };
+    audit::record(&mut tx, actor, &event, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Moves a staff account to another role (and office). Its sessions end, so the new rights
+/// apply from the next sign-in. Unit accounts belong to their unit and are not moved.
+pub async fn change_role(
+    db: &Db,
+    actor: &Actor,
+    account: &Account,
+    role: Role,
+    office: Option<OfficeId>,
+    reason: &str,
+    now: i64,
+) -> Result<(), RegistryError> {
+    if Some(account.id) == actor.id {
+        return Err(RegistryError::Invalid(
+            "不能变更自己的角色，请由另一位系统管理员操作。",
+        ));
+    }
+    if !role.is_staff() || !account.role.is_staff() {
+        return Err(RegistryError::Invalid(
+            "请选择工作人员角色；单位账号不能改为工作人员账号。",
+        ));
+    }
+    if (role == Role::OfficeReviewer) != office.is_some() {
+        return Err(RegistryError::Invalid("编办审核员必须选择所属编办。"));
+    }
+    let describe = |r: Role, o: Option<OfficeId>| match o {
+        Some(o) => format!("{}@office{}", r.as_str(), o),
+        None => r.as_str().to_owned(),
+    };
+    let from = describe(account.role, account.office_id);
+    let to = describe(role, office);
+    let mut tx = db.begin().await?;
+    accounts::set_role(&mut tx, account.id, role, office).await?;
+    crate::store::sessions::delete_for_account_in(&mut tx, account.id).await?;
+    let event = Event {
+        action: "role_changed",
+        subject_type: "account",
+        subject_id: account.id.to_string(),
+        from_state: &from,
+        to_state: &to,
+        reason,
+    };
+    audit::record(&mut tx, actor, &event, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A new establishment office (编办) for a region that has none.
+pub async fn create_office(
+    db: &Db,
+    actor: &Actor,
+    region: RegionCode,
+    name: &str,
+    now: i64,
+) -> Result<OfficeId, RegistryError> {
+    let mut tx = db.begin().await?;
+    let id = match offices::insert(&mut tx, region, name, now).await {
+        Ok(id) => id,
+        Err(StoreError::Duplicate(_)) => {
+            return Err(RegistryError::Invalid("该地区已有编办。"));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let event = Event {
+        action: "office_created",
+        subject_type: "office",
+        subject_id: id.to_string(),
+        reason: name,
+        ..Event::default()
+    };
+    audit::record(&mut tx, actor, &event, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}

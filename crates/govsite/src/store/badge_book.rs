@@ -1,0 +1,139 @@
+//! What the badge book reads and writes: every issued badge with the facts its script needs,
+//! the change log of `sites` (`site_changes`, filled by triggers) it follows, and the hits and
+//! hot-links it counts in memory and writes in batches.
+
+use govsite_core::badge_state::BadgeState;
+use govsite_core::ids::SiteId;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::changes::ChangeLog;
+use super::{Db, StoreError, StoreResult};
+
+/// One issued badge as the book needs it.
+#[derive(Debug, Clone)]
+pub struct BookRow {
+    pub site_id: SiteId,
+    pub badge_code: String,
+    pub badge_state: BadgeState,
+    /// The Chinese domain in ACE and Unicode, and the English one (any may be empty).
+    pub domain_ace: String,
+    pub domain_label: String,
+    pub english_domain: String,
+    pub red_page: bool,
+    /// The unit's organisation type: a public institution's badge is blue.
+    pub public_institution: bool,
+}
+
+const COLUMNS: &str = "s.id, s.badge_code, s.badge_state, s.domain_ace, s.domain_label,
+    s.english_domain, s.red_page, u.org_type";
+
+fn book_row(r: &AnyRow) -> StoreResult<BookRow> {
+    let id: i64 = r.try_get("id")?;
+    let state: String = r.try_get("badge_state")?;
+    Ok(BookRow {
+        site_id: SiteId::new(id),
+        badge_code: r.try_get("badge_code")?,
+        badge_state: BadgeState::parse(&state)
+            .map_err(|e| StoreError::Corrupt(format!("sites row {id}: {e}")))?,
+        domain_ace: r.try_get("domain_ace")?,
+        domain_label: r.try_get("domain_label")?,
+        english_domain: r.try_get("english_domain")?,
+        red_page: r.try_get::<i64, _>("red_page")? != 0,
+        public_institution: r.try_get::<String, _>("org_type")? == "public_institution",
+    })
+}
+
+/// Every badge ever issued.
+pub async fn all(db: &Db) -> StoreResult<Vec<BookRow>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM sites s JOIN units u ON u.id = s.unit_id"
+    )))
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(book_row).collect()
+}
+
+/// The badges of these sites, read 500 at a time.
+pub async fn of_sites(db: &Db, ids: &[SiteId]) -> StoreResult<Vec<BookRow>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        // Only numbers of ours are formatted into the text.
+        let list = chunk
+            .iter()
+            .map(|id| id.get().to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM sites s JOIN units u ON u.id = s.unit_id WHERE s.id IN ({list})"
+        )))
+        .fetch_all(db.pool())
+        .await?;
+        for r in &rows {
+            out.push(book_row(r)?);
+        }
+    }
+    Ok(out)
+}
+
+/// `site_changes`: one row per change of a site's public facts or badge state.
+#[derive(Debug)]
+pub struct SiteChanges;
+
+impl ChangeLog for SiteChanges {
+    const TABLE: &'static str = "site_changes";
+    const COLUMNS: &'static str = "site_id";
+    const BATCH: i64 = 5_000;
+    type Change = SiteId;
+
+    fn parse(_id: i64, r: &AnyRow) -> Result<Option<SiteId>, sqlx::Error> {
+        Ok(Some(SiteId::new(r.try_get("site_id")?)))
+    }
+}
+
+/// Deletes site changes older than `before` (the book reloads whole every five minutes, so
+/// an hour of changes is plenty).
+pub async fn prune_changes(db: &Db, before: i64) -> StoreResult<()> {
+    sqlx::query("DELETE FROM site_changes WHERE at < $1")
+        .bind(before)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Adds counted views per site and hot-links per (site, host) to `day`'s rows, in one
+/// transaction.
+pub async fn add_hits(
+    db: &Db,
+    day: &str,
+    hits: &[(SiteId, u64)],
+    hotlinks: &[((SiteId, String), u64)],
+) -> StoreResult<()> {
+    let mut tx = db.begin().await?;
+    for (site, n) in hits {
+        sqlx::query(
+            "INSERT INTO badge_hits (site_id, day, hits) VALUES ($1, $2, $3)
+             ON CONFLICT (site_id, day) DO UPDATE SET hits = badge_hits.hits + excluded.hits",
+        )
+        .bind(site.get())
+        .bind(day)
+        .bind(i64::try_from(*n).unwrap_or(i64::MAX))
+        .execute(&mut *tx)
+        .await?;
+    }
+    for ((site, host), n) in hotlinks {
+        sqlx::query(
+            "INSERT INTO badge_hotlinks (site_id, host, day, hits) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (site_id, host, day)
+             DO UPDATE SET hits = badge_hotlinks.hits + excluded.hits",
+        )
+        .bind(site.get())
+        .bind(host)
+        .bind(day)
+        .bind(i64::try_from(*n).unwrap_or(i64::MAX))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
