@@ -10,6 +10,7 @@ pub mod badges;
 pub mod calendar;
 pub mod captchas;
 pub mod domains;
+pub mod forwards;
 pub mod invoices;
 pub mod ledger;
 mod migrate;
