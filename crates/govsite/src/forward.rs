@@ -12,6 +12,7 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use minijinja::context;
 use sqlx::Row;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -19,7 +20,6 @@ use tokio::sync::watch;
 use crate::config::ForwardArgs;
 use crate::registry::names_admin::HOLD_REASONS;
 use crate::store::{Db, StoreResult};
-use crate::web::error::escape_html;
 use crate::zone_feed::Cursor;
 
 /// Where a name leads.
@@ -122,6 +122,7 @@ pub async fn start(
     args: &ForwardArgs,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<SocketAddr> {
+    crate::pages::compile()?;
     let mut cursor = Cursor::now(&db).await?;
     let table: Table = Arc::new(RwLock::new(load(&db).await?));
     let listener = TcpListener::bind(args.forward)
@@ -272,19 +273,15 @@ async fn forward(State(f): State<Forwarder>, request: Request) -> Response {
 }
 
 fn page(status: StatusCode, title: &str, text: &str) -> Response {
-    let body = format!(
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{t}</title></head><body><main><h1>{t}</h1><p>{x}</p></main></body></html>\n",
-        t = escape_html(title),
-        x = escape_html(text)
-    );
-    (
-        status,
-        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
-        Html(body),
-    )
-        .into_response()
+    let no_store = [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))];
+    match crate::pages::render("forward_notice.html", context! { title, text }) {
+        Ok(html) => (status, no_store, Html(html)).into_response(),
+        Err(e) => {
+            // Only if the template set did not compile (start-up refuses that).
+            tracing::error!(error = %e, "forwarding page not rendered");
+            (status, no_store, text.to_owned()).into_response()
+        }
+    }
 }
 
 #[cfg(test)]
@@ -308,6 +305,31 @@ mod tests {
             Some(Target::Notice(EXPIRED))
         );
         assert_eq!(target("deleted", 0, "", "forward", url), None);
+    }
+
+    #[tokio::test]
+    async fn the_notice_page_escapes_quotes_and_tags() {
+        let resp = page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "该域名已暂停解析",
+            "原因类别：O'Brien <script>alert(1)</script>",
+        );
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(resp.headers()[header::CACHE_CONTROL], "no-store");
+        assert_eq!(
+            resp.headers()[header::CONTENT_TYPE],
+            "text/html; charset=utf-8"
+        );
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let html = String::from_utf8(bytes.to_vec()).unwrap();
+        assert!(html.contains("<title>该域名已暂停解析</title>"), "{html}");
+        assert!(
+            html.contains("O&#x27;Brien &lt;script&gt;alert(1)"),
+            "{html}"
+        );
+        assert!(!html.contains("<script>"), "{html}");
     }
 
     #[test]

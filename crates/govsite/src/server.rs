@@ -16,6 +16,8 @@ use crate::store::Db;
 use crate::web::{WebConfig, WebState};
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    // Every page template compiles, or the service does not start.
+    crate::pages::compile()?;
     let url = args
         .database
         .url()
@@ -106,6 +108,7 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    crate::pages::compile()?;
     let wake = Arc::new(Notify::new());
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker = tokio::spawn(crate::notify::worker::run(

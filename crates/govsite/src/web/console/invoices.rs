@@ -162,7 +162,7 @@ pub async fn document(web: &WebState, id: i64, unit: Option<UnitId>) -> Result<R
     if unit.is_some_and(|u| u.0 != invoice.unit_id) {
         return Err(AppError::NotFound);
     }
-    let html = web.templates.render(
+    let html = crate::pages::render(
         "invoice.html",
         context! { invoice => invoice, items => items },
     )?;
