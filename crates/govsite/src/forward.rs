@@ -12,13 +12,13 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use govsite_core::hold::HoldCategory;
 use minijinja::context;
-use sqlx::Row;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::config::ForwardArgs;
-use crate::registry::names_admin::HOLD_REASONS;
+use crate::store::forwards::{self, ForwardRow};
 use crate::store::{Db, StoreResult};
 use crate::zone_feed::Cursor;
 
@@ -46,11 +46,8 @@ fn target(state: &str, held: i64, category: &str, plan: &str, url: &str) -> Opti
         return None;
     }
     if held != 0 {
-        let text = HOLD_REASONS
-            .iter()
-            .find(|(code, _)| *code == category)
-            .map_or("其他原因", |(_, text)| *text);
-        return Some(Target::Notice(text));
+        let category = HoldCategory::parse(category).unwrap_or(HoldCategory::Other);
+        return Some(Target::Notice(category.label()));
     }
     match state {
         "suspended" => Some(Target::Notice(EXPIRED)),
@@ -59,32 +56,15 @@ fn target(state: &str, held: i64, category: &str, plan: &str, url: &str) -> Opti
     }
 }
 
-fn row_target(r: &sqlx::any::AnyRow) -> StoreResult<(String, Option<Target>)> {
-    let get = |c: &str| r.try_get::<String, _>(c);
-    let held: i64 = r.try_get("held")?;
-    Ok((
-        get("ace")?,
-        target(
-            &get("state")?,
-            held,
-            &get("hold_category")?,
-            &get("plan")?,
-            &get("forward_url")?,
-        ),
-    ))
+fn row_target(r: &ForwardRow) -> Option<Target> {
+    target(&r.state, r.held, &r.hold_category, &r.plan, &r.forward_url)
 }
 
 async fn load(db: &Db) -> StoreResult<HashMap<String, Target>> {
-    let rows = sqlx::query(
-        "SELECT ace, state, held, hold_category, plan, forward_url FROM domains
-         WHERE plan = 'forward' AND state <> 'deleted'",
-    )
-    .fetch_all(db.pool())
-    .await?;
     let mut out = HashMap::new();
-    for r in &rows {
-        if let (ace, Some(t)) = row_target(r)? {
-            out.insert(ace, t);
+    for r in forwards::all(db).await? {
+        if let Some(t) = row_target(&r) {
+            out.insert(r.ace, t);
         }
     }
     Ok(out)
@@ -93,17 +73,10 @@ async fn load(db: &Db) -> StoreResult<HashMap<String, Target>> {
 async fn reload(db: &Db, table: &Table, aces: &[String]) -> StoreResult<()> {
     let mut fresh = Vec::with_capacity(aces.len());
     for ace in aces {
-        let row = sqlx::query(
-            "SELECT ace, state, held, hold_category, plan, forward_url FROM domains
-             WHERE ace = $1 AND state <> 'deleted'",
-        )
-        .bind(ace)
-        .fetch_optional(db.pool())
-        .await?;
-        let t = match &row {
-            Some(r) => row_target(r)?.1,
-            None => None,
-        };
+        let t = forwards::by_ace(db, ace)
+            .await?
+            .as_ref()
+            .and_then(row_target);
         fresh.push((ace.clone(), t));
     }
     let mut table = table.write().unwrap_or_else(|e| e.into_inner());
@@ -305,6 +278,14 @@ mod tests {
             Some(Target::Notice(EXPIRED))
         );
         assert_eq!(target("deleted", 0, "", "forward", url), None);
+    }
+
+    #[test]
+    fn an_unknown_hold_category_reads_as_other() {
+        assert_eq!(
+            target("active", 1, "", "forward", "https://a.cn/"),
+            Some(Target::Notice("其他原因"))
+        );
     }
 
     #[tokio::test]
