@@ -16,6 +16,7 @@ pub mod domain_form;
 pub mod domain_lifecycle;
 pub mod domain_name;
 pub mod field_errors;
+pub mod hold;
 pub mod id_card;
 pub mod ids;
 pub mod money;

@@ -185,19 +185,6 @@ pub struct SiteCheckArgs {
     pub site_check_allow_private: bool,
 }
 
-impl SiteCheckArgs {
-    pub fn config(&self) -> crate::registry::site_checks::SiteCheckConfig {
-        let default = crate::registry::site_checks::SiteCheckConfig::default();
-        crate::registry::site_checks::SiteCheckConfig {
-            resolver: self.site_check_resolver.unwrap_or(default.resolver),
-            http_port: self.site_check_http_port,
-            https_port: self.site_check_https_port,
-            allow_private: self.site_check_allow_private,
-            ..default
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ServiceRole {
     /// Portal, consoles, public pages and the worker (notifications, expiry, escalation).

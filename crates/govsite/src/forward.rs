@@ -12,14 +12,14 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use sqlx::Row;
+use govsite_core::hold::HoldCategory;
+use minijinja::context;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::config::ForwardArgs;
-use crate::registry::names_admin::HOLD_REASONS;
+use crate::store::forwards::{self, ForwardRow};
 use crate::store::{Db, StoreResult};
-use crate::web::error::escape_html;
 use crate::zone_feed::Cursor;
 
 /// Where a name leads.
@@ -46,11 +46,8 @@ fn target(state: &str, held: i64, category: &str, plan: &str, url: &str) -> Opti
         return None;
     }
     if held != 0 {
-        let text = HOLD_REASONS
-            .iter()
-            .find(|(code, _)| *code == category)
-            .map_or("其他原因", |(_, text)| *text);
-        return Some(Target::Notice(text));
+        let category = HoldCategory::parse(category).unwrap_or(HoldCategory::Other);
+        return Some(Target::Notice(category.label()));
     }
     match state {
         "suspended" => Some(Target::Notice(EXPIRED)),
@@ -59,32 +56,15 @@ fn target(state: &str, held: i64, category: &str, plan: &str, url: &str) -> Opti
     }
 }
 
-fn row_target(r: &sqlx::any::AnyRow) -> StoreResult<(String, Option<Target>)> {
-    let get = |c: &str| r.try_get::<String, _>(c);
-    let held: i64 = r.try_get("held")?;
-    Ok((
-        get("ace")?,
-        target(
-            &get("state")?,
-            held,
-            &get("hold_category")?,
-            &get("plan")?,
-            &get("forward_url")?,
-        ),
-    ))
+fn row_target(r: &ForwardRow) -> Option<Target> {
+    target(&r.state, r.held, &r.hold_category, &r.plan, &r.forward_url)
 }
 
 async fn load(db: &Db) -> StoreResult<HashMap<String, Target>> {
-    let rows = sqlx::query(
-        "SELECT ace, state, held, hold_category, plan, forward_url FROM domains
-         WHERE plan = 'forward' AND state <> 'deleted'",
-    )
-    .fetch_all(db.pool())
-    .await?;
     let mut out = HashMap::new();
-    for r in &rows {
-        if let (ace, Some(t)) = row_target(r)? {
-            out.insert(ace, t);
+    for r in forwards::all(db).await? {
+        if let Some(t) = row_target(&r) {
+            out.insert(r.ace, t);
         }
     }
     Ok(out)
@@ -93,17 +73,10 @@ async fn load(db: &Db) -> StoreResult<HashMap<String, Target>> {
 async fn reload(db: &Db, table: &Table, aces: &[String]) -> StoreResult<()> {
     let mut fresh = Vec::with_capacity(aces.len());
     for ace in aces {
-        let row = sqlx::query(
-            "SELECT ace, state, held, hold_category, plan, forward_url FROM domains
-             WHERE ace = $1 AND state <> 'deleted'",
-        )
-        .bind(ace)
-        .fetch_optional(db.pool())
-        .await?;
-        let t = match &row {
-            Some(r) => row_target(r)?.1,
-            None => None,
-        };
+        let t = forwards::by_ace(db, ace)
+            .await?
+            .as_ref()
+            .and_then(row_target);
         fresh.push((ace.clone(), t));
     }
     let mut table = table.write().unwrap_or_else(|e| e.into_inner());
@@ -122,6 +95,7 @@ pub async fn start(
     args: &ForwardArgs,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<SocketAddr> {
+    crate::pages::compile()?;
     let mut cursor = Cursor::now(&db).await?;
     let table: Table = Arc::new(RwLock::new(load(&db).await?));
     let listener = TcpListener::bind(args.forward)
@@ -272,19 +246,15 @@ async fn forward(State(f): State<Forwarder>, request: Request) -> Response {
 }
 
 fn page(status: StatusCode, title: &str, text: &str) -> Response {
-    let body = format!(
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{t}</title></head><body><main><h1>{t}</h1><p>{x}</p></main></body></html>\n",
-        t = escape_html(title),
-        x = escape_html(text)
-    );
-    (
-        status,
-        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
-        Html(body),
-    )
-        .into_response()
+    let no_store = [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))];
+    match crate::pages::render("forward_notice.html", context! { title, text }) {
+        Ok(html) => (status, no_store, Html(html)).into_response(),
+        Err(e) => {
+            // Only if the template set did not compile (start-up refuses that).
+            tracing::error!(error = %e, "forwarding page not rendered");
+            (status, no_store, text.to_owned()).into_response()
+        }
+    }
 }
 
 #[cfg(test)]
@@ -308,6 +278,39 @@ mod tests {
             Some(Target::Notice(EXPIRED))
         );
         assert_eq!(target("deleted", 0, "", "forward", url), None);
+    }
+
+    #[test]
+    fn an_unknown_hold_category_reads_as_other() {
+        assert_eq!(
+            target("active", 1, "", "forward", "https://a.cn/"),
+            Some(Target::Notice("其他原因"))
+        );
+    }
+
+    #[tokio::test]
+    async fn the_notice_page_escapes_quotes_and_tags() {
+        let resp = page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "该域名已暂停解析",
+            "原因类别：O'Brien <script>alert(1)</script>",
+        );
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(resp.headers()[header::CACHE_CONTROL], "no-store");
+        assert_eq!(
+            resp.headers()[header::CONTENT_TYPE],
+            "text/html; charset=utf-8"
+        );
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let html = String::from_utf8(bytes.to_vec()).unwrap();
+        assert!(html.contains("<title>该域名已暂停解析</title>"), "{html}");
+        assert!(
+            html.contains("O&#x27;Brien &lt;script&gt;alert(1)"),
+            "{html}"
+        );
+        assert!(!html.contains("<script>"), "{html}");
     }
 
     #[test]

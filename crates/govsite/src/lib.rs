@@ -2,7 +2,8 @@
 //!
 //! `main.rs` parses the command line and hands over to [`server`] (the `serve` role) or
 //! [`demo`]. The pure rules live in the `govsite-core` crate; this crate adds storage, the web
-//! role and the notification worker around them.
+//! role and the notification worker around them. Every HTML page of every role is rendered by
+//! [`pages`].
 
 pub mod auth;
 pub mod badge;
@@ -13,6 +14,7 @@ pub mod dns;
 pub mod documents;
 pub mod forward;
 pub mod notify;
+pub mod pages;
 pub mod registry;
 pub mod server;
 pub mod store;

@@ -9,12 +9,15 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
 use crate::clock::{SharedClock, SystemClock};
-use crate::config::{ServeArgs, ServiceRole};
+use crate::config::{ServeArgs, ServiceRole, SiteCheckArgs};
 use crate::notify::sender::Senders;
+use crate::registry::site_checks::SiteCheckConfig;
 use crate::store::Db;
 use crate::web::{WebConfig, WebState};
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    // Every page template compiles, or the service does not start.
+    crate::pages::compile()?;
     let url = args
         .database
         .url()
@@ -79,6 +82,23 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     run(db, config, clock, senders, listener, shutdown).await
 }
 
+// Built here, not in `config`: `config` holds only its own plain types and takes nothing from
+// `registry`. An inherent method, so `args.site_checks.config()` reads the same everywhere
+// (also in `badge::checker::command`).
+impl SiteCheckArgs {
+    /// The pre-checks' settings from the command line; what it does not set keeps the default.
+    pub fn config(&self) -> SiteCheckConfig {
+        let default = SiteCheckConfig::default();
+        SiteCheckConfig {
+            resolver: self.site_check_resolver.unwrap_or(default.resolver),
+            http_port: self.site_check_http_port,
+            https_port: self.site_check_https_port,
+            allow_private: self.site_check_allow_private,
+            ..default
+        }
+    }
+}
+
 /// Runs the web server and the worker on `listener` until `shutdown` completes.
 pub async fn run(
     db: Db,
@@ -88,6 +108,7 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    crate::pages::compile()?;
     let wake = Arc::new(Notify::new());
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker = tokio::spawn(crate::notify::worker::run(

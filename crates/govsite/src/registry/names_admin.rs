@@ -3,6 +3,9 @@
 
 use govsite_core::domain_form::DomainForm;
 use govsite_core::domain_lifecycle::{Periods, renew};
+/// Why a name's resolution is stopped; the category is shown to the public on the
+/// forwarding notice page, the text only to the unit and the staff.
+pub use govsite_core::hold::HOLD_REASONS;
 use govsite_core::money::{Money, Years, fee};
 
 use govsite_core::ids::UnitId;
@@ -34,16 +37,6 @@ pub struct Quote {
 }
 
 /// Prices a renewal; refuses names that cannot be renewed (deleted, or past ten years ahead).
-/// Why a name's resolution is stopped; the category is shown to the public on the
-/// forwarding notice page, the text only to the unit and the staff.
-pub const HOLD_REASONS: [(&str, &str); 5] = [
-    ("campaign", "未按期完成网站开办审核或资格复核"),
-    ("badge", "未按期挂设网站标识"),
-    ("content", "网站内容违反规定"),
-    ("unit_changed", "单位撤销、合并或更名"),
-    ("other", "其他原因"),
-];
-
 pub async fn quote(
     db: &Db,
     region_code: i64,

@@ -13,6 +13,7 @@ pub mod calendar;
 pub mod captchas;
 pub mod changes;
 pub mod domains;
+pub mod forwards;
 pub mod invoices;
 pub mod ledger;
 mod migrate;

@@ -1,11 +1,13 @@
-//! The one error type of the web layer. It renders a Chinese HTML page for people, or, for
+//! The one error type of the web layer. It renders a Chinese HTML page for people
+//! (`templates/error.html`, through [`crate::pages`], so the message is escaped), or, for
 //! requests that asked for JSON, the envelope `{"error": {"code", "message"}}`. Internal details
 //! go to the log, never to the client.
 
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use minijinja::context;
 
 use crate::registry::RegistryError;
 use crate::store::StoreError;
@@ -140,22 +142,17 @@ impl IntoResponse for AppError {
             StatusCode::TOO_MANY_REQUESTS => "操作过于频繁",
             _ => "系统错误",
         };
-        let html = format!(
-            "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>{title} - 政务和公益机构域名注册管理平台</title>\
-             <link rel=\"stylesheet\" href=\"/static/site.css\"></head><body>\
-             <header class=\"masthead\"><div class=\"wrap\"><a class=\"brand\" href=\"/\">政务和公益机构域名注册管理平台</a></div></header>\
-             <main class=\"wrap\" id=\"main\"><h1>{title}</h1><p>{}</p>\
-             <p><a href=\"/\">返回首页</a></p></main></body></html>",
-            escape_html(&detail)
-        );
-        let mut resp = (
-            status,
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            html,
-        )
-            .into_response();
+        let html =
+            crate::pages::render("error.html", context! { title => title, message => detail });
+        let mut resp = match html {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(e) => {
+                // Only if the template set did not compile (start-up refuses that): the
+                // message as plain text rather than no answer.
+                tracing::error!(error = %e, "error page not rendered");
+                (status, detail).into_response()
+            }
+        };
         resp.extensions_mut().insert(ErrorInfo { code, message });
         resp
     }
@@ -198,9 +195,48 @@ pub fn urlencode(s: &str) -> String {
         .collect()
 }
 
-pub(crate) fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body(resp: Response) -> String {
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_error_page_is_a_chinese_html_page() {
+        let resp = AppError::NotFound.into_response();
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            resp.headers()[header::CONTENT_TYPE],
+            "text/html; charset=utf-8"
+        );
+        assert!(resp.extensions().get::<ErrorInfo>().is_some());
+        let html = body(resp).await;
+        assert!(html.contains("<html lang=\"zh-CN\">"), "{html}");
+        assert!(
+            html.contains("<title>页面不存在 - 政务和公益机构域名注册管理平台</title>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("您访问的页面不存在，或您无权查看。"),
+            "{html}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_message_is_escaped_quotes_and_tags_alike() {
+        let resp = AppError::Conflict("O'Brien <script>alert(1)</script>".into()).into_response();
+        assert_eq!(resp.status(), StatusCode::CONFLICT);
+        let html = body(resp).await;
+        assert!(
+            html.contains("O&#x27;Brien &lt;script&gt;alert(1)"),
+            "{html}"
+        );
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(!html.contains("O'Brien"), "{html}");
+    }
 }

@@ -64,7 +64,6 @@ pub struct Inner {
     pub clock: SharedClock,
     /// Wakes the notification worker after a commit that queued messages.
     pub outbox_wake: Arc<Notify>,
-    templates: templates::Templates,
 }
 
 impl std::ops::Deref for WebState {
@@ -81,7 +80,6 @@ impl WebState {
             config,
             clock,
             outbox_wake,
-            templates: templates::Templates::new(),
         }))
     }
 

@@ -135,7 +135,7 @@ pub async fn document(
     if unit.is_some_and(|u| u != invoice.unit_id) {
         return Err(AppError::NotFound);
     }
-    let html = web.templates.render(
+    let html = crate::pages::render(
         "invoice.html",
         context! { invoice => invoice, items => items },
     )?;
