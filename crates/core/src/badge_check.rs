@@ -70,7 +70,6 @@ impl Finding {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::Finding;

@@ -153,12 +153,21 @@ mod tests {
         use BadgeEvent as E;
         use BadgeState as S;
         assert_eq!(S::Issued.apply(E::SeenLive), Ok(S::Mounted));
-        assert_eq!(S::Issued.apply(E::NotSeen { past_due: false }), Ok(S::Issued));
-        assert_eq!(S::Mounted.apply(E::NotSeen { past_due: true }), Ok(S::Overdue));
+        assert_eq!(
+            S::Issued.apply(E::NotSeen { past_due: false }),
+            Ok(S::Issued)
+        );
+        assert_eq!(
+            S::Mounted.apply(E::NotSeen { past_due: true }),
+            Ok(S::Overdue)
+        );
         assert_eq!(S::Overdue.apply(E::SeenLive), Ok(S::Mounted));
         assert_eq!(S::Overdue.apply(E::Suspend), Ok(S::Suspended));
         assert_eq!(S::Suspended.apply(E::Reinstate), Ok(S::Issued));
-        assert!(S::Suspended.apply(E::SeenLive).is_err(), "the checker never revives");
+        assert!(
+            S::Suspended.apply(E::SeenLive).is_err(),
+            "the checker never revives"
+        );
         assert!(S::Issued.apply(E::Reinstate).is_err());
         assert_eq!(S::Suspended.apply(E::Revoke), Ok(S::Revoked));
         assert!(S::Revoked.apply(E::Revoke).is_err());

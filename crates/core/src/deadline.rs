@@ -57,7 +57,12 @@ mod tests {
         assert_eq!(cst_date(saturday_morning_cst).to_string(), "2026-01-03");
         // Two working days from a Saturday: Monday and Tuesday.
         assert_eq!(
-            due(Deadline::OfficeReview { days: 2 }, &cal, saturday_morning_cst).to_string(),
+            due(
+                Deadline::OfficeReview { days: 2 },
+                &cal,
+                saturday_morning_cst
+            )
+            .to_string(),
             "2026-01-06"
         );
         assert_eq!(

@@ -85,7 +85,18 @@ mod tests {
     #[test]
     fn only_plain_positive_decimals_parse() {
         assert_eq!("42".parse::<SiteId>(), Ok(SiteId::new(42)));
-        for bad in ["", "0", "042", "-1", "+1", " 1", "1 ", "1e3", "９", "99999999999999999999"] {
+        for bad in [
+            "",
+            "0",
+            "042",
+            "-1",
+            "+1",
+            " 1",
+            "1 ",
+            "1e3",
+            "９",
+            "99999999999999999999",
+        ] {
             assert_eq!(bad.parse::<UnitId>(), Err(BadId), "{bad:?}");
         }
         assert_eq!(UnitId::new(7).get(), 7);

@@ -79,7 +79,6 @@ pub fn parse_zone(s: &str) -> Option<Suffix> {
     }
 }
 
-
 /// The origin of a zone: `xn--zfr164b.`.
 pub fn origin(suffix: Suffix) -> String {
     match suffix {

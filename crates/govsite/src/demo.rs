@@ -13,11 +13,11 @@ use govsite_core::unit::{UnitDetails, UnitForm};
 
 use crate::auth::token;
 use crate::config::DemoArgs;
+use crate::registry::accounts::ACTIVATION_TTL;
 use crate::store::accounts::{self, AccountStatus, NewAccount};
 use crate::store::audit::{self, Actor, Event};
-use crate::store::tokens::{self, Purpose};
-use crate::registry::accounts::ACTIVATION_TTL;
 use crate::store::synthetic::{self, SyntheticDomain, SyntheticSite};
+use crate::store::tokens::{self, Purpose};
 use crate::store::{Db, offices, units};
 
 const JINGYUAN: &str = "620421";

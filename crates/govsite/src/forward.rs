@@ -18,9 +18,10 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::config::ForwardArgs;
+use crate::store::changes::Follower;
 use crate::store::forwards::{self, ForwardRow};
+use crate::store::zones::ZoneChanges;
 use crate::store::{Db, StoreResult};
-use crate::zone_feed::Cursor;
 
 /// Where a name leads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,7 +97,7 @@ pub async fn start(
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<SocketAddr> {
     crate::pages::compile()?;
-    let mut cursor = Cursor::now(&db).await?;
+    let mut cursor = Follower::<ZoneChanges>::now(&db).await?;
     let table: Table = Arc::new(RwLock::new(load(&db).await?));
     let listener = TcpListener::bind(args.forward)
         .await

@@ -1,7 +1,7 @@
 //! The texts people receive, in Chinese. Links are absolute, built from the public URL.
 
-pub use crate::store::outbox::{carries_secret, redact};
 use crate::store::outbox::{Channel, NewMessage};
+pub use crate::store::outbox::{carries_secret, redact};
 
 pub const SIGNATURE: &str = "政务和公益机构域名注册管理平台";
 
@@ -85,7 +85,6 @@ pub fn unit_notice(
         },
     ]
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -1,11 +1,10 @@
 //! Submitting, reviewing and paying for domain applications.
 
-use chrono::NaiveDate;
 use govsite_core::FieldErrors;
-use govsite_core::domain_application::{AppEvent, AppState, Verdict, review_passes};
-use govsite_core::domain_lifecycle::add_years;
 use govsite_core::deadline::{self, Deadline};
+use govsite_core::domain_application::{AppEvent, AppState, Verdict, review_passes};
 use govsite_core::domain_form::DomainForm;
+use govsite_core::domain_lifecycle::add_years;
 use govsite_core::ids::{DomainApplicationId, UnitId};
 use govsite_core::money::{Money, fee};
 use govsite_core::org_type::Suffix;

@@ -48,7 +48,9 @@ pub async fn record_visit(
     let next = state.apply(event).unwrap_or(state);
     let newly_overdue = next == BadgeState::Overdue && state != BadgeState::Overdue;
     let reviewers = match RegionCode::from_i64(site.region_code) {
-        Some(r) if newly_overdue => accounts::reviewers(db, offices::find_by_region(db, r).await?).await?,
+        Some(r) if newly_overdue => {
+            accounts::reviewers(db, offices::find_by_region(db, r).await?).await?
+        }
         _ => Vec::new(),
     };
     let checker = Actor::system("badge-checker");
@@ -71,8 +73,7 @@ pub async fn record_visit(
     // Still overdue at the next visit after the notice: propose stopping resolution, once.
     if state == BadgeState::Overdue
         && next == BadgeState::Overdue
-        && badge_checks::recent_enforcements(&mut tx, t.site_id, now - DISMISSED_QUIET).await?
-            == 0
+        && badge_checks::recent_enforcements(&mut tx, t.site_id, now - DISMISSED_QUIET).await? == 0
     {
         let reason = format!(
             "逾期未挂标（挂标期限 {due}），检查结果：{}",
@@ -164,7 +165,9 @@ pub async fn decide_enforcement(
 ) -> Result<(), RegistryError> {
     let note = required_note(note, "请填写处理意见。")?;
     let domain = match confirm && !e.domain_ace.is_empty() {
-        true => domains::by_ace(db, &e.domain_ace).await?.filter(|d| !d.held),
+        true => domains::by_ace(db, &e.domain_ace)
+            .await?
+            .filter(|d| !d.held),
         false => None,
     };
     let mut tx = db.begin().await?;

@@ -161,7 +161,11 @@ pub async fn issue_invoice(
         subject_id: id.to_string(),
         from_state: "",
         to_state: &number,
-        reason: &format!("{unit_name} {} 元，{}笔", Money::from_fen(total), items.len()),
+        reason: &format!(
+            "{unit_name} {} 元，{}笔",
+            Money::from_fen(total),
+            items.len()
+        ),
     };
     audit::record(&mut tx, actor, &event, now).await?;
     tx.commit().await?;

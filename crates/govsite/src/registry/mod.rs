@@ -38,4 +38,3 @@ impl From<sqlx::Error> for RegistryError {
         Self::Store(e.into())
     }
 }
-

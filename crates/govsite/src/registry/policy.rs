@@ -135,7 +135,8 @@ pub async fn set_calendar_day(
     now: i64,
 ) -> Result<(), RegistryError> {
     let mut tx = db.begin().await?;
-    let previous = calendar::set_day(&mut tx, day, kind.map(|k| (k, name)), &actor.label, now).await?;
+    let previous =
+        calendar::set_day(&mut tx, day, kind.map(|k| (k, name)), &actor.label, now).await?;
     let event = Event {
         action: "calendar_day_set",
         subject_type: "calendar_day",

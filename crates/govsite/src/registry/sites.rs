@@ -6,10 +6,10 @@
 use govsite_core::FieldErrors;
 use govsite_core::badge::BadgeCode;
 use govsite_core::domain_lifecycle::DomainState;
+use govsite_core::ids::{SiteApplicationId, SiteId, UnitId};
 use govsite_core::org_type::OrgType;
 use govsite_core::region::RegionCode;
 use govsite_core::site_application::{SiteEvent, SiteState, Track, reason_label};
-use govsite_core::ids::{SiteApplicationId, SiteId, UnitId};
 use govsite_core::site_form::{SiteForm, SiteKind, SiteRequest, Target};
 use sqlx::AnyConnection;
 

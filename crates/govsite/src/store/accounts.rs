@@ -85,7 +85,9 @@ fn from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
         display_name: row.try_get("display_name")?,
         role: Role::parse(&role).ok_or_else(|| sqlx::Error::Decode("unknown role".into()))?,
         unit_id: row.try_get::<Option<i64>, _>("unit_id")?.map(UnitId::new),
-        office_id: row.try_get::<Option<i64>, _>("office_id")?.map(OfficeId::new),
+        office_id: row
+            .try_get::<Option<i64>, _>("office_id")?
+            .map(OfficeId::new),
         email: row.try_get("email")?,
         mobile: row.try_get("mobile")?,
         password_hash: row.try_get("password_hash")?,

@@ -77,7 +77,13 @@ const COLUMNS: &str = "a.id, a.reference, a.unit_id, u.name AS unit_name, u.regi
 fn from_row(r: &AnyRow) -> StoreResult<Application> {
     let id: i64 = r.try_get("id")?;
     let table = "domain_applications";
-    let state = stored(table, id, "state", &r.try_get::<String, _>("state")?, AppState::parse)?;
+    let state = stored(
+        table,
+        id,
+        "state",
+        &r.try_get::<String, _>("state")?,
+        AppState::parse,
+    )?;
     let form_json: String = r.try_get("form_json")?;
     Ok(Application {
         id: DomainApplicationId::new(id),
@@ -379,7 +385,11 @@ pub async fn overdue_unescalated(db: &Db, today: &str) -> StoreResult<Vec<Applic
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
-pub async fn mark_escalated(conn: &mut AnyConnection, id: DomainApplicationId, now: i64) -> StoreResult<()> {
+pub async fn mark_escalated(
+    conn: &mut AnyConnection,
+    id: DomainApplicationId,
+    now: i64,
+) -> StoreResult<()> {
     sqlx::query("UPDATE domain_applications SET escalated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id.get())

@@ -61,7 +61,9 @@ fn from_row(r: &AnyRow) -> StoreResult<Domain> {
         suffix: r.try_get("suffix")?,
         label: r.try_get("label")?,
         ace: r.try_get("ace")?,
-        variant_of: r.try_get::<Option<i64>, _>("variant_of")?.map(DomainId::new),
+        variant_of: r
+            .try_get::<Option<i64>, _>("variant_of")?
+            .map(DomainId::new),
         state_label: state.label(),
         state,
         held: r.try_get::<i64, _>("held")? != 0,
@@ -266,7 +268,11 @@ pub async fn set_hold(
     Ok(())
 }
 
-pub async fn record_reminder(conn: &mut AnyConnection, id: DomainId, sent: &str) -> StoreResult<()> {
+pub async fn record_reminder(
+    conn: &mut AnyConnection,
+    id: DomainId,
+    sent: &str,
+) -> StoreResult<()> {
     sqlx::query("UPDATE domains SET reminders_sent = $1 WHERE id = $2")
         .bind(sent)
         .bind(id.get())

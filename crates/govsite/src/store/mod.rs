@@ -162,9 +162,8 @@ pub(crate) fn stored<T>(
     value: &str,
     parse: impl FnOnce(&str) -> Option<T>,
 ) -> StoreResult<T> {
-    parse(value).ok_or_else(|| {
-        StoreError::Corrupt(format!("{table} row {id}: unknown {column} {value:?}"))
-    })
+    parse(value)
+        .ok_or_else(|| StoreError::Corrupt(format!("{table} row {id}: unknown {column} {value:?}")))
 }
 
 /// A stored JSON document read back, or [`StoreError::Corrupt`] naming the row.

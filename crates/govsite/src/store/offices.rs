@@ -140,7 +140,9 @@ pub async fn find_by_region(db: &Db, region: RegionCode) -> StoreResult<Option<O
         .bind(i64::from(region.value()))
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.map(|r| r.try_get("id").map(OfficeId::new)).transpose()?)
+    Ok(row
+        .map(|r| r.try_get("id").map(OfficeId::new))
+        .transpose()?)
 }
 
 pub async fn list(db: &Db) -> StoreResult<Vec<Office>> {

@@ -56,7 +56,9 @@ pub async fn find(
     .await?;
     let Some(row) = row else { return Ok(None) };
     Ok(Some(SessionRow {
-        account_id: row.try_get::<Option<i64>, _>("account_id")?.map(AccountId::new),
+        account_id: row
+            .try_get::<Option<i64>, _>("account_id")?
+            .map(AccountId::new),
         csrf_token: row.try_get("csrf_token")?,
         mfa_pending: row.try_get::<i64, _>("mfa_pending")? != 0,
         last_seen_at: row.try_get("last_seen_at")?,

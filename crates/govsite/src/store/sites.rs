@@ -1,8 +1,8 @@
 //! Websites (网站) with their badges, and the applications to open or re-qualify them
 //! (网站开办审核 / 资格复核申请) with their history.
 
-use govsite_core::badge_state::BadgeState;
 use govsite_core::badge_check::Finding;
+use govsite_core::badge_state::BadgeState;
 use govsite_core::ids::{SiteApplicationId, SiteId, UnitId};
 use govsite_core::site_application::SiteState;
 use govsite_core::site_form::{SiteForm, SiteKind};
@@ -61,9 +61,26 @@ const COLUMNS: &str = "a.id, a.reference, a.unit_id, u.name AS unit_name, u.regi
 fn from_row(r: &AnyRow) -> StoreResult<SiteApplication> {
     let id: i64 = r.try_get("id")?;
     let table = "site_applications";
-    let state = stored(table, id, "state", &r.try_get::<String, _>("state")?, SiteState::parse)?;
-    let kind = stored(table, id, "kind", &r.try_get::<String, _>("kind")?, SiteKind::parse)?;
-    let form: SiteForm = stored_json(table, id, "form_json", &r.try_get::<String, _>("form_json")?)?;
+    let state = stored(
+        table,
+        id,
+        "state",
+        &r.try_get::<String, _>("state")?,
+        SiteState::parse,
+    )?;
+    let kind = stored(
+        table,
+        id,
+        "kind",
+        &r.try_get::<String, _>("kind")?,
+        SiteKind::parse,
+    )?;
+    let form: SiteForm = stored_json(
+        table,
+        id,
+        "form_json",
+        &r.try_get::<String, _>("form_json")?,
+    )?;
     Ok(SiteApplication {
         id: SiteApplicationId::new(id),
         reference: r.try_get("reference")?,
@@ -228,7 +245,11 @@ pub async fn set_reason(
     Ok(())
 }
 
-pub async fn set_paper_due(conn: &mut AnyConnection, id: SiteApplicationId, due: &str) -> StoreResult<()> {
+pub async fn set_paper_due(
+    conn: &mut AnyConnection,
+    id: SiteApplicationId,
+    due: &str,
+) -> StoreResult<()> {
     sqlx::query("UPDATE site_applications SET paper_due = $1 WHERE id = $2")
         .bind(due)
         .bind(id.get())
@@ -258,7 +279,11 @@ pub async fn record_paper(
     Ok(())
 }
 
-pub async fn set_site(conn: &mut AnyConnection, id: SiteApplicationId, site: SiteId) -> StoreResult<()> {
+pub async fn set_site(
+    conn: &mut AnyConnection,
+    id: SiteApplicationId,
+    site: SiteId,
+) -> StoreResult<()> {
     sqlx::query("UPDATE site_applications SET site_id = $1 WHERE id = $2")
         .bind(site.get())
         .bind(id.get())
@@ -267,7 +292,12 @@ pub async fn set_site(conn: &mut AnyConnection, id: SiteApplicationId, site: Sit
     Ok(())
 }
 
-pub async fn set_prechecks(db: &Db, id: SiteApplicationId, json: &str, now: i64) -> StoreResult<()> {
+pub async fn set_prechecks(
+    db: &Db,
+    id: SiteApplicationId,
+    json: &str,
+    now: i64,
+) -> StoreResult<()> {
     sqlx::query(
         "UPDATE site_applications SET prechecks_json = $1, prechecks_at = $2 WHERE id = $3",
     )
@@ -343,7 +373,11 @@ pub async fn overdue_unescalated(db: &Db, today: &str) -> StoreResult<Vec<SiteAp
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
-pub async fn mark_escalated(conn: &mut AnyConnection, id: SiteApplicationId, now: i64) -> StoreResult<()> {
+pub async fn mark_escalated(
+    conn: &mut AnyConnection,
+    id: SiteApplicationId,
+    now: i64,
+) -> StoreResult<()> {
     sqlx::query("UPDATE site_applications SET escalated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id.get())

@@ -129,7 +129,10 @@ async fn insert(
 }
 
 /// How an office's transfer is split: (unit, unit name, amount).
-pub async fn allocations(db: &Db, transfer: TransferId) -> StoreResult<Vec<(UnitId, String, Money)>> {
+pub async fn allocations(
+    db: &Db,
+    transfer: TransferId,
+) -> StoreResult<Vec<(UnitId, String, Money)>> {
     let rows = sqlx::query(
         "SELECT a.unit_id, u.name, a.amount_fen FROM transfer_allocations a
          JOIN units u ON u.id = a.unit_id WHERE a.transfer_id = $1 ORDER BY u.name",

@@ -203,4 +203,3 @@ pub async fn entry(db: &Db, ace: &str) -> StoreResult<Option<Entry>> {
     .await?;
     row.as_ref().map(entry_of).transpose()
 }
-

@@ -292,13 +292,10 @@ async fn change_account(
             ));
         };
         let office = match form.office_id.parse::<OfficeId>() {
-            Ok(o) if role == Role::OfficeReviewer => {
-                offices::find(&web.db, o).await?.map(|_| o)
-            }
+            Ok(o) if role == Role::OfficeReviewer => offices::find(&web.db, o).await?.map(|_| o),
             _ => None,
         };
-        registry_accounts::change_role(&web.db, &who, &account, role, office, &reason, now)
-            .await?;
+        registry_accounts::change_role(&web.db, &who, &account, role, office, &reason, now).await?;
         return Ok(Redirect::to(&format!("/admin/accounts/{id}?done=saved")).into_response());
     }
     if form.action == "send_reset" {

@@ -19,11 +19,8 @@ use super::form;
 use super::session::Ctx;
 use crate::auth::token;
 use crate::registry::RegistryError;
-use crate::notify::messages;
-use crate::store::accounts::{self, NewAccount};
-use crate::store::audit::{self, Event};
-use crate::store::tokens::{self, Purpose};
-use crate::store::{StoreError, offices, outbox, throttle, units};
+use crate::store::accounts;
+use crate::store::{offices, throttle, units};
 
 /// Registrations accepted from one address per hour.
 const REGISTRATIONS_PER_HOUR: i64 = 10;

@@ -205,9 +205,13 @@ async fn the_script_comes_from_memory_with_etag_compression_and_the_real_state()
         .unwrap();
     let mut conn = app.db.pool().acquire().await.unwrap();
     // `updated_at` is in seconds: a change within the same second as the issue must still show.
-    sites::close_site(&mut conn, site, app.clock_now())
-        .await
-        .unwrap();
+    sites::close_site(
+        &mut conn,
+        govsite_core::ids::SiteId::new(site),
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
     drop(conn);
     until(&app, &js, "revocation reached the script", |b| {
         b.contains("\"revoked\"")
@@ -531,7 +535,7 @@ async fn the_public_reports_a_counterfeit_and_the_office_of_the_unit_handles_it(
     book.load_all(&app.db).await.unwrap();
     let site = book.get(&code).unwrap().site_id;
     book.hotlink(site, "copycat.example");
-    let today = govsite::registry::applications::cst_date(app.clock_now()).to_string();
+    let today = govsite_core::deadline::cst_date(app.clock_now()).to_string();
     book.flush(&app.db, &today).await.unwrap();
     let hot = o.get("/console/badges?status=hotlinked").await;
     assert!(hot.body.contains(&code), "{}", hot.body);

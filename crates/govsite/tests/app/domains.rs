@@ -58,6 +58,7 @@ async fn apply(b: &mut Browser, name1: &str, name2: &str) -> (i64, String) {
 }
 
 async fn name_ids(app: &TestApp, id: i64) -> Vec<i64> {
+    let id = govsite_core::ids::DomainApplicationId::new(id);
     govsite::store::applications::names(&app.db, id)
         .await
         .unwrap()
@@ -469,7 +470,7 @@ pub(crate) async fn approved_application(
             .await
             .unwrap()
             .unwrap();
-        let decisions: Vec<_> = name_ids(app, id)
+        let decisions: Vec<_> = name_ids(app, id.get())
             .await
             .into_iter()
             .map(|name_id| registry::applications::NameDecision {

@@ -20,8 +20,8 @@ async fn an_office_pays_for_its_units_and_finance_invoices_the_payments() {
 
     let form = office.get("/console/office-payments").await;
     assert!(form.body.contains("靖远县司法局") && !form.body.contains("平川区司法局"));
-    let share_a = format!("share_{}", a_unit.0);
-    let share_b = format!("share_{}", b_unit.0);
+    let share_a = format!("share_{}", a_unit.get());
+    let share_b = format!("share_{}", b_unit.get());
     let base = [
         ("payer", "靖远县机构编制委员会办公室"),
         ("bank_ref", "BK20261120001"),
@@ -49,7 +49,7 @@ async fn an_office_pays_for_its_units_and_finance_invoices_the_payments() {
     assert!(negative.body.contains("代缴金额应为大于0的数字"));
     assert_eq!(app.count("SELECT COUNT(*) FROM transfers").await, 0);
     // A unit of another county cannot be slipped in.
-    let foreign = format!("share_{}", elsewhere.0);
+    let foreign = format!("share_{}", elsewhere.get());
     let mut fields = base.to_vec();
     fields.extend([("amount", "400"), (foreign.as_str(), "400")]);
     assert_eq!(
@@ -119,7 +119,7 @@ async fn an_office_pays_for_its_units_and_finance_invoices_the_payments() {
         !waiting.body.contains("靖远县统计局"),
         "no payment, nothing to invoice"
     );
-    let unit_field = a_unit.0.to_string();
+    let unit_field = a_unit.get().to_string();
     let bad_tax = finance
         .post(
             "/console/invoices",
@@ -134,7 +134,7 @@ async fn an_office_pays_for_its_units_and_finance_invoices_the_payments() {
     let code = {
         use sqlx::Row;
         sqlx::query("SELECT credit_code FROM units WHERE id = $1")
-            .bind(a_unit.0)
+            .bind(a_unit.get())
             .fetch_one(app.db.pool())
             .await
             .unwrap()

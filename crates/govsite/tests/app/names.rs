@@ -11,6 +11,7 @@ use crate::domains::{active_names, credit};
 use crate::helpers::TestApp;
 
 async fn domain(app: &TestApp, id: i64) -> govsite::store::domains::Domain {
+    let id = govsite_core::ids::DomainId::new(id);
     govsite::store::domains::find(&app.db, id)
         .await
         .unwrap()
@@ -29,7 +30,7 @@ async fn a_unit_renews_picked_names_once_even_when_it_clicks_twice() {
         .await
         .unwrap();
     let (mut b, _) = app.signed_in(Role::Unit, Some(unit), None).await;
-    assert_eq!(domain(&app, ids[0]).await.state, "expired");
+    assert_eq!(domain(&app, ids[0]).await.state.as_str(), "expired");
     let overview = b.get("/portal/domains").await;
     assert!(overview.body.contains("到期提醒"), "{}", overview.body);
     assert!(overview.body.contains("请及时续费"));
@@ -64,7 +65,7 @@ async fn a_unit_renews_picked_names_once_even_when_it_clicks_twice() {
     let answered = app.clock_now();
     assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.body);
     let renewed = domain(&app, ids[0]).await;
-    assert_eq!(renewed.state, "active");
+    assert_eq!(renewed.state.as_str(), "active");
     // Counted from the moment of payment (the clock may tick during the request).
     let years = |t| govsite_core::domain_lifecycle::add_years(t, 3);
     assert!(
@@ -290,7 +291,8 @@ async fn offices_stop_and_restore_resolution_in_their_own_region_only() {
     let d = domain(&app, ids[0]).await;
     assert!(d.held);
     assert_eq!(
-        d.state, "suspended",
+        d.state.as_str(),
+        "suspended",
         "effective at once, not at the next worker pass"
     );
     assert!(
@@ -301,7 +303,7 @@ async fn offices_stop_and_restore_resolution_in_their_own_region_only() {
     registry::lifecycle::pass(&app.db, app.clock_now(), Periods::default())
         .await
         .unwrap();
-    assert_eq!(domain(&app, ids[0]).await.state, "suspended");
+    assert_eq!(domain(&app, ids[0]).await.state.as_str(), "suspended");
     assert!(
         app.outbox_bodies("domain_state")
             .await
@@ -320,7 +322,7 @@ async fn offices_stop_and_restore_resolution_in_their_own_region_only() {
     assert_eq!(released.status, StatusCode::SEE_OTHER, "{}", released.body);
     let d = domain(&app, ids[0]).await;
     assert!(!d.held);
-    assert_eq!(d.state, "active");
+    assert_eq!(d.state.as_str(), "active");
     let actions = app.audit_actions().await;
     assert!(actions.contains(&"domain_held".to_owned()));
     assert!(actions.contains(&"domain_released".to_owned()));

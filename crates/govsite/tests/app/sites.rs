@@ -373,7 +373,7 @@ async fn a_party_unit_applies_is_reviewed_twice_files_paper_and_gets_its_badge()
             .status,
         StatusCode::FORBIDDEN
     );
-    let today = govsite::registry::applications::cst_date(app.clock_now()).to_string();
+    let today = govsite_core::deadline::cst_date(app.clock_now()).to_string();
     let short = office
         .post(
             &format!("/console/sites/{id}/paper"),
@@ -753,7 +753,10 @@ async fn a_change_keeps_the_code_an_overdue_review_is_escalated_and_closing_revo
     let actor = Actor::system("test");
     let url = "http://127.0.0.1";
     let db = &app.db;
-    let find = |id| async move { govsite::store::sites::find(db, id).await.unwrap().unwrap() };
+    let find = |id: i64| async move {
+        let id = govsite_core::ids::SiteApplicationId::new(id);
+        govsite::store::sites::find(db, id).await.unwrap().unwrap()
+    };
     let now = app.clock_now();
     registry::sites::review(
         &app.db,
@@ -778,14 +781,14 @@ async fn a_change_keeps_the_code_an_overdue_review_is_escalated_and_closing_revo
     .await
     .unwrap();
     let receipt = PaperReceipt {
-        received_on: registry::applications::cst_date(now),
+        received_on: govsite_core::deadline::cst_date(now),
         copies: 3,
         id_copy: true,
     };
     registry::sites::confirm_paper(&app.db, &actor, &find(id).await, &receipt, url, now)
         .await
         .unwrap();
-    let site = govsite::store::sites::find(&app.db, id)
+    let site = govsite::store::sites::find(&app.db, govsite_core::ids::SiteApplicationId::new(id))
         .await
         .unwrap()
         .unwrap()
@@ -902,7 +905,7 @@ async fn a_change_keeps_the_code_an_overdue_review_is_escalated_and_closing_revo
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(after.badge_state, "revoked");
+    assert_eq!(after.badge_state.as_str(), "revoked");
     assert_eq!(
         u.post(&format!("/portal/sites/badges/{site}/close"), &[])
             .await
@@ -1009,7 +1012,7 @@ async fn prechecks_compare_the_zone_the_resolver_and_the_home_page_title() {
     assert_eq!(rerun.status, StatusCode::SEE_OTHER);
     let page = office.get(&format!("/console/sites/{id}")).await;
     let checks = govsite::registry::site_checks::parse_stored(
-        &govsite::store::sites::find(&app.db, id)
+        &govsite::store::sites::find(&app.db, govsite_core::ids::SiteApplicationId::new(id))
             .await
             .unwrap()
             .unwrap()
@@ -1042,7 +1045,7 @@ async fn prechecks_compare_the_zone_the_resolver_and_the_home_page_title() {
     );
 
     // The same name resolving to the declared address passes; an unknown one fails.
-    let mut a = govsite::store::sites::find(&app.db, id)
+    let mut a = govsite::store::sites::find(&app.db, govsite_core::ids::SiteApplicationId::new(id))
         .await
         .unwrap()
         .unwrap();

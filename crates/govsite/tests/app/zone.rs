@@ -42,7 +42,7 @@ fn named_checkzone(origin: &str, text: &str) -> String {
 async fn old_zone_changes_are_pruned_but_each_serial_stays() {
     let app = TestApp::spawn().await;
     activate(&app, "靖远县档案馆", "靖远县档案馆", "靖远档案").await;
-    let serial = govsite::zone::serial(&app.db, Suffix::Zhengwu)
+    let serial = govsite::store::zones::serial(&app.db, Suffix::Zhengwu)
         .await
         .unwrap();
     let before = app.count("SELECT COUNT(*) FROM zone_changes").await;
@@ -56,7 +56,7 @@ async fn old_zone_changes_are_pruned_but_each_serial_stays() {
         .unwrap();
     assert_eq!(app.count("SELECT COUNT(*) FROM zone_changes").await, 1);
     assert_eq!(
-        govsite::zone::serial(&app.db, Suffix::Zhengwu)
+        govsite::store::zones::serial(&app.db, Suffix::Zhengwu)
             .await
             .unwrap(),
         serial

@@ -3,7 +3,7 @@
 mod activation;
 mod login;
 mod password;
-pub use password::{ACTIVATION_TTL, send_reset_link};
+pub use password::send_reset_link;
 mod totp;
 
 use axum::Router;

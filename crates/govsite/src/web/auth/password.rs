@@ -10,19 +10,15 @@ use serde::{Deserialize, Serialize};
 
 use super::activation::NewPasswordForm;
 use super::actor;
-use crate::auth::{password, token};
+use crate::auth::password;
 use crate::registry::accounts as registry_accounts;
-use crate::notify::messages;
 use crate::store::accounts::{self, Account, AccountStatus};
-use crate::store::audit::{self, Event};
-use crate::store::tokens::{self, Purpose};
-use crate::store::{StoreError, outbox, sessions, throttle};
+use crate::store::{sessions, throttle};
 use crate::web::WebState;
 use crate::web::error::AppError;
 use crate::web::form::{self, Query};
 use crate::web::session::Ctx;
 
-pub use crate::registry::accounts::{ACTIVATION_TTL, RESET_TTL};
 const RESET_REQUESTS_PER_HOUR: i64 = 10;
 
 pub fn routes() -> Router<WebState> {

@@ -7,8 +7,8 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use govsite_core::ids::DomainId;
 use govsite_core::domain_lifecycle::DomainState;
+use govsite_core::ids::DomainId;
 use govsite_core::role::Role;
 use minijinja::context;
 use serde::Deserialize;
@@ -171,6 +171,6 @@ async fn hold(
         }
         Err(RegistryError::Refused(m)) => Ok(name_page(&web, &ctx, &d, &m).await?.into_response()),
         Err(RegistryError::Form(_)) => Err(AppError::BadRequest("停止解析的内容有误。")),
-        Err(RegistryError::Store(e)) => Err(e.into()),
+        Err(e) => Err(e.into()),
     }
 }

@@ -15,8 +15,8 @@ use minijinja::context;
 use serde::Deserialize;
 
 use crate::registry::finance;
-use crate::store::units::{self, Scope};
 use crate::store::invoices;
+use crate::store::units::{self, Scope};
 use crate::web::WebState;
 use crate::web::auth::actor;
 use crate::web::error::AppError;

@@ -6,10 +6,10 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use govsite_core::ids::DomainApplicationId;
 use govsite_core::FieldErrors;
-use govsite_core::domain_application::{AppState, Verdict};
 use govsite_core::deadline::cst_date;
+use govsite_core::domain_application::{AppState, Verdict};
+use govsite_core::ids::DomainApplicationId;
 use minijinja::context;
 use serde::Serialize;
 
@@ -72,7 +72,11 @@ async fn queue(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, Ap
 }
 
 /// The application, if it is in this reviewer's scope (404 otherwise).
-async fn in_scope(web: &WebState, scope: Scope, id: DomainApplicationId) -> Result<Application, AppError> {
+async fn in_scope(
+    web: &WebState,
+    scope: Scope,
+    id: DomainApplicationId,
+) -> Result<Application, AppError> {
     let a = applications::find(&web.db, id)
         .await?
         .ok_or(AppError::NotFound)?;

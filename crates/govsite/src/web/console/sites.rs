@@ -8,15 +8,14 @@ use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
-use govsite_core::ids::SiteApplicationId;
 use govsite_core::FieldErrors;
+use govsite_core::ids::SiteApplicationId;
 use govsite_core::site_application::{SITE_REASONS, SiteState};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::review_stage;
 use crate::registry::RegistryError;
-use govsite_core::deadline::cst_date;
 use crate::registry::site_checks;
 use crate::registry::sites::{self as registry_sites, Decision, PaperReceipt};
 use crate::store::domains;
@@ -27,6 +26,7 @@ use crate::web::auth::actor;
 use crate::web::error::AppError;
 use crate::web::form::{self, PathId};
 use crate::web::session::Ctx;
+use govsite_core::deadline::cst_date;
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -88,7 +88,11 @@ async fn queue(State(web): State<App>, ctx: Ctx) -> Result<Html<String>, AppErro
     )
 }
 
-async fn in_scope(web: &App, scope: Scope, id: SiteApplicationId) -> Result<SiteApplication, AppError> {
+async fn in_scope(
+    web: &App,
+    scope: Scope,
+    id: SiteApplicationId,
+) -> Result<SiteApplication, AppError> {
     let a = sites::find(&web.db, id).await?.ok_or(AppError::NotFound)?;
     if let Scope::Region(r) = scope
         && r != a.region_code

@@ -6,11 +6,11 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use govsite_core::domain_application::AppState;
-use govsite_core::ids::DomainApplicationId;
 use govsite_core::FieldErrors;
+use govsite_core::domain_application::AppState;
 use govsite_core::domain_form::{DomainForm, SLOTS};
 use govsite_core::domain_name::DomainName;
+use govsite_core::ids::DomainApplicationId;
 use govsite_core::org_type::{OrgType, Suffix};
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
@@ -20,7 +20,7 @@ use crate::registry::applications::{self as registry_apps, RegistryError};
 use crate::registry::names;
 use crate::store::applications::{self, Application};
 use crate::store::units::UnitRecord;
-use crate::store::{StoreError, domains, ledger};
+use crate::store::{domains, ledger};
 use crate::web::WebState;
 use crate::web::auth::actor;
 use crate::web::error::AppError;
@@ -207,7 +207,11 @@ async fn create(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Re
     after_save(&web, &ctx, &unit, id, &posted).await
 }
 
-async fn owned(web: &WebState, unit: &UnitRecord, id: DomainApplicationId) -> Result<Application, AppError> {
+async fn owned(
+    web: &WebState,
+    unit: &UnitRecord,
+    id: DomainApplicationId,
+) -> Result<Application, AppError> {
     let a = applications::find(&web.db, id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -22,9 +22,8 @@ use super::error::AppError;
 use super::form::{self, Query};
 use super::register::check_unit;
 use super::session::Ctx;
-use crate::store::audit::{self, Event};
+use crate::store::offices;
 use crate::store::units::{self, Scope, UnitRecord};
-use crate::store::{StoreError, offices};
 
 pub fn routes() -> Router<WebState> {
     Router::new()

@@ -7,10 +7,10 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use govsite_core::domain_lifecycle::DomainState;
-use govsite_core::ids::DomainId;
 use govsite_core::FieldErrors;
 use govsite_core::domain_form::DomainForm;
+use govsite_core::domain_lifecycle::DomainState;
+use govsite_core::ids::DomainId;
 use govsite_core::money::Years;
 use minijinja::context;
 
@@ -37,7 +37,13 @@ pub fn routes() -> Router<WebState> {
 /// A name of the signed-in unit (a primary name, not a variant); anything else is 404.
 async fn own_name(web: &WebState, unit: &UnitRecord, id: DomainId) -> Result<Domain, AppError> {
     match domains::find(&web.db, id).await? {
-        Some(d) if d.unit_id == unit.id && d.variant_of.is_none() && d.state != DomainState::Deleted => Ok(d),
+        Some(d)
+            if d.unit_id == unit.id
+                && d.variant_of.is_none()
+                && d.state != DomainState::Deleted =>
+        {
+            Ok(d)
+        }
         _ => Err(AppError::NotFound),
     }
 }

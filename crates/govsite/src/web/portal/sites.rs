@@ -9,9 +9,9 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use govsite_core::ids::{DomainId, SiteApplicationId, SiteId};
 use govsite_core::FieldErrors;
 use govsite_core::domain_lifecycle::DomainState;
+use govsite_core::ids::{DomainId, SiteApplicationId, SiteId};
 use govsite_core::org_type::OrgType;
 use govsite_core::site_application::SiteState;
 use govsite_core::site_form::{RED_PAGE, SiteForm, SiteKind};
@@ -21,7 +21,6 @@ use serde::{Deserialize, Serialize};
 use super::own_unit;
 use crate::documents::{self, Letterhead};
 use crate::registry::RegistryError;
-use govsite_core::deadline::cst_date;
 use crate::registry::{site_checks, sites as registry_sites};
 use crate::store::sites::{self, Site, SiteApplication};
 use crate::store::units::UnitRecord;
@@ -32,6 +31,7 @@ use crate::web::captcha;
 use crate::web::error::AppError;
 use crate::web::form::{self, PathId, Query, page_number};
 use crate::web::session::Ctx;
+use govsite_core::deadline::cst_date;
 
 const PER_PAGE: u32 = 10;
 /// A domain expiring within this many days gets the seed's warning on the form.
@@ -443,7 +443,7 @@ pub fn spawn_prechecks(web: &WebState, id: SiteApplicationId) {
         }
         .await;
         if let Err(e) = result {
-            tracing::warn!(application = id, error = %e, "pre-checks failed");
+            tracing::warn!(application = id.get(), error = %e, "pre-checks failed");
         }
     });
 }
@@ -698,8 +698,6 @@ async fn close(
 ) -> Result<Response, AppError> {
     let unit = own_unit(&web, &ctx).await?;
     let site = own_site(&web, &unit, id).await?;
-    registry_sites::close(&web.db, &actor(&ctx), &site, web.now())
-        .await
-        ?;
+    registry_sites::close(&web.db, &actor(&ctx), &site, web.now()).await?;
     Ok(Redirect::to("/portal/sites/badges?notice=closed").into_response())
 }
