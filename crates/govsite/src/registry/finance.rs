@@ -9,6 +9,7 @@ use super::RegistryError;
 use crate::store::audit::{self, Actor, Event};
 use crate::store::invoices::{self, Item as InvoiceItem};
 use crate::store::transfers::{self, Reported, Transfer};
+use crate::store::units::UnitRecord;
 use crate::store::{Db, StoreError, ledger};
 
 /// A unit reports a transfer it made (我要转账); finance confirms it later. Returns the id and
@@ -133,8 +134,7 @@ pub async fn decide_transfer(
 pub async fn issue_invoice(
     db: &Db,
     actor: &Actor,
-    unit: UnitId,
-    unit_name: &str,
+    unit: &UnitRecord,
     title: &str,
     tax_number: &str,
     items: &[InvoiceItem],
@@ -144,16 +144,25 @@ pub async fn issue_invoice(
         return Err(RegistryError::Refused("该单位没有待开发票的缴费。".into()));
     }
     let mut tx = db.begin().await?;
-    let (id, number) =
-        match invoices::issue(&mut tx, unit, title, tax_number, items, &actor.label, now).await {
-            Ok(done) => done,
-            Err(StoreError::Duplicate(_)) => {
-                return Err(RegistryError::Refused(
-                    "这些缴费已由他人开具发票，请刷新页面。".into(),
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        };
+    let (id, number) = match invoices::issue(
+        &mut tx,
+        unit.id,
+        title,
+        tax_number,
+        items,
+        &actor.label,
+        now,
+    )
+    .await
+    {
+        Ok(done) => done,
+        Err(StoreError::Duplicate(_)) => {
+            return Err(RegistryError::Refused(
+                "这些缴费已由他人开具发票，请刷新页面。".into(),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let total: i64 = items.iter().map(|i| i.amount_fen).sum();
     let event = Event {
         action: "invoice_issued",
@@ -162,7 +171,8 @@ pub async fn issue_invoice(
         from_state: "",
         to_state: &number,
         reason: &format!(
-            "{unit_name} {} 元，{}笔",
+            "{} {} 元，{}笔",
+            unit.form.name,
             Money::from_fen(total),
             items.len()
         ),

@@ -290,7 +290,7 @@ pub async fn find(db: &Db, id: DomainApplicationId) -> StoreResult<Option<Applic
     .bind(id.get())
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.as_ref().map(from_row).transpose()?)
+    row.as_ref().map(from_row).transpose()
 }
 
 pub async fn of_unit(db: &Db, unit: UnitId) -> StoreResult<Vec<Application>> {
@@ -301,7 +301,7 @@ pub async fn of_unit(db: &Db, unit: UnitId) -> StoreResult<Vec<Application>> {
     .bind(unit.get())
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    rows.iter().map(from_row).collect()
 }
 
 /// Applications waiting in `state`, of one region or all, oldest first.
@@ -314,7 +314,7 @@ pub async fn queue(db: &Db, state: AppState, region: Option<i64>) -> StoreResult
     .bind(region)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    rows.iter().map(from_row).collect()
 }
 
 pub async fn names(db: &Db, id: DomainApplicationId) -> StoreResult<Vec<NameRow>> {
@@ -382,7 +382,7 @@ pub async fn overdue_unescalated(db: &Db, today: &str) -> StoreResult<Vec<Applic
     .bind(today)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    rows.iter().map(from_row).collect()
 }
 
 pub async fn mark_escalated(

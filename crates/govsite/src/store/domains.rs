@@ -175,7 +175,7 @@ pub async fn of_unit(db: &Db, unit: UnitId) -> StoreResult<Vec<Domain>> {
     .bind(unit.get())
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    rows.iter().map(from_row).collect()
 }
 
 pub async fn find(db: &Db, id: DomainId) -> StoreResult<Option<Domain>> {
@@ -185,7 +185,7 @@ pub async fn find(db: &Db, id: DomainId) -> StoreResult<Option<Domain>> {
     .bind(id.get())
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.as_ref().map(from_row).transpose()?)
+    row.as_ref().map(from_row).transpose()
 }
 
 /// A live name by its ACE form (`xn--….xn--zfr164b`).
@@ -197,7 +197,7 @@ pub async fn by_ace(db: &Db, ace: &str) -> StoreResult<Option<Domain>> {
     .bind(ace)
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.as_ref().map(from_row).transpose()?)
+    row.as_ref().map(from_row).transpose()
 }
 
 /// Names whose state may change by time: not deleted, not a variant (variants follow their name).
@@ -208,7 +208,7 @@ pub async fn living(db: &Db) -> StoreResult<Vec<Domain>> {
     )))
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    rows.iter().map(from_row).collect()
 }
 
 /// Sets the state of a name and of its variants.
@@ -379,5 +379,5 @@ pub async fn in_scope(
     .bind(like)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    rows.iter().map(from_row).collect()
 }

@@ -316,7 +316,7 @@ pub async fn find(db: &Db, id: SiteApplicationId) -> StoreResult<Option<SiteAppl
     .bind(id.get())
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.as_ref().map(from_row).transpose()?)
+    row.as_ref().map(from_row).transpose()
 }
 
 /// One page of a unit's applications, newest first, and how many it has (我的申请表).
@@ -357,7 +357,7 @@ pub async fn queue(
     .bind(region)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    rows.iter().map(from_row).collect()
 }
 
 /// Submitted applications past their office due date and not escalated yet.
@@ -370,7 +370,7 @@ pub async fn overdue_unescalated(db: &Db, today: &str) -> StoreResult<Vec<SiteAp
     .bind(today)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    rows.iter().map(from_row).collect()
 }
 
 pub async fn mark_escalated(
@@ -517,7 +517,7 @@ pub async fn find_site(db: &Db, id: SiteId) -> StoreResult<Option<Site>> {
     .bind(id.get())
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.as_ref().map(site_from_row).transpose()?)
+    row.as_ref().map(site_from_row).transpose()
 }
 
 pub async fn sites_of_unit(db: &Db, unit: UnitId) -> StoreResult<Vec<Site>> {
@@ -528,7 +528,7 @@ pub async fn sites_of_unit(db: &Db, unit: UnitId) -> StoreResult<Vec<Site>> {
     .bind(unit.get())
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(site_from_row).collect::<Result<_, _>>()?)
+    rows.iter().map(site_from_row).collect()
 }
 
 /// The badge code of a site, inside a transaction.
@@ -678,7 +678,7 @@ pub async fn by_code(db: &Db, code: &str) -> StoreResult<Option<Site>> {
     .bind(code)
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.as_ref().map(site_from_row).transpose()?)
+    row.as_ref().map(site_from_row).transpose()
 }
 
 /// The public search (/v?q=): a badge code, a domain (ACE or Unicode, Chinese or English)
@@ -696,5 +696,5 @@ pub async fn search(db: &Db, code: &str, domain: &str, name: &str) -> StoreResul
     .bind(like)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(site_from_row).collect::<Result<_, _>>()?)
+    rows.iter().map(site_from_row).collect()
 }

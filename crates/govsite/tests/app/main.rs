@@ -19,5 +19,6 @@ mod policy;
 mod registration;
 mod secondaries;
 mod sites;
+mod stored;
 mod supervision;
 mod zone;

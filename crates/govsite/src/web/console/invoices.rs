@@ -102,8 +102,7 @@ async fn issue(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Res
     let (id, _) = finance::issue_invoice(
         &web.db,
         &actor(&ctx),
-        unit.id,
-        &unit.form.name,
+        &unit,
         &title,
         &tax_number,
         &items,

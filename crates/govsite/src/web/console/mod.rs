@@ -23,7 +23,7 @@ use serde::Deserialize;
 
 use super::WebState;
 use super::error::AppError;
-use super::form::{PathText, Query, page_number};
+use super::form::{PathId, Query, page_number};
 use super::session::Ctx;
 use crate::store::accounts::Account;
 use crate::store::units::{self, Scope};
@@ -106,12 +106,11 @@ async fn list(
 async fn show(
     State(web): State<WebState>,
     ctx: Ctx,
-    PathText(id): PathText,
+    PathId(id): PathId<UnitId>,
 ) -> Result<Html<String>, AppError> {
     let user = ctx.require(Role::sees_units)?;
     let (scope, _) = unit_scope(&web, user).await?;
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let unit = units::find(&web.db, UnitId::new(id), scope)
+    let unit = units::find(&web.db, id, scope)
         .await?
         .ok_or(AppError::NotFound)?;
     let region_path = offices::region_path(&web.db, unit.region_code).await?;
