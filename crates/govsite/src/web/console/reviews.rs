@@ -182,7 +182,6 @@ async fn decide(
                 .await?
                 .into_response())
         }
-        Err(RegistryError::Refused(message)) => Err(AppError::Conflict(message)),
         Err(e) => Err(e.into()),
     }
 }

@@ -211,7 +211,6 @@ async fn finish(
         Err(RegistryError::Form(errors)) => Ok(page(web, ctx, a, registry, Some(&errors))
             .await?
             .into_response()),
-        Err(RegistryError::Refused(m)) => Err(AppError::Conflict(m)),
         Err(e) => Err(e.into()),
     }
 }

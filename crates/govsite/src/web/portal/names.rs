@@ -127,7 +127,6 @@ async fn change_records(
         Err(RegistryError::Form(errors)) => {
             name_page(&web, &ctx, &d, &posted, Some(&errors), "").await
         }
-        Err(RegistryError::Refused(m)) => Err(AppError::Conflict(m)),
         Err(e) => Err(e.into()),
     }
 }
