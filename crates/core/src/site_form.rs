@@ -58,6 +58,8 @@ impl std::fmt::Debug for SiteRequest {
 #[serde(rename_all = "snake_case")]
 pub enum SiteKind {
     New,
+    /// Stored and serialised as `requal`, as since the first migration.
+    #[serde(rename = "requal")]
     Requalify,
     /// 变更: a change of name, domain or address of a site that holds a badge.
     Change,

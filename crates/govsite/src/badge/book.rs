@@ -184,9 +184,10 @@ impl Book {
             Colour::Red
         };
         let state = match r.badge_state {
-            BadgeState::Suspended => Variant::Suspended,
-            BadgeState::Revoked => Variant::Revoked,
-            BadgeState::Issued | BadgeState::Mounted | BadgeState::Overdue => Variant::Valid,
+            Some(BadgeState::Issued | BadgeState::Mounted | BadgeState::Overdue) => Variant::Valid,
+            Some(BadgeState::Suspended) => Variant::Suspended,
+            // An unknown stored state (logged by the store) is never shown as valid.
+            Some(BadgeState::Revoked) | None => Variant::Revoked,
         };
         let mut hosts: Vec<String> = [&r.domain_ace, &r.domain_label, &r.english_domain]
             .into_iter()

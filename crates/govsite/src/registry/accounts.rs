@@ -17,7 +17,7 @@ use crate::notify::messages;
 use crate::store::accounts::{self, Account, AccountStatus, NewAccount};
 use crate::store::audit::{self, Actor, Event};
 use crate::store::tokens::{self, Purpose};
-use crate::store::{Db, StoreError, offices, outbox, units};
+use crate::store::{Db, StoreError, offices, outbox, sessions, units};
 
 /// How long a reset link stays valid.
 pub const RESET_TTL: i64 = 3600;
@@ -222,7 +222,7 @@ pub async fn send_reset_link(
 
 /// Sets a password through a one-time link (activation or reset): consuming the link is the
 /// guard, so of two racing submissions only one succeeds. False when the link was used or
-/// expired meanwhile.
+/// expired meanwhile. After a reset whoever held the old password is signed out everywhere.
 pub async fn set_password_by_link(
     db: &Db,
     actor: &Actor,
@@ -237,6 +237,9 @@ pub async fn set_password_by_link(
         return Ok(false);
     }
     accounts::set_password(&mut tx, account.id, password_hash, now).await?;
+    if purpose == Purpose::Reset {
+        sessions::delete_for_account_in(&mut tx, account.id, None).await?;
+    }
     let (action, from, to) = match purpose {
         Purpose::Activation => ("account_activated", account.status.as_str(), "active"),
         Purpose::Reset => ("password_reset", "", ""),
@@ -254,16 +257,19 @@ pub async fn set_password_by_link(
     Ok(true)
 }
 
-/// A signed-in person changes their own password; they are told by e-mail.
+/// A signed-in person changes their own password; every other session of theirs ends (`keep`:
+/// the hash of the session they act from) and they are told by e-mail.
 pub async fn change_password(
     db: &Db,
     actor: &Actor,
     account: &Account,
     password_hash: &str,
+    keep: Option<&str>,
     now: i64,
 ) -> Result<(), RegistryError> {
     let mut tx = db.begin().await?;
     accounts::set_password(&mut tx, account.id, password_hash, now).await?;
+    sessions::delete_for_account_in(&mut tx, account.id, keep).await?;
     let event = Event {
         action: "password_changed",
         subject_type: "account",
@@ -353,7 +359,7 @@ pub async fn change_account(
     match change {
         AccountChange::Disable => {
             accounts::set_status(&mut tx, account.id, AccountStatus::Disabled).await?;
-            crate::store::sessions::delete_for_account_in(&mut tx, account.id).await?;
+            sessions::delete_for_account_in(&mut tx, account.id, None).await?;
         }
         AccountChange::Enable => {
             let status = if account.password_hash.is_some() {
@@ -418,7 +424,7 @@ pub async fn change_role(
     let to = describe(role, office);
     let mut tx = db.begin().await?;
     accounts::set_role(&mut tx, account.id, role, office).await?;
-    crate::store::sessions::delete_for_account_in(&mut tx, account.id).await?;
+    sessions::delete_for_account_in(&mut tx, account.id, None).await?;
     let event = Event {
         action: "role_changed",
         subject_type: "account",

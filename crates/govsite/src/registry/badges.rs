@@ -174,8 +174,11 @@ pub async fn decide_enforcement(
     if !badges::decide_enforcement(&mut tx, e.id, confirm, &actor.label, &note, now).await? {
         return Err(RegistryError::Refused("该建议已处理。".into()));
     }
-    if confirm {
-        badge_checks::suspend(&mut tx, e.site_id, now).await?;
+    if confirm && !badge_checks::suspend(&mut tx, e.site_id, now).await? {
+        // Closed (revoked) or suspended meanwhile: nothing to stop; the proposal stays open.
+        return Err(RegistryError::Refused(
+            "该网站已关闭或标识已暂停，无需停止解析。".into(),
+        ));
     }
     let event = Event {
         action: "badge_enforcement_decided",

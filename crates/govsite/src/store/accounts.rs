@@ -6,7 +6,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::{Db, StoreResult, map_unique};
+use super::{Db, StoreResult, map_unique, stored};
 
 /// Where an account stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -19,11 +19,12 @@ pub enum AccountStatus {
 }
 
 impl AccountStatus {
-    pub fn parse(s: &str) -> Self {
+    pub fn parse(s: &str) -> Option<Self> {
         match s {
-            "active" => Self::Active,
-            "disabled" => Self::Disabled,
-            _ => Self::Pending,
+            "pending" => Some(Self::Pending),
+            "active" => Some(Self::Active),
+            "disabled" => Some(Self::Disabled),
+            _ => None,
         }
     }
 
@@ -76,14 +77,15 @@ const COLUMNS: &str = "id, username, display_name, role, unit_id, office_id, ema
     password_hash, status, must_change_password, totp_secret, totp_last_step, totp_required,
     created_at";
 
-fn from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
+fn from_row(row: &AnyRow) -> StoreResult<Account> {
+    let id: i64 = row.try_get("id")?;
     let role: String = row.try_get("role")?;
     let status: String = row.try_get("status")?;
     Ok(Account {
-        id: AccountId::new(row.try_get("id")?),
+        id: AccountId::new(id),
         username: row.try_get("username")?,
         display_name: row.try_get("display_name")?,
-        role: Role::parse(&role).ok_or_else(|| sqlx::Error::Decode("unknown role".into()))?,
+        role: stored("accounts", id, "role", &role, Role::parse)?,
         unit_id: row.try_get::<Option<i64>, _>("unit_id")?.map(UnitId::new),
         office_id: row
             .try_get::<Option<i64>, _>("office_id")?
@@ -91,7 +93,7 @@ fn from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
         email: row.try_get("email")?,
         mobile: row.try_get("mobile")?,
         password_hash: row.try_get("password_hash")?,
-        status: AccountStatus::parse(&status),
+        status: stored("accounts", id, "status", &status, AccountStatus::parse)?,
         must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
         totp_secret: row.try_get("totp_secret")?,
         totp_last_step: row.try_get("totp_last_step")?,

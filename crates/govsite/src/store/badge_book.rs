@@ -8,14 +8,16 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::changes::ChangeLog;
-use super::{Db, StoreError, StoreResult};
+use super::{Db, StoreResult};
 
 /// One issued badge as the book needs it.
 #[derive(Debug, Clone)]
 pub struct BookRow {
     pub site_id: SiteId,
     pub badge_code: String,
-    pub badge_state: BadgeState,
+    /// `None`: a stored state none of ours. The book logs it (naming the row) and never
+    /// serves that badge as valid; the other badges load as usual.
+    pub badge_state: Option<BadgeState>,
     /// The Chinese domain in ACE and Unicode, and the English one (any may be empty).
     pub domain_ace: String,
     pub domain_label: String,
@@ -31,11 +33,13 @@ const COLUMNS: &str = "s.id, s.badge_code, s.badge_state, s.domain_ace, s.domain
 fn book_row(r: &AnyRow) -> StoreResult<BookRow> {
     let id: i64 = r.try_get("id")?;
     let state: String = r.try_get("badge_state")?;
+    let badge_state = BadgeState::parse(&state)
+        .inspect_err(|e| tracing::error!(row = %format!("sites row {id}"), error = %e, "badge with an unknown state"))
+        .ok();
     Ok(BookRow {
         site_id: SiteId::new(id),
         badge_code: r.try_get("badge_code")?,
-        badge_state: BadgeState::parse(&state)
-            .map_err(|e| StoreError::Corrupt(format!("sites row {id}: {e}")))?,
+        badge_state,
         domain_ace: r.try_get("domain_ace")?,
         domain_label: r.try_get("domain_label")?,
         english_domain: r.try_get("english_domain")?,

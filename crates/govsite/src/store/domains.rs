@@ -201,6 +201,7 @@ pub async fn by_ace(db: &Db, ace: &str) -> StoreResult<Option<Domain>> {
 }
 
 /// Names whose state may change by time: not deleted, not a variant (variants follow their name).
+/// A row with a state none of ours is logged and left out (see `skipping_corrupt`).
 pub async fn living(db: &Db) -> StoreResult<Vec<Domain>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM domains d JOIN units u ON u.id = d.unit_id
@@ -208,7 +209,7 @@ pub async fn living(db: &Db) -> StoreResult<Vec<Domain>> {
     )))
     .fetch_all(db.pool())
     .await?;
-    rows.iter().map(from_row).collect()
+    super::skipping_corrupt(rows.iter().map(from_row))
 }
 
 /// Sets the state of a name and of its variants.

@@ -166,6 +166,25 @@ pub(crate) fn stored<T>(
         .ok_or_else(|| StoreError::Corrupt(format!("{table} row {id}: unknown {column} {value:?}")))
 }
 
+/// The rows a background job works through: a row none of our types accepts is logged (table
+/// and row named) and left out, so one bad row does not stop expiry or escalation for every
+/// unit; any other error stops the job as before.
+pub(crate) fn skipping_corrupt<T>(
+    rows: impl IntoIterator<Item = StoreResult<T>>,
+) -> StoreResult<Vec<T>> {
+    let mut out = Vec::new();
+    for row in rows {
+        match row {
+            Ok(v) => out.push(v),
+            Err(StoreError::Corrupt(what)) => {
+                tracing::error!(row = %what, "stored row left out: a value none of our types accepts");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
 /// A stored JSON document read back, or [`StoreError::Corrupt`] naming the row.
 pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(
     table: &str,

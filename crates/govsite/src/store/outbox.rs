@@ -23,8 +23,12 @@ impl Channel {
         }
     }
 
-    pub fn parse(s: &str) -> Self {
-        if s == "sms" { Self::Sms } else { Self::Email }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "email" => Some(Self::Email),
+            "sms" => Some(Self::Sms),
+            _ => None,
+        }
     }
 }
 
@@ -114,11 +118,12 @@ pub async fn claim_due(db: &Db, now: i64, limit: i64) -> StoreResult<Vec<Due>> {
         .fetch_optional(db.pool())
         .await?;
         if let Some(r) = row {
+            let id: i64 = r.try_get("id")?;
             let channel: String = r.try_get("channel")?;
             claimed.push(Due {
-                id: NotificationId::new(r.try_get("id")?),
+                id: NotificationId::new(id),
                 template: r.try_get("template")?,
-                channel: Channel::parse(&channel),
+                channel: super::stored("outbox", id, "channel", &channel, Channel::parse)?,
                 recipient: r.try_get("recipient")?,
                 subject: r.try_get("subject")?,
                 body: r.try_get("body")?,

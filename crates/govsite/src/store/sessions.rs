@@ -110,14 +110,17 @@ pub async fn delete_for_account(
     Ok(())
 }
 
-/// Signs an account out everywhere, inside a decision's transaction (disabled, or moved to
-/// another role).
+/// Signs an account out everywhere except, optionally, the session it acts from (by the hash
+/// of its id), inside a decision's transaction: disabled, moved to another role, or a new
+/// password.
 pub async fn delete_for_account_in(
     conn: &mut sqlx::AnyConnection,
     account: AccountId,
+    keep: Option<&str>,
 ) -> StoreResult<()> {
-    sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id_hash <> $2")
         .bind(account.get())
+        .bind(keep.unwrap_or(""))
         .execute(&mut *conn)
         .await?;
     Ok(())

@@ -370,7 +370,7 @@ pub async fn overdue_unescalated(db: &Db, today: &str) -> StoreResult<Vec<SiteAp
     .bind(today)
     .fetch_all(db.pool())
     .await?;
-    rows.iter().map(from_row).collect()
+    super::skipping_corrupt(rows.iter().map(from_row))
 }
 
 pub async fn mark_escalated(

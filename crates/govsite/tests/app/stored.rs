@@ -68,10 +68,23 @@ async fn an_unknown_badge_state_is_an_error_naming_the_row() {
         panic!("expected a corrupt-row error, got {err:?}");
     };
     assert!(m.contains(&format!("sites row {}", site.id)), "{m}");
-    // The badge book refuses to load rather than serve the badge as valid.
+    // The badge book still loads the others, and never serves this one as valid.
+    let other = app.unit("靖远县第二中学", "620421").await;
+    let fine = issue(
+        &app,
+        other,
+        "靖远二中网",
+        "xn--other.xn--55qw42g",
+        "靖远二中.公益",
+        "",
+    )
+    .await;
     let book = govsite::badge::Book::new("https://badge.example");
-    assert!(matches!(
-        book.load_all(&app.db).await,
-        Err(StoreError::Corrupt(_))
-    ));
+    assert!(book.load_all(&app.db).await.is_ok());
+    assert!(
+        book.script_of(&code)
+            .unwrap()
+            .contains("state: \"revoked\"")
+    );
+    assert!(book.script_of(&fine).unwrap().contains("state: \"valid\""));
 }

@@ -171,8 +171,7 @@ async fn submit(
             start_signed_in(&web, &ctx, &account, mfa, to).await
         }
         Purpose::Reset => {
-            // Whoever held the old password is signed out everywhere.
-            sessions::delete_for_account(&web.db, account.id, None).await?;
+            // Whoever held the old password was signed out everywhere by the decision.
             Ok(Redirect::to("/login?notice=reset").into_response())
         }
     }

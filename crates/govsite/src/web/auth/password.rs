@@ -181,8 +181,8 @@ async fn submit_change(
             .into_response());
     }
     let hash = password::hash_async(form.password.clone()).await?;
-    registry_accounts::change_password(&web.db, &actor(&ctx), &user, &hash, now).await?;
+    let keep = ctx.session.as_deref();
+    registry_accounts::change_password(&web.db, &actor(&ctx), &user, &hash, keep, now).await?;
     web.outbox_wake.notify_one();
-    sessions::delete_for_account(&web.db, user.id, ctx.session.as_deref()).await?;
     Ok(Redirect::to("/account/password?done=1").into_response())
 }
