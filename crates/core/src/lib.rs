@@ -27,6 +27,7 @@ pub mod role;
 pub mod site_application;
 pub mod site_form;
 pub mod totp;
+pub mod transfer;
 pub mod unit;
 pub mod zone;
 

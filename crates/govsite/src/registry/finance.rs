@@ -4,6 +4,7 @@
 
 use govsite_core::ids::{InvoiceId, OfficeId, TransferId, UnitId};
 use govsite_core::money::Money;
+use govsite_core::transfer::TransferStatus;
 
 use super::RegistryError;
 use crate::store::audit::{self, Actor, Event};
@@ -80,7 +81,11 @@ pub async fn decide_transfer(
     if !confirm && reason.is_empty() {
         return Err(RegistryError::Invalid("退回转账时请填写原因。"));
     }
-    let status = if confirm { "confirmed" } else { "rejected" };
+    let status = if confirm {
+        TransferStatus::Confirmed
+    } else {
+        TransferStatus::Rejected
+    };
     let allocations = match (confirm, t.unit_id) {
         (true, None) => transfers::allocations(db, t.id).await?,
         _ => Vec::new(),
@@ -121,7 +126,7 @@ pub async fn decide_transfer(
         subject_type: "transfer",
         subject_id: t.id.to_string(),
         from_state: "pending",
-        to_state: status,
+        to_state: status.as_str(),
         reason: &reason,
     };
     audit::record(&mut tx, actor, &event, now).await?;

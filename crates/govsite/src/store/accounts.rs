@@ -146,7 +146,7 @@ pub async fn find(db: &Db, id: AccountId) -> StoreResult<Option<Account>> {
     .bind(id.get())
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.as_ref().map(from_row).transpose()?)
+    row.as_ref().map(from_row).transpose()
 }
 
 pub async fn find_by_username(db: &Db, username: &str) -> StoreResult<Option<Account>> {
@@ -156,7 +156,7 @@ pub async fn find_by_username(db: &Db, username: &str) -> StoreResult<Option<Acc
     .bind(username)
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.as_ref().map(from_row).transpose()?)
+    row.as_ref().map(from_row).transpose()
 }
 
 pub async fn list(db: &Db) -> StoreResult<Vec<Account>> {
@@ -165,7 +165,7 @@ pub async fn list(db: &Db) -> StoreResult<Vec<Account>> {
     )))
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    rows.iter().map(from_row).collect()
 }
 
 /// Accounts belonging to one unit.
@@ -176,7 +176,7 @@ pub async fn of_unit(db: &Db, unit: UnitId) -> StoreResult<Vec<Account>> {
     .bind(unit.get())
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    rows.iter().map(from_row).collect()
 }
 
 /// Sets a new password hash and makes the account active; clears a forced change.
@@ -191,7 +191,7 @@ pub async fn reviewers(db: &Db, office: Option<OfficeId>) -> StoreResult<Vec<Acc
     .bind(office.map(|o| o.get()))
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    rows.iter().map(from_row).collect()
 }
 
 pub async fn set_password(

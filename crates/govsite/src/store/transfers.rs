@@ -2,11 +2,12 @@
 
 use govsite_core::ids::{OfficeId, TransferId, UnitId};
 use govsite_core::money::Money;
+use govsite_core::transfer::TransferStatus;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::{Db, StoreResult};
+use super::{Db, StoreResult, stored};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Transfer {
@@ -19,29 +20,23 @@ pub struct Transfer {
     pub payer: String,
     pub bank_ref: String,
     pub paid_on: String,
-    pub status: String,
+    pub status: TransferStatus,
     pub status_label: &'static str,
     pub reject_reason: String,
     pub created_at: i64,
-}
-
-fn status_label(s: &str) -> &'static str {
-    match s {
-        "confirmed" => "已到账",
-        "rejected" => "未到账（已退回）",
-        _ => "待财务确认",
-    }
 }
 
 const COLUMNS: &str =
     "t.id, t.reference, t.unit_id, COALESCE(u.name, o.name, '') AS unit_name, t.amount_fen,
     t.payer, t.bank_ref, t.paid_on, t.status, t.reject_reason, t.created_at";
 
-fn from_row(r: &AnyRow) -> Result<Transfer, sqlx::Error> {
+fn from_row(r: &AnyRow) -> StoreResult<Transfer> {
+    let id: i64 = r.try_get("id")?;
     let status: String = r.try_get("status")?;
+    let status = stored("transfers", id, "status", &status, TransferStatus::parse)?;
     let amount_fen: i64 = r.try_get("amount_fen")?;
     Ok(Transfer {
-        id: TransferId::new(r.try_get("id")?),
+        id: TransferId::new(id),
         reference: r.try_get("reference")?,
         unit_id: r.try_get::<Option<i64>, _>("unit_id")?.map(UnitId::new),
         unit_name: r.try_get("unit_name")?,
@@ -50,7 +45,7 @@ fn from_row(r: &AnyRow) -> Result<Transfer, sqlx::Error> {
         payer: r.try_get("payer")?,
         bank_ref: r.try_get("bank_ref")?,
         paid_on: r.try_get("paid_on")?,
-        status_label: status_label(&status),
+        status_label: status.label(),
         status,
         reject_reason: r.try_get("reject_reason")?,
         created_at: r.try_get("created_at")?,
@@ -159,7 +154,7 @@ pub async fn of_office(db: &Db, office: OfficeId) -> StoreResult<Vec<Transfer>> 
     .bind(office.get())
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    rows.iter().map(from_row).collect()
 }
 
 pub async fn of_unit(db: &Db, unit: UnitId) -> StoreResult<Vec<Transfer>> {
@@ -169,17 +164,17 @@ pub async fn of_unit(db: &Db, unit: UnitId) -> StoreResult<Vec<Transfer>> {
     .bind(unit.get())
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    rows.iter().map(from_row).collect()
 }
 
-pub async fn by_status(db: &Db, status: &str) -> StoreResult<Vec<Transfer>> {
+pub async fn by_status(db: &Db, status: TransferStatus) -> StoreResult<Vec<Transfer>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM transfers t LEFT JOIN units u ON u.id = t.unit_id LEFT JOIN offices o ON o.id = t.office_id WHERE t.status = $1 ORDER BY t.id"
     )))
-    .bind(status)
+    .bind(status.as_str())
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    rows.iter().map(from_row).collect()
 }
 
 pub async fn find(db: &Db, id: TransferId) -> StoreResult<Option<Transfer>> {
@@ -189,21 +184,21 @@ pub async fn find(db: &Db, id: TransferId) -> StoreResult<Option<Transfer>> {
     .bind(id.get())
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.as_ref().map(from_row).transpose()?)
+    row.as_ref().map(from_row).transpose()
 }
 
 /// Decides a pending transfer once; false when someone decided it first.
 pub async fn decide(
     conn: &mut AnyConnection,
     id: TransferId,
-    status: &str,
+    status: TransferStatus,
     reason: &str,
     now: i64,
 ) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE transfers SET status = $1, reject_reason = $2, decided_at = $3 WHERE id = $4 AND status = 'pending'",
     )
-    .bind(status)
+    .bind(status.as_str())
     .bind(reason)
     .bind(now)
     .bind(id.get())

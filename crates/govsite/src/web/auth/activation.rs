@@ -15,7 +15,6 @@ use super::{actor, role_home, start_signed_in};
 use crate::auth::{password, token};
 use crate::registry::accounts as registry_accounts;
 use crate::store::accounts::{self, Account};
-use crate::store::sessions;
 use crate::store::tokens::{self, Purpose};
 use crate::web::WebState;
 use crate::web::error::AppError;

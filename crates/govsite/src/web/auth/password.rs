@@ -13,7 +13,7 @@ use super::actor;
 use crate::auth::password;
 use crate::registry::accounts as registry_accounts;
 use crate::store::accounts::{self, Account, AccountStatus};
-use crate::store::{sessions, throttle};
+use crate::store::throttle;
 use crate::web::WebState;
 use crate::web::error::AppError;
 use crate::web::form::{self, Query};

@@ -8,6 +8,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use govsite_core::ids::TransferId;
 use govsite_core::role::Role;
+use govsite_core::transfer::TransferStatus;
 use minijinja::context;
 use serde::Deserialize;
 
@@ -28,7 +29,7 @@ pub fn routes() -> Router<WebState> {
 async fn list(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, AppError> {
     ctx.require(|r| r == Role::Finance)?;
     let mut pending = Vec::new();
-    for t in transfers::by_status(&web.db, "pending").await? {
+    for t in transfers::by_status(&web.db, TransferStatus::Pending).await? {
         let split: Vec<String> = transfers::allocations(&web.db, t.id)
             .await?
             .into_iter()
