@@ -183,6 +183,11 @@ pub struct SiteCheckArgs {
     /// tests only: otherwise a resolver answer could point it at internal services).
     #[arg(long, env = "GOVSITE_SITE_CHECK_ALLOW_PRIVATE")]
     pub site_check_allow_private: bool,
+    /// Connect every outbound fetch (pre-checks and the badge mount checker) to this address
+    /// instead of the one the check resolved, keeping the Host name: tests, demos and closed
+    /// networks, so nothing leaves the machine. `serve --demo` defaults it to 127.0.0.1.
+    #[arg(long, env = "GOVSITE_SITE_CHECK_CONNECT_TO")]
+    pub site_check_connect_to: Option<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

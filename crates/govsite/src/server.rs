@@ -46,7 +46,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = WebConfig {
         public_url: public_url.clone(),
         staff_totp: args.staff_totp,
-        site_checks: args.site_checks.config(),
+        site_checks: site_checks(&args),
         badge_check_pages: args.badge_check_pages,
         badge_check_every: std::time::Duration::from_secs(args.badge_check_hours.max(1) * 3600),
     };
@@ -82,6 +82,21 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     run(db, config, clock, senders, listener, shutdown).await
 }
 
+/// The outbound checks' settings. With `--demo` and nothing said otherwise, nothing leaves the
+/// machine: fetches connect to loopback and English names are asked of our own DNS role.
+fn site_checks(args: &ServeArgs) -> SiteCheckConfig {
+    let mut config = args.site_checks.config();
+    if args.demo {
+        if args.site_checks.site_check_connect_to.is_none() {
+            config.connect_to = Some(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        if args.site_checks.site_check_resolver.is_none() {
+            config.resolver = args.dns.dns;
+        }
+    }
+    config
+}
+
 // Built here, not in `config`: `config` holds only its own plain types and takes nothing from
 // `registry`. An inherent method, so `args.site_checks.config()` reads the same everywhere
 // (also in `badge::checker::command`).
@@ -94,6 +109,7 @@ impl SiteCheckArgs {
             http_port: self.site_check_http_port,
             https_port: self.site_check_https_port,
             allow_private: self.site_check_allow_private,
+            connect_to: self.site_check_connect_to,
             ..default
         }
     }

@@ -243,7 +243,8 @@ pub async fn check_site(config: &CheckerConfig, target: &Target) -> (Finding, Ve
     }
     for h in hosts.iter() {
         for port in [config.sites.http_port, config.sites.https_port] {
-            builder = builder.resolve(h, SocketAddr::new(IpAddr::V4(addr), port));
+            let at = SocketAddr::new(IpAddr::V4(addr), port);
+            builder = builder.resolve(h, config.sites.connect_addr(at));
         }
     }
     let Ok(client) = builder.build() else {

@@ -31,6 +31,18 @@ pub struct SiteCheckConfig {
     /// An extra trusted root certificate (DER), for test servers with their own CA; `None`
     /// in production (the web PKI roots only).
     pub extra_root: Option<Vec<u8>>,
+    /// Where every fetch really connects (the Host stays the site's), instead of the address
+    /// resolved or declared: tests and demos, so nothing leaves the machine. `None` in
+    /// production. The public-address rule still applies to the address the check found.
+    pub connect_to: Option<IpAddr>,
+}
+
+impl SiteCheckConfig {
+    /// The socket a fetch of `addr` really connects to.
+    pub fn connect_addr(&self, addr: SocketAddr) -> SocketAddr {
+        self.connect_to
+            .map_or(addr, |ip| SocketAddr::new(ip, addr.port()))
+    }
 }
 
 impl Default for SiteCheckConfig {
@@ -42,6 +54,7 @@ impl Default for SiteCheckConfig {
             timeout: Duration::from_secs(5),
             allow_private: false,
             extra_root: None,
+            connect_to: None,
         }
     }
 }
@@ -413,7 +426,7 @@ async fn fetch_title(
         builder = builder.add_root_certificate(cert);
     }
     let client = builder
-        .resolve(host, addr)
+        .resolve(host, config.connect_addr(addr))
         .timeout(config.timeout)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent("govsite-precheck/1.0 (website review pre-check; +/help)")

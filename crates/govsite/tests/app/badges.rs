@@ -710,6 +710,7 @@ async fn the_mount_checker_tells_live_missing_copied_wrong_and_misplaced_badges_
         timeout: Duration::from_secs(3),
         allow_private: true,
         extra_root: None,
+        connect_to: None,
     };
     let mut config = CheckerConfig::new(sites_config, "https://badge.example");
     config.politeness = Duration::ZERO;
@@ -931,6 +932,7 @@ async fn the_checker_sees_an_http_script_on_an_https_page() {
         timeout: Duration::from_secs(3),
         allow_private: true,
         extra_root: Some(ca),
+        connect_to: None,
     };
     let mut config = CheckerConfig::new(sites, "https://badge.example");
     config.politeness = Duration::ZERO;

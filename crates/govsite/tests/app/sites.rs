@@ -981,6 +981,7 @@ async fn prechecks_compare_the_zone_the_resolver_and_the_home_page_title() {
         timeout: std::time::Duration::from_secs(2),
         allow_private: true,
         extra_root: None,
+        connect_to: None,
     };
     let app = TestApp::spawn_full(
         govsite::notify::sender::Senders::send_held_only(),
@@ -1071,6 +1072,19 @@ async fn prechecks_compare_the_zone_the_resolver_and_the_home_page_title() {
     let http = checks.iter().find(|c| c.key == "http").unwrap();
     assert!(http.detail.contains("不是公网地址，未访问"), "{checks:?}");
     assert!(!http.detail.contains("靖远县教育网 - 首页"));
+    // With a connect-to override the fetch of a public address goes to loopback instead
+    // (tests and demos: nothing leaves the machine); the public-address rule still holds.
+    a.form.english_domain = "same.jyjy.test".into();
+    let pinned = govsite::registry::site_checks::SiteCheckConfig {
+        allow_private: false,
+        connect_to: Some(std::net::Ipv4Addr::LOCALHOST.into()),
+        ..app.site_checks.clone()
+    };
+    let checks = govsite::registry::site_checks::run(&app.db, &pinned, &a)
+        .await
+        .unwrap();
+    let http = checks.iter().find(|c| c.key == "http").unwrap();
+    assert!(http.detail.contains("靖远县教育网 - 首页"), "{checks:?}");
     a.form.english_domain = "nowhere.jyjy.test".into();
     let checks = govsite::registry::site_checks::run(&app.db, &app.site_checks, &a)
         .await
