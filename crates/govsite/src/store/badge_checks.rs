@@ -5,7 +5,7 @@ use govsite_core::badge_state::BadgeState;
 use govsite_core::ids::{EnforcementId, SiteId, UnitId};
 use sqlx::{AnyConnection, Row};
 
-use super::{Db, StoreError, StoreResult};
+use super::{Db, StoreResult};
 
 /// One site to visit.
 #[derive(Debug, Clone)]
@@ -63,8 +63,7 @@ pub async fn checked(db: &Db, site: SiteId) -> StoreResult<Option<Checked>> {
     let Some(r) = row else { return Ok(None) };
     let state: String = r.try_get("badge_state")?;
     Ok(Some(Checked {
-        state: BadgeState::parse(&state)
-            .map_err(|e| StoreError::Corrupt(format!("sites row {site}: {e}")))?,
+        state: super::stored_badge_state(site.get(), &state)?,
         mount_due: r.try_get("mount_due")?,
         name: r.try_get("name")?,
         unit_id: UnitId::new(r.try_get("unit_id")?),

@@ -6,7 +6,7 @@ use govsite_core::ids::{BadgeReportId, EnforcementId, SiteId, UnitId};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
-use super::{Db, StoreError, StoreResult};
+use super::{Db, StoreResult};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BadgeRow {
@@ -74,7 +74,7 @@ pub async fn list(
         .iter()
         .map(|r| {
             let id: i64 = r.try_get("id")?;
-            let state = stored_badge_state(id, &r.try_get::<String, _>("badge_state")?)?;
+            let state = super::stored_badge_state(id, &r.try_get::<String, _>("badge_state")?)?;
             Ok(BadgeRow {
                 site_id: SiteId::new(id),
                 unit_id: UnitId::new(r.try_get("unit_id")?),
@@ -301,9 +301,4 @@ pub async fn decide_enforcement(
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
-}
-
-/// A stored badge state, or an error naming the row.
-pub(crate) fn stored_badge_state(site: i64, state: &str) -> StoreResult<BadgeState> {
-    BadgeState::parse(state).map_err(|e| StoreError::Corrupt(format!("sites row {site}: {e}")))
 }

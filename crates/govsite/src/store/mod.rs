@@ -185,6 +185,16 @@ pub(crate) fn skipping_corrupt<T>(
     Ok(out)
 }
 
+/// A site's stored badge state (`sites.badge_state`), or [`StoreError::Corrupt`] naming the row.
+pub(crate) fn stored_badge_state(
+    site: i64,
+    state: &str,
+) -> StoreResult<govsite_core::badge_state::BadgeState> {
+    stored("sites", site, "badge_state", state, |s| {
+        govsite_core::badge_state::BadgeState::parse(s).ok()
+    })
+}
+
 /// A stored JSON document read back, or [`StoreError::Corrupt`] naming the row.
 pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(
     table: &str,

@@ -102,12 +102,8 @@ pub async fn delete_for_account(
     account: AccountId,
     keep: Option<&str>,
 ) -> StoreResult<()> {
-    sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id_hash <> $2")
-        .bind(account.get())
-        .bind(keep.unwrap_or(""))
-        .execute(db.pool())
-        .await?;
-    Ok(())
+    let mut conn = db.pool().acquire().await?;
+    delete_for_account_in(&mut conn, account, keep).await
 }
 
 /// Signs an account out everywhere except, optionally, the session it acts from (by the hash

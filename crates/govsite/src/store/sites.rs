@@ -472,13 +472,7 @@ const SITE_COLUMNS: &str = "s.id, s.unit_id, u.name AS unit_name, u.region_code,
 
 fn site_from_row(r: &AnyRow) -> StoreResult<Site> {
     let id: i64 = r.try_get("id")?;
-    let badge_state = stored(
-        "sites",
-        id,
-        "badge_state",
-        &r.try_get::<String, _>("badge_state")?,
-        |s| BadgeState::parse(s).ok(),
-    )?;
+    let badge_state = super::stored_badge_state(id, &r.try_get::<String, _>("badge_state")?)?;
     Ok(Site {
         id: SiteId::new(id),
         unit_id: UnitId::new(r.try_get("unit_id")?),
