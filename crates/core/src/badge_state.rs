@@ -13,6 +13,9 @@
 //! any state but revoked ──site closed──▶ revoked (final)
 //! ```
 //!
+//! A 网络红页 carries its badge by itself: publishing it mounts the badge, withdrawing it
+//! (by the unit or its 编办) returns the badge to issued with a fresh mount deadline.
+//!
 //! The mount checker moves a badge between issued, mounted and overdue; people decide
 //! suspension, reinstatement and revocation. A suspended badge is never revived by the
 //! checker, and nothing leaves revoked.
@@ -46,6 +49,10 @@ pub enum BadgeEvent {
     Reinstate,
     /// The unit closed the site.
     Revoke,
+    /// The unit published its 网络红页, which carries the badge by itself.
+    RedPagePublished,
+    /// The red page left the public (unpublished by the unit or taken down by its 编办).
+    RedPageWithdrawn,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -126,6 +133,8 @@ impl BadgeState {
             (S::Issued | S::Mounted | S::Overdue, E::Suspend) => Ok(S::Suspended),
             (S::Suspended, E::Reinstate) => Ok(S::Issued),
             (S::Issued | S::Mounted | S::Overdue | S::Suspended, E::Revoke) => Ok(S::Revoked),
+            (S::Issued | S::Mounted | S::Overdue, E::RedPagePublished) => Ok(S::Mounted),
+            (S::Issued | S::Mounted | S::Overdue, E::RedPageWithdrawn) => Ok(S::Issued),
             (state, _) => Err(BadgeTransitionError(state)),
         }
     }
@@ -171,6 +180,12 @@ mod tests {
         assert!(S::Issued.apply(E::Reinstate).is_err());
         assert_eq!(S::Suspended.apply(E::Revoke), Ok(S::Revoked));
         assert!(S::Revoked.apply(E::Revoke).is_err());
+        assert_eq!(S::Overdue.apply(E::RedPagePublished), Ok(S::Mounted));
+        assert_eq!(S::Mounted.apply(E::RedPageWithdrawn), Ok(S::Issued));
+        assert!(
+            S::Suspended.apply(E::RedPagePublished).is_err(),
+            "publishing never lifts a suspension"
+        );
     }
 
     fn event() -> impl Strategy<Value = BadgeEvent> {
@@ -180,12 +195,15 @@ mod tests {
             Just(BadgeEvent::Suspend),
             Just(BadgeEvent::Reinstate),
             Just(BadgeEvent::Revoke),
+            Just(BadgeEvent::RedPagePublished),
+            Just(BadgeEvent::RedPageWithdrawn),
         ]
     }
 
     proptest! {
         /// Whatever happens: revoked is final; only a reinstatement leaves suspended (and
-        /// only to issued); mounted is reached only by being seen live; a badge becomes
+        /// only to issued); mounted is reached only by being seen live or by a published red
+        /// page; a badge becomes
         /// overdue only when not seen past its deadline.
         #[test]
         fn lifecycle_invariants(events in proptest::collection::vec(event(), 0..60)) {
@@ -209,7 +227,7 @@ mod tests {
                     ));
                 }
                 if next == BadgeState::Mounted && s != BadgeState::Mounted {
-                    prop_assert_eq!(e, BadgeEvent::SeenLive);
+                    prop_assert!(matches!(e, BadgeEvent::SeenLive | BadgeEvent::RedPagePublished));
                 }
                 if next == BadgeState::Overdue && s != BadgeState::Overdue {
                     prop_assert_eq!(e, BadgeEvent::NotSeen { past_due: true });

@@ -87,6 +87,8 @@ pub enum Plan {
     Forward {
         url: String,
     },
+    /// The unit's 网络红页, served for the name by the forwarding role.
+    RedPage,
 }
 
 impl Plan {
@@ -95,6 +97,7 @@ impl Plan {
             Self::Resolve { .. } => "resolve",
             Self::Delegate { .. } => "delegate",
             Self::Forward { .. } => "forward",
+            Self::RedPage => "red_page",
         }
     }
 }
@@ -312,6 +315,7 @@ impl DomainForm {
                     None
                 }
             },
+            "red_page" => Some(Plan::RedPage),
             _ => {
                 e.add("plan", "请选择域名启用方案");
                 None

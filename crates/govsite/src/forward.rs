@@ -1,6 +1,6 @@
 //! The forwarding role: a request whose Host is a plan-2 name (Unicode or ACE) is redirected to
-//! the unit's target URL; a suspended name gets a notice page naming the reason category;
-//! anything else 404. The table is in memory, loaded at start and kept current by following
+//! the unit's target URL; a plan-3 name shows the unit's published 网络红页; a suspended name
+//! gets a notice page naming the reason category; anything else 404. The table is in memory, loaded at start and kept current by following
 //! `zone_changes` like the DNS role.
 
 use std::collections::HashMap;
@@ -13,11 +13,15 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use govsite_core::hold::HoldCategory;
+use govsite_core::ids::UnitId;
 use minijinja::context;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::config::ForwardArgs;
+use crate::red_page::RedPages;
+use crate::red_page::book::Place;
+use crate::red_page::serve;
 use crate::store::changes::Follower;
 use crate::store::forwards::{self, ForwardRow};
 use crate::store::zones::ZoneChanges;
@@ -27,6 +31,8 @@ use crate::store::{Db, StoreResult};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     Redirect(String),
+    /// The unit's red page, served here for the name.
+    RedPage(UnitId),
     /// Resolution stopped: the public reason category.
     Notice(&'static str),
 }
@@ -36,29 +42,30 @@ type Table = Arc<RwLock<HashMap<String, Target>>>;
 #[derive(Clone)]
 struct Forwarder {
     table: Table,
+    red_pages: Arc<RedPages>,
+    db: Db,
     status: StatusCode,
     keep_path: bool,
 }
 
 const EXPIRED: &str = "域名注册已到期，未按期续费";
 
-fn target(state: &str, held: i64, category: &str, plan: &str, url: &str) -> Option<Target> {
-    if plan != "forward" {
+fn row_target(r: &ForwardRow) -> Option<Target> {
+    if r.plan != "forward" && r.plan != "red_page" {
         return None;
     }
-    if held != 0 {
-        let category = HoldCategory::parse(category).unwrap_or(HoldCategory::Other);
+    if r.held != 0 {
+        let category = HoldCategory::parse(&r.hold_category).unwrap_or(HoldCategory::Other);
         return Some(Target::Notice(category.label()));
     }
-    match state {
+    match r.state.as_str() {
         "suspended" => Some(Target::Notice(EXPIRED)),
-        "active" | "expired" if !url.is_empty() => Some(Target::Redirect(url.to_owned())),
+        "active" | "expired" if r.plan == "red_page" => Some(Target::RedPage(r.unit_id)),
+        "active" | "expired" if !r.forward_url.is_empty() => {
+            Some(Target::Redirect(r.forward_url.clone()))
+        }
         _ => None,
     }
-}
-
-fn row_target(r: &ForwardRow) -> Option<Target> {
-    target(&r.state, r.held, &r.hold_category, &r.plan, &r.forward_url)
 }
 
 async fn load(db: &Db) -> StoreResult<HashMap<String, Target>> {
@@ -90,10 +97,12 @@ async fn reload(db: &Db, table: &Table, aces: &[String]) -> StoreResult<()> {
     Ok(())
 }
 
-/// Binds `args.forward`, loads the table and serves until `stop`.
+/// Binds `args.forward`, loads the table (and the red pages, whose badge and verification
+/// links lead to `public_url`) and serves until `stop`.
 pub async fn start(
     db: Db,
     args: &ForwardArgs,
+    public_url: &str,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<SocketAddr> {
     crate::pages::compile()?;
@@ -103,8 +112,11 @@ pub async fn start(
         .await
         .with_context(|| format!("cannot listen on {}", args.forward))?;
     let addr = listener.local_addr()?;
+    let red_pages = crate::red_page::book::start(&db, public_url, stop.clone()).await;
     let state = Forwarder {
         table: table.clone(),
+        red_pages,
+        db: db.clone(),
         status: StatusCode::from_u16(args.forward_status).unwrap_or(StatusCode::MOVED_PERMANENTLY),
         keep_path: args.forward_keep_path,
     };
@@ -231,6 +243,25 @@ async fn forward(State(f): State<Forwarder>, request: Request) -> Response {
                 ),
             }
         }
+        Some(Target::RedPage(unit)) => match f.red_pages.of_unit(unit) {
+            Some(shelf) => {
+                let rest = request.uri().path().trim_start_matches('/');
+                serve::respond(
+                    &f.red_pages,
+                    &f.db,
+                    &shelf,
+                    Place::OwnName,
+                    rest,
+                    request.headers(),
+                )
+                .await
+            }
+            None => page(
+                StatusCode::NOT_FOUND,
+                "网络红页尚未发布",
+                "该单位的网络红页尚未发布或已撤下。",
+            ),
+        },
         Some(Target::Notice(category)) => page(
             StatusCode::SERVICE_UNAVAILABLE,
             "该域名已暂停解析",
@@ -262,6 +293,18 @@ fn page(status: StatusCode, title: &str, text: &str) -> Response {
 mod tests {
     use super::*;
 
+    fn target(state: &str, held: i64, category: &str, plan: &str, url: &str) -> Option<Target> {
+        row_target(&ForwardRow {
+            unit_id: UnitId::new(7),
+            ace: "xn--x".into(),
+            state: state.into(),
+            held,
+            hold_category: category.into(),
+            plan: plan.into(),
+            forward_url: url.into(),
+        })
+    }
+
     #[test]
     fn what_each_state_leads_to() {
         let url = "https://www.example.cn/";
@@ -279,6 +322,14 @@ mod tests {
             Some(Target::Notice(EXPIRED))
         );
         assert_eq!(target("deleted", 0, "", "forward", url), None);
+        assert_eq!(
+            target("active", 0, "", "red_page", ""),
+            Some(Target::RedPage(UnitId::new(7)))
+        );
+        assert_eq!(
+            target("active", 1, "content", "red_page", ""),
+            Some(Target::Notice(HoldCategory::Content.label()))
+        );
     }
 
     #[test]

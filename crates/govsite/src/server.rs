@@ -60,7 +60,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         None
     };
     if roles.contains(&ServiceRole::Forward) {
-        let addr = crate::forward::start(db.clone(), &args.forward, stop_rx.clone()).await?;
+        let addr =
+            crate::forward::start(db.clone(), &args.forward, &public_url, stop_rx.clone()).await?;
         println!("域名转发已启动：http://{addr}/");
     }
     let shutdown = async move {
@@ -172,9 +173,16 @@ pub async fn run(
         config.badge_check_every,
         stop_rx.clone(),
     ));
+    let red_pages = crate::red_page::book::start(&db, &config.public_url, stop_rx.clone()).await;
     let state = WebState::new(db.clone(), config, clock, wake);
     let app = crate::badge::serve::routes()
         .with_state(book)
+        .merge(
+            crate::red_page::serve::routes().with_state(crate::red_page::serve::Served {
+                book: red_pages,
+                db: db.clone(),
+            }),
+        )
         .merge(crate::web::router(state));
     axum::serve(
         listener,

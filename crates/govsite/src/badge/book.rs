@@ -5,70 +5,20 @@
 //! net; hits are counted in memory and written in batches, never one database write per view.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::http::HeaderValue;
 use govsite_core::badge_state::BadgeState;
 use govsite_core::deadline::cst_date;
 use govsite_core::ids::SiteId;
-use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
 use super::art::{self, Colour, Variant};
+pub use crate::static_body::Encoded;
 use crate::store::badge_book::{self, BookRow, SiteChanges};
 use crate::store::changes::Follower;
 use crate::store::{Db, StoreResult};
-
-/// One response body in the encodings a client may ask for. The compressed copies are made
-/// on first request and kept (most of 100,000 badges are asked for in one encoding only, and
-/// compressing them all at start would take minutes).
-#[derive(Debug)]
-pub struct Encoded {
-    pub raw: Bytes,
-    gzip: OnceLock<Bytes>,
-    br: OnceLock<Bytes>,
-    pub etag: HeaderValue,
-}
-
-impl Encoded {
-    pub fn new(raw: Vec<u8>) -> Self {
-        let etag = HeaderValue::from_str(&format!(
-            "\"{}\"",
-            &data_encoding::HEXLOWER.encode(&Sha256::digest(&raw))[..20]
-        ))
-        .unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
-        Self {
-            raw: Bytes::from(raw),
-            gzip: OnceLock::new(),
-            br: OnceLock::new(),
-            etag,
-        }
-    }
-
-    pub fn gzip(&self) -> &Bytes {
-        self.gzip.get_or_init(|| {
-            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-            let out = gz.write_all(&self.raw).and_then(|()| gz.finish());
-            Bytes::from(out.unwrap_or_default())
-        })
-    }
-
-    pub fn br(&self) -> &Bytes {
-        self.br.get_or_init(|| {
-            let mut out = Vec::new();
-            {
-                // A 64 KiB window is plenty for a script of under 2 KiB.
-                let mut w = brotli::CompressorWriter::new(&mut out, 4096, 11, 16);
-                let _ = w.write_all(&self.raw);
-            }
-            Bytes::from(out)
-        })
-    }
-}
 
 /// An issued badge as the hot path needs it.
 #[derive(Debug)]
@@ -194,10 +144,14 @@ impl Book {
             .map(|h| h.trim().trim_end_matches('.').to_lowercase())
             .filter(|h| !h.is_empty())
             .collect();
-        if r.red_page
-            && let Some(host) = host_of(&self.public_url)
-        {
-            hosts.push(host);
+        if r.red_page {
+            hosts.extend(host_of(&self.public_url));
+            // The names that show the red page through the forwarding role, both forms.
+            for ace in &r.red_page_names {
+                hosts.push(ace.to_lowercase());
+                let (unicode, _) = idna::domain_to_unicode(ace);
+                hosts.push(unicode.to_lowercase());
+            }
         }
         hosts.dedup();
         let script = Encoded::new(

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -14,7 +13,8 @@ use axum::routing::get;
 use govsite_core::badge::BadgeCode;
 
 use super::art::{Colour, Variant};
-use super::book::{Book, Encoded, host_of, images};
+use super::book::{Book, host_of, images};
+use crate::static_body::{self, Encoded};
 
 /// Short enough for a revocation to show within five minutes, long enough for a CDN.
 const CACHE: HeaderValue =
@@ -46,36 +46,8 @@ fn not_found() -> Response {
         .into_response()
 }
 
-#[derive(Clone, Copy)]
-enum Coding {
-    Br,
-    Gzip,
-    Identity,
-}
-
-fn coding(headers: &HeaderMap) -> Coding {
-    let accept = headers
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let offered = |name: &str| {
-        accept.split(',').any(|part| {
-            let mut it = part.split(';');
-            it.next()
-                .is_some_and(|n| n.trim().eq_ignore_ascii_case(name))
-                && !it.any(|p| p.trim().replace(' ', "") == "q=0")
-        })
-    };
-    if offered("br") {
-        Coding::Br
-    } else if offered("gzip") {
-        Coding::Gzip
-    } else {
-        Coding::Identity
-    }
-}
-
-/// One encoded body: 304 on a matching `If-None-Match`, else the best encoding offered.
+/// One encoded body with the badge's headers: 304 on a matching `If-None-Match`, else the
+/// best encoding offered.
 fn send(
     body: &Encoded,
     content_type: &'static str,
@@ -89,44 +61,18 @@ fn send(
     } else {
         "Accept-Encoding"
     });
-    let fresh = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim() == body.etag || t.trim() == "*")
-        });
-    let common = [
-        (header::ETAG, body.etag.clone()),
-        (header::CACHE_CONTROL, cache),
-        (header::VARY, vary),
-        (
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ),
-        (
-            header::HeaderName::from_static("cross-origin-resource-policy"),
-            HeaderValue::from_static("cross-origin"),
-        ),
-    ];
-    if fresh {
-        return (StatusCode::NOT_MODIFIED, common).into_response();
-    }
-    let (bytes, encoding) = match (compress, coding(headers)) {
-        (true, Coding::Br) => (body.br().clone(), Some("br")),
-        (true, Coding::Gzip) => (body.gzip().clone(), Some("gzip")),
-        _ => (body.raw.clone(), None),
-    };
-    let mut response = (
-        common,
-        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
-        Body::from(bytes),
-    )
-        .into_response();
-    if let Some(e) = encoding {
+    let mut response = static_body::respond(body, headers, compress);
+    let h = response.headers_mut();
+    h.insert(header::CACHE_CONTROL, cache);
+    h.insert(header::VARY, vary);
+    h.insert(
+        header::HeaderName::from_static("cross-origin-resource-policy"),
+        HeaderValue::from_static("cross-origin"),
+    );
+    if response.status() != StatusCode::NOT_MODIFIED {
         response
             .headers_mut()
-            .insert(header::CONTENT_ENCODING, HeaderValue::from_static(e));
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     }
     response
 }

@@ -11,6 +11,7 @@ pub mod lifecycle;
 pub mod names;
 pub mod names_admin;
 pub mod policy;
+pub mod red_pages;
 pub mod site_checks;
 pub mod sites;
 

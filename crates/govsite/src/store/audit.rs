@@ -69,7 +69,7 @@ pub async fn record_alone(db: &Db, actor: &Actor, event: &Event<'_>, now: i64) -
 }
 
 /// Every action the application records, with the words auditors read.
-pub const ACTIONS: [(&str, &str); 56] = [
+pub const ACTIONS: [(&str, &str); 61] = [
     ("sign_in", "登录"),
     ("sign_in_password_ok", "密码验证通过（待两步验证）"),
     ("sign_in_failed", "登录失败"),
@@ -129,6 +129,11 @@ pub const ACTIONS: [(&str, &str); 56] = [
     ("badge_enforcement_proposed", "建议停止逾期未挂标网站的解析"),
     ("badge_enforcement_decided", "处理停止解析建议"),
     ("badge_reinstated", "恢复被暂停的网站标识"),
+    ("red_page_logo_set", "上传红页图片"),
+    ("red_page_published", "发布网络红页"),
+    ("red_page_rolled_back", "回滚网络红页"),
+    ("red_page_unpublished", "撤下网络红页"),
+    ("red_page_taken_down", "编办下线网络红页"),
 ];
 
 pub fn action_label(action: &str) -> &'static str {

@@ -23,11 +23,14 @@ pub struct BookRow {
     pub domain_label: String,
     pub english_domain: String,
     pub red_page: bool,
+    /// For a red-page site: the unit's names (ACE) whose enablement is the red page, where the
+    /// forwarding role shows the page with this badge.
+    pub red_page_names: Vec<String>,
     /// The unit's organisation type: a public institution's badge is blue.
     pub public_institution: bool,
 }
 
-const COLUMNS: &str = "s.id, s.badge_code, s.badge_state, s.domain_ace, s.domain_label,
+const COLUMNS: &str = "s.id, s.unit_id, s.badge_code, s.badge_state, s.domain_ace, s.domain_label,
     s.english_domain, s.red_page, u.org_type";
 
 fn book_row(r: &AnyRow) -> StoreResult<BookRow> {
@@ -44,6 +47,7 @@ fn book_row(r: &AnyRow) -> StoreResult<BookRow> {
         domain_label: r.try_get("domain_label")?,
         english_domain: r.try_get("english_domain")?,
         red_page: r.try_get::<i64, _>("red_page")? != 0,
+        red_page_names: Vec::new(),
         public_institution: r.try_get::<String, _>("org_type")? == "public_institution",
     })
 }
@@ -55,7 +59,41 @@ pub async fn all(db: &Db) -> StoreResult<Vec<BookRow>> {
     )))
     .fetch_all(db.pool())
     .await?;
-    rows.iter().map(book_row).collect()
+    let mut out = rows
+        .iter()
+        .map(|r| Ok((r.try_get::<i64, _>("unit_id")?, book_row(r)?)))
+        .collect::<StoreResult<Vec<_>>>()?;
+    add_red_page_names(db, &mut out, None).await?;
+    Ok(out.into_iter().map(|(_, r)| r).collect())
+}
+
+/// Fills `red_page_names` of the red-page sites among `rows` (unit id, row); `units`: only
+/// these units' names are read (all when `None`).
+async fn add_red_page_names(
+    db: &Db,
+    rows: &mut [(i64, BookRow)],
+    units: Option<&str>,
+) -> StoreResult<()> {
+    if !rows.iter().any(|(_, r)| r.red_page) {
+        return Ok(());
+    }
+    let filter = units.map_or(String::new(), |list| format!("AND unit_id IN ({list})"));
+    let names = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT unit_id, ace FROM domains WHERE plan = 'red_page' AND state <> 'deleted' {filter}"
+    )))
+    .fetch_all(db.pool())
+    .await?;
+    let mut by_unit: std::collections::HashMap<i64, Vec<String>> = Default::default();
+    for r in &names {
+        by_unit
+            .entry(r.try_get("unit_id")?)
+            .or_default()
+            .push(r.try_get("ace")?);
+    }
+    for (unit, row) in rows.iter_mut().filter(|(_, r)| r.red_page) {
+        row.red_page_names = by_unit.get(unit).cloned().unwrap_or_default();
+    }
+    Ok(())
 }
 
 /// The badges of these sites, read 500 at a time.
@@ -73,9 +111,17 @@ pub async fn of_sites(db: &Db, ids: &[SiteId]) -> StoreResult<Vec<BookRow>> {
         )))
         .fetch_all(db.pool())
         .await?;
-        for r in &rows {
-            out.push(book_row(r)?);
-        }
+        let mut chunk_rows = rows
+            .iter()
+            .map(|r| Ok((r.try_get::<i64, _>("unit_id")?, book_row(r)?)))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let units = chunk_rows
+            .iter()
+            .map(|(u, _)| u.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        add_red_page_names(db, &mut chunk_rows, Some(&units)).await?;
+        out.extend(chunk_rows.into_iter().map(|(_, r)| r));
     }
     Ok(out)
 }

@@ -315,6 +315,7 @@ impl Records {
                     .join(" ");
             }
             Plan::Forward { url } => r.forward_url = url.clone(),
+            Plan::RedPage => {}
         }
         r
     }

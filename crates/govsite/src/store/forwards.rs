@@ -1,7 +1,8 @@
-//! What the forwarding role reads of `domains`: the plan-2 (forward) names that still exist,
+//! What the forwarding role reads of `domains`: the plan-2 (forward) and plan-3 (red page) names that still exist,
 //! all of them at start, one at a time when the zone feed says a name changed. The rows are
 //! plain; the forwarding role decides what each means (redirect, notice or nothing).
 
+use govsite_core::ids::UnitId;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -10,6 +11,7 @@ use super::{Db, StoreResult};
 /// One name as the forwarding role sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ForwardRow {
+    pub unit_id: UnitId,
     pub ace: String,
     pub state: String,
     /// The stored flag: non-zero while the staff hold the name.
@@ -22,6 +24,7 @@ pub struct ForwardRow {
 
 fn row(r: &AnyRow) -> StoreResult<ForwardRow> {
     Ok(ForwardRow {
+        unit_id: UnitId::new(r.try_get("unit_id")?),
         ace: r.try_get("ace")?,
         state: r.try_get("state")?,
         held: r.try_get("held")?,
@@ -31,11 +34,11 @@ fn row(r: &AnyRow) -> StoreResult<ForwardRow> {
     })
 }
 
-/// Every name with the forwarding plan that is not deleted.
+/// Every name with the forwarding or red-page plan that is not deleted.
 pub async fn all(db: &Db) -> StoreResult<Vec<ForwardRow>> {
     let rows = sqlx::query(
-        "SELECT ace, state, held, hold_category, plan, forward_url FROM domains
-         WHERE plan = 'forward' AND state <> 'deleted'",
+        "SELECT unit_id, ace, state, held, hold_category, plan, forward_url FROM domains
+         WHERE plan IN ('forward', 'red_page') AND state <> 'deleted'",
     )
     .fetch_all(db.pool())
     .await?;
@@ -46,7 +49,7 @@ pub async fn all(db: &Db) -> StoreResult<Vec<ForwardRow>> {
 /// plan must leave the table too).
 pub async fn by_ace(db: &Db, ace: &str) -> StoreResult<Option<ForwardRow>> {
     let found = sqlx::query(
-        "SELECT ace, state, held, hold_category, plan, forward_url FROM domains
+        "SELECT unit_id, ace, state, held, hold_category, plan, forward_url FROM domains
          WHERE ace = $1 AND state <> 'deleted'",
     )
     .bind(ace)

@@ -43,6 +43,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0006_badges.sql"),
         include_str!("../../migrations/postgres/0006_badges.sql"),
     ),
+    (
+        7,
+        "red_pages",
+        include_str!("../../migrations/sqlite/0007_red_pages.sql"),
+        include_str!("../../migrations/postgres/0007_red_pages.sql"),
+    ),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

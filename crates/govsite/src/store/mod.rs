@@ -20,6 +20,7 @@ mod migrate;
 pub mod offices;
 pub mod outbox;
 pub mod policy;
+pub mod red_pages;
 pub mod reference;
 pub mod sessions;
 pub mod sites;

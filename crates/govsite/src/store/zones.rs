@@ -59,7 +59,8 @@ fn records(plan: &str, ipv4: &str, ipv6: &str, nameservers: &str) -> Records {
                 })
                 .collect(),
         ),
-        "forward" => Records::Forward,
+        // Both lead to the forwarding role, which redirects or serves the red page.
+        "forward" | "red_page" => Records::Forward,
         // An unparsable stored address counts as missing, so the name is reported.
         _ => Records::Address {
             v4: ipv4.parse().ok(),

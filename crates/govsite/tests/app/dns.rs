@@ -307,6 +307,7 @@ async fn forward_role(
             forward_status: status,
             forward_keep_path: keep_path,
         },
+        "http://127.0.0.1:1",
         stopped,
     )
     .await
