@@ -80,21 +80,21 @@ pub struct RedPageContent {
 }
 
 impl RedPageContent {
-    /// A first draft from the unit's own details: name, address, postcode, and the footer's
-    /// 主办单位 and address.
-    pub fn from_unit(name: &str, address: &str, postcode: &str, phone: &str) -> Self {
+    /// A first draft from the unit's own details (单位信息): name, functions, address,
+    /// postcode, and the footer's 主办单位 and address. No contact is public until the unit
+    /// chooses one.
+    pub fn from_unit(name: &str, functions: &str, address: &str, postcode: &str) -> Self {
         Self {
             profile: Profile {
                 name: name.to_owned(),
+                functions: functions.to_owned(),
                 address: address.to_owned(),
                 postcode: postcode.to_owned(),
-                phone: phone.to_owned(),
                 ..Profile::default()
             },
             footer: Footer {
                 sponsor: name.to_owned(),
                 address: address.to_owned(),
-                phone: phone.to_owned(),
                 ..Footer::default()
             },
             next_notice: 1,
@@ -456,7 +456,7 @@ mod tests {
 
     #[test]
     fn a_form_becomes_content_and_back() {
-        let base = RedPageContent::from_unit("靖远县政协", "乌兰镇", "730600", "");
+        let base = RedPageContent::from_unit("靖远县政协", "", "乌兰镇", "730600");
         let c = form().apply(&base).unwrap();
         assert_eq!(c.section("gaikuang"), "# 简介\n县政协是……");
         assert!(c.profile.show_phone);

@@ -7,7 +7,7 @@
 use govsite_core::badge_state::{BadgeEvent, BadgeState};
 use govsite_core::deadline::{self, Deadline};
 use govsite_core::ids::UnitId;
-use govsite_core::red_page::{RedPageContent, RedPageState};
+use govsite_core::red_page::{MAX_NOTICES, NoticeForm, RedPageContent, RedPageForm, RedPageState};
 use sqlx::AnyConnection;
 
 use super::RegistryError;
@@ -23,30 +23,90 @@ fn refused(msg: &str) -> RegistryError {
     RegistryError::Refused(msg.to_owned())
 }
 
-/// Saves the draft (creating the red page at its first save). The public page is unchanged.
-pub async fn save_draft(
+/// Reads the draft under the transaction's lock, lets `edit` change it, and saves it
+/// (creating the red page from `initial` at its first save). The public page is unchanged.
+async fn edit_draft<T>(
     db: &Db,
     unit: UnitId,
-    draft: &RedPageContent,
+    initial: &RedPageContent,
     now: i64,
-) -> Result<(), RegistryError> {
+    edit: impl FnOnce(&mut RedPageContent) -> Result<T, RegistryError>,
+) -> Result<T, RegistryError> {
     let mut tx = db.begin().await?;
-    if red_pages::find_in(&mut tx, unit).await?.is_some() {
-        red_pages::save_draft(&mut tx, unit, draft, now).await?;
+    let existing = red_pages::find_in(&mut tx, unit).await?;
+    let mut draft = existing
+        .as_ref()
+        .map_or_else(|| initial.clone(), |p| p.draft.clone());
+    let out = edit(&mut draft)?;
+    if existing.is_some() {
+        red_pages::save_draft(&mut tx, unit, &draft, now).await?;
     } else {
-        red_pages::create(&mut tx, unit, draft, now).await?;
+        red_pages::create(&mut tx, unit, &draft, now).await?;
     }
     tx.commit().await?;
-    Ok(())
+    Ok(out)
 }
 
-/// Stores a checked logo and puts it in the draft (`draft` is the draft it goes into, as the
-/// editor last read it).
+/// Saves the profile, sections and footer of the editing page into the draft.
+pub async fn save_profile(
+    db: &Db,
+    unit: UnitId,
+    initial: &RedPageContent,
+    form: &RedPageForm,
+    now: i64,
+) -> Result<(), RegistryError> {
+    edit_draft(db, unit, initial, now, |draft| {
+        *draft = form.apply(draft).map_err(RegistryError::Form)?;
+        Ok(())
+    })
+    .await
+}
+
+/// Adds a notice to the draft (`id`: replaces that one); returns its id.
+pub async fn put_notice(
+    db: &Db,
+    unit: UnitId,
+    initial: &RedPageContent,
+    id: Option<u32>,
+    form: &NoticeForm,
+    now: i64,
+) -> Result<u32, RegistryError> {
+    let notice = form.check().map_err(RegistryError::Form)?;
+    edit_draft(db, unit, initial, now, |draft| {
+        if id.is_none() && draft.notices.len() >= MAX_NOTICES {
+            return Err(RegistryError::Invalid(
+                "公告已达500条上限，请先删除较早的公告",
+            ));
+        }
+        draft
+            .put_notice(notice, id)
+            .map_err(|e| RegistryError::Refused(e.to_string()))
+    })
+    .await
+}
+
+/// Deletes a notice from the draft.
+pub async fn remove_notice(
+    db: &Db,
+    unit: UnitId,
+    initial: &RedPageContent,
+    id: u32,
+    now: i64,
+) -> Result<(), RegistryError> {
+    edit_draft(db, unit, initial, now, |draft| {
+        draft
+            .remove_notice(id)
+            .map_err(|e| RegistryError::Refused(e.to_string()))
+    })
+    .await
+}
+
+/// Stores a checked logo and puts it in the draft (`initial`: the draft of a first save).
 pub async fn set_logo(
     db: &Db,
     actor: &Actor,
     unit: UnitId,
-    draft: &RedPageContent,
+    initial: &RedPageContent,
     image: &CheckedImage,
     now: i64,
 ) -> Result<(), RegistryError> {
@@ -62,8 +122,8 @@ pub async fn set_logo(
     let mut draft = match red_pages::find_in(&mut tx, unit).await? {
         Some(page) => page.draft,
         None => {
-            red_pages::create(&mut tx, unit, draft, now).await?;
-            draft.clone()
+            red_pages::create(&mut tx, unit, initial, now).await?;
+            initial.clone()
         }
     };
     draft.logo = Some(id);

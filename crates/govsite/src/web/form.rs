@@ -117,3 +117,56 @@ mod tests {
         assert_eq!(page_number(Some("3")), 3);
     }
 }
+
+/// One part of a multipart body: a field, or a file with the name the browser gave it.
+#[derive(Debug)]
+pub struct Part {
+    pub name: String,
+    pub file_name: Option<String>,
+    pub bytes: Bytes,
+}
+
+/// The boundary of a `multipart/form-data` request, if it is one.
+pub fn multipart_boundary(headers: &axum::http::HeaderMap) -> Option<String> {
+    let ct = headers
+        .get(axum::http::header::CONTENT_TYPE)?
+        .to_str()
+        .ok()?;
+    multer::parse_boundary(ct).ok()
+}
+
+/// The parts of a multipart body already read (and size-limited) by the session layer; at
+/// most 40 parts, control characters refused in the fields.
+pub async fn multipart(
+    headers: &axum::http::HeaderMap,
+    body: Bytes,
+) -> Result<Vec<Part>, AppError> {
+    let bad = || AppError::BadRequest("上传的内容无法识别，请重新选择文件后提交。");
+    let boundary = multipart_boundary(headers).ok_or_else(bad)?;
+    let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });
+    let mut reader = multer::Multipart::new(stream, boundary);
+    let mut out = Vec::new();
+    while let Some(field) = reader.next_field().await.map_err(|_| bad())? {
+        if out.len() >= 40 {
+            return Err(bad());
+        }
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        let bytes = field.bytes().await.map_err(|_| bad())?;
+        if file_name.is_none()
+            && String::from_utf8_lossy(&bytes)
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
+            return Err(AppError::BadRequest(
+                "提交的内容含有无法识别的控制字符，请删除后重新提交。",
+            ));
+        }
+        out.push(Part {
+            name,
+            file_name,
+            bytes,
+        });
+    }
+    Ok(out)
+}

@@ -90,6 +90,9 @@ impl WebState {
 
 /// Largest request body accepted anywhere (forms are small; uploads get their own limit).
 pub const BODY_LIMIT: usize = 256 * 1024;
+/// Largest multipart upload (a 2 MB image and its form, with room for the encoding); the
+/// image's own limit gives the plain-Chinese error below this.
+pub const UPLOAD_LIMIT: usize = 3 * 1024 * 1024;
 
 pub fn router(state: WebState) -> Router {
     let pages = Router::new()

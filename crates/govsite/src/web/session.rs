@@ -227,12 +227,14 @@ async fn run(web: WebState, req: Request, next: Next) -> Result<Response, AppErr
         let Some((_, row)) = &session else {
             return Err(AppError::Csrf);
         };
-        let sent = parts
+        let sent = match parts
             .headers
             .get("x-csrf-token")
             .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-            .or_else(|| csrf_field(&bytes));
+        {
+            Some(t) => Some(t.to_owned()),
+            None => csrf_field(&parts.headers, &bytes).await,
+        };
         let ok = sent.is_some_and(|t| bool::from(t.as_bytes().ct_eq(row.csrf_token.as_bytes())));
         if !ok {
             return Err(AppError::Csrf);
@@ -300,21 +302,32 @@ async fn read_limited(body: Body, headers: &HeaderMap) -> Result<Bytes, AppError
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > BODY_LIMIT) {
+    // An upload (a red page's logo) may be larger than a form; nothing else may.
+    let limit = if super::form::multipart_boundary(headers).is_some() {
+        super::UPLOAD_LIMIT
+    } else {
+        BODY_LIMIT
+    };
+    if declared.is_some_and(|n| n > limit) {
         return Err(AppError::TooLarge);
     }
-    match http_body_util::Limited::new(body, BODY_LIMIT)
-        .collect()
-        .await
-    {
+    match http_body_util::Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(AppError::TooLarge),
         Err(_) => Err(AppError::BadRequest("请求内容不完整，请重新提交。")),
     }
 }
 
-/// The `csrf_token` field of a URL-encoded form body.
-fn csrf_field(body: &[u8]) -> Option<String> {
+/// The `csrf_token` field of a URL-encoded or multipart form body.
+async fn csrf_field(headers: &HeaderMap, body: &Bytes) -> Option<String> {
+    if super::form::multipart_boundary(headers).is_some() {
+        return super::form::multipart(headers, body.clone())
+            .await
+            .ok()?
+            .into_iter()
+            .find(|p| p.name == "csrf_token" && p.file_name.is_none())
+            .map(|p| String::from_utf8_lossy(&p.bytes).into_owned());
+    }
     form_urlencoded::parse(body)
         .find(|(k, _)| k == "csrf_token")
         .map(|(_, v)| v.into_owned())

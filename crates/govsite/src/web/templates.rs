@@ -30,6 +30,7 @@ fn nav(role: Role) -> Vec<NavItem> {
             item("/portal/unit", "单位信息"),
             item("/portal/domains", "网上名称管理"),
             item("/portal/sites", "网站开办审核"),
+            item("/portal/red-page", "红页管理"),
             item("/portal/finance", "财务管理"),
         ],
         Role::OfficeReviewer => vec![

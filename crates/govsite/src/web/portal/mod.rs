@@ -4,6 +4,7 @@
 mod domains;
 pub(crate) mod finance;
 mod names;
+pub(crate) mod red_page;
 mod sites;
 
 use axum::Router;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<WebState> {
         .merge(domains::routes())
         .merge(finance::routes())
         .merge(names::routes())
+        .merge(red_page::routes())
         .merge(sites::routes())
 }
 
