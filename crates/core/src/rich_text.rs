@@ -137,13 +137,32 @@ pub fn plain(src: &str, max_chars: usize) -> String {
         if !out.is_empty() && !line.is_empty() {
             out.push(' ');
         }
-        out.push_str(&line.replace("**", ""));
+        out.push_str(&unlink(line).replace("**", ""));
     }
     let mut cut: String = out.chars().take(max_chars).collect();
     if out.chars().count() > max_chars {
         cut.push('…');
     }
     cut
+}
+
+/// `[text](url)` → `text`.
+fn unlink(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while !rest.is_empty() {
+        if rest.starts_with('[')
+            && let Some((text, _, len)) = bracket_link(rest)
+        {
+            out.push_str(text);
+            rest = &rest[len..];
+            continue;
+        }
+        let c = rest.chars().next().unwrap_or(' ');
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 fn list_item(line: &str) -> Option<(&'static str, &str)> {
@@ -337,6 +356,7 @@ mod tests {
         );
         assert_eq!(to_html("**未闭合"), "<p>**未闭合</p>\n");
         assert_eq!(plain("# 标题\n- **一**", 10), "标题 一");
+        assert_eq!(plain("详见[网站](https://a.cn/)。", 10), "详见网站。");
     }
 
     #[test]

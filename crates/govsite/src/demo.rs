@@ -309,6 +309,7 @@ pub async fn load(db: &Db, public_url: &str, scale: u32) -> anyhow::Result<Strin
     }
     demo_domains(&mut l, &unit_accounts).await?;
     demo_sites(&l, &unit_accounts).await?;
+    demo_red_pages(&l, &unit_accounts).await?;
     for (username, name, email, mobile, unit_id) in &unit_accounts {
         l.account(NewAccount {
             username,
@@ -433,8 +434,9 @@ fn demo_id_card(seq: u32) -> String {
 
 /// Website applications, driven through the registry's own functions so their history and
 /// audit are real: 靖远县人民政府网 on 靖远县人民政府.政务 has been through the whole path and
-/// holds its badge; three units of annex 6 (no Chinese domain, so a 网络红页) wait at the
-/// 编办, at the registry and for their paper; 靖远县双永供水工程管理局 (a public institution)
+/// holds its badge; units of annex 6 (no Chinese domain, so a 网络红页) wait at the 编办
+/// (县督查考核局) and at the registry (县委党校), and 县政协's paper is confirmed so its
+/// badge is issued; 靖远县双永供水工程管理局 (a public institution)
 /// waits at the registry, whose approval issues its badge at once. Skipped for a unit that
 /// already has an application.
 async fn demo_sites(
@@ -473,7 +475,7 @@ async fn demo_sites(
             "",
             SiteState::OfficeApproved,
         ),
-        (18, "县政协网络红页", RED_PAGE, "", SiteState::AwaitingPaper),
+        (18, "县政协网络红页", RED_PAGE, "", SiteState::BadgeIssued),
         (
             19,
             "靖远县双永供水工程管理局网络红页",
@@ -594,6 +596,94 @@ async fn demo_sites(
         )
         .await
         .map_err(refused)?;
+    }
+    Ok(())
+}
+
+/// 网络红页: 县政协's is published (its badge, issued with its paper confirmed, shows at the
+/// bottom of every page and verifies); 县委党校's is a draft. Skipped for a unit that already
+/// has a red page.
+async fn demo_red_pages(
+    l: &Loader<'_>,
+    units: &[(String, String, String, String, govsite_core::ids::UnitId)],
+) -> anyhow::Result<()> {
+    use crate::registry::red_pages as decide;
+    use govsite_core::red_page::{NoticeForm, RedPageContent, RedPageForm};
+
+    let refused = |e: crate::registry::RegistryError| anyhow::anyhow!("demo red page: {e:?}");
+    for (index, publish) in [(18, true), (17, false)] {
+        let Some((_, unit_name, _, _, unit_id)) = units.get(index) else {
+            continue;
+        };
+        if crate::store::red_pages::find(l.db, *unit_id)
+            .await?
+            .is_some()
+        {
+            continue;
+        }
+        let Some(unit) =
+            crate::store::units::find(l.db, *unit_id, crate::store::units::Scope::All).await?
+        else {
+            continue;
+        };
+        let initial = RedPageContent::from_unit(
+            &unit.form.name,
+            &unit.form.functions,
+            &unit.form.address,
+            &unit.form.postcode,
+        );
+        let form = RedPageForm {
+            name: unit_name.clone(),
+            functions: unit.form.functions.clone(),
+            address: unit.form.address.clone(),
+            postcode: unit.form.postcode.clone(),
+            phone: "0943-6123000".into(),
+            show_phone: "1".into(),
+            gaikuang: format!("# 单位简介\n\n{unit_name}是靖远县的机构（演示数据）。\n\n## 主要职责\n\n- 依照章程履行职责\n- 组织开展调查研究\n- 联系和服务群众"),
+            lingdao: "**主席**：张某某（演示）\n\n**副主席**：李某某（演示）".into(),
+            jigou: "1. 办公室\n2. 提案委员会\n3. 文史委员会".into(),
+            banshi: "# 来访指南\n\n工作日上午8:30—12:00，下午14:30—18:00。\n\n详见[靖远县人民政府网](https://www.jingyuan.gov.cn/)。".into(),
+            lianxi: format!("地址：{}\n邮编：{}\n电话：0943-6123000", unit.form.address, unit.form.postcode),
+            sponsor: unit_name.clone(),
+            footer_address: unit.form.address.clone(),
+            footer_phone: "0943-6123000".into(),
+            icp: "陇ICP备00000000号".into(),
+            ..RedPageForm::default()
+        };
+        decide::save_profile(l.db, *unit_id, &initial, &form, l.now)
+            .await
+            .map_err(refused)?;
+        for (i, title) in [
+            "关于开展调研工作的通知",
+            "办公地点调整公告",
+            "春节假期值班安排",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let notice = NoticeForm {
+                title: title.into(),
+                date: govsite_core::deadline::cst_date(l.now - (i as i64) * 7 * 86_400).to_string(),
+                body: format!("{title}（演示数据）。\n\n请相关单位和人员知悉。"),
+            };
+            decide::put_notice(l.db, *unit_id, &initial, None, &notice, l.now)
+                .await
+                .map_err(refused)?;
+        }
+        if publish {
+            let logo = crate::red_page::image::check(
+                "logo.png",
+                &crate::red_page::image::sample_png(96, 96),
+            )
+            .map_err(|e| anyhow::anyhow!("demo red page logo: {e}"))?;
+            let actor = Actor::system(&format!("{unit_name}（演示）"));
+            decide::set_logo(l.db, &actor, *unit_id, &initial, &logo, l.now)
+                .await
+                .map_err(refused)?;
+            decide::publish(l.db, &actor, *unit_id, l.now)
+                .await
+                .map_err(refused)?;
+        }
     }
     Ok(())
 }

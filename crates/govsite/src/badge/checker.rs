@@ -381,6 +381,23 @@ pub async fn run_once(db: &Db, config: &CheckerConfig, now: i64) -> StoreResult<
         });
     }
     let mut checked = 0;
+    // A red page is judged from the database: published, it carries the badge by itself.
+    for (t, published) in badge_checks::red_page_targets(db).await? {
+        let (finding, detail) = if published {
+            (Finding::Live, "网络红页已发布，标识自动显示在页面底部")
+        } else {
+            (Finding::Missing, "网络红页尚未发布")
+        };
+        let evidence = [PageEvidence {
+            url: String::new(),
+            status: 0,
+            finding,
+            detail: detail.to_owned(),
+        }];
+        let evidence = serde_json::to_string(&evidence).unwrap_or_default();
+        crate::registry::badges::record_visit(db, &t, finding, &evidence, now).await?;
+        checked += 1;
+    }
     while let Some(done) = set.join_next().await {
         let Ok((t, (finding, evidence))) = done else {
             continue;

@@ -91,12 +91,19 @@ pub async fn record_visit(
         audit::record(&mut tx, &checker, &event, now).await?;
     }
     if newly_overdue {
-        let text = format!(
-            "网站“{}”的网站标识（{}）应于 {due} 前挂标，检查结果：{}。请尽快在网站所有页面底部加挂标识；逾期不改的，将提请停止域名解析。",
-            site.name,
-            t.code,
-            finding.label()
-        );
+        let text = if t.red_page {
+            format!(
+                "网络红页“{}”的网站标识（{}）应于 {due} 前挂标，网络红页尚未发布。请尽快在“红页管理”中完善并发布红页，标识会自动显示。",
+                site.name, t.code
+            )
+        } else {
+            format!(
+                "网站“{}”的网站标识（{}）应于 {due} 前挂标，检查结果：{}。请尽快在网站所有页面底部加挂标识；逾期不改的，将提请停止域名解析。",
+                site.name,
+                t.code,
+                finding.label()
+            )
+        };
         if let Some((_, mobile, email)) = units::handler_contact(&mut tx, site.unit_id).await? {
             for m in messages::unit_notice(
                 &email,

@@ -93,6 +93,32 @@ pub struct Check {
     pub detail: String,
 }
 
+/// A red-page application needs no name or address: whether the unit's red page exists and
+/// is published is what the reviewers want to know (its preview is linked from the review).
+async fn red_page(db: &Db, unit: govsite_core::ids::UnitId) -> StoreResult<Check> {
+    use govsite_core::red_page::RedPageState as S;
+    let page = crate::store::red_pages::find(db, unit).await?;
+    let (outcome, detail) = match page.map(|p| (p.state, p.version_number)) {
+        Some((S::Published, Some(n))) => (
+            Outcome::Pass,
+            format!("网络红页已发布（第{n}版），标识发放后自动显示在页面底部"),
+        ),
+        Some((S::TakenDown, _)) => (
+            Outcome::Warn,
+            "网络红页已被编办下线，尚未重新发布".to_owned(),
+        ),
+        Some(_) => (
+            Outcome::Warn,
+            "网络红页已创建，尚未发布；可在审核页面预览草稿".to_owned(),
+        ),
+        None => (
+            Outcome::Warn,
+            "单位尚未创建网络红页；审核通过后请单位在“红页管理”中完善并发布".to_owned(),
+        ),
+    };
+    Ok(check("red_page", "网络红页", outcome, detail))
+}
+
 fn check(key: &str, label: &str, outcome: Outcome, detail: impl Into<String>) -> Check {
     Check {
         key: key.to_owned(),
@@ -138,12 +164,7 @@ pub async fn run(
         )]);
     };
     let Target::Domain { ace, ipv4, .. } = &request.target else {
-        return Ok(vec![check(
-            "red_page",
-            "网络红页",
-            Outcome::Skip,
-            "使用网络红页，无需检查域名解析和网站访问",
-        )]);
+        return Ok(vec![red_page(db, app.unit_id).await?]);
     };
     let mut out = Vec::new();
     out.push(chinese_domain(db, ace, *ipv4).await?);

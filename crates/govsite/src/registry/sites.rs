@@ -5,6 +5,7 @@
 
 use govsite_core::FieldErrors;
 use govsite_core::badge::BadgeCode;
+use govsite_core::badge_state::BadgeState;
 use govsite_core::domain_lifecycle::DomainState;
 use govsite_core::ids::{SiteApplicationId, SiteId, UnitId};
 use govsite_core::org_type::OrgType;
@@ -421,6 +422,8 @@ pub async fn return_paper(
 struct Issuing {
     domain_label: String,
     mount_days: u32,
+    /// A red-page site whose unit's red page is already public: the badge is mounted at once.
+    red_page_public: bool,
 }
 
 async fn prepare_issue(
@@ -434,9 +437,14 @@ async fn prepare_issue(
             .map_or_else(String::new, |d| d.unicode()),
         Target::RedPage => String::new(),
     };
+    let red_page_public = match &request.target {
+        Target::RedPage => crate::store::red_pages::is_published(db, app.unit_id).await?,
+        Target::Domain { .. } => false,
+    };
     Ok(Issuing {
         domain_label,
         mount_days: policy::mount_days(db, app.region_code).await?,
+        red_page_public,
     })
 }
 
@@ -500,6 +508,10 @@ async fn issue(
                 sites::insert_site(tx, app.unit_id, seq, &facts, code.as_str(), &mount_due, now)
                     .await?;
             sites::set_site(tx, app.id, id).await?;
+            if prepared.red_page_public {
+                // The published red page carries the badge from this moment.
+                crate::store::red_pages::set_badge(tx, id, BadgeState::Mounted, "", now).await?;
+            }
             (code.to_string(), false)
         }
     };
@@ -523,7 +535,19 @@ async fn issue(
     };
     audit::record(tx, &Actor::system("registry"), &event, now).await?;
     let link = format!("{public_url}/portal/sites/badges");
-    let text = if kept {
+    let text = if red_page && !kept {
+        if prepared.red_page_public {
+            format!(
+                "您单位网络红页“{}”的网站标识代码为 {code}，已自动显示在已发布的网络红页底部中间，无需其他操作。标识管理：{link}",
+                request.site_name
+            )
+        } else {
+            format!(
+                "您单位网络红页“{}”的网站标识代码为 {code}。请于 {mount_due} 前（{days}个工作日内）登录平台在“红页管理”中完善并发布网络红页，标识将自动显示在红页底部中间，无需粘贴代码。红页管理：{public_url}/portal/red-page",
+                request.site_name
+            )
+        }
+    } else if kept {
         format!(
             "您单位网站“{}”的{}已办结，网站标识代码 {code} 保持不变。如网站页面中的标识代码无需更改，请继续保持挂标。标识管理：{link}",
             request.site_name,

@@ -14,6 +14,8 @@ pub struct CheckTarget {
     pub code: String,
     /// The English domain first (the one browsers reach), then the Chinese one in ACE.
     pub hosts: Vec<String>,
+    /// A 网络红页 site: judged from the red page itself, never fetched.
+    pub red_page: bool,
 }
 
 /// Every open, self-built site whose badge the checker still visits.
@@ -36,7 +38,34 @@ pub async fn targets(db: &Db) -> StoreResult<Vec<CheckTarget>> {
                     .into_iter()
                     .filter(|h| !h.is_empty())
                     .collect(),
+                red_page: false,
             })
+        })
+        .collect()
+}
+
+/// Every open red-page site whose badge the checker still judges, with whether the unit's red
+/// page is public (it then carries the badge by itself).
+pub async fn red_page_targets(db: &Db) -> StoreResult<Vec<(CheckTarget, bool)>> {
+    let rows = sqlx::query(
+        "SELECT s.id, s.badge_code, COALESCE(r.state, '') AS page_state FROM sites s
+         LEFT JOIN red_pages r ON r.unit_id = s.unit_id
+         WHERE s.closed_at IS NULL AND s.red_page = 1
+           AND s.badge_state IN ('issued', 'mounted', 'overdue') ORDER BY s.id",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                CheckTarget {
+                    site_id: SiteId::new(r.try_get("id")?),
+                    code: r.try_get("badge_code")?,
+                    hosts: Vec::new(),
+                    red_page: true,
+                },
+                r.try_get::<String, _>("page_state")? == "published",
+            ))
         })
         .collect()
 }

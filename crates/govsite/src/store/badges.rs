@@ -17,6 +17,8 @@ pub struct BadgeRow {
     pub badge_code: String,
     pub badge_state: BadgeState,
     pub badge_state_label: &'static str,
+    /// A 网络红页: its badge is mounted while the page is published.
+    pub red_page: bool,
     pub mount_due: String,
     pub hits: i64,
     pub hotlinks: i64,
@@ -25,7 +27,7 @@ pub struct BadgeRow {
 
 /// Badges of one region (or all), filtered: `mounted`, `issued`, `overdue`, `suspended`,
 /// `revoked`, `hotlinked` (seen on a foreign host since `since_day`), `reported` (an open
-/// report); one page and the total.
+/// report), `red_page` (网络红页 sites); one page and the total.
 pub async fn list(
     db: &Db,
     region: Option<i64>,
@@ -39,6 +41,7 @@ pub async fn list(
         "hotlinked" => {
             "EXISTS (SELECT 1 FROM badge_hotlinks h WHERE h.site_id = s.id AND h.day >= $2) AND $3 = $3"
         }
+        "red_page" => "s.red_page = 1 AND $3 = $3",
         "reported" => {
             "EXISTS (SELECT 1 FROM badge_reports r WHERE r.site_id = s.id AND r.state = 'open') AND $3 = $3"
         }
@@ -50,7 +53,7 @@ pub async fn list(
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT s.id, s.unit_id, u.name AS unit_name, s.name, s.badge_code, s.badge_state,
-                s.mount_due,
+                s.mount_due, s.red_page,
                 (SELECT CAST(COALESCE(SUM(hits), 0) AS BIGINT) FROM badge_hits b WHERE b.site_id = s.id AND b.day >= $2) AS hits,
                 (SELECT CAST(COALESCE(SUM(hits), 0) AS BIGINT) FROM badge_hotlinks h WHERE h.site_id = s.id AND h.day >= $2) AS hotlinks,
                 (SELECT COUNT(*) FROM badge_reports r WHERE r.site_id = s.id AND r.state = 'open') AS reports
@@ -83,6 +86,7 @@ pub async fn list(
                 badge_code: r.try_get("badge_code")?,
                 badge_state_label: state.label(),
                 badge_state: state,
+                red_page: r.try_get::<i64, _>("red_page")? != 0,
                 mount_due: r.try_get("mount_due")?,
                 hits: r.try_get("hits")?,
                 hotlinks: r.try_get("hotlinks")?,

@@ -467,6 +467,30 @@ pub async fn published(db: &Db, unit: Option<UnitId>) -> StoreResult<Vec<Publish
     Ok(out)
 }
 
+/// The slug of `unit`'s red page: its first live Chinese name (Unicode), else its 用户账号.
+/// The page book chooses the same way.
+pub async fn slug(db: &Db, unit: UnitId) -> StoreResult<Option<String>> {
+    let name = sqlx::query(
+        "SELECT ace FROM domains WHERE unit_id = $1 AND state IN ('active', 'expired')
+           AND variant_of IS NULL ORDER BY id LIMIT 1",
+    )
+    .bind(unit.get())
+    .fetch_optional(db.pool())
+    .await?;
+    if let Some(r) = name {
+        let ace: String = r.try_get("ace")?;
+        return Ok(Some(idna::domain_to_unicode(&ace).0));
+    }
+    let login = sqlx::query("SELECT username FROM accounts WHERE unit_id = $1 ORDER BY id LIMIT 1")
+        .bind(unit.get())
+        .fetch_optional(db.pool())
+        .await?;
+    login
+        .map(|r| r.try_get("username"))
+        .transpose()
+        .map_err(Into::into)
+}
+
 /// The unit a `/r/{slug}` names: one of its live Chinese names (ACE) or its 用户账号.
 pub async fn unit_of_slug(db: &Db, ace: &str, login: &str) -> StoreResult<Option<UnitId>> {
     let row = sqlx::query(

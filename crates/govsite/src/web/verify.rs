@@ -207,6 +207,15 @@ async fn page(
 ) -> Result<Response, AppError> {
     let url = format!("{}/v/{}", web.config.public_url, site.badge_code);
     let status = facts.get("status").cloned().unwrap_or_default();
+    // A red-page site: the red page itself, when it is public.
+    let red_page_url =
+        if site.red_page && crate::store::red_pages::is_published(&web.db, site.unit_id).await? {
+            crate::store::red_pages::slug(&web.db, site.unit_id)
+                .await?
+                .map(|s| crate::red_page::book::web_base(&s))
+        } else {
+            None
+        };
     Ok(web
         .page(ctx, "verify.html", context! {
             challenge => super::captcha::issue(web, text_captcha).await?,
@@ -221,6 +230,7 @@ async fn page(
             alt => if facts.get("organization_type").is_some_and(|t| t == "事业单位") { "事业单位网站标识" } else { "党政机关网站标识" },
             qr => qr_data_uri(&url),
             url => url,
+            red_page_url => red_page_url,
         })?
         .into_response())
 }

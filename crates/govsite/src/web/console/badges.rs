@@ -52,7 +52,7 @@ struct ListQuery {
     page: Option<String>,
 }
 
-const FILTERS: [(&str, &str); 8] = [
+const FILTERS: [(&str, &str); 9] = [
     ("", "全部"),
     ("issued", "待挂标"),
     ("mounted", "已挂标"),
@@ -61,6 +61,7 @@ const FILTERS: [(&str, &str); 8] = [
     ("reported", "有待处理的反映"),
     ("suspended", "已暂停"),
     ("revoked", "已注销"),
+    ("red_page", "网络红页"),
 ];
 
 async fn list(

@@ -7,6 +7,7 @@ mod badges;
 mod domains;
 pub(crate) mod invoices;
 mod office_payments;
+mod red_pages;
 mod reviews;
 mod sites;
 mod supervision;
@@ -39,6 +40,7 @@ pub fn routes() -> Router<WebState> {
         .merge(domains::routes())
         .merge(invoices::routes())
         .merge(office_payments::routes())
+        .merge(red_pages::routes())
         .merge(reviews::routes())
         .merge(sites::routes())
         .merge(supervision::routes())

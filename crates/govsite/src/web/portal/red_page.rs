@@ -126,10 +126,7 @@ async fn overview_page(
         .into_iter()
         .filter(|d| d.variant_of.is_none() && matches!(d.state.as_str(), "active" | "expired"))
         .collect();
-    let login = ctx.user.as_ref().map_or("", |u| u.username.as_str());
-    let slug = names
-        .first()
-        .map_or_else(|| login.to_owned(), |d| d.unicode());
+    let slug = red_pages::slug(&web.db, unit.id).await?.unwrap_or_default();
     let own_names: Vec<String> = names
         .iter()
         .filter(|d| d.plan == "red_page")
