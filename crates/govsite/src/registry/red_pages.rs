@@ -190,12 +190,12 @@ pub async fn rollback(
     now: i64,
 ) -> Result<i64, RegistryError> {
     let mut tx = db.begin().await?;
-    let page = red_pages::find_in(&mut tx, unit)
-        .await?
-        .ok_or_else(|| refused("红页还没有发布过"))?;
     let (old, content) = red_pages::version_in(&mut tx, unit, version)
         .await?
         .ok_or(RegistryError::Invalid("没有这个红页版本"))?;
+    let page = red_pages::find_in(&mut tx, unit)
+        .await?
+        .ok_or_else(|| refused("红页还没有发布过"))?;
     let note = format!("回滚到第{old}版");
     let (new_id, number) =
         red_pages::insert_version(&mut tx, unit, &content, &note, &actor.label, now).await?;

@@ -18,12 +18,33 @@ pub const COPY_SCRIPT: &str = include_str!("../../templates/copy.js");
 struct NavItem {
     href: &'static str,
     label: &'static str,
+    /// The one item the current page belongs to (`aria-current`).
+    current: bool,
+}
+
+/// Marks the item whose address is the longest prefix of `path` (`/portal/red-page/edit`
+/// belongs to 红页管理, not to 我的主页 at `/portal`): exactly one item, or none.
+fn mark_current(items: &mut [NavItem], path: &str) {
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    let best = items
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| path == i.href || path.starts_with(&format!("{}/", i.href)))
+        .max_by_key(|(_, i)| i.href.len())
+        .map(|(n, _)| n);
+    if let Some(n) = best {
+        items[n].current = true;
+    }
 }
 
 /// The menu of the seed's portal (图4) for units, and the console menus for staff. An entry
 /// appears only once its pages exist.
 fn nav(role: Role) -> Vec<NavItem> {
-    let item = |href, label| NavItem { href, label };
+    let item = |href, label| NavItem {
+        href,
+        label,
+        current: false,
+    };
     let mut items = match role {
         Role::Unit => vec![
             item("/portal", "我的主页"),
@@ -88,11 +109,11 @@ impl WebState {
                 role_label => u.role.label(),
             }
         });
-        let menu = ctx
-            .user
-            .as_ref()
-            .filter(|_| !ctx.mfa_pending)
-            .map(|u| nav(u.role));
+        let menu = ctx.user.as_ref().filter(|_| !ctx.mfa_pending).map(|u| {
+            let mut items = nav(u.role);
+            mark_current(&mut items, &ctx.path);
+            items
+        });
         let base = context! {
             csrf_token => ctx.csrf,
             user => user,

@@ -294,7 +294,7 @@ async fn a_dns_process_of_its_own_follows_changes_made_by_the_web_process() {
     );
 }
 
-async fn forward_role(
+pub(crate) async fn forward_role(
     app: &TestApp,
     keep_path: bool,
     status: u16,
@@ -307,7 +307,7 @@ async fn forward_role(
             forward_status: status,
             forward_keep_path: keep_path,
         },
-        "http://127.0.0.1:1",
+        &app.base,
         stopped,
     )
     .await
@@ -315,7 +315,7 @@ async fn forward_role(
     (addr, stop)
 }
 
-async fn get(addr: SocketAddr, host: &str, path: &str) -> (StatusCode, String, String) {
+pub(crate) async fn get(addr: SocketAddr, host: &str, path: &str) -> (StatusCode, String, String) {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -16,6 +16,7 @@ mod money;
 mod names;
 mod notifications;
 mod policy;
+mod red_pages;
 mod registration;
 mod secondaries;
 mod sites;

@@ -131,7 +131,7 @@ pub fn pdftotext(pdf: &[u8]) -> String {
         .collect()
 }
 
-async fn review(b: &mut Browser, id: i64, fields: &[(&str, &str)]) -> Page {
+pub(crate) async fn review(b: &mut Browser, id: i64, fields: &[(&str, &str)]) -> Page {
     b.post(&format!("/console/sites/{id}/review"), fields).await
 }
 

@@ -42,7 +42,14 @@ pub fn routes() -> Router<WebState> {
             get(edit_notice).post(update_notice),
         )
         .route("/portal/red-page/notices/{id}/delete", post(delete_notice))
-        .route("/portal/red-page/logo", post(upload_logo))
+        // The session layer has already read (and limited) the body: axum's own 2 MB limit
+        // must not cut an upload the image check would refuse with its own words.
+        .route(
+            "/portal/red-page/logo",
+            post(upload_logo).layer(axum::extract::DefaultBodyLimit::max(
+                crate::web::UPLOAD_LIMIT,
+            )),
+        )
         .route("/portal/red-page/logo/remove", post(remove_logo))
         .route("/portal/red-page/publish", post(publish))
         .route("/portal/red-page/unpublish", post(unpublish))
