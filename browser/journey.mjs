@@ -417,7 +417,7 @@ try {
   check((await page.textContent(`tr:has-text("${instRef}")`)).includes('已发放标识'), 'a public institution gets its badge without paper');
   await page.goto(`${base}/portal/sites/badges`);
   await axe('标识管理（事业单位）');
-  check((await page.textContent('main')).includes('网络红页的页脚会自动显示网站标识'), 'the 红页 shows its badge by itself');
+  check((await page.textContent('main')).includes('网站标识自动显示在红页每个页面底部的中间位置'), 'the 红页 shows its badge by itself');
 
   // 12. The badge on a unit's own page, under a strict Content-Security-Policy that allows
   // only our host for scripts and images (no inline script, no inline style): the demo's

@@ -15,7 +15,7 @@ pub const MIN_SIDE: u32 = 32;
 pub const MAX_SIDE: u32 = 4096;
 
 /// An image that passed every check, re-encoded.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckedImage {
     pub content_type: &'static str,
     pub width: u32,
