@@ -159,7 +159,7 @@ mod tests {
             Err(ImageError::WrongExtension(..))
         ));
         assert!(matches!(
-            check("a.html", &png),
+            check("a.gif", &png),
             Err(ImageError::WrongExtension(..))
         ));
         assert_eq!(check("a.png", &png[..40]), Err(ImageError::Broken));

@@ -526,7 +526,9 @@ async fn a_public_institution_skips_the_paper_and_gets_a_blue_badge_for_its_red_
     assert_eq!(state(&app, id).await, "badge_issued", "no paper step");
     let badges = u.get("/portal/sites/badges").await;
     assert!(
-        badges.body.contains("网站标识自动显示在红页每个页面底部的中间位置"),
+        badges
+            .body
+            .contains("网站标识自动显示在红页每个页面底部的中间位置"),
         "{}",
         badges.body
     );
