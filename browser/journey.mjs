@@ -9,11 +9,11 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { domainToASCII, fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
@@ -83,7 +83,8 @@ const browser = await chromium.launch({
   // www.jingyuan.gov.cn (the demo badge's English domain) is mapped to loopback, where a test
   // page embeds the badge as a unit's site would.
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--host-resolver-rules=MAP www.jingyuan.gov.cn 127.0.0.1',
+    // .政务 names (xn--zfr164b) reach the forwarding role on loopback, for the red page.
+    '--host-resolver-rules=MAP www.jingyuan.gov.cn 127.0.0.1, MAP *.xn--zfr164b 127.0.0.1',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 // bypassCSP lets the test inject axe-core; govsite's own pages run under their strict CSP.
@@ -418,6 +419,121 @@ try {
   await page.goto(`${base}/portal/sites/badges`);
   await axe('标识管理（事业单位）');
   check((await page.textContent('main')).includes('网站标识自动显示在红页每个页面底部的中间位置'), 'the 红页 shows its badge by itself');
+
+  // 11b. 网络红页: the test unit also applies for a red page (编办, registry, paper → badge),
+  // edits it (markup refused, what was typed kept), adds a notice, uploads its logo,
+  // previews and publishes it; the public page at /r/… and on its own name through the
+  // forwarding role shows the badge at the bottom centre, and the badge verifies.
+  await signInAs(username, second);
+  await page.goto(`${base}/portal/sites/new`);
+  await fill({ handler_phone: '0943-6123456', handler_id_card: '11010519491231002X', head_phone: '0943-6123457',
+    head_mobile: '13900000003', site_name: '靖远县浏览器测试局网络红页', intro: '发布浏览器测试局的公告和办事指南。' });
+  await page.check('#domain-red');
+  await page.click('button:has-text("下一步")');
+  await solveCaptcha();
+  await page.click('button:has-text("提交申请")');
+  const redRef = (await page.textContent('.big-ref')).trim();
+  await signInAs('jy-bianban', staffPassword);
+  await reviewSite('编办（网络红页）', redRef);
+  await signInAs('zx-shenhe', staffPassword);
+  await reviewSite('注册中心（网络红页）', redRef);
+  await signInAs('jy-bianban', staffPassword);
+  await page.goto(`${base}/console/sites`);
+  await page.click(`tr:has-text("${redRef}") >> text=确认纸质材料`);
+  await page.check('#id_copy');
+  await page.click('button:has-text("确认备案并发放标识")');
+  await page.waitForURL('**/console/sites');
+  await signInAs(username, second);
+  await page.click('nav >> text=红页管理');
+  await axe('红页管理');
+  const current = await page.$$eval('nav.menu a[aria-current="page"]', (as) => as.map((a) => a.textContent));
+  check(current.length === 1 && current[0] === '红页管理', `exactly one menu item is current (${current})`);
+  await page.click('text=编辑红页内容');
+  await axe('编辑红页内容');
+  await page.fill('#gaikuang', '<script>alert(1)</script>');
+  await page.click('button:has-text("保存草稿")');
+  check((await page.title()).startsWith('错误：'), 'markup in a section is refused');
+  check((await page.textContent('.error-summary')).includes('不接受HTML代码'), 'the refusal says why');
+  check((await page.inputValue('#gaikuang')) === '<script>alert(1)</script>', 'what was typed is kept');
+  await axe('编辑红页内容（错误）');
+  await page.fill('#gaikuang', '# 单位简介\n\n浏览器测试局负责**网页测试**工作。');
+  await page.fill('#banshi', '1. 网上申请\n2. 现场办理\n\n详见[政务服务网](https://zwfw.example.cn/)。');
+  await page.click('button:has-text("保存草稿")');
+  await page.waitForURL('**/portal/red-page?done=saved');
+  await page.click('text=管理公告');
+  await page.click('text=新增公告');
+  await axe('新增公告');
+  await fill({ title: '办公地点调整公告', body: '自12月1日起在新统办大楼办公。' });
+  await page.click('button:has-text("保存到草稿")');
+  await page.waitForURL('**/portal/red-page/notices?done=notice_saved');
+  await axe('红页公告');
+  await page.goto(`${base}/portal/red-page`);
+  const logo = Buffer.from(await (await fetch(`${base}/b/static/red-valid.png`)).arrayBuffer());
+  await page.setInputFiles('#logo', { name: 'logo.txt', mimeType: 'text/plain', buffer: logo });
+  await page.click('button:has-text("上传图片")');
+  check((await page.textContent('#logo-error')).includes('扩展名与图片内容不符'), 'a PNG named .txt is refused');
+  await axe('红页管理（上传错误）');
+  await page.setInputFiles('#logo', { name: 'logo.png', mimeType: 'image/png', buffer: logo });
+  await page.click('button:has-text("上传图片")');
+  await page.waitForURL('**/portal/red-page?done=logo');
+  await page.goto(`${base}/portal/red-page/preview/`);
+  check((await page.textContent('body')).includes('预览：这是草稿预览'), 'the preview says what it is');
+  await axe('红页预览');
+  await page.click('nav >> text=机构概况');
+  check((await page.innerHTML('main')).includes('<strong>网页测试</strong>'), 'the preview shows the formatting');
+  await axe('红页预览（栏目）');
+  await page.goto(`${base}/portal/red-page`);
+  await page.click('button:has-text("发布红页")');
+  await page.waitForURL('**/portal/red-page?done=published');
+  const redPath = await page.getAttribute('main a[href^="/r/"]', 'href');
+  await waitFor(async () => (await fetch(`${base}${redPath}`)).ok, 'the red page to be public');
+  async function badgeAtBottom(label) {
+    const box = await page.evaluate(() => {
+      const img = document.querySelector('.badge img');
+      const r = img.getBoundingClientRect();
+      const foot = document.querySelector('footer p').getBoundingClientRect();
+      return { href: img.closest('a').href, src: img.currentSrc, loaded: img.complete && img.naturalWidth > 0,
+        below: r.top >= foot.bottom, centred: Math.abs((r.left + r.right) / 2 - document.documentElement.clientWidth / 2) < 2,
+        scripts: document.scripts.length };
+    });
+    check(box.loaded && box.below && box.centred, `${label}: the badge is shown at the bottom, centred (${JSON.stringify(box)})`);
+    check(box.scripts === 0, `${label}: no script on the page`);
+    return box;
+  }
+  await page.goto(`${base}${redPath}`);
+  const redBadge = await badgeAtBottom('/r/');
+  await axe('网络红页（公开）');
+  const redCode = (redBadge.href.match(/CA\d{21}/) || [''])[0];
+  await page.click('text=公告');
+  check((await page.textContent('main')).includes('办公地点调整公告'), 'the notice is public');
+  await axe('网络红页公告');
+  await page.goto(redBadge.href);
+  check((await page.textContent('main')).includes('有效'), 'the red page badge verifies');
+  // Its name on 方案三 (网络红页): the name itself shows the page through the forwarding role.
+  await page.goto(`${base}/portal/domains`);
+  await page.click('main td a:has-text("管理") >> nth=1');
+  const ownName = (await page.textContent('h1')).trim();
+  await page.check('#plan-red-page');
+  await page.click('button:has-text("保存解析设置")');
+  check((await page.textContent('main')).includes('立即生效'), 'the name now leads to the red page');
+  const ownUrl = `http://${domainToASCII(ownName)}:${forwardPort}/`;
+  // The forwarding role answers for the name (Host header) once it has followed the change.
+  const viaForward = () => new Promise((resolve) => {
+    const req = httpRequest({ host: '127.0.0.1', port: forwardPort, path: '/', headers: { Host: domainToASCII(ownName) } },
+      (res) => { res.resume(); resolve(res.statusCode); });
+    req.on('error', () => resolve(0));
+    req.end();
+  });
+  await waitFor(async () => (await viaForward()) === 200, 'the forwarding role to serve the red page');
+  await page.goto(ownUrl);
+  const ownBadge = await badgeAtBottom('own name');
+  await axe('网络红页（本单位域名）');
+  check(ownBadge.href === `${base}/v/${redCode}`, 'the badge on the name links to its verification');
+  const judged = await waitFor(async () => {
+    const svg = await (await page.request.get(`${base}/b/${redCode}.svg`, { headers: { Referer: ownUrl } })).text();
+    return svg.includes('不符') ? null : svg;
+  }, 'the badge to accept the red page name', 10000);
+  check(judged.includes('党政机关'), 'the badge is valid on the unit\'s own name');
 
   // 12. The badge on a unit's own page, under a strict Content-Security-Policy that allows
   // only our host for scripts and images (no inline script, no inline style): the demo's
