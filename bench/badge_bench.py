@@ -156,9 +156,11 @@ def main():
             with urllib.request.urlopen(f"{base}/b/{c}.js") as r:
                 body = r.read()
             (root / f"{c}.js").write_bytes(body)
+            # Every file gets its .gz for gzip_static (before, only the last one did, so
+            # nginx's "gzip" rows mostly sent identity bytes).
+            (root / f"{c}.js.gz").write_bytes(gzip.compress(body, 9))
         for d in (work / "root", root):
             d.chmod(0o755)
-            (root / f"{c}.js.gz").write_bytes(gzip.compress(body, 9))
         results = {}
         for gz in (False, True):
             results[("govsite", gz)] = wrk(base, str(paths_file), args.seconds, args.connections, gz)
