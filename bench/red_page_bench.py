@@ -33,6 +33,17 @@ from pathlib import Path
 from badge_bench import GOVSITE, ROOT, free_port, stop, wait_http, wrk
 
 
+def encodings(base, paths):
+    """The Content-Encoding each path is sent with when gzip is asked for: both servers must
+    really compress for the gzip rows to compare like with like."""
+    seen = set()
+    for p in paths:
+        req = urllib.request.Request(f"{base}{p}", headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(req) as r:
+            seen.add(r.headers.get("Content-Encoding", "identity"))
+    return seen
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=15)
@@ -80,7 +91,8 @@ def main():
             with urllib.request.urlopen(f"{base}{p}") as r:
                 body = r.read()
             file = root / urllib.parse.unquote(p).lstrip("/")
-            if p.endswith("/"):
+            # `/r/x/` and `/r/x/notices` (beside `/r/x/notices/2`) are directories' index.
+            if p.endswith("/") or any(q.startswith(p + "/") for q in paths):
                 file = file / "index.html"
             file.parent.mkdir(parents=True, exist_ok=True)
             file.write_bytes(body)
@@ -93,6 +105,7 @@ def main():
         size = sum(len(urllib.request.urlopen(f"{base}{p}").read()) for p in paths) // len(paths)
         print(f"{len(paths)} pages of {prefix}, {size} bytes on average", flush=True)
         results = {}
+        print("govsite sends", encodings(base, paths), flush=True)
         for gz in (False, True):
             results[("govsite", gz)] = wrk(base, str(paths_file), args.seconds, args.connections, gz)
             print("govsite", "gzip" if gz else "identity", results[("govsite", gz)], flush=True)
@@ -117,6 +130,7 @@ http {{
   server {{
     listen 127.0.0.1:{nport};
     root {root};
+    location / {{ try_files $uri $uri/index.html =404; }}
     gzip_static on;
     etag on;
     add_header Cache-Control "public, max-age=60";
@@ -127,6 +141,7 @@ http {{
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         nbase = f"http://127.0.0.1:{nport}"
         wait_http(f"{nbase}{prefix}", nginx)
+        print("nginx sends", encodings(nbase, paths), flush=True)
         for gz in (False, True):
             results[("nginx", gz)] = wrk(nbase, str(paths_file), args.seconds, args.connections, gz)
             print("nginx", "gzip" if gz else "identity", results[("nginx", gz)], flush=True)

@@ -32,11 +32,13 @@ pub fn routes() -> Router<Served> {
 
 static CSS: LazyLock<Encoded> = LazyLock::new(|| Encoded::new(render::CSS.as_bytes().to_vec()));
 
-/// A plain page for a slug or path that finds nothing.
+/// A plain page (no stylesheet, no link) for a slug or path that finds nothing.
 pub fn not_found(text: &'static str) -> Response {
-    let html = format!(
-        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{text}</title></head><body><main><h1>{text}</h1></main></body></html>"
-    );
+    let html = crate::pages::render(
+        "forward_notice.html",
+        minijinja::context! { title => text, text => "请检查网址是否正确。" },
+    )
+    .unwrap_or_else(|_| text.to_owned());
     (
         StatusCode::NOT_FOUND,
         [

@@ -491,22 +491,6 @@ pub async fn slug(db: &Db, unit: UnitId) -> StoreResult<Option<String>> {
         .map_err(Into::into)
 }
 
-/// The unit a `/r/{slug}` names: one of its live Chinese names (ACE) or its 用户账号.
-pub async fn unit_of_slug(db: &Db, ace: &str, login: &str) -> StoreResult<Option<UnitId>> {
-    let row = sqlx::query(
-        "SELECT unit_id FROM domains WHERE ace = $1 AND state IN ('active', 'expired')
-         UNION ALL SELECT unit_id FROM accounts WHERE username = $2 AND unit_id IS NOT NULL",
-    )
-    .bind(ace)
-    .bind(login)
-    .fetch_optional(db.pool())
-    .await?;
-    Ok(row
-        .map(|r| r.try_get::<i64, _>("unit_id"))
-        .transpose()?
-        .map(UnitId::new))
-}
-
 /// `red_page_changes`: one row per change of what a unit's red page shows or where.
 #[derive(Debug)]
 pub struct RedPageChanges;
