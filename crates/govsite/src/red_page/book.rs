@@ -186,7 +186,10 @@ impl RedPages {
         let mut slugs = self.slugs.write().unwrap_or_else(|e| e.into_inner());
         if let Some(old) = old {
             for k in &old.keys {
-                slugs.remove(k);
+                // A name that moved to another unit keeps finding that unit.
+                if slugs.get(k) == Some(&unit) {
+                    slugs.remove(k);
+                }
             }
         }
         for k in &shelf.keys {

@@ -18,6 +18,7 @@ use crate::store::red_pages::{self, NewImage, RedPage};
 use crate::store::{Db, calendar, outbox, policy, units};
 
 const SUBJECT: &str = "red_page";
+const TAKEN_DOWN_UNCHANGED: &str = "红页已被编办下线：请先按下线原因修改内容，再重新发布";
 
 fn refused(msg: &str) -> RegistryError {
     RegistryError::Refused(msg.to_owned())
@@ -33,16 +34,13 @@ async fn edit_draft<T>(
     edit: impl FnOnce(&mut RedPageContent) -> Result<T, RegistryError>,
 ) -> Result<T, RegistryError> {
     let mut tx = db.begin().await?;
-    let existing = red_pages::find_in(&mut tx, unit).await?;
-    let mut draft = existing
-        .as_ref()
-        .map_or_else(|| initial.clone(), |p| p.draft.clone());
+    // Created from `initial` if need be (undone with the transaction when `edit` refuses).
+    red_pages::lock(&mut tx, unit, initial, now).await?;
+    let mut draft = red_pages::find_in(&mut tx, unit)
+        .await?
+        .map_or_else(|| initial.clone(), |p| p.draft);
     let out = edit(&mut draft)?;
-    if existing.is_some() {
-        red_pages::save_draft(&mut tx, unit, &draft, now).await?;
-    } else {
-        red_pages::create(&mut tx, unit, &draft, now).await?;
-    }
+    red_pages::save_draft(&mut tx, unit, &draft, now).await?;
     tx.commit().await?;
     Ok(out)
 }
@@ -118,14 +116,11 @@ pub async fn set_logo(
         bytes: &image.bytes,
         sha256: &image.sha256,
     };
+    red_pages::lock(&mut tx, unit, initial, now).await?;
     let id = red_pages::insert_image(&mut tx, unit, &new, now).await?;
-    let mut draft = match red_pages::find_in(&mut tx, unit).await? {
-        Some(page) => page.draft,
-        None => {
-            red_pages::create(&mut tx, unit, initial, now).await?;
-            initial.clone()
-        }
-    };
+    let mut draft = red_pages::find_in(&mut tx, unit)
+        .await?
+        .map_or_else(|| initial.clone(), |p| p.draft);
     draft.logo = Some(id);
     red_pages::save_draft(&mut tx, unit, &draft, now).await?;
     let event = Event {
@@ -143,6 +138,9 @@ pub async fn set_logo(
 /// Takes the logo out of the draft (the stored image stays for the versions that show it).
 pub async fn remove_logo(db: &Db, unit: UnitId, now: i64) -> Result<(), RegistryError> {
     let mut tx = db.begin().await?;
+    if !red_pages::lock_existing(&mut tx, unit).await? {
+        return Ok(());
+    }
     let Some(page) = red_pages::find_in(&mut tx, unit).await? else {
         return Ok(());
     };
@@ -156,12 +154,18 @@ pub async fn remove_logo(db: &Db, unit: UnitId, now: i64) -> Result<(), Registry
 /// Publishes the draft as the next version.
 pub async fn publish(db: &Db, actor: &Actor, unit: UnitId, now: i64) -> Result<i64, RegistryError> {
     let mut tx = db.begin().await?;
+    if !red_pages::lock_existing(&mut tx, unit).await? {
+        return Err(refused("请先填写并保存红页内容"));
+    }
     let page = red_pages::find_in(&mut tx, unit)
         .await?
         .ok_or_else(|| refused("请先填写并保存红页内容"))?;
     page.draft.publishable().map_err(refused)?;
     if page.state == RedPageState::Published && !page.changed_since_publication {
         return Err(refused("红页内容与已发布的版本相同，无需重新发布"));
+    }
+    if page.state == RedPageState::TakenDown && !page.changed_since_publication {
+        return Err(refused(TAKEN_DOWN_UNCHANGED));
     }
     check_logo(&mut tx, unit, &page.draft).await?;
     let (version, number) =
@@ -193,9 +197,18 @@ pub async fn rollback(
     let (old, content) = red_pages::version_in(&mut tx, unit, version)
         .await?
         .ok_or(RegistryError::Invalid("没有这个红页版本"))?;
+    red_pages::lock_existing(&mut tx, unit).await?;
     let page = red_pages::find_in(&mut tx, unit)
         .await?
         .ok_or_else(|| refused("红页还没有发布过"))?;
+    // The version its 编办 took down cannot come back unchanged.
+    if page.state == RedPageState::TakenDown
+        && let Some(current) = page.version_id
+        && let Some((_, taken_down)) = red_pages::version_in(&mut tx, unit, current).await?
+        && taken_down == content
+    {
+        return Err(refused(TAKEN_DOWN_UNCHANGED));
+    }
     let note = format!("回滚到第{old}版");
     let (new_id, number) =
         red_pages::insert_version(&mut tx, unit, &content, &note, &actor.label, now).await?;
@@ -402,7 +415,10 @@ async fn move_badge(
     if next == site.badge_state && due == site.mount_due {
         return Ok(());
     }
-    red_pages::set_badge(tx, site.site_id, next, due, now).await?;
+    if !red_pages::set_badge(tx, site.site_id, site.badge_state, next, due, now).await? {
+        // Suspended, revoked or moved by someone else meanwhile: that decision stands.
+        return Ok(());
+    }
     let reason = if next == BadgeState::Mounted {
         "网络红页已发布，标识自动显示".to_owned()
     } else {

@@ -422,8 +422,6 @@ pub async fn return_paper(
 struct Issuing {
     domain_label: String,
     mount_days: u32,
-    /// A red-page site whose unit's red page is already public: the badge is mounted at once.
-    red_page_public: bool,
 }
 
 async fn prepare_issue(
@@ -437,14 +435,9 @@ async fn prepare_issue(
             .map_or_else(String::new, |d| d.unicode()),
         Target::RedPage => String::new(),
     };
-    let red_page_public = match &request.target {
-        Target::RedPage => crate::store::red_pages::is_published(db, app.unit_id).await?,
-        Target::Domain { .. } => false,
-    };
     Ok(Issuing {
         domain_label,
         mount_days: policy::mount_days(db, app.region_code).await?,
-        red_page_public,
     })
 }
 
@@ -493,6 +486,7 @@ async fn issue(
     };
     let days = prepared.mount_days;
     let mount_due = deadline::due(Deadline::Mount { days }, cal, now).to_string();
+    let mut red_page_public = false;
     let (code, kept) = match app.site_id {
         Some(site_id) => {
             sites::update_site(tx, site_id, &facts, now).await?;
@@ -508,9 +502,19 @@ async fn issue(
                 sites::insert_site(tx, app.unit_id, seq, &facts, code.as_str(), &mount_due, now)
                     .await?;
             sites::set_site(tx, app.id, id).await?;
-            if prepared.red_page_public {
-                // The published red page carries the badge from this moment.
-                crate::store::red_pages::set_badge(tx, id, BadgeState::Mounted, "", now).await?;
+            // A published red page carries the badge from this moment (read under this
+            // transaction, so a withdrawal cannot slip in between).
+            if red_page && crate::store::red_pages::is_published_in(tx, app.unit_id).await? {
+                crate::store::red_pages::set_badge(
+                    tx,
+                    id,
+                    BadgeState::Issued,
+                    BadgeState::Mounted,
+                    "",
+                    now,
+                )
+                .await?;
+                red_page_public = true;
             }
             (code.to_string(), false)
         }
@@ -536,7 +540,7 @@ async fn issue(
     audit::record(tx, &Actor::system("registry"), &event, now).await?;
     let link = format!("{public_url}/portal/sites/badges");
     let text = if red_page && !kept {
-        if prepared.red_page_public {
+        if red_page_public {
             format!(
                 "您单位网络红页“{}”的网站标识代码为 {code}，已自动显示在已发布的网络红页底部中间，无需其他操作。标识管理：{link}",
                 request.site_name

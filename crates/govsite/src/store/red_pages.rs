@@ -339,23 +339,71 @@ pub async fn site(db: &Db, unit: UnitId) -> StoreResult<Option<RedPageSite>> {
     row.as_ref().map(site_row).transpose()
 }
 
-/// Sets a red-page site's badge state and mount deadline (empty: none while the page carries
-/// the badge).
+/// Moves a red-page site's badge from `from` to `to` with its mount deadline (empty: none
+/// while the page carries the badge). False when the badge is no longer in `from` or the
+/// site closed meanwhile (a suspension or a revocation committed first always stands).
 pub async fn set_badge(
     conn: &mut AnyConnection,
     site: SiteId,
-    state: BadgeState,
+    from: BadgeState,
+    to: BadgeState,
     mount_due: &str,
     now: i64,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE sites SET badge_state = $1, mount_due = $2, updated_at = $3
+         WHERE id = $4 AND badge_state = $5 AND closed_at IS NULL",
+    )
+    .bind(to.as_str())
+    .bind(mount_due)
+    .bind(now)
+    .bind(site.get())
+    .bind(from.as_str())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Whether `unit`'s red page is public now, read inside a transaction.
+pub async fn is_published_in(conn: &mut AnyConnection, unit: UnitId) -> StoreResult<bool> {
+    Ok(
+        sqlx::query("SELECT 1 AS one FROM red_pages WHERE unit_id = $1 AND state = 'published'")
+            .bind(unit.get())
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_some(),
+    )
+}
+
+/// Takes the unit's red page row for this transaction (creating it from `initial` when it
+/// does not exist yet), so that concurrent edits, publications and version numbers of one
+/// unit happen one after the other on PostgreSQL too (SQLite writers already take turns).
+pub async fn lock(
+    conn: &mut AnyConnection,
+    unit: UnitId,
+    initial: &RedPageContent,
+    now: i64,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE sites SET badge_state = $1, mount_due = $2, updated_at = $3 WHERE id = $4")
-        .bind(state.as_str())
-        .bind(mount_due)
-        .bind(now)
-        .bind(site.get())
+    sqlx::query(
+        "INSERT INTO red_pages (unit_id, draft, state, draft_saved_at, updated_at)
+         VALUES ($1, $2, 'draft', $3, $3) ON CONFLICT (unit_id) DO NOTHING",
+    )
+    .bind(unit.get())
+    .bind(json(initial))
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    lock_existing(conn, unit).await?;
+    Ok(())
+}
+
+/// Takes an existing red page row for this transaction; false when the unit has none.
+pub async fn lock_existing(conn: &mut AnyConnection, unit: UnitId) -> StoreResult<bool> {
+    let done = sqlx::query("UPDATE red_pages SET unit_id = unit_id WHERE unit_id = $1")
+        .bind(unit.get())
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Whether `unit`'s red page is public now.

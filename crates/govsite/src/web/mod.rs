@@ -93,6 +93,8 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 /// Largest multipart upload (a 2 MB image and its form, with room for the encoding); the
 /// image's own limit gives the plain-Chinese error below this.
 pub const UPLOAD_LIMIT: usize = 3 * 1024 * 1024;
+/// The only paths that take an upload.
+pub const UPLOAD_PATHS: [&str; 1] = ["/portal/red-page/logo"];
 
 pub fn router(state: WebState) -> Router {
     let pages = Router::new()

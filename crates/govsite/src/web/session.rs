@@ -223,10 +223,12 @@ async fn run(web: WebState, req: Request, next: Next) -> Result<Response, AppErr
     let body = if is_safe(&parts.method) {
         body
     } else {
-        let bytes = read_limited(body, &parts.headers).await?;
+        // No session, no CSRF token: refused before a byte of the body is read.
         let Some((_, row)) = &session else {
             return Err(AppError::Csrf);
         };
+        let upload = super::UPLOAD_PATHS.contains(&parts.uri.path());
+        let bytes = read_limited(body, &parts.headers, upload).await?;
         let sent = match parts
             .headers
             .get("x-csrf-token")
@@ -297,13 +299,13 @@ async fn run(web: WebState, req: Request, next: Next) -> Result<Response, AppErr
     Ok(resp)
 }
 
-async fn read_limited(body: Body, headers: &HeaderMap) -> Result<Bytes, AppError> {
+async fn read_limited(body: Body, headers: &HeaderMap, upload: bool) -> Result<Bytes, AppError> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     // An upload (a red page's logo) may be larger than a form; nothing else may.
-    let limit = if super::form::multipart_boundary(headers).is_some() {
+    let limit = if upload && super::form::multipart_boundary(headers).is_some() {
         super::UPLOAD_LIMIT
     } else {
         BODY_LIMIT

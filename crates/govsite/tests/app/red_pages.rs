@@ -508,6 +508,25 @@ async fn an_office_takes_a_page_down_the_unit_is_told_and_publishes_again() {
     let overview = u.get("/portal/red-page").await;
     assert!(overview.body.contains("已被编办下线") && overview.body.contains("领导信息未更新"));
 
+    // Unchanged, it cannot come back: neither published again nor rolled back to.
+    let unchanged = u.post("/portal/red-page/publish", &[]).await;
+    assert_eq!(unchanged.status, StatusCode::CONFLICT, "{}", unchanged.body);
+    assert!(unchanged.body.contains("请先按下线原因修改内容"));
+    let taken: i64 = sqlx::query("SELECT version_id FROM red_pages WHERE unit_id = $1")
+        .bind(unit.get())
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get("version_id")
+        .unwrap();
+    let back = u
+        .post(
+            "/portal/red-page/rollback",
+            &[("version_id", &taken.to_string())],
+        )
+        .await;
+    assert_eq!(back.status, StatusCode::CONFLICT, "{}", back.body);
+
     // The unit fixes it and publishes again.
     u.post("/portal/red-page/edit", &profile("文化馆简介（已更新）"))
         .await;
@@ -522,6 +541,24 @@ async fn an_office_takes_a_page_down_the_unit_is_told_and_publishes_again() {
             .await
             .contains(&"red_page_taken_down".to_owned())
     );
+
+    // A suspension decided by the 编办 stands whatever the page does.
+    sqlx::query("UPDATE sites SET badge_state = 'suspended' WHERE badge_code = $1")
+        .bind(&code)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        u.post("/portal/red-page/unpublish", &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    u.post("/portal/red-page/edit", &profile("文化馆简介（第三版）"))
+        .await;
+    assert_eq!(
+        u.post("/portal/red-page/publish", &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(badge(&app, &code).await.0, "suspended");
     app.shutdown().await.unwrap();
 }
 
