@@ -204,3 +204,21 @@ pub async fn entry(db: &Db, ace: &str) -> StoreResult<Option<Entry>> {
     .await?;
     row.as_ref().map(entry_of).transpose()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_red_page_name_leads_to_the_forwarding_role_like_a_forwarded_one() {
+        assert_eq!(records("red_page", "", "", ""), Records::Forward);
+        assert_eq!(records("forward", "", "", ""), Records::Forward);
+        assert_eq!(
+            records("resolve", "192.0.2.1", "", ""),
+            Records::Address {
+                v4: "192.0.2.1".parse().ok(),
+                v6: None
+            }
+        );
+    }
+}
