@@ -20,6 +20,7 @@ pub mod hold;
 pub mod id_card;
 pub mod ids;
 pub mod money;
+pub mod office;
 pub mod org_type;
 pub mod password;
 pub mod red_page;

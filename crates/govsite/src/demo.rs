@@ -243,6 +243,23 @@ pub async fn load(db: &Db, public_url: &str, scale: u32) -> anyhow::Result<Strin
     );
     let jingyuan = l.office(JINGYUAN, "靖远县机构编制委员会办公室").await?;
     let baiyin = l.office(BAIYIN, "白银市机构编制委员会办公室").await?;
+    // Where the seed county's office receives paper (the notice's 联系地址); the contact is a
+    // demo name and number, never the notice's person.
+    if offices::find(l.db, jingyuan)
+        .await?
+        .is_some_and(|o| !o.details.is_set())
+    {
+        let form = govsite_core::office::OfficeDetailsForm {
+            address: "靖远县新统办大楼4楼".into(),
+            room: "0427房间".into(),
+            contact_name: "编办联系人（演示）".into(),
+            contact_phone: "0943-6120427".into(),
+            hours: "工作日 8:30—12:00，14:30—18:00".into(),
+        };
+        crate::registry::offices::set_details(l.db, &l.actor, jingyuan, &form, l.now)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo office details: {e:?}"))?;
+    }
     l.account(staff("admin", "系统管理员", Role::Admin, None))
         .await?;
     l.account(staff(

@@ -5,11 +5,13 @@
 pub mod accounts;
 pub mod applications;
 pub mod badges;
+pub mod contacts;
 pub mod escalation;
 pub mod finance;
 pub mod lifecycle;
 pub mod names;
 pub mod names_admin;
+pub mod offices;
 pub mod policy;
 pub mod red_pages;
 pub mod site_checks;

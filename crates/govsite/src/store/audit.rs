@@ -1,7 +1,7 @@
 //! The audit trail: append-only (the schema refuses updates and deletes), written in the same
 //! transaction as the change it records.
 
-use govsite_core::ids::AccountId;
+use govsite_core::ids::{AccountId, UnitId};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
@@ -69,7 +69,7 @@ pub async fn record_alone(db: &Db, actor: &Actor, event: &Event<'_>, now: i64) -
 }
 
 /// Every action the application records, with the words auditors read.
-pub const ACTIONS: [(&str, &str); 61] = [
+pub const ACTIONS: [(&str, &str); 63] = [
     ("sign_in", "登录"),
     ("sign_in_password_ok", "密码验证通过（待两步验证）"),
     ("sign_in_failed", "登录失败"),
@@ -134,6 +134,8 @@ pub const ACTIONS: [(&str, &str); 61] = [
     ("red_page_rolled_back", "回滚网络红页"),
     ("red_page_unpublished", "撤下网络红页"),
     ("red_page_taken_down", "编办下线网络红页"),
+    ("office_details_updated", "修改编办联系信息"),
+    ("contact_revealed", "查看完整联系方式"),
 ];
 
 pub fn action_label(action: &str) -> &'static str {
@@ -177,6 +179,71 @@ pub async fn history(db: &Db, subject_type: &str, subject_id: i64) -> StoreResul
         ..Filter::default()
     };
     Ok(search(db, &filter, 1, 50).await?.0)
+}
+
+/// What a subject type is called on staff screens.
+pub fn subject_label(subject_type: &str) -> &'static str {
+    match subject_type {
+        "unit" => "单位",
+        "account" => "账号",
+        "office" => "编办",
+        "domain" => "域名",
+        "domain_application" => "域名注册申请",
+        "site_application" => "网站开办审核申请",
+        "site" => "网站标识",
+        "red_page" => "网络红页",
+        "transfer" => "转账",
+        "invoice" => "发票",
+        "badge_report" => "公众反映",
+        "badge_enforcement" => "停止解析建议",
+        _ => "其他",
+    }
+}
+
+/// One event of a unit's timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineRow {
+    pub at: i64,
+    pub actor: String,
+    pub action_label: &'static str,
+    pub subject_label: &'static str,
+    pub subject_id: String,
+    pub reason: String,
+}
+
+/// The latest `limit` audited events about a unit and everything it holds (its names,
+/// applications, sites and red page), newest first.
+pub async fn unit_timeline(db: &Db, unit: UnitId, limit: i64) -> StoreResult<Vec<TimelineRow>> {
+    let rows = sqlx::query(
+        "SELECT at, actor, action, subject_type, subject_id, reason FROM audit_events
+         WHERE (subject_type IN ('unit', 'red_page') AND subject_id = $1)
+            OR (subject_type = 'domain' AND subject_id IN
+                (SELECT CAST(id AS TEXT) FROM domains WHERE unit_id = $2))
+            OR (subject_type = 'domain_application' AND subject_id IN
+                (SELECT CAST(id AS TEXT) FROM domain_applications WHERE unit_id = $2))
+            OR (subject_type = 'site_application' AND subject_id IN
+                (SELECT CAST(id AS TEXT) FROM site_applications WHERE unit_id = $2))
+            OR (subject_type = 'site' AND subject_id IN
+                (SELECT CAST(id AS TEXT) FROM sites WHERE unit_id = $2))
+         ORDER BY id DESC LIMIT $3",
+    )
+    .bind(unit.to_string())
+    .bind(unit.get())
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(TimelineRow {
+                at: r.try_get("at")?,
+                actor: r.try_get("actor")?,
+                action_label: action_label(&r.try_get::<String, _>("action")?),
+                subject_label: subject_label(&r.try_get::<String, _>("subject_type")?),
+                subject_id: r.try_get("subject_id")?,
+                reason: r.try_get("reason")?,
+            })
+        })
+        .collect()
 }
 
 pub async fn search(

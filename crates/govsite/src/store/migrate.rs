@@ -49,6 +49,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0007_red_pages.sql"),
         include_str!("../../migrations/postgres/0007_red_pages.sql"),
     ),
+    (
+        8,
+        "office_details",
+        include_str!("../../migrations/sqlite/0008_office_details.sql"),
+        include_str!("../../migrations/postgres/0008_office_details.sql"),
+    ),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -12,6 +12,7 @@ pub mod badges;
 pub mod calendar;
 pub mod captchas;
 pub mod changes;
+pub mod contact_reveals;
 pub mod domains;
 pub mod forwards;
 pub mod invoices;

@@ -1,6 +1,7 @@
 //! Regions and the establishment offices (编办) bound to them.
 
 use govsite_core::ids::OfficeId;
+use govsite_core::office::OfficeDetails;
 use govsite_core::region::RegionCode;
 use serde::Serialize;
 use sqlx::Row;
@@ -24,6 +25,8 @@ pub struct Office {
     pub name: String,
     /// Full path of the office's region, e.g. 甘肃省 白银市 靖远县.
     pub region_path: String,
+    /// Where it receives paper and whom units ask (empty until the office says).
+    pub details: OfficeDetails,
 }
 
 fn region_from(row: &AnyRow) -> Result<Region, sqlx::Error> {
@@ -121,10 +124,13 @@ pub async fn insert(
 }
 
 pub async fn find(db: &Db, id: OfficeId) -> StoreResult<Option<Office>> {
-    let row = sqlx::query("SELECT id, region_code, name FROM offices WHERE id = $1")
-        .bind(id.get())
-        .fetch_optional(db.pool())
-        .await?;
+    let row = sqlx::query(
+        "SELECT id, region_code, name, address, room, contact_name, contact_phone, hours
+         FROM offices WHERE id = $1",
+    )
+    .bind(id.get())
+    .fetch_optional(db.pool())
+    .await?;
     let Some(row) = row else { return Ok(None) };
     let region_code: i64 = row.try_get("region_code")?;
     Ok(Some(Office {
@@ -132,7 +138,48 @@ pub async fn find(db: &Db, id: OfficeId) -> StoreResult<Option<Office>> {
         region_code,
         name: row.try_get("name")?,
         region_path: region_path(db, region_code).await?,
+        details: OfficeDetails {
+            address: row.try_get("address")?,
+            room: row.try_get("room")?,
+            contact_name: row.try_get("contact_name")?,
+            contact_phone: row.try_get("contact_phone")?,
+            hours: row.try_get("hours")?,
+        },
     }))
+}
+
+/// The office of a unit's region (`None` when the region has none).
+pub async fn of_region(db: &Db, region_code: i64) -> StoreResult<Option<Office>> {
+    match RegionCode::from_i64(region_code) {
+        Some(r) => match find_by_region(db, r).await? {
+            Some(id) => find(db, id).await,
+            None => Ok(None),
+        },
+        None => Ok(None),
+    }
+}
+
+/// Stores an office's own details.
+pub async fn set_details(
+    conn: &mut sqlx::AnyConnection,
+    id: OfficeId,
+    d: &OfficeDetails,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE offices SET address = $1, room = $2, contact_name = $3, contact_phone = $4,
+                hours = $5, details_updated_at = $6 WHERE id = $7",
+    )
+    .bind(&d.address)
+    .bind(&d.room)
+    .bind(&d.contact_name)
+    .bind(&d.contact_phone)
+    .bind(&d.hours)
+    .bind(now)
+    .bind(id.get())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 pub async fn find_by_region(db: &Db, region: RegionCode) -> StoreResult<Option<OfficeId>> {

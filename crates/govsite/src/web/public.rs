@@ -84,8 +84,22 @@ async fn home(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, App
     web.page(&ctx, "home.html", context! { title => "首页" })
 }
 
+/// Help; a signed-in unit also sees its 编办's address and contact.
 async fn help(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, AppError> {
-    web.page(&ctx, "help.html", context! { title => "帮助" })
+    let office = match ctx.user.as_ref().and_then(|u| u.unit_id) {
+        Some(unit) => {
+            match crate::store::units::find(&web.db, unit, crate::store::units::Scope::All).await? {
+                Some(u) => crate::store::offices::of_region(&web.db, u.region_code).await?,
+                None => None,
+            }
+        }
+        None => None,
+    };
+    web.page(
+        &ctx,
+        "help.html",
+        context! { title => "帮助", office => office },
+    )
 }
 
 #[derive(Deserialize)]

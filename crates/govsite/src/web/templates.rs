@@ -63,6 +63,7 @@ fn nav(role: Role) -> Vec<NavItem> {
             item("/console/domains", "域名管理"),
             item("/console/lists/lapsed", "监管名单"),
             item("/console/office-payments", "编办代缴"),
+            item("/console/office", "本办信息"),
         ],
         Role::RegistryReviewer => vec![
             item("/console/units", "单位管理"),

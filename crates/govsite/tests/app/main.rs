@@ -22,4 +22,5 @@ mod secondaries;
 mod sites;
 mod stored;
 mod supervision;
+mod workbench;
 mod zone;

@@ -6,39 +6,45 @@
 mod badges;
 mod domains;
 pub(crate) mod invoices;
+mod office;
 mod office_payments;
 mod red_pages;
 mod reviews;
 mod sites;
 mod supervision;
 mod transfers;
+mod unit;
 
 use axum::Router;
 use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
-use govsite_core::ids::UnitId;
 use govsite_core::role::Role;
 use minijinja::context;
 use serde::Deserialize;
 
 use super::WebState;
 use super::error::AppError;
-use super::form::{PathId, Query, page_number};
+use super::form::{Query, page_number};
 use super::session::Ctx;
 use crate::store::accounts::Account;
+use crate::store::offices;
 use crate::store::units::{self, Scope};
-use crate::store::{accounts, offices};
 
 const PER_PAGE: u32 = 20;
 
 pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/console/units", get(list))
-        .route("/console/units/{id}", get(show))
+        .route("/console/units/{id}", get(unit::show))
+        .route(
+            "/console/units/{id}/reveal",
+            axum::routing::post(unit::reveal),
+        )
         .merge(badges::routes())
         .merge(domains::routes())
         .merge(invoices::routes())
+        .merge(office::routes())
         .merge(office_payments::routes())
         .merge(red_pages::routes())
         .merge(reviews::routes())
@@ -101,34 +107,6 @@ async fn list(
             page => page,
             pages => pages,
             total => total,
-        },
-    )
-}
-
-async fn show(
-    State(web): State<WebState>,
-    ctx: Ctx,
-    PathId(id): PathId<UnitId>,
-) -> Result<Html<String>, AppError> {
-    let user = ctx.require(Role::sees_units)?;
-    let (scope, _) = unit_scope(&web, user).await?;
-    let unit = units::find(&web.db, id, scope)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let region_path = offices::region_path(&web.db, unit.region_code).await?;
-    let unit_accounts = accounts::of_unit(&web.db, unit.id).await?;
-    web.page(
-        &ctx,
-        "console/unit.html",
-        context! {
-            title => unit.form.name.clone(),
-            unit => unit,
-            org_type_label => unit.org_type_label(),
-            suffix => unit.suffix_label(),
-            region_path => region_path,
-            handler_mobile => unit.handler_mobile_masked(),
-            handler_email => unit.handler_email_masked(),
-            accounts => unit_accounts,
         },
     )
 }

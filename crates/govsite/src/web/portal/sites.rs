@@ -466,6 +466,7 @@ async fn show(
         closed => state == SiteState::Closed,
         reason_label => govsite_core::site_application::reason_label(&a.reason_code),
         events => sites::events(&web.db, a.id).await?,
+        office => crate::store::offices::of_region(&web.db, a.region_code).await?,
         application => a,
     })
 }
