@@ -45,8 +45,11 @@ pub struct NameRow {
     pub flag: String,
     pub office_verdict: String,
     pub registry_verdict: String,
-    pub reason_code: String,
-    pub reason_text: String,
+    /// Each stage's own reason (a rejection's code and explanation).
+    pub office_reason_code: String,
+    pub office_reason_text: String,
+    pub registry_reason_code: String,
+    pub registry_reason_text: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -254,13 +257,15 @@ pub async fn set_verdict(
     code: &str,
     text: &str,
 ) -> StoreResult<()> {
-    let column = if stage == "registry" {
-        "registry_verdict"
+    // Only our two constant prefixes are formatted into the text.
+    let stage = if stage == "registry" {
+        "registry"
     } else {
-        "office_verdict"
+        "office"
     };
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE application_names SET {column} = $1, reason_code = $2, reason_text = $3 WHERE id = $4"
+        "UPDATE application_names SET {stage}_verdict = $1, {stage}_reason_code = $2,
+                {stage}_reason_text = $3 WHERE id = $4"
     )))
     .bind(verdict)
     .bind(code)
@@ -274,8 +279,9 @@ pub async fn set_verdict(
 /// Clears earlier verdicts when an application is resubmitted.
 pub async fn clear_verdicts(conn: &mut AnyConnection, id: DomainApplicationId) -> StoreResult<()> {
     sqlx::query(
-        "UPDATE application_names SET office_verdict = '', registry_verdict = '', reason_code = '',
-             reason_text = '' WHERE application_id = $1",
+        "UPDATE application_names SET office_verdict = '', registry_verdict = '',
+             office_reason_code = '', office_reason_text = '', registry_reason_code = '',
+             registry_reason_text = '' WHERE application_id = $1",
     )
     .bind(id.get())
     .execute(&mut *conn)
@@ -320,7 +326,7 @@ pub async fn queue(db: &Db, state: AppState, region: Option<i64>) -> StoreResult
 pub async fn names(db: &Db, id: DomainApplicationId) -> StoreResult<Vec<NameRow>> {
     let rows = sqlx::query(
         "SELECT id, slot, label, ace, canonical, years, flag, office_verdict, registry_verdict,
-                reason_code, reason_text
+                office_reason_code, office_reason_text, registry_reason_code, registry_reason_text
          FROM application_names WHERE application_id = $1 ORDER BY slot",
     )
     .bind(id.get())
@@ -338,8 +344,10 @@ pub async fn names(db: &Db, id: DomainApplicationId) -> StoreResult<Vec<NameRow>
                 flag: r.try_get("flag")?,
                 office_verdict: r.try_get("office_verdict")?,
                 registry_verdict: r.try_get("registry_verdict")?,
-                reason_code: r.try_get("reason_code")?,
-                reason_text: r.try_get("reason_text")?,
+                office_reason_code: r.try_get("office_reason_code")?,
+                office_reason_text: r.try_get("office_reason_text")?,
+                registry_reason_code: r.try_get("registry_reason_code")?,
+                registry_reason_text: r.try_get("registry_reason_text")?,
             })
         })
         .collect::<Result<_, sqlx::Error>>()

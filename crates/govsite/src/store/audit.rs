@@ -153,6 +153,9 @@ pub struct AuditRow {
     pub action: String,
     pub action_label: &'static str,
     pub subject_type: String,
+    pub subject_label: &'static str,
+    pub from_label: String,
+    pub to_label: String,
     pub subject_id: String,
     pub from_state: String,
     pub to_state: String,
@@ -181,23 +184,62 @@ pub async fn history(db: &Db, subject_type: &str, subject_id: i64) -> StoreResul
     Ok(search(db, &filter, 1, 50).await?.0)
 }
 
+/// The subjects of audited events and what staff screens call them.
+pub const SUBJECTS: [(&str, &str); 13] = [
+    ("unit", "单位"),
+    ("account", "账号"),
+    ("office", "编办"),
+    ("domain", "域名"),
+    ("domain_application", "域名注册申请"),
+    ("site_application", "网站开办审核申请"),
+    ("site", "网站标识"),
+    ("red_page", "网络红页"),
+    ("transfer", "转账"),
+    ("invoice", "发票"),
+    ("badge_report", "公众反映"),
+    ("badge_enforcement", "停止解析建议"),
+    ("calendar_day", "工作日历"),
+];
+
 /// What a subject type is called on staff screens.
 pub fn subject_label(subject_type: &str) -> &'static str {
-    match subject_type {
-        "unit" => "单位",
-        "account" => "账号",
-        "office" => "编办",
-        "domain" => "域名",
-        "domain_application" => "域名注册申请",
-        "site_application" => "网站开办审核申请",
-        "site" => "网站标识",
-        "red_page" => "网络红页",
-        "transfer" => "转账",
-        "invoice" => "发票",
-        "badge_report" => "公众反映",
-        "badge_enforcement" => "停止解析建议",
-        _ => "其他",
-    }
+    SUBJECTS
+        .iter()
+        .find(|(s, _)| *s == subject_type)
+        .map_or("其他", |(_, l)| l)
+}
+
+/// A stored state code of `subject_type` in Chinese (the code itself when none of ours).
+pub fn state_label(subject_type: &str, state: &str) -> String {
+    use govsite_core::{
+        badge_state::BadgeState, domain_application::AppState, domain_lifecycle::DomainState,
+        red_page::RedPageState, site_application::SiteState, transfer::TransferStatus,
+    };
+    let label = match subject_type {
+        "domain_application" => AppState::parse(state).map(AppState::label),
+        "site_application" => SiteState::parse(state).map(SiteState::label),
+        "domain" => DomainState::parse(state).map(DomainState::label),
+        "site" => BadgeState::parse(state).ok().map(BadgeState::label),
+        "red_page" => RedPageState::parse(state).map(RedPageState::label),
+        "transfer" => TransferStatus::parse(state).map(TransferStatus::label),
+        "calendar_day" if state == "default" => Some("按周末休息"),
+        "calendar_day" => govsite_core::calendar::DayKind::parse(state)
+            .map(govsite_core::calendar::DayKind::label),
+        _ => None,
+    };
+    let common = match state {
+        "registered" => Some("已注册"),
+        "pending" => Some("待处理"),
+        "proposed" => Some("已提出"),
+        "confirmed" => Some("已确认"),
+        "dismissed" => Some("已驳回"),
+        "open" => Some("待处理"),
+        "closed" => Some("已处理"),
+        "active" => Some("正常"),
+        "disabled" => Some("已停用"),
+        _ => None,
+    };
+    label.or(common).unwrap_or(state).to_owned()
 }
 
 /// One event of a unit's timeline.
@@ -289,16 +331,22 @@ pub async fn search(
     let rows = rows
         .iter()
         .map(|r| {
+            let subject_type: String = r.try_get("subject_type")?;
+            let from_state: String = r.try_get("from_state")?;
+            let to_state: String = r.try_get("to_state")?;
             Ok(AuditRow {
                 id: r.try_get("id")?,
                 at: r.try_get("at")?,
                 actor: r.try_get("actor")?,
                 action_label: action_label(&r.try_get::<String, _>("action")?),
                 action: r.try_get("action")?,
-                subject_type: r.try_get("subject_type")?,
+                subject_label: subject_label(&subject_type),
+                from_label: state_label(&subject_type, &from_state),
+                to_label: state_label(&subject_type, &to_state),
+                subject_type,
                 subject_id: r.try_get("subject_id")?,
-                from_state: r.try_get("from_state")?,
-                to_state: r.try_get("to_state")?,
+                from_state,
+                to_state,
                 reason: r.try_get("reason")?,
                 ip: r.try_get("ip")?,
             })

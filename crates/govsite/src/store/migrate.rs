@@ -55,6 +55,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0008_office_details.sql"),
         include_str!("../../migrations/postgres/0008_office_details.sql"),
     ),
+    (
+        9,
+        "review_stages",
+        include_str!("../../migrations/sqlite/0009_review_stages.sql"),
+        include_str!("../../migrations/postgres/0009_review_stages.sql"),
+    ),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -380,6 +380,8 @@ async fn audit_log(
         "admin/audit.html",
         context! {
             title => "审计日志",
+            subjects => audit::SUBJECTS,
+            actions => audit::ACTIONS.as_slice(),
             events => events,
             q => q,
             page => page,

@@ -53,12 +53,17 @@ async fn auditors_filter_the_trail() {
     let (mut auditor, _) = app.signed_in(Role::Auditor, None, None).await;
     let all = auditor.get("/admin/audit").await;
     assert_eq!(all.status, StatusCode::OK);
-    assert!(all.body.contains("calendar_day_set"));
-    assert!(all.body.contains("sign_in_failed"));
+    assert!(all.body.contains("<td>设置工作日历</td>"));
+    assert!(all.body.contains("<td>登录失败</td>"));
     let filtered = auditor.get("/admin/audit?action=calendar_day_set").await;
     assert!(filtered.body.contains("共 2 条记录"), "{}", filtered.body);
-    assert!(filtered.body.contains("default → workday"));
-    assert!(!filtered.body.contains("sign_in_failed"));
+    assert!(
+        filtered.body.contains("按周末休息 → 调休上班"),
+        "states in Chinese: {}",
+        filtered.body
+    );
+    assert!(all.body.contains("<option value=\"domain\">域名</option>"));
+    assert!(!filtered.body.contains("<td>登录失败</td>"));
     let by_actor = auditor
         .get(&format!("/admin/audit?actor={admin_name}&action=sign_in"))
         .await;

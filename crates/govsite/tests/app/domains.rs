@@ -165,6 +165,19 @@ async fn apply_review_pay_activate_and_look_up() {
     let view = u.get(&format!("/portal/domains/applications/{id}")).await;
     assert!(view.body.contains("待缴费"));
     assert!(view.body.contains("规范简称应为“靖远县政府办”"));
+    // Each stage keeps its own verdict and reason, in Chinese.
+    assert!(
+        view.body.contains("不通过：规范简称应为“靖远县政府办”"),
+        "{}",
+        view.body
+    );
+    let decided = registry.get(&format!("/console/reviews/{id}")).await;
+    assert!(
+        decided.body.contains("编办初审：通过；注册中心复审：通过"),
+        "{}",
+        decided.body
+    );
+    assert!(!decided.body.contains("approve；"), "no raw codes");
     assert!(view.body.contains("应缴 <strong>200.00 元</strong>"));
     let short = u
         .post(&format!("/portal/domains/applications/{id}/pay"), &[])
