@@ -1,6 +1,6 @@
-//! The printed documents of a website application, as typst markup rendered by govsite-pdf:
+//! The printed documents, as typst markup rendered by govsite-pdf: for a website application
 //! the letter to the 编办 (关于申请对网站开办审核和资格复核的函) and the application form laid
-//! out like annex 2. Everything a unit typed enters as a typst string, never as markup. The
+//! out like annex 2; for a domain application the 域名注册申请表 of annexes 3/4. Everything a unit typed enters as a typst string, never as markup. The
 //! form is the only place the handler's ID number appears in full.
 
 use govsite_core::id_card::IdCardNumber;
@@ -161,4 +161,134 @@ pub async fn render(markup: String) -> anyhow::Result<Vec<u8>> {
     tokio::task::spawn_blocking(move || govsite_pdf::render(&markup))
         .await?
         .map_err(Into::into)
+}
+
+/// The 域名注册申请表 as annexes 3 (.政务) and 4 (.公益) lay it out, filled in from a submitted
+/// domain application (`names`: slot, name as people read it, years). The unit prints it 一式
+/// 三份 and brings it, with its certificate copies, to its 编办.
+pub fn domain_form_markup(
+    app: &crate::store::applications::Application,
+    names: &[(i64, String, i64)],
+) -> String {
+    use govsite_core::domain_form::SLOTS;
+    let f = &app.form;
+    let public = app.suffix == "公益";
+    let title = if public {
+        "公益域名注册申请表"
+    } else {
+        "政务域名注册申请表"
+    };
+    let tick = |on: bool| if on { "■" } else { "□" };
+    let cell = |s: &str| format!("[{}]", t(s.trim()));
+    let label = |s: &str| format!("[*{s}*]");
+    let same_or = |same: &str, name: &str, phone: &str, email: &str| {
+        if same == "1" {
+            "同上".to_owned()
+        } else {
+            format!("{name}　{phone}　{email}")
+        }
+    };
+    let mut rows = vec![
+        format!(
+            "{}, table.cell(colspan: 3){}",
+            label("单位全称"),
+            cell(&app.unit_name)
+        ),
+        format!(
+            "{}, {}, {}, {}",
+            label("联系人"),
+            cell(&f.contact_name),
+            label("电话"),
+            cell(&f.phone)
+        ),
+        format!(
+            "{}, {}, {}, {}",
+            label("电子邮箱"),
+            cell(&f.email),
+            label("手机号码"),
+            cell(&f.mobile)
+        ),
+        format!(
+            "{}, table.cell(colspan: 3){}",
+            label("通讯地址及邮编"),
+            cell(&format!("{}　{}", f.address.trim(), f.postcode.trim()))
+        ),
+        format!(
+            "{}, table.cell(colspan: 3){}",
+            label("现有网站网址"),
+            cell(&f.website_url)
+        ),
+        format!(
+            "{}, table.cell(colspan: 3){}",
+            label("管理联系人信息"),
+            cell(&same_or(
+                &f.admin_same,
+                &f.admin_name,
+                &f.admin_phone,
+                &f.admin_email
+            ))
+        ),
+        format!(
+            "{}, table.cell(colspan: 3){}",
+            label("技术联系人信息"),
+            cell(&same_or(
+                &f.tech_same,
+                &f.tech_name,
+                &f.tech_phone,
+                &f.tech_email
+            ))
+        ),
+        format!(
+            "table.cell(colspan: 4, fill: luma(230))[*申请注册的{}域名*]",
+            if public { "公益" } else { "政务" }
+        ),
+        "[*名称类别*], table.cell(colspan: 2)[*申请注册的域名名称*], [*申请注册年限*]".to_owned(),
+    ];
+    for (slot, what, _) in SLOTS {
+        let slot = i64::from(slot);
+        let what = format!("{what}（域名{slot}）");
+        let (name, years) = names
+            .iter()
+            .find(|(s, _, _)| *s == slot)
+            .map_or((String::new(), String::new()), |(_, n, y)| {
+                (n.clone(), format!("{y}年"))
+            });
+        rows.push(format!(
+            "{}, table.cell(colspan: 2){}, {}",
+            cell(&what),
+            cell(&name),
+            cell(&years)
+        ));
+    }
+    let plan = f.plan.as_str();
+    let ip = [f.ipv4.trim(), f.ipv6.trim()]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("  ");
+    rows.push(format!(
+        "table.cell(colspan: 4)[{} 方案一：域名解析　您主机的IP地址：{}　DNS服务器：{}\\ {} 方案二：通过现有域名转发　{}\\ {} 方案三：网络红页]",
+        tick(plan == "resolve" || plan == "delegate"),
+        t(&ip),
+        t(if plan == "delegate" {
+            "本单位DNS服务器"
+        } else {
+            "默认由域名注册管理中心DNS服务器解析"
+        }),
+        tick(plan == "forward"),
+        t(f.forward_url.trim()),
+        tick(plan == "red_page"),
+    ));
+    rows.push("table.cell(colspan: 2)[*报送单位意见*\\ #v(4em) #align(right)[加盖单位公章\\ 年　　月　　日]], [*主管部门意见*\\ #v(4em) #align(right)[加盖单位公章\\ 年　　月　　日]], [*编办审核意见*\\ #v(4em) #align(right)[加盖单位公章\\ 年　　月　　日]]".to_owned());
+    format!(
+        "{pre}\
+#set text(size: 10.5pt)\n\
+#align(center)[#text(size: 16pt, weight: \"bold\")[{title}]]\n\
+#align(right)[申请序号：{reference}]\n\
+#table(columns: (9em, 1fr, 1fr, 8em), inset: 6pt, align: left + horizon,\n{rows},\n)\n\
+#text(size: 9pt)[注：本表一式三份，加盖单位公章，连同组织机构代码证、法人证复印件（各一份）报送所属编办。]\n",
+        pre = govsite_pdf::preamble(),
+        reference = t(app.reference.as_deref().unwrap_or("")),
+        rows = rows.join(",\n"),
+    )
 }

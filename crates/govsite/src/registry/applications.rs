@@ -432,6 +432,54 @@ pub async fn pay_and_activate(
 
 /// The unit's first save of a new application: a draft, kept whatever it holds so nothing
 /// typed is lost; it is checked only when submitted.
+/// The 编办 records the paper of a submitted application: 申请表 (一式三份) and, when
+/// `certificates`, the 组织机构代码证 and 法人证 copies. Recorded again, the later record
+/// stands; audited each time.
+pub async fn record_paper(
+    db: &Db,
+    actor: &Actor,
+    app: &Application,
+    receipt: &govsite_core::paper::Receipt,
+    certificates: bool,
+    now: i64,
+) -> Result<(), RegistryError> {
+    if app.state == AppState::Draft {
+        return Err(RegistryError::Refused(
+            "申请尚未提交，不能登记纸质材料".to_owned(),
+        ));
+    }
+    let date = receipt.received_on.to_string();
+    let mut tx = db.begin().await?;
+    applications::record_paper(
+        &mut tx,
+        app.id,
+        &date,
+        receipt.copies,
+        certificates,
+        &actor.label,
+    )
+    .await?;
+    let note = format!(
+        "{date} 收到申请表 {} 份{}",
+        receipt.copies,
+        if certificates {
+            "，附组织机构代码证、法人证复印件"
+        } else {
+            "，未附证件复印件"
+        }
+    );
+    let event = Event {
+        action: "domain_paper_recorded",
+        subject_type: "domain_application",
+        subject_id: app.id.to_string(),
+        reason: &note,
+        ..Event::default()
+    };
+    audit::record(&mut tx, actor, &event, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 pub async fn create_draft(
     db: &Db,
     unit: UnitId,

@@ -26,6 +26,12 @@ pub struct Application {
     pub submitted_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The paper (申请表 一式三份 and certificate copies) as the 编办 recorded it; empty date
+    /// until received.
+    pub paper_received_on: String,
+    pub paper_copies: i64,
+    pub paper_certificates: bool,
+    pub paper_recorded_by: String,
 }
 
 impl Application {
@@ -75,7 +81,7 @@ pub struct NewName<'a> {
 
 const COLUMNS: &str = "a.id, a.reference, a.unit_id, u.name AS unit_name, u.region_code, a.suffix,
     a.state, a.form_json, a.fee_fen, a.price_fen, a.office_due, a.submitted_at, a.created_at,
-    a.updated_at";
+    a.updated_at, a.paper_received_on, a.paper_copies, a.paper_certificates, a.paper_recorded_by";
 
 fn from_row(r: &AnyRow) -> StoreResult<Application> {
     let id: i64 = r.try_get("id")?;
@@ -104,6 +110,10 @@ fn from_row(r: &AnyRow) -> StoreResult<Application> {
         submitted_at: r.try_get("submitted_at")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
+        paper_received_on: r.try_get("paper_received_on")?,
+        paper_copies: r.try_get("paper_copies")?,
+        paper_certificates: r.try_get::<i64, _>("paper_certificates")? != 0,
+        paper_recorded_by: r.try_get("paper_recorded_by")?,
     })
 }
 
@@ -247,6 +257,29 @@ pub async fn mark_submitted(
         .fetch_one(&mut *conn)
         .await?;
     Ok(row.try_get("reference")?)
+}
+
+/// Records the paper the 编办 received for an application.
+pub async fn record_paper(
+    conn: &mut AnyConnection,
+    id: DomainApplicationId,
+    received_on: &str,
+    copies: u32,
+    certificates: bool,
+    by: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE domain_applications SET paper_received_on = $1, paper_copies = $2,
+                paper_certificates = $3, paper_recorded_by = $4 WHERE id = $5",
+    )
+    .bind(received_on)
+    .bind(i64::from(copies))
+    .bind(i64::from(certificates))
+    .bind(by)
+    .bind(id.get())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 pub async fn set_verdict(

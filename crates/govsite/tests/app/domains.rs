@@ -29,7 +29,7 @@ fn application_fields<'a>(name1: &'a str, name2: &'a str) -> Vec<(&'a str, &'a s
 }
 
 /// Fills the form, checks, submits; returns (application id, reference).
-async fn apply(b: &mut Browser, name1: &str, name2: &str) -> (i64, String) {
+pub(crate) async fn apply(b: &mut Browser, name1: &str, name2: &str) -> (i64, String) {
     let mut fields = application_fields(name1, name2);
     fields.push(("step", "check"));
     let check = b.post("/portal/domains/new", &fields).await;

@@ -152,3 +152,86 @@ async fn contacts_are_masked_and_one_is_revealed_to_one_person_with_an_audit_row
     assert!(!o.get(&path).await.body.contains("13900000002"));
     app.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_domain_paper_is_printed_by_the_unit_and_recorded_by_its_office() {
+    let app = TestApp::spawn().await;
+    let office = app.office("620421").await;
+    let unit = app.unit("靖远县审计局", "620421").await;
+    let (mut u, _) = app.signed_in(Role::Unit, Some(unit), None).await;
+    let (id, reference) = crate::domains::apply(&mut u, "靖远县审计局", "靖远审计").await;
+
+    // The unit prints annex 3 filled in from its application.
+    let (status, headers, pdf) = u
+        .get_bytes(&format!("/portal/domains/applications/{id}/form"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/pdf");
+    let text = crate::sites::pdftotext(&pdf);
+    for expected in [
+        "政务域名注册申请表",
+        "靖远县审计局.政务",
+        "靖远审计.政务",
+        &reference,
+        "一式三份",
+    ] {
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+    let page = u.get(&format!("/portal/domains/applications/{id}")).await;
+    assert!(page.body.contains("打印域名注册申请表"));
+
+    // Its office records the paper; a date in the future is refused beside its field.
+    let (mut o, _) = app
+        .signed_in(Role::OfficeReviewer, None, Some(office))
+        .await;
+    let path = format!("/console/reviews/{id}/paper");
+    let bad = o
+        .post(&path, &[("received_on", "2099-01-01"), ("copies", "3")])
+        .await;
+    assert_eq!(bad.status, StatusCode::OK);
+    assert!(bad.body.contains("收到日期不能晚于今天"));
+    let today = chrono::DateTime::from_timestamp(app.clock_now() + 8 * 3600, 0)
+        .unwrap()
+        .date_naive()
+        .to_string();
+    let ok = o
+        .post(
+            &path,
+            &[
+                ("received_on", &today),
+                ("copies", "3"),
+                ("certificates", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let unit_view = u.get(&format!("/portal/domains/applications/{id}")).await;
+    assert!(
+        unit_view
+            .body
+            .contains(&format!("编办已于 {today} 收到申请表 3 份及证件复印件"))
+    );
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"domain_paper_recorded".to_owned())
+    );
+
+    // The registry does not record paper; another county's office cannot see the application.
+    let (mut r, _) = app.signed_in(Role::RegistryReviewer, None, None).await;
+    assert_eq!(
+        r.post(&path, &[("received_on", &today), ("copies", "3")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let far = app.office("620422").await;
+    let (mut f, _) = app.signed_in(Role::OfficeReviewer, None, Some(far)).await;
+    assert_eq!(
+        f.post(&path, &[("received_on", &today), ("copies", "3")])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    app.shutdown().await.unwrap();
+}

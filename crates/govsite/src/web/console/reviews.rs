@@ -30,6 +30,10 @@ pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/console/reviews", get(queue))
         .route("/console/reviews/{id}", get(show).post(decide))
+        .route(
+            "/console/reviews/{id}/paper",
+            axum::routing::post(record_paper),
+        )
 }
 
 #[derive(Serialize)]
@@ -94,6 +98,7 @@ async fn review_page(
     a: &Application,
     registry: bool,
     errors: Option<&FieldErrors>,
+    paper_saved: bool,
 ) -> Result<Html<String>, AppError> {
     let unit = units::find(&web.db, a.unit_id, Scope::All)
         .await?
@@ -122,17 +127,70 @@ async fn review_page(
         registry => registry,
         reasons => REASON_CODES,
         errors => errors,
+        // The paper goes to the unit's own 编办, which records it at any stage after submission.
+        can_record_paper => !registry && a.app_state() != AppState::Draft,
+        today => cst_date(web.now()).to_string(),
+        paper_saved => paper_saved,
     })
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct PaperForm {
+    received_on: String,
+    copies: String,
+    certificates: String,
+}
+
+/// The office records the paper it received (申请表 一式三份, certificate copies).
+async fn record_paper(
+    State(web): State<WebState>,
+    ctx: Ctx,
+    PathId(id): PathId<DomainApplicationId>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let (registry, scope) = review_stage(&web, &ctx).await?;
+    if registry {
+        return Err(AppError::Forbidden);
+    }
+    let a = in_scope(&web, scope, id).await?;
+    let posted: PaperForm = crate::web::form::parse(&body)?;
+    let today = cst_date(web.now());
+    let receipt = match govsite_core::paper::receipt(&posted.received_on, &posted.copies, today) {
+        Ok(r) => r,
+        Err(errors) => {
+            return Ok(review_page(&web, &ctx, &a, registry, Some(&errors), false)
+                .await?
+                .into_response());
+        }
+    };
+    registry_apps::record_paper(
+        &web.db,
+        &actor(&ctx),
+        &a,
+        &receipt,
+        posted.certificates == "1",
+        web.now(),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/console/reviews/{}?paper=1", a.id)).into_response())
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ShowQuery {
+    paper: String,
 }
 
 async fn show(
     State(web): State<WebState>,
     ctx: Ctx,
     PathId(id): PathId<DomainApplicationId>,
+    crate::web::form::Query(q): crate::web::form::Query<ShowQuery>,
 ) -> Result<Html<String>, AppError> {
     let (registry, scope) = review_stage(&web, &ctx).await?;
     let a = in_scope(&web, scope, id).await?;
-    review_page(&web, &ctx, &a, registry, None).await
+    review_page(&web, &ctx, &a, registry, None, q.paper == "1").await
 }
 
 async fn decide(
@@ -178,7 +236,7 @@ async fn decide(
             Ok(Redirect::to("/console/reviews").into_response())
         }
         Err(RegistryError::Form(errors)) => {
-            Ok(review_page(&web, &ctx, &a, registry, Some(&errors))
+            Ok(review_page(&web, &ctx, &a, registry, Some(&errors), false)
                 .await?
                 .into_response())
         }

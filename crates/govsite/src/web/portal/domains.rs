@@ -37,6 +37,7 @@ pub fn routes() -> Router<WebState> {
             get(edit_form).post(save),
         )
         .route("/portal/domains/applications/{id}/submit", post(submit))
+        .route("/portal/domains/applications/{id}/form", get(form_pdf))
         .route("/portal/domains/applications/{id}/pay", post(pay))
 }
 
@@ -417,7 +418,50 @@ async fn application_page(
         balance => balance.to_string(),
         short => balance < payable,
         error => error,
+        printable => a.state != AppState::Draft,
+        office => crate::store::offices::of_region(&web.db, a.region_code).await?,
     })
+}
+
+/// The 域名注册申请表 (annex 3 for .政务, annex 4 for .公益) filled in from the submitted
+/// application, to print 一式三份 and bring to the 编办.
+async fn form_pdf(
+    State(web): State<WebState>,
+    ctx: Ctx,
+    PathId(id): PathId<DomainApplicationId>,
+) -> Result<Response, AppError> {
+    let unit = own_unit(&web, &ctx).await?;
+    let a = owned(&web, &unit, id).await?;
+    if a.state == AppState::Draft {
+        return Err(AppError::Conflict(
+            "申请提交后才能打印域名注册申请表。".into(),
+        ));
+    }
+    let names: Vec<(i64, String, i64)> = applications::names(&web.db, a.id)
+        .await?
+        .into_iter()
+        .map(|n| (n.slot, format!("{}.{}", n.label, a.suffix), n.years))
+        .collect();
+    let pdf = crate::documents::render(crate::documents::domain_form_markup(&a, &names)).await?;
+    let name = format!(
+        "domain-form-{}.pdf",
+        a.reference.as_deref().unwrap_or("draft")
+    );
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{name}\""),
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        pdf,
+    )
+        .into_response())
 }
 
 async fn pay(
