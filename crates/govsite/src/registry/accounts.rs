@@ -220,6 +220,58 @@ pub async fn send_reset_link(
     Ok(())
 }
 
+/// Sends a pending account a fresh one-time activation link (e-mail, and an SMS saying one
+/// was sent); earlier links stop working. Never a password.
+pub async fn resend_invitation(
+    db: &Db,
+    actor: &Actor,
+    account: &Account,
+    public_url: &str,
+    now: i64,
+) -> Result<(), RegistryError> {
+    if account.status != AccountStatus::Pending {
+        return Err(RegistryError::Refused(
+            "该账号已激活，无需重发激活邀请；如忘记密码，请发送重设密码链接".to_owned(),
+        ));
+    }
+    let raw = token::random_token();
+    let link = format!("{public_url}/activate/{raw}");
+    let mut tx = db.begin().await?;
+    tokens::issue(
+        &mut tx,
+        account.id,
+        Purpose::Activation,
+        &token::hash_token(&raw),
+        now,
+        ACTIVATION_TTL,
+    )
+    .await?;
+    let email = messages::activation_email(
+        &account.email,
+        &account.display_name,
+        &account.username,
+        &link,
+    );
+    outbox::enqueue(&mut tx, &email, now).await?;
+    if !account.mobile.is_empty() {
+        outbox::enqueue(
+            &mut tx,
+            &messages::activation_sms(&account.mobile, &account.username),
+            now,
+        )
+        .await?;
+    }
+    let event = Event {
+        action: "invitation_resent",
+        subject_type: "account",
+        subject_id: account.id.to_string(),
+        ..Event::default()
+    };
+    audit::record(&mut tx, actor, &event, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Sets a password through a one-time link (activation or reset): consuming the link is the
 /// guard, so of two racing submissions only one succeeds. False when the link was used or
 /// expired meanwhile. After a reset whoever held the old password is signed out everywhere.

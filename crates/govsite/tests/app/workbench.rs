@@ -235,3 +235,113 @@ async fn the_domain_paper_is_printed_by_the_unit_and_recorded_by_its_office() {
     );
     app.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_office_resends_invitations_sends_reset_links_and_disables_its_units_accounts() {
+    use govsite::store::accounts::{self, NewAccount};
+    let app = TestApp::spawn().await;
+    let office = app.office("620421").await;
+    let unit = app.unit("靖远县统计局", "620421").await;
+    // A pending account (never activated) and an active one.
+    let mut conn = app.db.pool().acquire().await.unwrap();
+    let pending = accounts::insert(
+        &mut conn,
+        &NewAccount {
+            username: "jytjj",
+            display_name: "靖远县统计局",
+            role: Role::Unit,
+            unit_id: Some(unit),
+            office_id: None,
+            email: "tjj@test.example",
+            mobile: "13900000009",
+            totp_required: false,
+        },
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    let (mut u, login) = app.signed_in(Role::Unit, Some(unit), None).await;
+    let active: i64 = sqlx::query("SELECT id FROM accounts WHERE username = $1")
+        .bind(&login)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get("id")
+        .unwrap();
+
+    let (mut o, _) = app
+        .signed_in(Role::OfficeReviewer, None, Some(office))
+        .await;
+    let page = o.get(&format!("/console/units/{unit}")).await;
+    assert!(page.body.contains("重发激活邀请") && page.body.contains("发送重设密码链接"));
+    let act = |account: i64| format!("/console/units/{unit}/accounts/{account}");
+
+    let invited = o.post(&act(pending.get()), &[("action", "invite")]).await;
+    assert_eq!(invited.status, StatusCode::SEE_OTHER, "{}", invited.body);
+    let mails = app.outbox_bodies("activation").await;
+    assert!(
+        mails
+            .iter()
+            .any(|(to, body, _)| to == "tjj@test.example" && body.contains("/activate/")),
+        "{mails:?}"
+    );
+    assert!(
+        !mails.iter().any(|(_, body, _)| body.contains("密码：")),
+        "never a password"
+    );
+    let again = o.post(&act(active), &[("action", "invite")]).await;
+    assert_eq!(
+        again.status,
+        StatusCode::CONFLICT,
+        "an active account needs no invitation"
+    );
+
+    assert_eq!(
+        o.post(&act(active), &[("action", "reset")]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        o.post(&act(active), &[("action", "disable")]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    // The unit's session ended with the account.
+    assert_ne!(u.get("/portal").await.status, StatusCode::OK);
+    assert_eq!(
+        o.post(&act(active), &[("action", "enable")]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let actions = app.audit_actions().await;
+    for a in [
+        "invitation_resent",
+        "password_reset_link_sent",
+        "account_disabled",
+        "account_enabled",
+    ] {
+        assert!(actions.contains(&a.to_owned()), "{a}: {actions:?}");
+    }
+
+    // Not another office's units, not finance, not a staff account through a unit's URL.
+    let far = app.office("620422").await;
+    let (mut f, _) = app.signed_in(Role::OfficeReviewer, None, Some(far)).await;
+    assert_eq!(
+        f.post(&act(active), &[("action", "reset")]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let (mut money, _) = app.signed_in(Role::Finance, None, None).await;
+    assert_eq!(
+        money
+            .post(&act(active), &[("action", "reset")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let (_, _, staff) = app.user(Role::OfficeReviewer, None, Some(office)).await;
+    assert_eq!(
+        o.post(&act(staff.get()), &[("action", "disable")])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    app.shutdown().await.unwrap();
+}

@@ -41,6 +41,10 @@ pub fn routes() -> Router<WebState> {
             "/console/units/{id}/reveal",
             axum::routing::post(unit::reveal),
         )
+        .route(
+            "/console/units/{id}/accounts/{account}",
+            axum::routing::post(unit::account_action),
+        )
         .merge(badges::routes())
         .merge(domains::routes())
         .merge(invoices::routes())

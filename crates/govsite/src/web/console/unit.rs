@@ -24,10 +24,27 @@ use crate::web::session::Ctx;
 /// A unit in the console: its details with contacts masked (「显示完整」 reveals one, audited),
 /// accounts, names, applications, sites and badges, red page, balance, and the timeline of
 /// its audited events.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct ShowQuery {
+    done: String,
+}
+
+const DONE: [(&str, &str); 4] = [
+    (
+        "invited",
+        "已重新发送激活邀请（一次性链接），此前的链接失效。",
+    ),
+    ("reset", "已发送重设密码链接到账号登记的电子邮箱。"),
+    ("disabled", "账号已停用，其登录会话已结束。"),
+    ("enabled", "账号已启用。"),
+];
+
 pub(super) async fn show(
     State(web): State<WebState>,
     ctx: Ctx,
     PathId(id): PathId<UnitId>,
+    crate::web::form::Query(q): crate::web::form::Query<ShowQuery>,
 ) -> Result<Html<String>, AppError> {
     let user = ctx.require(Role::sees_units)?;
     let (scope, _) = unit_scope(&web, user).await?;
@@ -49,6 +66,8 @@ pub(super) async fn show(
             accounts => unit_accounts,
             revealed => revealed,
             can_reveal => true,
+            done => DONE.iter().find(|(k, _)| *k == q.done).map(|(_, t)| *t),
+            manages_accounts => matches!(user.role, Role::OfficeReviewer | Role::RegistryReviewer | Role::Admin),
             reviewer => matches!(user.role, Role::OfficeReviewer | Role::RegistryReviewer),
             names => domains::of_unit(&web.db, unit.id).await?,
             applications => applications::of_unit(&web.db, unit.id).await?,
@@ -90,4 +109,80 @@ pub(super) async fn reveal(
     )
     .await?;
     Ok(Redirect::to(&format!("/console/units/{}#contacts", unit.id)).into_response())
+}
+
+#[derive(Deserialize)]
+struct AccountAction {
+    #[serde(default)]
+    action: String,
+}
+
+/// What the office does for one of its units' accounts: resend the invitation (a pending
+/// account), send a reset link, disable or enable. Staff never see or set a password.
+pub(super) async fn account_action(
+    State(web): State<WebState>,
+    ctx: Ctx,
+    axum::extract::Path((unit_id, account_id)): axum::extract::Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let user = ctx.require(|r| {
+        matches!(
+            r,
+            Role::OfficeReviewer | Role::RegistryReviewer | Role::Admin
+        )
+    })?;
+    let (scope, _) = unit_scope(&web, user).await?;
+    let unit_id: UnitId = unit_id.parse().map_err(|_| AppError::NotFound)?;
+    let account_id: govsite_core::ids::AccountId =
+        account_id.parse().map_err(|_| AppError::NotFound)?;
+    let unit = units::find(&web.db, unit_id, scope)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let account = accounts::find(&web.db, account_id)
+        .await?
+        .filter(|a| a.unit_id == Some(unit.id) && a.role == Role::Unit)
+        .ok_or(AppError::NotFound)?;
+    let posted: AccountAction = form::parse(&body)?;
+    let who = actor(&ctx);
+    let url = &web.config.public_url;
+    use crate::registry::accounts::{self as decide, AccountChange};
+    let done = match posted.action.as_str() {
+        "invite" => {
+            decide::resend_invitation(&web.db, &who, &account, url, web.now()).await?;
+            "invited"
+        }
+        "reset" => {
+            decide::send_reset_link(&web.db, &who, &account, url, web.now()).await?;
+            "reset"
+        }
+        "disable" => {
+            let reason = "编办停用单位账号";
+            decide::change_account(
+                &web.db,
+                &who,
+                &account,
+                AccountChange::Disable,
+                reason,
+                web.now(),
+            )
+            .await?;
+            "disabled"
+        }
+        "enable" => {
+            let reason = "编办启用单位账号";
+            decide::change_account(
+                &web.db,
+                &who,
+                &account,
+                AccountChange::Enable,
+                reason,
+                web.now(),
+            )
+            .await?;
+            "enabled"
+        }
+        _ => return Err(AppError::BadRequest("请选择要进行的操作。")),
+    };
+    web.outbox_wake.notify_one();
+    Ok(Redirect::to(&format!("/console/units/{}?done={done}#accounts", unit.id)).into_response())
 }
