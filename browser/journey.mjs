@@ -227,6 +227,24 @@ try {
   await page.click('button:has-text("下一步")');
   await axe('核对域名注册申请');
   check((await page.textContent('main')).includes('每个域名每年 100.00 元'), 'poverty-tier price shown');
+  const draftEdit = (await page.getAttribute('form[action$="/submit"]', 'action')).replace(/\/submit$/, '/edit');
+  // A self-registered unit waits for its 编办: the submission is refused, the draft kept.
+  await page.click('button:has-text("提交申请")');
+  check((await page.textContent('main')).includes('尚待所属编办确认'), 'an unconfirmed unit cannot submit yet');
+  await axe('尚待编办确认');
+  // The county's 编办 is told of the registration and confirms the unit.
+  const staffPassword = `审核 口令 ${Date.now()} 远`;
+  await activateStaff('jy-bianban', '靖远县编办');
+  await page.goto(`${base}/console/units?q=${encodeURIComponent('浏览器测试局')}`);
+  check((await page.textContent('main')).includes('（待编办确认）'), 'the office sees the unit waiting');
+  await page.click('main a:has-text("查看")');
+  await axe('单位详情（待编办确认）');
+  await page.click('button:has-text("确认该单位")');
+  await page.waitForURL('**done=confirmed**');
+  await axe('单位详情');
+  await signInAs(username, second);
+  await page.goto(`${base}${draftEdit}`);
+  await page.click('button:has-text("下一步")');
   await page.click('button:has-text("提交申请")');
   await axe('申请已提交');
   check(/^YM\d{14}$/.test((await page.textContent('.big-ref')).trim()), 'application reference');
@@ -236,7 +254,6 @@ try {
   const reference = (await page.textContent('h1')).match(/YM\d{14}/)[0];
 
   // 8. The county's 编办 reviews first, the registry second; each approves every name.
-  const staffPassword = `审核 口令 ${Date.now()} 远`;
   async function activateStaff(username, label) {
     await page.click('button:has-text("退出")');
     await page.waitForURL('**/login?notice=signed_out');
@@ -256,7 +273,7 @@ try {
     await page.click('button:has-text("提交审核意见")');
     await page.waitForURL('**/console/reviews');
   }
-  await activateStaff('jy-bianban', '靖远县编办');
+  await signInAs('jy-bianban', staffPassword);
   await approveAll('编办初审');
   await page.goto(`${base}/console/domains`);
   await axe('编办域名管理');

@@ -35,6 +35,9 @@ pub async fn register_unit(
     now: i64,
 ) -> Result<(UnitId, AccountId), RegistryError> {
     let raw = token::random_token();
+    // Its 编办 is told of each registration; read before the transaction opens.
+    let reviewers =
+        accounts::reviewers(db, offices::find_by_region(db, details.region).await?).await?;
     let mut tx = db.begin().await?;
     let unit_id = match units::insert(&mut tx, details, now).await {
         Ok(id) => id,
@@ -59,6 +62,23 @@ pub async fn register_unit(
         totp_required: false,
     };
     let account_id = accounts::insert(&mut tx, &account, now).await?;
+    units::mark_unconfirmed(&mut tx, unit_id).await?;
+    for r in reviewers.iter().filter(|r| !r.email.is_empty()) {
+        let m = outbox::NewMessage {
+            channel: outbox::Channel::Email,
+            recipient: r.email.clone(),
+            subject: "新单位注册待确认".to_owned(),
+            body: format!(
+                "{}：\n\n{}（统一社会信用代码 {}）已在平台注册，待您确认。确认前，该单位可以填写但不能提交申请。请登录平台在“工作管理”中核对并确认：{public_url}/console/units/{unit_id}\n\n{}\n",
+                r.display_name,
+                details.name,
+                details.credit_code.as_str(),
+                messages::SIGNATURE
+            ),
+            template: "unit_registered_office",
+        };
+        outbox::enqueue(&mut tx, &m, now).await?;
+    }
     tokens::issue(
         &mut tx,
         account_id,
@@ -101,6 +121,44 @@ pub async fn register_unit(
     audit::record(&mut tx, actor, &account_event, now).await?;
     tx.commit().await?;
     Ok((unit_id, account_id))
+}
+
+/// The 编办 confirms a self-registered unit of its region: from now on the unit may submit
+/// applications. The unit's handler is told by e-mail and SMS.
+pub async fn confirm_unit(
+    db: &Db,
+    actor: &Actor,
+    unit: UnitId,
+    now: i64,
+) -> Result<(), RegistryError> {
+    let mut tx = db.begin().await?;
+    if !units::confirm(&mut tx, unit, &actor.label, now).await? {
+        return Err(RegistryError::Refused(
+            "该单位已确认，无需再次确认".to_owned(),
+        ));
+    }
+    let event = Event {
+        action: "unit_confirmed",
+        subject_type: "unit",
+        subject_id: unit.to_string(),
+        from_state: "pending",
+        to_state: "confirmed",
+        ..Event::default()
+    };
+    audit::record(&mut tx, actor, &event, now).await?;
+    if let Some((_, mobile, email)) = units::handler_contact(&mut tx, unit).await? {
+        for m in messages::unit_notice(
+            &email,
+            &mobile,
+            "单位注册已确认",
+            "您单位在政务和公益机构域名注册管理平台的注册信息已由所属编办确认，现在可以提交域名注册和网站开办审核申请。",
+            "unit_confirmed",
+        ) {
+            outbox::enqueue(&mut tx, &m, now).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// A unit saves its details; notices and reset links follow the handler, so the unit's

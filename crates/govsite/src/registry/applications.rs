@@ -38,6 +38,7 @@ pub async fn submit(
     let next = state
         .apply(AppEvent::Submit)
         .map_err(|e| RegistryError::Refused(e.to_string()))?;
+    super::require_confirmed(db, app.unit_id).await?;
     let suffix = suffix_of(app);
     let request = app.form.parse(suffix).map_err(RegistryError::Form)?;
     let mut errors = FieldErrors::new();

@@ -36,6 +36,21 @@ pub enum RegistryError {
     Store(#[from] StoreError),
 }
 
+/// What a unit waiting for its 编办's confirmation is told when it submits.
+pub const UNCONFIRMED: &str = "您单位的注册信息尚待所属编办确认，确认后才能提交申请。您可以先填写并保存申请，编办确认后会以短信和邮件通知您。";
+
+/// A self-registered unit may fill in forms but submits nothing until its 编办 confirms it.
+pub(crate) async fn require_confirmed(
+    db: &crate::store::Db,
+    unit: govsite_core::ids::UnitId,
+) -> Result<(), RegistryError> {
+    if crate::store::units::is_confirmed(db, unit).await? {
+        Ok(())
+    } else {
+        Err(RegistryError::Refused(UNCONFIRMED.to_owned()))
+    }
+}
+
 impl From<sqlx::Error> for RegistryError {
     fn from(e: sqlx::Error) -> Self {
         Self::Store(e.into())

@@ -108,6 +108,7 @@ pub async fn submit(
     let next = state
         .apply(SiteEvent::Submit, track_of(app))
         .map_err(refused)?;
+    super::require_confirmed(db, app.unit_id).await?;
     check(db, app).await?;
     let days = policy::office_review_days(db, app.region_code).await?;
     let cal = calendar::load(db).await?;

@@ -69,7 +69,7 @@ pub async fn record_alone(db: &Db, actor: &Actor, event: &Event<'_>, now: i64) -
 }
 
 /// Every action the application records, with the words auditors read.
-pub const ACTIONS: [(&str, &str); 65] = [
+pub const ACTIONS: [(&str, &str); 66] = [
     ("sign_in", "登录"),
     ("sign_in_password_ok", "密码验证通过（待两步验证）"),
     ("sign_in_failed", "登录失败"),
@@ -138,6 +138,7 @@ pub const ACTIONS: [(&str, &str); 65] = [
     ("contact_revealed", "查看完整联系方式"),
     ("domain_paper_recorded", "登记域名注册纸质材料"),
     ("invitation_resent", "重发激活邀请"),
+    ("unit_confirmed", "编办确认单位"),
 ];
 
 pub fn action_label(action: &str) -> &'static str {
@@ -231,6 +232,7 @@ pub fn state_label(subject_type: &str, state: &str) -> String {
     };
     let common = match state {
         "registered" => Some("已注册"),
+        "confirmed" if subject_type == "unit" => Some("编办已确认"),
         "pending" => Some("待处理"),
         "proposed" => Some("已提出"),
         "confirmed" => Some("已确认"),

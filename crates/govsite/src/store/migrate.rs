@@ -61,6 +61,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0009_review_stages.sql"),
         include_str!("../../migrations/postgres/0009_review_stages.sql"),
     ),
+    (
+        10,
+        "unit_confirmation",
+        include_str!("../../migrations/sqlite/0010_unit_confirmation.sql"),
+        include_str!("../../migrations/postgres/0010_unit_confirmation.sql"),
+    ),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

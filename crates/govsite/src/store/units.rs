@@ -36,6 +36,8 @@ pub struct UnitRecord {
     pub form: UnitForm,
     pub created_at: i64,
     pub updated_at: i64,
+    /// False while a self-registered unit waits for its 编办 to confirm it (待编办确认).
+    pub confirmed: bool,
 }
 
 impl UnitRecord {
@@ -71,6 +73,7 @@ pub struct UnitSummary {
     pub region_code: i64,
     pub region_name: String,
     pub created_at: i64,
+    pub confirmed: bool,
 }
 
 pub async fn insert(conn: &mut AnyConnection, unit: &UnitDetails, now: i64) -> StoreResult<UnitId> {
@@ -169,7 +172,7 @@ async fn write_contacts(
 pub async fn find(db: &Db, id: UnitId, scope: Scope) -> StoreResult<Option<UnitRecord>> {
     let row = sqlx::query(
         "SELECT id, name, credit_code, org_type, region_code, parent_org, functions, address,
-                postcode, created_at, updated_at FROM units WHERE id = $1",
+                postcode, created_at, updated_at, confirmation FROM units WHERE id = $1",
     )
     .bind(id.get())
     .fetch_optional(db.pool())
@@ -208,6 +211,7 @@ pub async fn find(db: &Db, id: UnitId, scope: Scope) -> StoreResult<Option<UnitR
         form,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        confirmed: row.try_get::<String, _>("confirmation")? == "confirmed",
     }))
 }
 
@@ -259,7 +263,7 @@ pub async fn list(
     .try_get("n")?;
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT u.id, u.name, u.credit_code, u.org_type, u.region_code, u.created_at,
-                r.name AS region_name
+                u.confirmation, r.name AS region_name
          FROM units u JOIN regions r ON r.code = u.region_code
          WHERE {filter} ORDER BY u.region_code, u.name, u.id LIMIT $3 OFFSET $4"
     )))
@@ -281,10 +285,51 @@ pub async fn list(
                 region_code: row.try_get("region_code")?,
                 region_name: row.try_get("region_name")?,
                 created_at: row.try_get("created_at")?,
+                confirmed: row.try_get::<String, _>("confirmation")? == "confirmed",
             })
         })
         .collect::<Result<_, sqlx::Error>>()?;
     Ok((units, total))
+}
+
+/// Marks a unit as waiting for its 编办's confirmation (a self-registration).
+pub async fn mark_unconfirmed(conn: &mut AnyConnection, id: UnitId) -> StoreResult<()> {
+    sqlx::query("UPDATE units SET confirmation = 'pending' WHERE id = $1")
+        .bind(id.get())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Confirms a waiting unit; false when it was not waiting (confirmed already).
+pub async fn confirm(
+    conn: &mut AnyConnection,
+    id: UnitId,
+    by: &str,
+    now: i64,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE units SET confirmation = 'confirmed', confirmed_by = $1, updated_at = $2
+         WHERE id = $3 AND confirmation = 'pending'",
+    )
+    .bind(by)
+    .bind(now)
+    .bind(id.get())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Whether the unit may submit applications (not waiting for its 编办).
+pub async fn is_confirmed(db: &Db, id: UnitId) -> StoreResult<bool> {
+    let row = sqlx::query("SELECT confirmation FROM units WHERE id = $1")
+        .bind(id.get())
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(match row {
+        Some(r) => r.try_get::<String, _>("confirmation")? == "confirmed",
+        None => false,
+    })
 }
 
 pub async fn id_by_credit_code(db: &Db, code: &str) -> StoreResult<Option<UnitId>> {

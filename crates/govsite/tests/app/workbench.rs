@@ -345,3 +345,93 @@ async fn an_office_resends_invitations_sends_reset_links_and_disables_its_units_
     );
     app.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_self_registered_unit_waits_for_its_office_before_submitting() {
+    use govsite::store::audit::Actor;
+    let app = TestApp::spawn().await;
+    let office = app.office("620421").await;
+    let (_, _, clerk) = app.user(Role::OfficeReviewer, None, Some(office)).await;
+    let clerk_email: String = sqlx::query("SELECT email FROM accounts WHERE id = $1")
+        .bind(clerk.get())
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get("email")
+        .unwrap();
+    let details = crate::helpers::unit_form("靖远县自注册局", "620421", 777)
+        .parse()
+        .unwrap();
+    let (unit, _) = govsite::registry::accounts::register_unit(
+        &app.db,
+        &Actor::system("test"),
+        &details,
+        "jyzzcj",
+        &app.base,
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+    // The office is told of the registration.
+    let told = app.outbox_bodies("unit_registered_office").await;
+    assert!(
+        told.iter()
+            .any(|(to, body, _)| *to == clerk_email && body.contains("靖远县自注册局")),
+        "{told:?}"
+    );
+
+    // The unit fills in an application but cannot submit it yet.
+    let (mut u, _) = app.signed_in(Role::Unit, Some(unit), None).await;
+    assert!(u.get("/portal").await.body.contains("尚待所属编办确认"));
+    let id = fill(&mut u, &fields("red_page", "靖远县自注册局网络红页", "")).await;
+    let check = u
+        .get(&format!(
+            "/portal/sites/applications/{id}/check?captcha=text"
+        ))
+        .await;
+    let refused = u
+        .post(
+            &format!("/portal/sites/applications/{id}/submit"),
+            &[
+                ("captcha_token", &crate::sites::token_of(&check.body)),
+                ("captcha", &crate::sites::solve(&check.body)),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert!(refused.body.contains("尚待所属编办确认"));
+
+    // The office sees it waiting and confirms it; the unit is told and can submit.
+    let (mut o, _) = app
+        .signed_in(Role::OfficeReviewer, None, Some(office))
+        .await;
+    assert!(
+        o.get("/console/units")
+            .await
+            .body
+            .contains("（待编办确认）")
+    );
+    let path = format!("/console/units/{unit}/confirm");
+    assert_eq!(o.post(&path, &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        o.post(&path, &[]).await.status,
+        StatusCode::CONFLICT,
+        "once"
+    );
+    assert_eq!(
+        app.outbox_bodies("unit_confirmed").await.len(),
+        2,
+        "SMS and e-mail"
+    );
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"unit_confirmed".to_owned())
+    );
+    submit(&mut u, id).await;
+    // Another county's office cannot confirm it.
+    let far = app.office("620422").await;
+    let (mut f, _) = app.signed_in(Role::OfficeReviewer, None, Some(far)).await;
+    assert_eq!(f.post(&path, &[]).await.status, StatusCode::NOT_FOUND);
+    app.shutdown().await.unwrap();
+}

@@ -42,6 +42,10 @@ pub fn routes() -> Router<WebState> {
             axum::routing::post(unit::reveal),
         )
         .route(
+            "/console/units/{id}/confirm",
+            axum::routing::post(unit::confirm),
+        )
+        .route(
             "/console/units/{id}/accounts/{account}",
             axum::routing::post(unit::account_action),
         )

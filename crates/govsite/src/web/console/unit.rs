@@ -30,7 +30,8 @@ pub(super) struct ShowQuery {
     done: String,
 }
 
-const DONE: [(&str, &str); 4] = [
+const DONE: [(&str, &str); 5] = [
+    ("confirmed", "已确认该单位，并以短信和邮件通知其经办人。"),
     (
         "invited",
         "已重新发送激活邀请（一次性链接），此前的链接失效。",
@@ -185,4 +186,25 @@ pub(super) async fn account_action(
     };
     web.outbox_wake.notify_one();
     Ok(Redirect::to(&format!("/console/units/{}?done={done}#accounts", unit.id)).into_response())
+}
+
+/// The office (or the registry) confirms a self-registered unit.
+pub(super) async fn confirm(
+    State(web): State<WebState>,
+    ctx: Ctx,
+    PathId(id): PathId<UnitId>,
+) -> Result<Response, AppError> {
+    let user = ctx.require(|r| {
+        matches!(
+            r,
+            Role::OfficeReviewer | Role::RegistryReviewer | Role::Admin
+        )
+    })?;
+    let (scope, _) = unit_scope(&web, user).await?;
+    let unit = units::find(&web.db, id, scope)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    crate::registry::accounts::confirm_unit(&web.db, &actor(&ctx), unit.id, web.now()).await?;
+    web.outbox_wake.notify_one();
+    Ok(Redirect::to(&format!("/console/units/{}?done=confirmed", unit.id)).into_response())
 }
