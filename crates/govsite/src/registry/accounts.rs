@@ -161,6 +161,67 @@ pub async fn confirm_unit(
     Ok(())
 }
 
+/// The 编办 (or the registry) corrects what a unit cannot edit itself: its name, credit code,
+/// organisation type and region, with a reason; audited with what changed.
+pub async fn correct_unit(
+    db: &Db,
+    actor: &Actor,
+    unit: UnitId,
+    before: &govsite_core::unit::UnitForm,
+    details: &UnitDetails,
+    reason: &str,
+    now: i64,
+) -> Result<(), RegistryError> {
+    let reason: String = reason.trim().chars().take(300).collect();
+    if reason.is_empty() {
+        let mut e = FieldErrors::new();
+        e.add("reason", "请填写更正的原因（例如依据的文件）");
+        return Err(RegistryError::Form(e));
+    }
+    let after = [
+        ("名称", before.name.as_str(), details.name.as_str()),
+        (
+            "统一社会信用代码",
+            &before.credit_code,
+            details.credit_code.as_str(),
+        ),
+        ("组织机构类型", &before.org_type, details.org_type.as_str()),
+        (
+            "所在地区",
+            &before.region_code,
+            &format!("{:06}", details.region.value()),
+        ),
+    ];
+    let changes: Vec<String> = after
+        .iter()
+        .filter(|(_, a, b)| a.trim() != b.trim())
+        .map(|(what, a, b)| format!("{what}：{a} → {b}"))
+        .collect();
+    if changes.is_empty() {
+        return Err(RegistryError::Refused("没有需要更正的内容".to_owned()));
+    }
+    let mut tx = db.begin().await?;
+    match units::update(&mut tx, unit, details, now).await {
+        Ok(()) => {}
+        Err(StoreError::Duplicate(_)) => {
+            let mut e = FieldErrors::new();
+            e.add("credit_code", "该统一社会信用代码已被其他单位登记");
+            return Err(RegistryError::Form(e));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let event = Event {
+        action: "unit_corrected",
+        subject_type: "unit",
+        subject_id: unit.to_string(),
+        reason: &format!("{reason}（{}）", changes.join("；")),
+        ..Event::default()
+    };
+    audit::record(&mut tx, actor, &event, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// A unit saves its details; notices and reset links follow the handler, so the unit's
 /// accounts take the handler's contacts.
 pub async fn update_unit(

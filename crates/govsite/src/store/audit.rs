@@ -69,7 +69,7 @@ pub async fn record_alone(db: &Db, actor: &Actor, event: &Event<'_>, now: i64) -
 }
 
 /// Every action the application records, with the words auditors read.
-pub const ACTIONS: [(&str, &str); 66] = [
+pub const ACTIONS: [(&str, &str); 67] = [
     ("sign_in", "登录"),
     ("sign_in_password_ok", "密码验证通过（待两步验证）"),
     ("sign_in_failed", "登录失败"),
@@ -139,6 +139,7 @@ pub const ACTIONS: [(&str, &str); 66] = [
     ("domain_paper_recorded", "登记域名注册纸质材料"),
     ("invitation_resent", "重发激活邀请"),
     ("unit_confirmed", "编办确认单位"),
+    ("unit_corrected", "更正单位信息"),
 ];
 
 pub fn action_label(action: &str) -> &'static str {

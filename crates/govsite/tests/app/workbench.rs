@@ -435,3 +435,89 @@ async fn a_self_registered_unit_waits_for_its_office_before_submitting() {
     assert_eq!(f.post(&path, &[]).await.status, StatusCode::NOT_FOUND);
     app.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_office_corrects_what_a_unit_cannot_edit_with_a_reason() {
+    let app = TestApp::spawn().await;
+    let office = app.office("620421").await;
+    let unit = app.unit("靖远县旅游局", "620421").await;
+    let (mut o, _) = app
+        .signed_in(Role::OfficeReviewer, None, Some(office))
+        .await;
+    let path = format!("/console/units/{unit}/correct");
+    let form = o.get(&path).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let code = crate::helpers::input_values(&form.body)["credit_code"].clone();
+    let post = |name: &'static str, code: String, region: &'static str, reason: &'static str| {
+        vec![
+            ("name".to_owned(), name.to_owned()),
+            ("credit_code".to_owned(), code),
+            ("org_type".to_owned(), "government".to_owned()),
+            ("region_code".to_owned(), region.to_owned()),
+            ("reason".to_owned(), reason.to_owned()),
+        ]
+    };
+    let no_reason = o
+        .post_owned(
+            &path,
+            &post("靖远县文化和旅游局", code.clone(), "620421", ""),
+        )
+        .await;
+    assert!(
+        no_reason.body.contains("请填写更正的原因"),
+        "{}",
+        no_reason.body
+    );
+    let bad_code = o
+        .post_owned(
+            &path,
+            &post("靖远县文化和旅游局", "12345".into(), "620421", "机构改革"),
+        )
+        .await;
+    assert!(bad_code.title().starts_with("错误"));
+    let elsewhere = o
+        .post_owned(
+            &path,
+            &post("靖远县文化和旅游局", code.clone(), "620422", "机构改革"),
+        )
+        .await;
+    assert!(elsewhere.body.contains("只能更正为本编办所辖地区"));
+    let ok = o
+        .post_owned(
+            &path,
+            &post(
+                "靖远县文化和旅游局",
+                code.clone(),
+                "620421",
+                "依据靖编发〔2026〕12号文件更名",
+            ),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let name: String = sqlx::query("SELECT name FROM units WHERE id = $1")
+        .bind(unit.get())
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get("name")
+        .unwrap();
+    assert_eq!(name, "靖远县文化和旅游局");
+    let reason: String = sqlx::query(
+        "SELECT reason FROM audit_events WHERE action = 'unit_corrected' AND subject_id = $1",
+    )
+    .bind(unit.to_string())
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap()
+    .try_get("reason")
+    .unwrap();
+    assert!(
+        reason.contains("靖编发〔2026〕12号")
+            && reason.contains("名称：靖远县旅游局 → 靖远县文化和旅游局"),
+        "{reason}"
+    );
+    // The unit itself cannot reach the page.
+    let (mut u, _) = app.signed_in(Role::Unit, Some(unit), None).await;
+    assert_eq!(u.get(&path).await.status, StatusCode::FORBIDDEN);
+    app.shutdown().await.unwrap();
+}

@@ -42,6 +42,10 @@ pub fn routes() -> Router<WebState> {
             axum::routing::post(unit::reveal),
         )
         .route(
+            "/console/units/{id}/correct",
+            get(unit::correct_form).post(unit::correct),
+        )
+        .route(
             "/console/units/{id}/confirm",
             axum::routing::post(unit::confirm),
         )

@@ -30,7 +30,8 @@ pub(super) struct ShowQuery {
     done: String,
 }
 
-const DONE: [(&str, &str); 5] = [
+const DONE: [(&str, &str); 6] = [
+    ("corrected", "单位信息已更正，更正原因已记入操作记录。"),
     ("confirmed", "已确认该单位，并以短信和邮件通知其经办人。"),
     (
         "invited",
@@ -207,4 +208,127 @@ pub(super) async fn confirm(
     crate::registry::accounts::confirm_unit(&web.db, &actor(&ctx), unit.id, web.now()).await?;
     web.outbox_wake.notify_one();
     Ok(Redirect::to(&format!("/console/units/{}?done=confirmed", unit.id)).into_response())
+}
+
+#[derive(Deserialize, Default, serde::Serialize)]
+#[serde(default)]
+struct CorrectForm {
+    name: String,
+    credit_code: String,
+    org_type: String,
+    region_code: String,
+    reason: String,
+}
+
+async fn correct_page(
+    web: &WebState,
+    ctx: &Ctx,
+    unit: &crate::store::units::UnitRecord,
+    form: &CorrectForm,
+    errors: Option<&govsite_core::FieldErrors>,
+) -> Result<Html<String>, AppError> {
+    web.page(
+        ctx,
+        "console/unit_correct.html",
+        context! {
+            title => if errors.is_some() { "错误：更正单位信息" } else { "更正单位信息" },
+            unit => unit,
+            form => form,
+            errors => errors,
+            org_types => crate::web::register::org_types(),
+        },
+    )
+}
+
+/// The unit `id` for someone who may correct it: an office for its own region, the registry
+/// or an administrator for any.
+async fn correctable(
+    web: &WebState,
+    ctx: &Ctx,
+    id: UnitId,
+) -> Result<(crate::store::units::UnitRecord, units::Scope), AppError> {
+    let user = ctx.require(|r| {
+        matches!(
+            r,
+            Role::OfficeReviewer | Role::RegistryReviewer | Role::Admin
+        )
+    })?;
+    let (scope, _) = unit_scope(web, user).await?;
+    let unit = units::find(&web.db, id, scope)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((unit, scope))
+}
+
+pub(super) async fn correct_form(
+    State(web): State<WebState>,
+    ctx: Ctx,
+    PathId(id): PathId<UnitId>,
+) -> Result<Html<String>, AppError> {
+    let (unit, _) = correctable(&web, &ctx, id).await?;
+    let form = CorrectForm {
+        name: unit.form.name.clone(),
+        credit_code: unit.form.credit_code.clone(),
+        org_type: unit.form.org_type.clone(),
+        region_code: unit.form.region_code.clone(),
+        reason: String::new(),
+    };
+    correct_page(&web, &ctx, &unit, &form, None).await
+}
+
+pub(super) async fn correct(
+    State(web): State<WebState>,
+    ctx: Ctx,
+    PathId(id): PathId<UnitId>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let (unit, scope) = correctable(&web, &ctx, id).await?;
+    let posted: CorrectForm = form::parse(&body)?;
+    let mut merged = unit.form.clone();
+    merged.name = posted.name.clone();
+    merged.credit_code = posted.credit_code.clone();
+    merged.org_type = posted.org_type.clone();
+    merged.region_code = posted.region_code.clone();
+    let details = match crate::web::register::check_unit(&web, &merged, Some(unit.id)).await? {
+        Ok(d) => d,
+        Err(errors) => {
+            return Ok(correct_page(&web, &ctx, &unit, &posted, Some(&errors))
+                .await?
+                .into_response());
+        }
+    };
+    // An office keeps its units in its own region; moving a unit elsewhere is the registry's.
+    if let units::Scope::Region(r) = scope
+        && i64::from(details.region.value()) != r
+    {
+        let mut e = govsite_core::FieldErrors::new();
+        e.add(
+            "region_code",
+            "只能更正为本编办所辖地区；迁往其他地区请联系注册管理中心",
+        );
+        return Ok(correct_page(&web, &ctx, &unit, &posted, Some(&e))
+            .await?
+            .into_response());
+    }
+    match crate::registry::accounts::correct_unit(
+        &web.db,
+        &actor(&ctx),
+        unit.id,
+        &unit.form,
+        &details,
+        &posted.reason,
+        web.now(),
+    )
+    .await
+    {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/console/units/{}?done=corrected", unit.id)).into_response())
+        }
+        Err(crate::registry::RegistryError::Form(errors)) => {
+            Ok(correct_page(&web, &ctx, &unit, &posted, Some(&errors))
+                .await?
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
