@@ -3,3 +3,12 @@
 -- units an office or the registry creates, are confirmed.
 ALTER TABLE units ADD COLUMN confirmation TEXT NOT NULL DEFAULT 'confirmed';
 ALTER TABLE units ADD COLUMN confirmed_by TEXT NOT NULL DEFAULT '';
+-- 编办代缴 that pays: the applications an office's transfer pays for (their fees are part of
+-- each unit's allocation); confirming the transfer pays them and activates their names.
+CREATE TABLE transfer_items (
+    transfer_id    INTEGER NOT NULL REFERENCES transfers(id),
+    application_id INTEGER NOT NULL REFERENCES domain_applications(id),
+    unit_id        INTEGER NOT NULL REFERENCES units(id),
+    amount_fen     INTEGER NOT NULL CHECK (amount_fen >= 0),
+    PRIMARY KEY (transfer_id, application_id)
+);

@@ -304,6 +304,30 @@ pub async fn payable(db: &Db, app: &Application) -> Result<Money, RegistryError>
         .ok_or_else(|| RegistryError::Refused("费用计算溢出".into()))
 }
 
+/// What paying for an application needs, read before the paying transaction opens.
+pub struct Payment {
+    app: Application,
+    names: Vec<applications::NameRow>,
+    records: domains::Records,
+    pub amount: Money,
+}
+
+/// Reads what [`pay_in`] needs for `app`.
+pub async fn prepare_payment(db: &Db, app: &Application) -> Result<Payment, RegistryError> {
+    let amount = payable(db, app).await?;
+    let names = applications::names(db, app.id).await?;
+    let request = app
+        .form
+        .parse(suffix_of(app))
+        .map_err(RegistryError::Form)?;
+    Ok(Payment {
+        app: app.clone(),
+        names,
+        records: domains::Records::of(&request.plan),
+        amount,
+    })
+}
+
 /// Pays from the unit's balance and activates the approved names (and reserves their
 /// traditional-form variants to the same unit), in one transaction.
 pub async fn pay_and_activate(
@@ -319,22 +343,49 @@ pub async fn pay_and_activate(
             state.label()
         )));
     }
-    let amount = payable(db, app).await?;
-    let names = applications::names(db, app.id).await?;
-    let request = app
-        .form
-        .parse(suffix_of(app))
-        .map_err(RegistryError::Form)?;
-    let records = domains::Records::of(&request.plan);
-    let txn = format!("pay-app-{}", app.id);
+    let payment = prepare_payment(db, app).await?;
     let mut tx = db.begin().await?;
+    let activated = pay_in(&mut tx, actor, &payment, "", now)
+        .await?
+        .ok_or_else(|| RegistryError::Refused("申请状态已变化，请刷新页面".into()))?;
+    tx.commit().await?;
+    Ok(activated)
+}
+
+/// Inside the caller's transaction: the application moves to paid (`None` when it is no
+/// longer awaiting payment: someone paid first, nothing is done), the fee leaves the unit's
+/// balance, the names are activated and the unit is told. `how` is added to the history
+/// note (e.g. who paid for the unit).
+pub async fn pay_in(
+    tx: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    p: &Payment,
+    how: &str,
+    now: i64,
+) -> Result<Option<Vec<String>>, RegistryError> {
+    let app = &p.app;
+    let amount = p.amount;
+    if !applications::transition(
+        tx,
+        app.id,
+        AppState::RegistryApproved,
+        AppState::Paid,
+        &actor.label,
+        &format!("缴费 {amount} 元{how}"),
+        now,
+    )
+    .await?
+    {
+        return Ok(None);
+    }
+    let txn = format!("pay-app-{}", app.id);
     if amount > Money::ZERO
         && !ledger::pay(
-            &mut tx,
+            tx,
             app.unit_id,
             amount,
             &txn,
-            &format!("域名注册费 {}", app.reference.as_deref().unwrap_or("")),
+            &format!("域名注册费 {}{how}", app.reference.as_deref().unwrap_or("")),
             now,
         )
         .await?
@@ -343,21 +394,9 @@ pub async fn pay_and_activate(
             "账户余额不足，本次应缴 {amount} 元，请先转账充值"
         )));
     }
-    if !applications::transition(
-        &mut tx,
-        app.id,
-        AppState::RegistryApproved,
-        AppState::Paid,
-        &actor.label,
-        &format!("缴费 {amount} 元"),
-        now,
-    )
-    .await?
-    {
-        return Err(RegistryError::Refused("申请状态已变化，请刷新页面".into()));
-    }
+    let records = &p.records;
     let mut activated = Vec::new();
-    for n in names.iter().filter(|n| n.registry_verdict == "approve") {
+    for n in p.names.iter().filter(|n| n.registry_verdict == "approve") {
         let expires = add_years(now, n.years);
         let new = NewDomain {
             unit: app.unit_id,
@@ -374,7 +413,7 @@ pub async fn pay_and_activate(
             forward_url: &records.forward_url,
             expires_at: expires,
         };
-        let id = match domains::insert(&mut tx, &new, now).await {
+        let id = match domains::insert(tx, &new, now).await {
             Ok(id) => id,
             Err(StoreError::Duplicate(_)) => {
                 return Err(RegistryError::Refused(format!(
@@ -396,11 +435,11 @@ pub async fn pay_and_activate(
                 variant_of: Some(id),
                 ..new
             };
-            domains::insert(&mut tx, &v, now).await?;
+            domains::insert(tx, &v, now).await?;
         }
     }
     applications::transition(
-        &mut tx,
+        tx,
         app.id,
         AppState::Paid,
         AppState::Active,
@@ -415,20 +454,22 @@ pub async fn pay_and_activate(
         subject_id: app.id.to_string(),
         from_state: AppState::RegistryApproved.as_str(),
         to_state: AppState::Active.as_str(),
-        reason: &format!("{amount} 元"),
+        reason: &format!("{amount} 元{how}"),
     };
-    audit::record(&mut tx, actor, &event, now).await?;
+    audit::record(tx, actor, &event, now).await?;
     notify_unit(
-        &mut tx,
+        tx,
         app.unit_id,
         "中文域名已启用",
-        &format!("您单位的中文域名 {} 已缴费并启用。", activated.join("、")),
+        &format!(
+            "您单位的中文域名 {} 已缴费{how}并启用。",
+            activated.join("、")
+        ),
         "domain_activated",
         now,
     )
     .await?;
-    tx.commit().await?;
-    Ok(activated)
+    Ok(Some(activated))
 }
 
 /// The unit's first save of a new application: a draft, kept whatever it holds so nothing

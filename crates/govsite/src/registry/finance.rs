@@ -2,7 +2,7 @@
 //! units' balances are credited, for 编办代缴 each unit its share) or returns it, and issues
 //! invoices for payments not yet invoiced. Each is one transaction with its audit row.
 
-use govsite_core::ids::{InvoiceId, OfficeId, TransferId, UnitId};
+use govsite_core::ids::{DomainApplicationId, InvoiceId, OfficeId, TransferId, UnitId};
 use govsite_core::money::Money;
 use govsite_core::transfer::TransferStatus;
 
@@ -45,11 +45,12 @@ pub async fn report_office_transfer(
     office: OfficeId,
     reported: &Reported<'_>,
     allocations: &[(UnitId, Money)],
+    items: &[(DomainApplicationId, UnitId, Money)],
     now: i64,
 ) -> Result<(TransferId, String), RegistryError> {
     let mut tx = db.begin().await?;
     let (id, reference) =
-        transfers::create_for_office(&mut tx, office, reported, allocations, now).await?;
+        transfers::create_for_office(&mut tx, office, reported, allocations, items, now).await?;
     let event = Event {
         action: "transfer_reported",
         subject_type: "transfer",
@@ -90,6 +91,18 @@ pub async fn decide_transfer(
         (true, None) => transfers::allocations(db, t.id).await?,
         _ => Vec::new(),
     };
+    // 编办代缴 that pays: the applications the office picked, still awaiting payment, are
+    // paid from the shares just credited and their names activated, in this transaction.
+    let mut payments = Vec::new();
+    if confirm && t.unit_id.is_none() {
+        for id in transfers::items(db, t.id).await? {
+            if let Some(app) = crate::store::applications::find(db, id).await?
+                && app.state == govsite_core::domain_application::AppState::RegistryApproved
+            {
+                payments.push(super::applications::prepare_payment(db, &app).await?);
+            }
+        }
+    }
     let mut tx = db.begin().await?;
     if !transfers::decide(&mut tx, t.id, status, &reason, now).await? {
         return Err(RegistryError::Refused("该转账已被处理。".into()));
@@ -116,6 +129,11 @@ pub async fn decide_transfer(
             now,
         )
         .await?;
+    }
+    let how = format!("（{}代缴，{}）", t.unit_name, t.reference);
+    for p in &payments {
+        // An application its unit paid meanwhile is left alone; its share stays as balance.
+        super::applications::pay_in(&mut tx, actor, p, &how, now).await?;
     }
     let event = Event {
         action: if confirm {

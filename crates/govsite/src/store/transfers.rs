@@ -1,6 +1,6 @@
 //! 我要转账: bank transfers reported by a unit, confirmed or rejected by finance staff.
 
-use govsite_core::ids::{OfficeId, TransferId, UnitId};
+use govsite_core::ids::{DomainApplicationId, OfficeId, TransferId, UnitId};
 use govsite_core::money::Money;
 use govsite_core::transfer::TransferStatus;
 use serde::Serialize;
@@ -77,9 +77,22 @@ pub async fn create_for_office(
     office: OfficeId,
     r: &Reported<'_>,
     allocations: &[(UnitId, Money)],
+    items: &[(DomainApplicationId, UnitId, Money)],
     now: i64,
 ) -> StoreResult<(TransferId, String)> {
     let (id, reference) = insert(conn, None, Some(office.get()), r, now).await?;
+    for (app, unit, amount) in items {
+        sqlx::query(
+            "INSERT INTO transfer_items (transfer_id, application_id, unit_id, amount_fen)
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id.get())
+        .bind(app.get())
+        .bind(unit.get())
+        .bind(amount.fen())
+        .execute(&mut *conn)
+        .await?;
+    }
     for (unit, amount) in allocations {
         sqlx::query("INSERT INTO transfer_allocations (transfer_id, unit_id, amount_fen) VALUES ($1, $2, $3)")
             .bind(id.get())
@@ -143,6 +156,20 @@ pub async fn allocations(
                 Money::from_fen(r.try_get("amount_fen")?),
             ))
         })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// The applications an office's transfer pays for.
+pub async fn items(db: &Db, transfer: TransferId) -> StoreResult<Vec<DomainApplicationId>> {
+    let rows = sqlx::query(
+        "SELECT application_id FROM transfer_items WHERE transfer_id = $1 ORDER BY application_id",
+    )
+    .bind(transfer.get())
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| Ok(DomainApplicationId::new(r.try_get("application_id")?)))
         .collect::<Result<_, sqlx::Error>>()
         .map_err(Into::into)
 }

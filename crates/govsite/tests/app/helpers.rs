@@ -237,6 +237,17 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A count with one bound parameter.
+    pub async fn count_for(&self, sql: &'static str, param: i64) -> i64 {
+        sqlx::query(sql)
+            .bind(param)
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap()
+            .try_get::<i64, _>(0)
+            .unwrap()
+    }
+
     /// Bodies of outbox messages of `template`, oldest first.
     pub async fn outbox_bodies(&self, template: &str) -> Vec<(String, String, String)> {
         sqlx::query("SELECT recipient, body, status FROM outbox WHERE template = $1 ORDER BY id")

@@ -521,3 +521,107 @@ async fn an_office_corrects_what_a_unit_cannot_edit_with_a_reason() {
     assert_eq!(u.get(&path).await.status, StatusCode::FORBIDDEN);
     app.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_office_pays_two_units_fees_with_one_transfer_and_their_names_go_live() {
+    use govsite_core::money::Money;
+    let app = TestApp::spawn().await;
+    let office = app.office("620421").await;
+    let a_unit = app.unit("靖远县科技局", "620421").await;
+    let b_unit = app.unit("靖远县粮食局", "620421").await;
+    let a = crate::domains::approved_application(&app, a_unit, "靖远县科技局", "靖远科技").await;
+    let b = crate::domains::approved_application(&app, b_unit, "靖远县粮食局", "靖远粮食").await;
+    let fee = |app_: &govsite::store::applications::Application| {
+        let db = app.db.clone();
+        let app_ = app_.clone();
+        async move {
+            govsite::registry::applications::payable(&db, &app_)
+                .await
+                .unwrap()
+        }
+    };
+    let total = fee(&a).await.checked_add(fee(&b).await).unwrap();
+
+    let (mut o, _) = app
+        .signed_in(Role::OfficeReviewer, None, Some(office))
+        .await;
+    let page = o.get("/console/office-payments").await;
+    let reference = |x: &govsite::store::applications::Application| x.reference.clone().unwrap();
+    assert!(page.body.contains(&reference(&a)) && page.body.contains(&reference(&b)));
+    let picks = [
+        (format!("pay_{}", a.id), "1".to_owned()),
+        (format!("pay_{}", b.id), "1".to_owned()),
+    ];
+    let mut fields: Vec<(String, String)> = picks.to_vec();
+    fields.push(("step".into(), "total".into()));
+    let totalled = o.post_owned("/console/office-payments", &fields).await;
+    assert!(
+        totalled.body.contains(&format!("合计 {total} 元")),
+        "{}",
+        totalled.body
+    );
+    let mut fields: Vec<(String, String)> = picks.to_vec();
+    fields.extend([
+        ("step".into(), "report".into()),
+        ("amount".into(), total.to_string()),
+        ("payer".into(), "靖远县机构编制委员会办公室".into()),
+        ("bank_ref".into(), "BK2026120101".into()),
+        ("paid_on".into(), "2026-11-30".into()),
+    ]);
+    let reported = o.post_owned("/console/office-payments", &fields).await;
+    assert_eq!(reported.status, StatusCode::SEE_OTHER, "{}", reported.body);
+
+    // Finance confirms; with no unit signing in, both are paid and their names are live.
+    let (mut finance, _) = app.signed_in(Role::Finance, None, None).await;
+    let id: i64 = sqlx::query("SELECT id FROM transfers")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get("id")
+        .unwrap();
+    let confirmed = finance
+        .post(
+            &format!("/console/transfers/{id}"),
+            &[("action", "confirm")],
+        )
+        .await;
+    assert_eq!(
+        confirmed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        confirmed.body
+    );
+    for (unit, x) in [(a_unit, &a), (b_unit, &b)] {
+        let state: String = sqlx::query("SELECT state FROM domain_applications WHERE id = $1")
+            .bind(x.id.get())
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap()
+            .try_get("state")
+            .unwrap();
+        assert_eq!(state, "active");
+        let live = app
+            .count_for("SELECT COUNT(*) FROM domains WHERE unit_id = $1 AND state = 'active' AND variant_of IS NULL", unit.get())
+            .await;
+        assert_eq!(live, 2);
+        assert_eq!(
+            govsite::store::ledger::balance(&app.db, unit)
+                .await
+                .unwrap(),
+            Money::ZERO,
+            "credited and paid in one go"
+        );
+    }
+    // Each unit sees who paid: the application's history names the office's transfer.
+    let (mut u, _) = app.signed_in(Role::Unit, Some(a_unit), None).await;
+    let view = u
+        .get(&format!("/portal/domains/applications/{}", a.id))
+        .await;
+    assert!(view.body.contains("代缴"), "{}", view.body);
+    assert_eq!(
+        app.outbox_bodies("domain_activated").await.len(),
+        4,
+        "SMS and e-mail to both units"
+    );
+    app.shutdown().await.unwrap();
+}

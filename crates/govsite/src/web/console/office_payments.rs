@@ -1,6 +1,9 @@
-//! 编办代缴: an office pays for several of its units with one bank transfer, saying how much
-//! goes to each. Finance confirms it like any transfer, and each unit's balance is credited
-//! its share; the units then pay their applications and renewals from their balance.
+//! 编办代缴: an office pays for several of its units with one bank transfer. It picks its
+//! units' applications awaiting payment (their fees are computed here) and may add amounts
+//! for units' balances; the page shows the total. When finance confirms the transfer, each
+//! unit's balance is credited its share and the picked applications are paid from it and
+//! their names activated, with no unit signing in; each unit sees the payment in its
+//! application's history and its account statement.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -29,6 +32,34 @@ pub fn routes() -> Router<WebState> {
 }
 
 #[derive(Serialize)]
+struct DueLine {
+    id: i64,
+    reference: String,
+    unit_name: String,
+    amount: String,
+    picked: bool,
+}
+
+/// The office's units' applications awaiting payment, with their fees.
+async fn due(
+    web: &WebState,
+    region: i64,
+) -> Result<Vec<(crate::store::applications::Application, Money)>, AppError> {
+    let mut out = Vec::new();
+    for a in crate::store::applications::queue(
+        &web.db,
+        govsite_core::domain_application::AppState::RegistryApproved,
+        Some(region),
+    )
+    .await?
+    {
+        let fee = crate::registry::applications::payable(&web.db, &a).await?;
+        out.push((a, fee));
+    }
+    Ok(out)
+}
+
+#[derive(Serialize)]
 struct UnitLine {
     id: i64,
     name: String,
@@ -54,10 +85,22 @@ async fn page(
     ctx: &Ctx,
     form: &TransferForm,
     shares: &[(String, String)],
+    picked: &[String],
     errors: Option<&FieldErrors>,
     notice: &str,
 ) -> Result<Html<String>, AppError> {
     let (office, region, name) = office_of(web, ctx).await?;
+    let due_lines: Vec<DueLine> = due(web, region)
+        .await?
+        .into_iter()
+        .map(|(a, fee)| DueLine {
+            id: a.id.get(),
+            picked: picked.contains(&a.id.get().to_string()),
+            reference: a.reference.unwrap_or_default(),
+            unit_name: a.unit_name,
+            amount: fee.to_string(),
+        })
+        .collect();
     let (units, _) = units::list(&web.db, Scope::Region(region), "", 1, 500).await?;
     let mut lines = Vec::with_capacity(units.len());
     for u in units {
@@ -80,6 +123,7 @@ async fn page(
             title => if errors.is_some() { "错误：编办代缴" } else { "编办代缴" },
             office_name => name,
             units => lines,
+            due => due_lines,
             form => form,
             errors => errors,
             notice => notice,
@@ -112,7 +156,16 @@ async fn show(
             "已登记代缴转账，参考编号 {reference}。财务确认到账后，各单位账户余额即增加相应金额。"
         )
     };
-    page(&web, &ctx, &TransferForm::default(), &[], None, &notice).await
+    page(
+        &web,
+        &ctx,
+        &TransferForm::default(),
+        &[],
+        &[],
+        None,
+        &notice,
+    )
+    .await
 }
 
 async fn report(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
@@ -139,6 +192,38 @@ async fn report(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Re
         })
         .filter(|(_, v)| !v.is_empty())
         .collect();
+    let picked: Vec<String> = pairs
+        .iter()
+        .filter(|(k, v)| k.starts_with("pay_") && v == "1")
+        .map(|(k, _)| k.trim_start_matches("pay_").to_owned())
+        .collect();
+    // The picked applications: each must be one of this office's awaiting payment.
+    let awaiting = due(&web, region).await?;
+    let mut items = Vec::new();
+    for id in &picked {
+        let (a, fee) = awaiting
+            .iter()
+            .find(|(a, _)| a.id.get().to_string() == *id)
+            .ok_or_else(|| AppError::Conflict("所选申请已缴费或不属于本辖区，请刷新页面".into()))?;
+        items.push((a.id, a.unit_id, *fee));
+    }
+    let picked_total = items
+        .iter()
+        .try_fold(Money::ZERO, |acc, (_, _, m)| acc.checked_add(*m))
+        .unwrap_or(Money::ZERO);
+    if get("step") == "total" {
+        let mut transfer = transfer;
+        if transfer.amount.trim().is_empty() {
+            transfer.amount = picked_total.to_string();
+        }
+        let notice = format!(
+            "已选 {} 项待缴费申请，合计 {picked_total} 元（另加各单位代缴金额）。请核对后填写转账信息并登记。",
+            items.len()
+        );
+        return Ok(page(&web, &ctx, &transfer, &shares, &picked, None, &notice)
+            .await?
+            .into_response());
+    }
     let today = govsite_core::deadline::cst_date(web.now());
     let mut errors = FieldErrors::new();
     let checked = check_transfer(&transfer, today)
@@ -160,8 +245,16 @@ async fn report(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Re
             ),
         }
     }
+    // Each picked fee is part of its unit's share.
+    for (_, unit, fee) in &items {
+        match allocations.iter_mut().find(|(u, _)| u == unit) {
+            Some((_, m)) => *m = m.checked_add(*fee).unwrap_or(*m),
+            None => allocations.push((*unit, *fee)),
+        }
+    }
+    allocations.retain(|(_, m)| *m > Money::ZERO);
     if allocations.is_empty() && errors.is_empty() {
-        errors.add("shares", "请至少为一个单位填写代缴金额");
+        errors.add("shares", "请选择要代缴的申请，或为至少一个单位填写代缴金额");
     }
     let sum = allocations
         .iter()
@@ -179,9 +272,11 @@ async fn report(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Re
         );
     }
     let (Some(checked), true) = (checked, errors.is_empty()) else {
-        return Ok(page(&web, &ctx, &transfer, &shares, Some(&errors), "")
-            .await?
-            .into_response());
+        return Ok(
+            page(&web, &ctx, &transfer, &shares, &picked, Some(&errors), "")
+                .await?
+                .into_response(),
+        );
     };
     let (_, reference) = finance::report_office_transfer(
         &web.db,
@@ -189,6 +284,7 @@ async fn report(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Re
         office,
         &checked.reported(),
         &allocations,
+        &items,
         web.now(),
     )
     .await?;
