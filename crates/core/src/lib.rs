@@ -28,6 +28,7 @@ pub mod red_page;
 pub mod region;
 pub mod rich_text;
 pub mod role;
+pub mod roster;
 pub mod site_application;
 pub mod site_form;
 pub mod totp;

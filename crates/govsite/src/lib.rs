@@ -16,6 +16,7 @@ pub mod forward;
 pub mod notify;
 pub mod pages;
 pub mod red_page;
+pub mod roster_file;
 pub mod registry;
 pub mod server;
 pub mod static_body;
