@@ -15,9 +15,15 @@ use crate::region::RegionCode;
 /// The columns, by the words a header may use for them.
 const COLUMNS: [(&str, &[&str]); 8] = [
     ("name", &["单位名称", "单位全称", "机构名称", "名称"]),
-    ("credit_code", &["统一社会信用代码", "信用代码", "社会信用代码"]),
+    (
+        "credit_code",
+        &["统一社会信用代码", "信用代码", "社会信用代码"],
+    ),
     ("org_type", &["组织机构类型", "机构类型", "单位类型"]),
-    ("region", &["所在地区代码", "地区代码", "行政区划代码", "所在地区"]),
+    (
+        "region",
+        &["所在地区代码", "地区代码", "行政区划代码", "所在地区"],
+    ),
     ("parent_org", &["上级主管单位", "主管单位", "上级单位"]),
     ("contact_name", &["联系人", "经办人", "联系人姓名"]),
     ("mobile", &["手机", "手机号码", "联系人手机", "联系电话"]),
@@ -59,7 +65,9 @@ pub struct Roster {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RosterError {
-    #[error("表格是空的，第一行应为表头（单位名称、统一社会信用代码、组织机构类型、所在地区代码……）")]
+    #[error(
+        "表格是空的，第一行应为表头（单位名称、统一社会信用代码、组织机构类型、所在地区代码……）"
+    )]
     Empty,
     #[error("表头缺少“{0}”列")]
     MissingColumn(&'static str),
@@ -84,7 +92,10 @@ fn org_type(raw: &str) -> Option<OrgType> {
 
 /// Reads `rows` (the first is the header). `region_ok` says whether a region code is one the
 /// importer may use (known, and within its jurisdiction).
-pub fn read(rows: &[Vec<String>], region_ok: impl Fn(RegionCode) -> bool) -> Result<Roster, RosterError> {
+pub fn read(
+    rows: &[Vec<String>],
+    region_ok: impl Fn(RegionCode) -> bool,
+) -> Result<Roster, RosterError> {
     let (header, body) = rows.split_first().ok_or(RosterError::Empty)?;
     if body.len() > MAX_ROWS {
         return Err(RosterError::TooManyRows);
@@ -188,7 +199,9 @@ pub fn read(rows: &[Vec<String>], region_ok: impl Fn(RegionCode) -> bool) -> Res
                 region_code,
                 parent_org: cell(r, "parent_org"),
                 contact_name: cell(r, "contact_name"),
-                mobile: Mobile::parse("", &mobile).map(|m| m.to_string()).unwrap_or_default(),
+                mobile: Mobile::parse("", &mobile)
+                    .map(|m| m.to_string())
+                    .unwrap_or_default(),
                 email,
             }),
             _ => out.errors.push(RowError { row, messages }),
@@ -217,8 +230,24 @@ mod tests {
     fn a_roster_with_every_kind_of_mistake() {
         let (a, b) = (code(1), code(2));
         let rows = vec![
-            row(&["\u{feff}统一社会信用代码", "单位名称", "组织机构类型", "所在地区代码", "联系人", "手机", "电子邮箱"]),
-            row(&[&a, "靖远县档案馆", "事业单位", "620421", "王五", "13900000001", "da@test.example"]),
+            row(&[
+                "\u{feff}统一社会信用代码",
+                "单位名称",
+                "组织机构类型",
+                "所在地区代码",
+                "联系人",
+                "手机",
+                "电子邮箱",
+            ]),
+            row(&[
+                &a,
+                "靖远县档案馆",
+                "事业单位",
+                "620421",
+                "王五",
+                "13900000001",
+                "da@test.example",
+            ]),
             row(&[&b, "靖远县供销社", "群团组织", "620421", "", "", ""]),
             row(&["91620421MA00000000", "坏代码", "政府", "620421", "", "", ""]),
             row(&[&a, "重复的单位", "政府", "620421", "", "", ""]),

@@ -29,6 +29,33 @@ pub enum Command {
     Zone(ZoneCommand),
     /// Run one round of the badge mount checker now and print what it found.
     BadgeCheck(BadgeCheckArgs),
+    /// Unit operations.
+    #[command(subcommand)]
+    Units(UnitsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UnitsCommand {
+    /// Compare a roster (.xlsx or .csv) with the units of a region and print the difference;
+    /// with --apply, import it (new units get an invitation by e-mail and SMS).
+    Import(UnitsImportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UnitsImportArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The region (6-digit GB/T 2260 code) the roster's units belong to.
+    #[arg(long)]
+    pub region: String,
+    /// The roster file.
+    pub file: PathBuf,
+    /// Apply the difference (otherwise only print it).
+    #[arg(long)]
+    pub apply: bool,
+    /// The address in the invitation links.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub public_url: String,
 }
 
 #[derive(Debug, Clone, Args)]

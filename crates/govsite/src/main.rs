@@ -1,5 +1,5 @@
 use clap::Parser;
-use govsite::config::{Cli, Command, ZoneCommand};
+use govsite::config::{Cli, Command, UnitsCommand, ZoneCommand};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -20,6 +20,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Demo(args) => govsite::demo::run(args).await,
         Command::Zone(ZoneCommand::Export(args)) => govsite::zone::export(args).await,
         Command::BadgeCheck(args) => govsite::badge::checker::command(args).await,
+        Command::Units(UnitsCommand::Import(args)) => govsite::units_import::command(args).await,
         Command::Migrate(args) => {
             let db = govsite::store::Db::connect(&args.url()?).await?;
             db.migrate().await?;

@@ -68,9 +68,13 @@ fn xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
         .first()
         .cloned()
         .ok_or(FileError::Broken)?;
-    let formulas = book.worksheet_formula(&name).map_err(|_| FileError::Broken)?;
+    let formulas = book
+        .worksheet_formula(&name)
+        .map_err(|_| FileError::Broken)?;
     if let Some((row, _, _)) = formulas.used_cells().find(|(_, _, f)| !f.is_empty()) {
-        return Err(FileError::Formula(row + 1 + formulas.start().map_or(0, |s| s.0 as usize)));
+        return Err(FileError::Formula(
+            row + 1 + formulas.start().map_or(0, |s| s.0 as usize),
+        ));
     }
     if book
         .merge_cells_by_sheet_name(&name)
@@ -79,10 +83,7 @@ fn xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
         return Err(FileError::Merged);
     }
     let range = book.worksheet_range(&name).map_err(|_| FileError::Broken)?;
-    Ok(range
-        .rows()
-        .map(|r| r.iter().map(text).collect())
-        .collect())
+    Ok(range.rows().map(|r| r.iter().map(text).collect()).collect())
 }
 
 fn text(d: &Data) -> String {
@@ -164,7 +165,10 @@ mod tests {
         let plain = book.save_to_buffer().unwrap();
         let r = rows("a.xlsx", &plain).unwrap();
         assert_eq!(r[0][0], "单位名称");
-        assert_eq!(r[1][1], "620421", "a code typed as a number reads back whole");
+        assert_eq!(
+            r[1][1], "620421",
+            "a code typed as a number reads back whole"
+        );
 
         let mut book = Workbook::new();
         let sheet = book.add_worksheet();
@@ -177,7 +181,9 @@ mod tests {
 
         let mut book = Workbook::new();
         let sheet = book.add_worksheet();
-        sheet.merge_range(0, 0, 0, 2, "合并", &Default::default()).unwrap();
+        sheet
+            .merge_range(0, 0, 0, 2, "合并", &Default::default())
+            .unwrap();
         assert_eq!(
             rows("a.xlsx", &book.save_to_buffer().unwrap()),
             Err(FileError::Merged)

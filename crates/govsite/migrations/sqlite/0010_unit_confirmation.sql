@@ -12,3 +12,15 @@ CREATE TABLE transfer_items (
     amount_fen     INTEGER NOT NULL CHECK (amount_fen >= 0),
     PRIMARY KEY (transfer_id, application_id)
 );
+-- Roster imports (单位名册): the uploaded file, kept from its preview to its application.
+CREATE TABLE roster_uploads (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    region_code INTEGER NOT NULL,
+    file_name   TEXT NOT NULL,
+    bytes       BLOB NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    applied_at  INTEGER,
+    applied_by  TEXT NOT NULL DEFAULT '',
+    summary     TEXT NOT NULL DEFAULT ''
+);

@@ -69,7 +69,7 @@ pub async fn record_alone(db: &Db, actor: &Actor, event: &Event<'_>, now: i64) -
 }
 
 /// Every action the application records, with the words auditors read.
-pub const ACTIONS: [(&str, &str); 67] = [
+pub const ACTIONS: [(&str, &str); 69] = [
     ("sign_in", "登录"),
     ("sign_in_password_ok", "密码验证通过（待两步验证）"),
     ("sign_in_failed", "登录失败"),
@@ -140,6 +140,8 @@ pub const ACTIONS: [(&str, &str); 67] = [
     ("invitation_resent", "重发激活邀请"),
     ("unit_confirmed", "编办确认单位"),
     ("unit_corrected", "更正单位信息"),
+    ("unit_imported", "名册导入单位"),
+    ("roster_imported", "导入单位名册"),
 ];
 
 pub fn action_label(action: &str) -> &'static str {
@@ -189,7 +191,7 @@ pub async fn history(db: &Db, subject_type: &str, subject_id: i64) -> StoreResul
 }
 
 /// The subjects of audited events and what staff screens call them.
-pub const SUBJECTS: [(&str, &str); 13] = [
+pub const SUBJECTS: [(&str, &str); 14] = [
     ("unit", "单位"),
     ("account", "账号"),
     ("office", "编办"),
@@ -203,6 +205,7 @@ pub const SUBJECTS: [(&str, &str); 13] = [
     ("badge_report", "公众反映"),
     ("badge_enforcement", "停止解析建议"),
     ("calendar_day", "工作日历"),
+    ("region", "地区"),
 ];
 
 /// What a subject type is called on staff screens.

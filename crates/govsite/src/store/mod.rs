@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod policy;
 pub mod red_pages;
 pub mod reference;
+pub mod rosters;
 pub mod sessions;
 pub mod sites;
 pub mod supervision;

@@ -90,11 +90,15 @@ impl WebState {
 
 /// Largest request body accepted anywhere (forms are small; uploads get their own limit).
 pub const BODY_LIMIT: usize = 256 * 1024;
-/// Largest multipart upload (a 2 MB image and its form, with room for the encoding); the
-/// image's own limit gives the plain-Chinese error below this.
-pub const UPLOAD_LIMIT: usize = 3 * 1024 * 1024;
-/// The only paths that take an upload.
-pub const UPLOAD_PATHS: [&str; 1] = ["/portal/red-page/logo"];
+/// The only paths that take a multipart upload, each with its limit: a 2 MB image or a 5 MB
+/// roster and their form, with room for the encoding (the file's own check gives the
+/// plain-Chinese error below the limit).
+pub const UPLOADS: [(&str, usize); 2] = [
+    ("/portal/red-page/logo", 3 * 1024 * 1024),
+    ("/console/units/import", 6 * 1024 * 1024),
+];
+/// The largest of them.
+pub const UPLOAD_LIMIT: usize = 6 * 1024 * 1024;
 
 pub fn router(state: WebState) -> Router {
     let pages = Router::new()

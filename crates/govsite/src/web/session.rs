@@ -227,7 +227,10 @@ async fn run(web: WebState, req: Request, next: Next) -> Result<Response, AppErr
         let Some((_, row)) = &session else {
             return Err(AppError::Csrf);
         };
-        let upload = super::UPLOAD_PATHS.contains(&parts.uri.path());
+        let upload = super::UPLOADS
+            .iter()
+            .find(|(p, _)| *p == parts.uri.path())
+            .map(|(_, limit)| *limit);
         let bytes = read_limited(body, &parts.headers, upload).await?;
         let sent = match parts
             .headers
@@ -299,16 +302,19 @@ async fn run(web: WebState, req: Request, next: Next) -> Result<Response, AppErr
     Ok(resp)
 }
 
-async fn read_limited(body: Body, headers: &HeaderMap, upload: bool) -> Result<Bytes, AppError> {
+async fn read_limited(
+    body: Body,
+    headers: &HeaderMap,
+    upload: Option<usize>,
+) -> Result<Bytes, AppError> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     // An upload (a red page's logo) may be larger than a form; nothing else may.
-    let limit = if upload && super::form::multipart_boundary(headers).is_some() {
-        super::UPLOAD_LIMIT
-    } else {
-        BODY_LIMIT
+    let limit = match upload {
+        Some(limit) if super::form::multipart_boundary(headers).is_some() => limit,
+        _ => BODY_LIMIT,
     };
     if declared.is_some_and(|n| n > limit) {
         return Err(AppError::TooLarge);

@@ -10,6 +10,7 @@ mod office;
 mod office_payments;
 mod red_pages;
 mod reviews;
+mod roster;
 mod sites;
 mod supervision;
 mod transfers;
@@ -60,6 +61,7 @@ pub fn routes() -> Router<WebState> {
         .merge(office_payments::routes())
         .merge(red_pages::routes())
         .merge(reviews::routes())
+        .merge(roster::routes())
         .merge(sites::routes())
         .merge(supervision::routes())
         .merge(transfers::routes())
