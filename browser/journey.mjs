@@ -328,6 +328,61 @@ try {
   await page.click('button:has-text("保存解析设置")');
   check((await page.textContent('main')).includes('立即生效'), 'records changed');
 
+  // 9b. The 编办's workbench: it says where it receives paper, imports its roster (a CSV as
+  // Excel saves it), sees the difference and applies it; then pays two units' fees with one
+  // transfer, which finance confirms: their names go live without the units signing in.
+  await signInAs('jy-bianban', staffPassword);
+  await page.goto(`${base}/console/office`);
+  await axe('本办信息');
+  check((await page.inputValue('#address')).includes('新统办大楼'), 'the demo office says where it is');
+  const orgCheck = (body) => { const w = [3, 7, 9, 10, 5, 8, 4, 2]; let s = 0; for (let i = 0; i < 8; i++) { const c = body[i]; s += (/[0-9]/.test(c) ? +c : c.charCodeAt(0) - 55) * w[i]; } const r = 11 - (s % 11); return body + (r === 10 ? 'X' : r === 11 ? '0' : String(r)); };
+  const creditCheck = (b) => { const cs = '0123456789ABCDEFGHJKLMNPQRTUWXY'; const w = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]; let s = 0; for (let i = 0; i < 17; i++) s += cs.indexOf(b[i]) * w[i]; return b + cs[(31 - (s % 31)) % 31]; };
+  const rosterCode = creditCheck('11620421' + orgCheck('D0000077'));
+  check(rosterCode === '11620421D00000777N', `credit code computed as the server does (${rosterCode})`);
+  await page.goto(`${base}/console/units`);
+  await page.click('text=导入单位名册');
+  await axe('导入单位名册');
+  const roster = '\ufeff单位名称,统一社会信用代码,组织机构类型,所在地区代码,上级主管单位,联系人,手机,电子邮箱\n'
+    + `靖远县浏览器名册局,${rosterCode},政府,620421,靖远县人民政府,王五,13900000077,mc@test.example\n`
+    + '外县单位,11620422MA0000000X,政府,620422,,,,\n';
+  await page.setInputFiles('#file', { name: '名册.csv', mimeType: 'text/csv', buffer: Buffer.from(roster) });
+  await page.click('button:has-text("上传并预览")');
+  await page.waitForURL('**/console/units/import/*');
+  await axe('名册导入预览（有错误）');
+  check((await page.textContent('main')).includes('第 3 行'), 'a bad row is shown with its row number');
+  check(!(await page.isVisible('button:has-text("确认导入")')), 'a roster with errors cannot be applied');
+  await page.goto(`${base}/console/units/import`);
+  await page.setInputFiles('#file', { name: '名册.csv', mimeType: 'text/csv', buffer: Buffer.from(roster.split('\n').slice(0, 2).join('\n') + '\n') });
+  await page.click('button:has-text("上传并预览")');
+  await page.waitForURL('**/console/units/import/*');
+  check((await page.textContent('main')).includes('新增 1 个'), 'the difference: one new unit');
+  await axe('名册导入预览');
+  await page.click('button:has-text("确认导入")');
+  await page.waitForURL('**done=1');
+  check((await page.textContent('main')).includes('名册已导入'), 'the roster is imported');
+  await waitFor(() => readdirSync(mailDir).map((f) => readFileSync(join(mailDir, f), 'utf8')).find((m) => m.includes('mc@test.example') && m.includes('/activate/')), 'the imported unit\'s invitation');
+  await page.goto(`${base}/console/office-payments`);
+  await axe('编办代缴');
+  const dueText = await page.textContent('main');
+  check(dueText.includes('县工商业联合会') && dueText.includes('靖远城乡规划局'), 'two units\' fees await payment');
+  for (const box of await page.$$('input[type=checkbox][name^="pay_"]')) await box.check();
+  await page.click('button:has-text("计算所选合计")');
+  check((await page.textContent('.notice')).includes('合计 800.00 元'), 'the total of the picked fees is shown');
+  check((await page.inputValue('#amount')) === '800.00', 'the transfer amount is the total');
+  await fill({ payer: '靖远县机构编制委员会办公室', bank_ref: 'BK2026120199', paid_on: '2026-11-30' });
+  await page.click('button:has-text("登记代缴转账")');
+  await page.waitForURL('**/console/office-payments?reference=*');
+  await axe('编办代缴（已登记）');
+  await signInAs('zx-caiwu', staffPassword);
+  await page.goto(`${base}/console/transfers`);
+  await page.click('button:has-text("确认到账")');
+  await page.waitForURL('**/console/transfers');
+  await signInAs('jy-bianban', staffPassword);
+  await page.goto(`${base}/console/domains`);
+  const live = await page.textContent('main');
+  check(live.includes('靖远工商联.政务') && live.includes('靖远规划.政务'), 'both units\' names are live, paid by the office');
+  await signInAs(username, second);
+
   // 10. Website opening review of a party/government unit: apply → 编办 → registry → print →
   // paper confirmed → badge.
   async function signInAs(user, password) {

@@ -327,6 +327,7 @@ pub async fn load(db: &Db, public_url: &str, scale: u32) -> anyhow::Result<Strin
     demo_domains(&mut l, &unit_accounts).await?;
     demo_sites(&l, &unit_accounts).await?;
     demo_red_pages(&l, &unit_accounts).await?;
+    demo_awaiting_payment(&l, &unit_accounts).await?;
     for (username, name, email, mobile, unit_id) in &unit_accounts {
         l.account(NewAccount {
             username,
@@ -613,6 +614,81 @@ async fn demo_sites(
         )
         .await
         .map_err(refused)?;
+    }
+    Ok(())
+}
+
+/// Two units of annex 6 whose domain applications passed both reviews and wait for payment,
+/// so that 编办代缴 has fees to pay: 县工商业联合会 and 靖远城乡规划局. Skipped for a unit
+/// that already has an application.
+async fn demo_awaiting_payment(
+    l: &Loader<'_>,
+    units: &[(String, String, String, String, govsite_core::ids::UnitId)],
+) -> anyhow::Result<()> {
+    use crate::registry::applications::{self as reg, NameDecision};
+    use govsite_core::domain_application::Verdict;
+    use govsite_core::org_type::Suffix;
+
+    let refused = |e: crate::registry::RegistryError| anyhow::anyhow!("demo application: {e:?}");
+    let office = Actor::system("靖远县编办审核员（演示）");
+    let registry = Actor::system("注册中心审核员（演示）");
+    for (index, name1, name2) in [
+        (15, "靖远县工商业联合会", "靖远工商联"),
+        (20, "靖远县城乡规划局", "靖远规划"),
+    ] {
+        let Some((_, _, email, mobile, unit)) = units.get(index) else {
+            continue;
+        };
+        if !crate::store::applications::of_unit(l.db, *unit)
+            .await?
+            .is_empty()
+        {
+            continue;
+        }
+        let form = govsite_core::domain_form::DomainForm {
+            contact_name: "经办人（演示）".into(),
+            phone: "0943-6120000".into(),
+            email: email.clone(),
+            mobile: mobile.clone(),
+            address: "甘肃省白银市靖远县乌兰镇".into(),
+            postcode: "730600".into(),
+            admin_same: "1".into(),
+            tech_same: "1".into(),
+            name1: name1.into(),
+            years1: "2".into(),
+            name2: name2.into(),
+            years2: "2".into(),
+            plan: "resolve".into(),
+            ipv4: "192.0.2.1".into(),
+            ..Default::default()
+        };
+        let id = reg::create_draft(l.db, *unit, Suffix::Zhengwu, &form, l.now)
+            .await
+            .map_err(refused)?;
+        let find = || async {
+            crate::store::applications::find(l.db, id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("demo application {id} vanished"))
+        };
+        reg::submit(l.db, &l.actor, &find().await?, l.now)
+            .await
+            .map_err(refused)?;
+        for (stage, who) in [(false, &office), (true, &registry)] {
+            let a = find().await?;
+            let decisions: Vec<NameDecision> = crate::store::applications::names(l.db, a.id)
+                .await?
+                .into_iter()
+                .map(|n| NameDecision {
+                    name_id: n.id,
+                    verdict: Verdict::Approve,
+                    code: String::new(),
+                    text: String::new(),
+                })
+                .collect();
+            reg::review(l.db, who, &a, stage, &decisions, l.now)
+                .await
+                .map_err(refused)?;
+        }
     }
     Ok(())
 }
