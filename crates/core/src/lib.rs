@@ -22,6 +22,7 @@ pub mod ids;
 pub mod money;
 pub mod office;
 pub mod org_type;
+pub mod paging;
 pub mod paper;
 pub mod password;
 pub mod red_page;

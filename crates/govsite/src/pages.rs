@@ -81,7 +81,7 @@ fn date(ts: i64) -> String {
     format_ts(ts, "%Y-%m-%d")
 }
 
-fn format_ts(ts: i64, fmt: &str) -> String {
+pub fn format_ts(ts: i64, fmt: &str) -> String {
     let cst = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
     cst.timestamp_opt(ts, 0)
         .single()

@@ -11,7 +11,7 @@ use govsite_core::deadline::cst_date;
 use govsite_core::domain_application::{AppState, Verdict};
 use govsite_core::ids::DomainApplicationId;
 use minijinja::context;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::review_stage;
 use crate::registry::applications::{
@@ -43,19 +43,128 @@ struct QueueRow {
     overdue: bool,
 }
 
-async fn queue(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+/// The queue's filters as the query string carries them.
+#[derive(Deserialize, Default, Serialize)]
+#[serde(default)]
+struct QueueQuery {
+    q: String,
+    /// `pending` (the default), `decided`, `all`, or one state.
+    state: String,
+    from: String,
+    to: String,
+    after: String,
+    before: String,
+    page: String,
+    last: String,
+    /// The page the keyset links were followed from.
+    at: String,
+    format: String,
+}
+
+const PER_PAGE: u32 = 20;
+
+/// The states a reviewer's queue shows for `state`, and the filter's label.
+fn states(registry: bool, state: &str) -> Vec<AppState> {
+    use AppState as S;
+    let pending = if registry {
+        S::OfficeApproved
+    } else {
+        S::Submitted
+    };
+    let decided: Vec<AppState> = if registry {
+        vec![S::RegistryApproved, S::RegistryRejected, S::Paid, S::Active]
+    } else {
+        vec![
+            S::OfficeApproved,
+            S::OfficeRejected,
+            S::RegistryApproved,
+            S::RegistryRejected,
+            S::Paid,
+            S::Active,
+        ]
+    };
+    match state {
+        "decided" => decided,
+        "all" => AppState::ALL
+            .into_iter()
+            .filter(|s| *s != S::Draft)
+            .collect(),
+        other => match AppState::parse(other) {
+            Some(s) if s != S::Draft => vec![s],
+            _ => vec![pending],
+        },
+    }
+}
+
+/// A date typed as `YYYY-MM-DD`, as the start of that day in China Standard Time.
+fn day_start(raw: &str) -> Option<i64> {
+    chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp() - 8 * 3600)
+}
+
+async fn queue(
+    State(web): State<WebState>,
+    ctx: Ctx,
+    crate::web::form::Query(q): crate::web::form::Query<QueueQuery>,
+) -> Result<Response, AppError> {
     let (registry, scope) = review_stage(&web, &ctx).await?;
-    let state = if registry {
+    let filter = applications::QueueFilter {
+        region: scope.region(),
+        states: states(registry, &q.state),
+        q: q.q.chars().take(60).collect(),
+        from: day_start(&q.from),
+        to: day_start(&q.to).map(|t| t + 86_400),
+    };
+    if q.format == "xlsx" {
+        let rows: Vec<Vec<String>> = applications::search_all(&web.db, &filter, 100_000)
+            .await?
+            .into_iter()
+            .map(|a| {
+                vec![
+                    a.reference.clone().unwrap_or_default(),
+                    a.unit_name.clone(),
+                    a.state_label.to_owned(),
+                    a.submitted_at
+                        .map(|t| crate::pages::format_ts(t, "%Y-%m-%d %H:%M"))
+                        .unwrap_or_default(),
+                    a.office_due.clone(),
+                    govsite_core::money::Money::from_fen(a.fee_fen).to_string(),
+                ]
+            })
+            .collect();
+        return crate::web::xlsx::download(
+            "域名注册申请",
+            "域名注册申请",
+            &[
+                "申请序号",
+                "单位",
+                "状态",
+                "提交时间",
+                "初审时限",
+                "费用（元）",
+            ],
+            &rows,
+        );
+    }
+    let request =
+        govsite_core::paging::PageRequest::from_query(&q.after, &q.before, &q.page, &q.last);
+    let at = q.at.parse::<u32>().unwrap_or(1).max(1);
+    let (apps, info) = applications::search(&web.db, &filter, request, PER_PAGE, at).await?;
+    let today = cst_date(web.now()).to_string();
+    let pending_state = if registry {
         AppState::OfficeApproved
     } else {
         AppState::Submitted
     };
-    let region = scope.region();
-    let today = cst_date(web.now()).to_string();
     let mut rows = Vec::new();
-    for a in applications::queue(&web.db, state, region).await? {
+    for a in apps {
         let names = applications::names(&web.db, a.id).await?.len();
-        let overdue = !registry && !a.office_due.is_empty() && a.office_due < today;
+        let overdue = !registry
+            && a.state == pending_state
+            && !a.office_due.is_empty()
+            && a.office_due < today;
         rows.push(QueueRow {
             application: a,
             names,
@@ -63,16 +172,34 @@ async fn queue(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, Ap
         });
     }
     let overdue = rows.iter().filter(|r| r.overdue).count();
-    web.page(
-        &ctx,
-        "console/reviews.html",
-        context! {
-            title => if registry { "域名注册申请复审" } else { "域名注册申请初审" },
-            rows => rows,
-            overdue => overdue,
-            registry => registry,
-        },
-    )
+    let filters = [
+        ("pending", "待审核"),
+        ("decided", "已审核"),
+        ("all", "全部"),
+    ];
+    let query = serde_urlencoded::to_string(&[
+        ("q", q.q.as_str()),
+        ("state", q.state.as_str()),
+        ("from", q.from.as_str()),
+        ("to", q.to.as_str()),
+    ])
+    .unwrap_or_default();
+    Ok(web
+        .page(
+            &ctx,
+            "console/reviews.html",
+            context! {
+                title => if registry { "域名注册申请复审" } else { "域名注册申请初审" },
+                rows => rows,
+                overdue => overdue,
+                registry => registry,
+                filters => filters,
+                q => q,
+                info => info,
+                query => query,
+            },
+        )?
+        .into_response())
 }
 
 /// The application, if it is in this reviewer's scope (404 otherwise).
