@@ -177,7 +177,7 @@ async fn queue(
         ("decided", "已审核"),
         ("all", "全部"),
     ];
-    let query = serde_urlencoded::to_string(&[
+    let query = serde_urlencoded::to_string([
         ("q", q.q.as_str()),
         ("state", q.state.as_str()),
         ("from", q.from.as_str()),
