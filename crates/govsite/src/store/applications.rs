@@ -322,112 +322,38 @@ pub async fn clear_verdicts(conn: &mut AnyConnection, id: DomainApplicationId) -
     Ok(())
 }
 
-/// What a reviewer's queue shows: their region (the registry: all), some states, a search over
-/// the reference, the unit's name and credit code and the names applied for, submission dates.
-#[derive(Debug, Clone, Default)]
-pub struct QueueFilter {
-    pub region: Option<i64>,
-    pub states: Vec<AppState>,
-    pub q: String,
-    /// Submitted at or after (unix seconds).
-    pub from: Option<i64>,
-    /// Submitted before.
-    pub to: Option<i64>,
-}
+/// The domain applications' queue table: searched by reference, unit name and credit code,
+/// and the names applied for.
+const QUEUE: super::queues::Table = super::queues::Table {
+    from: "FROM domain_applications a JOIN units u ON u.id = a.unit_id",
+    columns: COLUMNS,
+    search: "a.reference LIKE $3 ESCAPE '\\' OR u.name LIKE $3 ESCAPE '\\'
+             OR u.credit_code LIKE $3 ESCAPE '\\'
+             OR EXISTS (SELECT 1 FROM application_names n WHERE n.application_id = a.id
+                        AND (n.label LIKE $3 ESCAPE '\\' OR n.ace LIKE $3 ESCAPE '\\'))",
+};
 
-impl QueueFilter {
-    /// The WHERE clause (parameters $1–$5; the states are our constants).
-    fn clause(&self) -> String {
-        let states: Vec<String> = self
-            .states
-            .iter()
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect();
-        let states = if states.is_empty() {
-            "'none'".to_owned()
-        } else {
-            states.join(", ")
-        };
-        format!(
-            "($1 IS NULL OR u.region_code = $1) AND a.state IN ({states})
-             AND ($2 = '' OR a.reference LIKE $3 ESCAPE '\\' OR u.name LIKE $3 ESCAPE '\\'
-                  OR u.credit_code LIKE $3 ESCAPE '\\'
-                  OR EXISTS (SELECT 1 FROM application_names n WHERE n.application_id = a.id
-                             AND (n.label LIKE $3 ESCAPE '\\' OR n.ace LIKE $3 ESCAPE '\\')))
-             AND ($4 IS NULL OR a.submitted_at >= $4) AND ($5 IS NULL OR a.submitted_at < $5)"
-        )
-    }
-
-    fn pattern(&self) -> String {
-        format!("%{}%", super::units::escape_like(self.q.trim()))
-    }
-}
-
-/// One page of a queue, newest first, and where it sits.
+/// One page of a reviewer's queue, newest first, and where it sits.
 pub async fn search(
     db: &Db,
-    f: &QueueFilter,
+    f: &super::queues::QueueFilter,
     request: govsite_core::paging::PageRequest,
     per_page: u32,
     from_page: u32,
 ) -> StoreResult<(Vec<Application>, govsite_core::paging::PageInfo)> {
-    let clause = f.clause();
-    let pattern = f.pattern();
-    let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT COUNT(*) AS n FROM domain_applications a JOIN units u ON u.id = a.unit_id
-         WHERE {clause}"
-    )))
-    .bind(f.region)
-    .bind(f.q.trim())
-    .bind(&pattern)
-    .bind(f.from)
-    .bind(f.to)
-    .fetch_one(db.pool())
-    .await?
-    .try_get("n")?;
-    let plan = request.plan("a.id", per_page, total);
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM domain_applications a JOIN units u ON u.id = a.unit_id
-         WHERE {clause} AND {cond} ORDER BY a.id {order} LIMIT $6 OFFSET $7",
-        cond = plan.condition,
-        order = plan.order,
-    )))
-    .bind(f.region)
-    .bind(f.q.trim())
-    .bind(&pattern)
-    .bind(f.from)
-    .bind(f.to)
-    .bind(plan.limit)
-    .bind(plan.offset)
-    .fetch_all(db.pool())
-    .await?;
-    let mut apps = rows.iter().map(from_row).collect::<StoreResult<Vec<_>>>()?;
-    let more = apps.len() > per_page as usize;
-    apps.truncate(per_page as usize);
-    if plan.reversed {
-        apps.reverse();
-    }
-    let ids: Vec<i64> = apps.iter().map(|a| a.id.get()).collect();
-    let info = govsite_core::paging::PageInfo::new(request, &ids, more, total, per_page, from_page);
-    Ok((apps, info))
+    super::queues::page(db, &QUEUE, f, request, per_page, from_page, from_row, |a| {
+        a.id.get()
+    })
+    .await
 }
 
-/// The whole filtered queue (at most `cap` rows, newest first), for an export.
-pub async fn search_all(db: &Db, f: &QueueFilter, cap: i64) -> StoreResult<Vec<Application>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM domain_applications a JOIN units u ON u.id = a.unit_id
-         WHERE {clause} ORDER BY a.id DESC LIMIT $6",
-        clause = f.clause()
-    )))
-    .bind(f.region)
-    .bind(f.q.trim())
-    .bind(f.pattern())
-    .bind(f.from)
-    .bind(f.to)
-    .bind(cap)
-    .fetch_all(db.pool())
-    .await?;
-    rows.iter().map(from_row).collect()
+/// The whole filtered queue (at most `cap` rows), for an export.
+pub async fn search_all(
+    db: &Db,
+    f: &super::queues::QueueFilter,
+    cap: i64,
+) -> StoreResult<Vec<Application>> {
+    super::queues::all(db, &QUEUE, f, cap, from_row).await
 }
 
 pub async fn find(db: &Db, id: DomainApplicationId) -> StoreResult<Option<Application>> {

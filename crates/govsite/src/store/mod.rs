@@ -21,6 +21,7 @@ mod migrate;
 pub mod offices;
 pub mod outbox;
 pub mod policy;
+pub mod queues;
 pub mod red_pages;
 pub mod reference;
 pub mod rosters;

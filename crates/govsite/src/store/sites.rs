@@ -343,6 +343,38 @@ pub async fn of_unit(
     Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, total))
 }
 
+/// The website applications' queue table: searched by reference, unit name and credit code,
+/// and the form (site name, domain).
+const QUEUE: super::queues::Table = super::queues::Table {
+    from: "FROM site_applications a JOIN units u ON u.id = a.unit_id",
+    columns: COLUMNS,
+    search: "a.reference LIKE $3 ESCAPE '\\' OR u.name LIKE $3 ESCAPE '\\'
+             OR u.credit_code LIKE $3 ESCAPE '\\' OR a.form_json LIKE $3 ESCAPE '\\'",
+};
+
+/// One page of the website applications matching `f`, newest first.
+pub async fn queue_page(
+    db: &Db,
+    f: &super::queues::QueueFilter,
+    request: govsite_core::paging::PageRequest,
+    per_page: u32,
+    from_page: u32,
+) -> StoreResult<(Vec<SiteApplication>, govsite_core::paging::PageInfo)> {
+    super::queues::page(db, &QUEUE, f, request, per_page, from_page, from_row, |a| {
+        a.id.get()
+    })
+    .await
+}
+
+/// All of them (at most `cap`), for an export.
+pub async fn queue_all(
+    db: &Db,
+    f: &super::queues::QueueFilter,
+    cap: i64,
+) -> StoreResult<Vec<SiteApplication>> {
+    super::queues::all(db, &QUEUE, f, cap, from_row).await
+}
+
 /// Applications waiting in `state`, of one region or all, oldest first.
 pub async fn queue(
     db: &Db,

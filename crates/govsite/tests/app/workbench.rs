@@ -734,3 +734,49 @@ async fn the_review_queue_searches_filters_pages_and_exports() {
     );
     app.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn website_applications_have_a_searchable_history_with_export() {
+    let app = TestApp::spawn().await;
+    let office = app.office("620421").await;
+    let (mut o, _) = app
+        .signed_in(Role::OfficeReviewer, None, Some(office))
+        .await;
+    for i in 0..3 {
+        let unit = app.unit(&format!("靖远县历史单位{i}"), "620421").await;
+        let (mut u, _) = app.signed_in(Role::Unit, Some(unit), None).await;
+        let id = fill(&mut u, &fields("red_page", &format!("历史测试红页{i}"), "")).await;
+        submit(&mut u, id).await;
+        if i == 0 {
+            review(&mut o, id, &[("decision", "approve")]).await;
+        }
+    }
+    let all = o.get("/console/sites/history").await;
+    assert_eq!(all.status, StatusCode::OK);
+    assert!(all.body.contains("共 3 件"), "{}", all.body);
+    let pending = o.get("/console/sites/history?state=submitted").await;
+    assert!(pending.body.contains("共 2 件"));
+    let found = o.get("/console/sites/history?q=历史测试红页1").await;
+    assert!(found.body.contains("共 1 件") && found.body.contains("历史测试红页1"));
+    let (status, _, bytes) = o
+        .get_bytes("/console/sites/history?state=office_approved&format=xlsx")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(
+        book.worksheet_range_at(0).unwrap().unwrap().height(),
+        3,
+        "title, header, one row"
+    );
+    // Another county sees none of them.
+    let far = app.office("620422").await;
+    let (mut f, _) = app.signed_in(Role::OfficeReviewer, None, Some(far)).await;
+    assert!(
+        f.get("/console/sites/history")
+            .await
+            .body
+            .contains("共 0 件")
+    );
+    app.shutdown().await.unwrap();
+}

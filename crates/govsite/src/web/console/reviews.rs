@@ -110,9 +110,12 @@ async fn queue(
     crate::web::form::Query(q): crate::web::form::Query<QueueQuery>,
 ) -> Result<Response, AppError> {
     let (registry, scope) = review_stage(&web, &ctx).await?;
-    let filter = applications::QueueFilter {
+    let filter = crate::store::queues::QueueFilter {
         region: scope.region(),
-        states: states(registry, &q.state),
+        states: states(registry, &q.state)
+            .into_iter()
+            .map(AppState::as_str)
+            .collect(),
         q: q.q.chars().take(60).collect(),
         from: day_start(&q.from),
         to: day_start(&q.to).map(|t| t + 86_400),

@@ -31,6 +31,7 @@ use govsite_core::deadline::cst_date;
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/console/sites", get(queue))
+        .route("/console/sites/history", get(history))
         .route("/console/sites/{id}", get(show))
         .route("/console/sites/{id}/review", post(review))
         .route("/console/sites/{id}/paper", post(paper))
@@ -86,6 +87,147 @@ async fn queue(State(web): State<App>, ctx: Ctx) -> Result<Html<String>, AppErro
             overdue => overdue,
         },
     )
+}
+
+/// The filters of 查找与历史 as the query string carries them.
+#[derive(Deserialize, Default, Serialize)]
+#[serde(default)]
+struct HistoryQuery {
+    q: String,
+    state: String,
+    from: String,
+    to: String,
+    after: String,
+    before: String,
+    page: String,
+    last: String,
+    at: String,
+    format: String,
+}
+
+/// The scopes of 查找与历史: (key, label, states).
+const SCOPES: [(&str, &str, &[SiteState]); 7] = [
+    (
+        "",
+        "全部",
+        &[
+            SiteState::Submitted,
+            SiteState::OfficeApproved,
+            SiteState::OfficeRejected,
+            SiteState::RegistryApproved,
+            SiteState::RegistryRejected,
+            SiteState::AwaitingPaper,
+            SiteState::Filed,
+            SiteState::BadgeIssued,
+            SiteState::Closed,
+        ],
+    ),
+    ("submitted", "待编办初审", &[SiteState::Submitted]),
+    (
+        "office_approved",
+        "待注册中心复审",
+        &[SiteState::OfficeApproved],
+    ),
+    (
+        "awaiting_paper",
+        "待报送纸质材料",
+        &[SiteState::AwaitingPaper],
+    ),
+    (
+        "badge_issued",
+        "已发放标识",
+        &[SiteState::BadgeIssued, SiteState::Filed],
+    ),
+    (
+        "rejected",
+        "未通过",
+        &[SiteState::OfficeRejected, SiteState::RegistryRejected],
+    ),
+    ("closed", "已关闭", &[SiteState::Closed]),
+];
+
+fn day_start(raw: &str) -> Option<i64> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp() - 8 * 3600)
+}
+
+/// 查找与历史: every website application in scope, searched, filtered, paged, exported.
+async fn history(
+    State(web): State<App>,
+    ctx: Ctx,
+    crate::web::form::Query(q): crate::web::form::Query<HistoryQuery>,
+) -> Result<Response, AppError> {
+    let (_, scope) = review_stage(&web, &ctx).await?;
+    let states = SCOPES
+        .iter()
+        .find(|(k, _, _)| *k == q.state)
+        .map_or(SCOPES[0].2, |(_, _, s)| *s);
+    let filter = crate::store::queues::QueueFilter {
+        region: scope.region(),
+        states: states.iter().map(|s| s.as_str()).collect(),
+        q: q.q.chars().take(60).collect(),
+        from: day_start(&q.from),
+        to: day_start(&q.to).map(|t| t + 86_400),
+    };
+    if q.format == "xlsx" {
+        let rows: Vec<Vec<String>> = sites::queue_all(&web.db, &filter, 100_000)
+            .await?
+            .into_iter()
+            .map(|a| {
+                vec![
+                    a.reference.clone().unwrap_or_default(),
+                    a.unit_name.clone(),
+                    a.form.site_name.clone(),
+                    a.kind_label.to_owned(),
+                    a.state_label.to_owned(),
+                    a.submitted_at
+                        .map(|t| crate::pages::format_ts(t, "%Y-%m-%d %H:%M"))
+                        .unwrap_or_default(),
+                ]
+            })
+            .collect();
+        return crate::web::xlsx::download(
+            "网站开办审核申请",
+            "网站开办审核申请",
+            &[
+                "申请序号",
+                "单位",
+                "网站名称",
+                "申请类型",
+                "状态",
+                "提交时间",
+            ],
+            &rows,
+        );
+    }
+    let request =
+        govsite_core::paging::PageRequest::from_query(&q.after, &q.before, &q.page, &q.last);
+    let at = q.at.parse::<u32>().unwrap_or(1).max(1);
+    let (apps, info) = sites::queue_page(&web.db, &filter, request, 20, at).await?;
+    let query = serde_urlencoded::to_string([
+        ("q", q.q.as_str()),
+        ("state", q.state.as_str()),
+        ("from", q.from.as_str()),
+        ("to", q.to.as_str()),
+    ])
+    .unwrap_or_default();
+    let scopes: Vec<(&str, &str)> = SCOPES.iter().map(|(k, l, _)| (*k, *l)).collect();
+    Ok(web
+        .page(
+            &ctx,
+            "console/site_history.html",
+            context! {
+                title => "网站开办审核：查找与历史",
+                apps => apps,
+                info => info,
+                q => q,
+                query => query,
+                scopes => scopes,
+            },
+        )?
+        .into_response())
 }
 
 async fn in_scope(
