@@ -341,10 +341,7 @@ pub async fn search(
     per_page: u32,
     from_page: u32,
 ) -> StoreResult<(Vec<Application>, govsite_core::paging::PageInfo)> {
-    super::queues::page(db, &QUEUE, f, request, per_page, from_page, from_row, |a| {
-        a.id.get()
-    })
-    .await
+    super::queues::page(db, &QUEUE, f, request, per_page, from_page, from_row).await
 }
 
 /// The whole filtered queue (at most `cap` rows), for an export.

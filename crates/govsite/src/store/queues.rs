@@ -58,7 +58,6 @@ pub async fn page<T>(
     per_page: u32,
     from_page: u32,
     map: impl Fn(&AnyRow) -> StoreResult<T>,
-    id_of: impl Fn(&T) -> i64,
 ) -> StoreResult<(Vec<T>, PageInfo)> {
     let clause = f.clause(t.search);
     let pattern = f.pattern();
@@ -88,13 +87,17 @@ pub async fn page<T>(
     .bind(plan.offset)
     .fetch_all(db.pool())
     .await?;
-    let mut items = rows.iter().map(&map).collect::<StoreResult<Vec<_>>>()?;
+    let mut items = rows
+        .iter()
+        .map(|r| Ok((r.try_get::<i64, _>("id")?, map(r)?)))
+        .collect::<StoreResult<Vec<_>>>()?;
     let more = items.len() > per_page as usize;
     items.truncate(per_page as usize);
     if plan.reversed {
         items.reverse();
     }
-    let ids: Vec<i64> = items.iter().map(&id_of).collect();
+    let ids: Vec<i64> = items.iter().map(|(id, _)| *id).collect();
+    let items: Vec<T> = items.into_iter().map(|(_, t)| t).collect();
     let info = PageInfo::new(request, &ids, more, total, per_page, from_page);
     Ok((items, info))
 }

@@ -360,10 +360,7 @@ pub async fn queue_page(
     per_page: u32,
     from_page: u32,
 ) -> StoreResult<(Vec<SiteApplication>, govsite_core::paging::PageInfo)> {
-    super::queues::page(db, &QUEUE, f, request, per_page, from_page, from_row, |a| {
-        a.id.get()
-    })
-    .await
+    super::queues::page(db, &QUEUE, f, request, per_page, from_page, from_row).await
 }
 
 /// All of them (at most `cap`), for an export.
