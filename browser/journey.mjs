@@ -271,7 +271,8 @@ try {
     await axe(`${label}审核页`);
     for (const radio of await page.$$('input[type=radio][value=approve]')) await radio.check();
     await page.click('button:has-text("提交审核意见")');
-    await page.waitForURL('**/console/reviews');
+    await page.waitForURL((u) => u.searchParams.get('done') === 'decided');
+    check((await page.textContent('main')).includes('审核意见已提交'), `${label}: the page says what happened`);
   }
   await signInAs('jy-bianban', staffPassword);
   await approveAll('编办初审');
@@ -407,7 +408,7 @@ try {
     await axe(`${label}网站审核页`);
     await page.check('#decision-approve');
     await page.click('button:has-text("提交审核意见")');
-    await page.waitForURL('**/console/sites');
+    await page.waitForURL((u) => u.searchParams.get('done') === 'decided');
   }
   await page.click('nav >> text=网站开办审核');
   await axe('网站开办审核/资格复核申请');
@@ -450,7 +451,8 @@ try {
   await axe('纸质材料备案');
   await page.check('#id_copy');
   await page.click('button:has-text("确认备案并发放标识")');
-  await page.waitForURL('**/console/sites');
+  await page.waitForURL((u) => u.searchParams.get('done') === 'decided');
+  check(/已发放网站标识代码 CA\d{21}/.test(await page.textContent('main')), 'the paper step says which badge code was issued');
   await signInAs(username, second);
   await page.goto(`${base}/portal/sites/badges`);
   await axe('标识管理');
@@ -514,7 +516,7 @@ try {
   await page.click(`tr:has-text("${redRef}") >> text=确认纸质材料`);
   await page.check('#id_copy');
   await page.click('button:has-text("确认备案并发放标识")');
-  await page.waitForURL('**/console/sites');
+  await page.waitForURL((u) => u.searchParams.get('done') === 'decided');
   await signInAs(username, second);
   await page.click('nav >> text=红页管理');
   await axe('红页管理');

@@ -28,7 +28,10 @@ async fn unit_with_red_page_badge(app: &TestApp, name: &str) -> (UnitId, Browser
         .await;
     review(&mut o, id, &[("decision", "approve")]).await;
     let (mut r, _) = app.signed_in(Role::RegistryReviewer, None, None).await;
-    review(&mut r, id, &[("decision", "approve")]).await;
+    let decided = review(&mut r, id, &[("decision", "approve")]).await;
+    // Post/redirect/get: the application's page says what happened, with the code issued.
+    let after = r.get(decided.location.as_deref().unwrap()).await;
+    assert!(after.body.contains("已发放网站标识代码"), "{}", after.body);
     let code: String = sqlx::query("SELECT badge_code FROM sites WHERE unit_id = $1")
         .bind(unit.get())
         .fetch_one(app.db.pool())

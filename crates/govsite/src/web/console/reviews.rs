@@ -222,13 +222,20 @@ async fn in_scope(
     Ok(a)
 }
 
+/// What the page says just happened (after a redirect).
+#[derive(Debug, Clone, Copy, Default)]
+struct Notice {
+    paper_saved: bool,
+    decided: bool,
+}
+
 async fn review_page(
     web: &WebState,
     ctx: &Ctx,
     a: &Application,
     registry: bool,
     errors: Option<&FieldErrors>,
-    paper_saved: bool,
+    notice: Notice,
 ) -> Result<Html<String>, AppError> {
     let unit = units::find(&web.db, a.unit_id, Scope::All)
         .await?
@@ -260,7 +267,8 @@ async fn review_page(
         // The paper goes to the unit's own 编办, which records it at any stage after submission.
         can_record_paper => !registry && a.app_state() != AppState::Draft,
         today => cst_date(web.now()).to_string(),
-        paper_saved => paper_saved,
+        paper_saved => notice.paper_saved,
+        decided => notice.decided,
     })
 }
 
@@ -289,9 +297,11 @@ async fn record_paper(
     let receipt = match govsite_core::paper::receipt(&posted.received_on, &posted.copies, today) {
         Ok(r) => r,
         Err(errors) => {
-            return Ok(review_page(&web, &ctx, &a, registry, Some(&errors), false)
-                .await?
-                .into_response());
+            return Ok(
+                review_page(&web, &ctx, &a, registry, Some(&errors), Notice::default())
+                    .await?
+                    .into_response(),
+            );
         }
     };
     registry_apps::record_paper(
@@ -310,6 +320,7 @@ async fn record_paper(
 #[serde(default)]
 struct ShowQuery {
     paper: String,
+    done: String,
 }
 
 async fn show(
@@ -320,7 +331,11 @@ async fn show(
 ) -> Result<Html<String>, AppError> {
     let (registry, scope) = review_stage(&web, &ctx).await?;
     let a = in_scope(&web, scope, id).await?;
-    review_page(&web, &ctx, &a, registry, None, q.paper == "1").await
+    let notice = Notice {
+        paper_saved: q.paper == "1",
+        decided: q.done == "decided",
+    };
+    review_page(&web, &ctx, &a, registry, None, notice).await
 }
 
 async fn decide(
@@ -363,12 +378,14 @@ async fn decide(
     match registry_apps::review(&web.db, &actor(&ctx), &a, registry, &decisions, web.now()).await {
         Ok(_) => {
             web.outbox_wake.notify_one();
-            Ok(Redirect::to("/console/reviews").into_response())
+            Ok(Redirect::to(&format!("/console/reviews/{}?done=decided", a.id)).into_response())
         }
         Err(RegistryError::Form(errors)) => {
-            Ok(review_page(&web, &ctx, &a, registry, Some(&errors), false)
-                .await?
-                .into_response())
+            Ok(
+                review_page(&web, &ctx, &a, registry, Some(&errors), Notice::default())
+                    .await?
+                    .into_response(),
+            )
         }
         Err(e) => Err(e.into()),
     }

@@ -255,7 +255,24 @@ async fn page(
     registry: bool,
     errors: Option<&FieldErrors>,
 ) -> Result<Html<String>, AppError> {
+    page_with(web, ctx, a, registry, errors, false).await
+}
+
+/// The application's page; `decided`: just after a decision, saying what happened (the
+/// state now, and the badge code when one was issued).
+async fn page_with(
+    web: &App,
+    ctx: &Ctx,
+    a: &SiteApplication,
+    registry: bool,
+    errors: Option<&FieldErrors>,
+    decided: bool,
+) -> Result<Html<String>, AppError> {
     let state = a.site_state();
+    let issued_code = match (decided, a.site_id) {
+        (true, Some(site)) => sites::find_site(&web.db, site).await?.map(|s| s.badge_code),
+        _ => None,
+    };
     let domain = if a.form.domain == govsite_core::site_form::RED_PAGE {
         "网络红页".to_owned()
     } else {
@@ -277,17 +294,26 @@ async fn page(
         reasons => SITE_REASONS,
         today => cst_date(web.now()).to_string(),
         errors => errors,
+        decided => decided,
+        issued_code => issued_code,
     })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ShowQuery {
+    done: String,
 }
 
 async fn show(
     State(web): State<App>,
     ctx: Ctx,
     PathId(id): PathId<SiteApplicationId>,
+    crate::web::form::Query(q): crate::web::form::Query<ShowQuery>,
 ) -> Result<Html<String>, AppError> {
     let (registry, scope) = review_stage(&web, &ctx).await?;
     let a = in_scope(&web, scope, id).await?;
-    page(&web, &ctx, &a, registry, None).await
+    page_with(&web, &ctx, &a, registry, None, q.done == "decided").await
 }
 
 #[derive(Deserialize, Default)]
@@ -348,7 +374,7 @@ async fn finish(
     match result {
         Ok(()) => {
             web.outbox_wake.notify_one();
-            Ok(Redirect::to("/console/sites").into_response())
+            Ok(Redirect::to(&format!("/console/sites/{}?done=decided", a.id)).into_response())
         }
         Err(RegistryError::Form(errors)) => Ok(page(web, ctx, a, registry, Some(&errors))
             .await?
