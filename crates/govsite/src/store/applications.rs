@@ -327,6 +327,10 @@ pub async fn clear_verdicts(conn: &mut AnyConnection, id: DomainApplicationId) -
 const QUEUE: super::queues::Table = super::queues::Table {
     from: "FROM domain_applications a JOIN units u ON u.id = a.unit_id",
     columns: COLUMNS,
+    id: "a.id",
+    state: "a.state",
+    date: "a.submitted_at",
+    base: "1 = 1",
     search: "a.reference LIKE $3 ESCAPE '\\' OR u.name LIKE $3 ESCAPE '\\'
              OR u.credit_code LIKE $3 ESCAPE '\\'
              OR EXISTS (SELECT 1 FROM application_names n WHERE n.application_id = a.id

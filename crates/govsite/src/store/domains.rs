@@ -360,26 +360,35 @@ pub async fn set_records(
     Ok(())
 }
 
-/// Names in scope (all, or one region's units), optionally of one state and matching a
-/// search on the name or the unit, for the consoles.
-pub async fn in_scope(
+/// The registered names' table for the consoles' 域名管理: searched by the name (Unicode or
+/// ACE) and the unit's name and credit code; traditional variants and deleted names left out.
+const QUEUE: super::queues::Table = super::queues::Table {
+    from: "FROM domains d JOIN units u ON u.id = d.unit_id",
+    columns: COLUMNS,
+    id: "d.id",
+    state: "d.state",
+    date: "d.registered_at",
+    base: "d.variant_of IS NULL AND d.state <> 'deleted'",
+    search: "d.label LIKE $3 ESCAPE '\\' OR d.ace LIKE $3 ESCAPE '\\'
+             OR u.name LIKE $3 ESCAPE '\\' OR u.credit_code LIKE $3 ESCAPE '\\'",
+};
+
+/// One page of names matching `f`, newest first.
+pub async fn queue_page(
     db: &Db,
-    region: Option<i64>,
-    state: &str,
-    search: &str,
+    f: &super::queues::QueueFilter,
+    request: govsite_core::paging::PageRequest,
+    per_page: u32,
+    from_page: u32,
+) -> StoreResult<(Vec<Domain>, govsite_core::paging::PageInfo)> {
+    super::queues::page(db, &QUEUE, f, request, per_page, from_page, from_row).await
+}
+
+/// All of them (at most `cap`), for an export.
+pub async fn queue_all(
+    db: &Db,
+    f: &super::queues::QueueFilter,
+    cap: i64,
 ) -> StoreResult<Vec<Domain>> {
-    let like = format!("%{}%", search.replace(['%', '_', '\\'], ""));
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM domains d JOIN units u ON u.id = d.unit_id
-         WHERE d.variant_of IS NULL AND d.state <> 'deleted' AND ($1 IS NULL OR u.region_code = $1)
-           AND ($2 = '' OR d.state = $2 OR ($2 = 'held' AND d.held = 1))
-           AND (d.label LIKE $3 OR u.name LIKE $3)
-         ORDER BY u.name, d.label LIMIT 500"
-    )))
-    .bind(region)
-    .bind(state)
-    .bind(like)
-    .fetch_all(db.pool())
-    .await?;
-    rows.iter().map(from_row).collect()
+    super::queues::all(db, &QUEUE, f, cap, from_row).await
 }

@@ -19,28 +19,44 @@ pub struct QueueFilter {
     pub from: Option<i64>,
     /// Submitted before.
     pub to: Option<i64>,
+    /// A further condition of ours (a constant, e.g. `d.held = 1`), or empty.
+    pub extra: &'static str,
 }
 
-/// One queue's table: its FROM (aliases `a` for the applications, `u` for units), its
-/// columns, and its search expression over `$3` (a LIKE pattern).
+/// One queue's table: its FROM (with `u` for units), its columns, its search expression
+/// over `$3` (a LIKE pattern), its id, state and date columns, and what every row of it must
+/// satisfy.
 pub struct Table {
     pub from: &'static str,
     pub columns: &'static str,
     pub search: &'static str,
+    pub id: &'static str,
+    pub state: &'static str,
+    pub date: &'static str,
+    pub base: &'static str,
 }
 
 impl QueueFilter {
-    fn clause(&self, search: &str) -> String {
+    fn clause(&self, t: &Table) -> String {
         let states: Vec<String> = self.states.iter().map(|s| format!("'{s}'")).collect();
         let states = if states.is_empty() {
             "'none'".to_owned()
         } else {
             states.join(", ")
         };
+        let extra = if self.extra.is_empty() {
+            String::new()
+        } else {
+            format!(" AND {}", self.extra)
+        };
         format!(
-            "($1 IS NULL OR u.region_code = $1) AND a.state IN ({states})
+            "{base} AND ($1 IS NULL OR u.region_code = $1) AND {state} IN ({states})
              AND ($2 = '' OR {search})
-             AND ($4 IS NULL OR a.submitted_at >= $4) AND ($5 IS NULL OR a.submitted_at < $5)"
+             AND ($4 IS NULL OR {date} >= $4) AND ($5 IS NULL OR {date} < $5){extra}",
+            base = t.base,
+            state = t.state,
+            search = t.search,
+            date = t.date,
         )
     }
 
@@ -59,7 +75,7 @@ pub async fn page<T>(
     from_page: u32,
     map: impl Fn(&AnyRow) -> StoreResult<T>,
 ) -> StoreResult<(Vec<T>, PageInfo)> {
-    let clause = f.clause(t.search);
+    let clause = f.clause(t);
     let pattern = f.pattern();
     let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT COUNT(*) AS n {} WHERE {clause}",
@@ -73,10 +89,10 @@ pub async fn page<T>(
     .fetch_one(db.pool())
     .await?
     .try_get("n")?;
-    let plan = request.plan("a.id", per_page, total);
+    let plan = request.plan(t.id, per_page, total);
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {} {} WHERE {clause} AND {} ORDER BY a.id {} LIMIT $6 OFFSET $7",
-        t.columns, t.from, plan.condition, plan.order,
+        "SELECT {} {} WHERE {clause} AND {} ORDER BY {} {} LIMIT $6 OFFSET $7",
+        t.columns, t.from, plan.condition, t.id, plan.order,
     )))
     .bind(f.region)
     .bind(f.q.trim())
@@ -89,7 +105,7 @@ pub async fn page<T>(
     .await?;
     let mut items = rows
         .iter()
-        .map(|r| Ok((r.try_get::<i64, _>("id")?, map(r)?)))
+        .map(|r| Ok((r.try_get::<i64, _>(0)?, map(r)?)))
         .collect::<StoreResult<Vec<_>>>()?;
     let more = items.len() > per_page as usize;
     items.truncate(per_page as usize);
@@ -111,10 +127,11 @@ pub async fn all<T>(
     map: impl Fn(&AnyRow) -> StoreResult<T>,
 ) -> StoreResult<Vec<T>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {} {} WHERE {} ORDER BY a.id DESC LIMIT $6",
+        "SELECT {} {} WHERE {} ORDER BY {} DESC LIMIT $6",
         t.columns,
         t.from,
-        f.clause(t.search)
+        f.clause(t),
+        t.id
     )))
     .bind(f.region)
     .bind(f.q.trim())

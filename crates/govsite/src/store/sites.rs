@@ -348,6 +348,10 @@ pub async fn of_unit(
 const QUEUE: super::queues::Table = super::queues::Table {
     from: "FROM site_applications a JOIN units u ON u.id = a.unit_id",
     columns: COLUMNS,
+    id: "a.id",
+    state: "a.state",
+    date: "a.submitted_at",
+    base: "1 = 1",
     search: "a.reference LIKE $3 ESCAPE '\\' OR u.name LIKE $3 ESCAPE '\\'
              OR u.credit_code LIKE $3 ESCAPE '\\' OR a.form_json LIKE $3 ESCAPE '\\'",
 };

@@ -780,3 +780,36 @@ async fn website_applications_have_a_searchable_history_with_export() {
     );
     app.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn names_are_listed_past_the_old_cap_with_paging_search_and_export() {
+    let app = TestApp::spawn().await;
+    govsite::demo::load(&app.db, &app.base, 120).await.unwrap();
+    let total = app
+        .count("SELECT COUNT(*) FROM domains WHERE variant_of IS NULL AND state <> 'deleted'")
+        .await;
+    assert!(total > 100, "{total}");
+    let (mut r, _) = app.signed_in(Role::RegistryReviewer, None, None).await;
+    let first = r.get("/console/domains").await;
+    assert!(
+        first.body.contains(&format!("共 {total} 个域名")),
+        "{}",
+        first.body
+    );
+    let pages = (total + 49) / 50;
+    assert!(first.body.contains(&format!("第 1 页，共 {pages} 页")));
+    let last = r.get("/console/domains?last=1").await;
+    assert!(last.body.contains(&format!("第 {pages} 页，共 {pages} 页")));
+    // The county government's two names, found by the unit's name.
+    let one = r.get("/console/domains?q=靖远县人民政府").await;
+    assert!(one.body.contains("共 2 个域名"), "{}", one.body);
+    let (status, _, bytes) = r.get_bytes("/console/domains?format=xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(
+        book.worksheet_range_at(0).unwrap().unwrap().height() as i64,
+        total + 2
+    );
+    app.shutdown().await.unwrap();
+}

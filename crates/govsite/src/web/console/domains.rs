@@ -37,12 +37,17 @@ fn acts_on_names(r: Role) -> bool {
     matches!(r, Role::OfficeReviewer | Role::RegistryReviewer)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, serde::Serialize)]
+#[serde(default)]
 struct ListQuery {
-    #[serde(default)]
     state: String,
-    #[serde(default)]
     q: String,
+    after: String,
+    before: String,
+    page: String,
+    last: String,
+    at: String,
+    format: String,
 }
 
 const STATES: [(&str, &str); 5] = [
@@ -57,7 +62,7 @@ async fn list(
     State(web): State<WebState>,
     ctx: Ctx,
     Query(q): Query<ListQuery>,
-) -> Result<Html<String>, AppError> {
+) -> Result<Response, AppError> {
     let user = ctx.require(Role::sees_units)?;
     let (scope, office_name) = unit_scope(&web, user).await?;
     let state = STATES
@@ -65,8 +70,50 @@ async fn list(
         .find(|(s, _)| *s == q.state)
         .map_or("", |(s, _)| *s);
     let search: String = q.q.chars().take(60).collect();
-    let region = scope.region();
-    let rows = domains::in_scope(&web.db, region, state, &search).await?;
+    let live = ["active", "expired", "suspended"];
+    let filter = crate::store::queues::QueueFilter {
+        region: scope.region(),
+        states: match state {
+            "" | "held" => live.to_vec(),
+            s => live.iter().copied().filter(|l| *l == s).collect(),
+        },
+        q: search.clone(),
+        from: None,
+        to: None,
+        extra: if state == "held" { "d.held = 1" } else { "" },
+    };
+    if q.format == "xlsx" {
+        let rows: Vec<Vec<String>> = domains::queue_all(&web.db, &filter, 1_000_000)
+            .await?
+            .into_iter()
+            .map(|d| {
+                vec![
+                    d.unicode(),
+                    d.ace.clone(),
+                    d.unit_name.clone(),
+                    d.state_label.to_owned(),
+                    if d.held {
+                        d.hold_reason.clone()
+                    } else {
+                        String::new()
+                    },
+                    crate::pages::format_ts(d.expires_at, "%Y-%m-%d"),
+                ]
+            })
+            .collect();
+        return crate::web::xlsx::download(
+            "域名管理",
+            "域名管理",
+            &["域名", "ACE", "单位", "状态", "停止解析原因", "到期日期"],
+            &rows,
+        );
+    }
+    let request =
+        govsite_core::paging::PageRequest::from_query(&q.after, &q.before, &q.page, &q.last);
+    let at = q.at.parse::<u32>().unwrap_or(1).max(1);
+    let (rows, info) = domains::queue_page(&web.db, &filter, request, 50, at).await?;
+    let query =
+        serde_urlencoded::to_string([("state", state), ("q", search.as_str())]).unwrap_or_default();
     web.page(
         &ctx,
         "console/domains.html",
@@ -77,8 +124,11 @@ async fn list(
             states => STATES,
             state => state,
             q => search,
+            info => info,
+            query => query,
         },
     )
+    .map(IntoResponse::into_response)
 }
 
 /// A name whose unit is in the signed-in person's scope (404 otherwise).

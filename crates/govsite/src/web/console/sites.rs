@@ -170,6 +170,7 @@ async fn history(
         q: q.q.chars().take(60).collect(),
         from: day_start(&q.from),
         to: day_start(&q.to).map(|t| t + 86_400),
+        extra: "",
     };
     if q.format == "xlsx" {
         let rows: Vec<Vec<String>> = sites::queue_all(&web.db, &filter, 100_000)
