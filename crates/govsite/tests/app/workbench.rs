@@ -411,6 +411,17 @@ async fn a_self_registered_unit_waits_for_its_office_before_submitting() {
             .body
             .contains("（待编办确认）")
     );
+    let waiting = o.get("/console/units?state=pending").await;
+    assert!(waiting.body.contains("共 1 个单位") && waiting.body.contains("靖远县自注册局"));
+    let (status, _, bytes) = o.get_bytes("/console/units?format=xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    {
+        use calamine::Reader;
+        let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+        assert_eq!(sheet.height(), 3, "title, header and the one unit");
+        assert_eq!(sheet.get_value((2, 5)).unwrap().to_string(), "待编办确认");
+    }
     let path = format!("/console/units/{unit}/confirm");
     assert_eq!(o.post(&path, &[]).await.status, StatusCode::SEE_OTHER);
     assert_eq!(

@@ -18,7 +18,6 @@ mod unit;
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::Html;
 use axum::routing::get;
 use govsite_core::role::Role;
 use minijinja::context;
@@ -26,7 +25,7 @@ use serde::Deserialize;
 
 use super::WebState;
 use super::error::AppError;
-use super::form::{Query, page_number};
+use super::form::Query;
 use super::session::Ctx;
 use crate::store::accounts::Account;
 use crate::store::offices;
@@ -92,35 +91,100 @@ pub(super) async fn review_stage(web: &WebState, user: &Ctx) -> Result<(bool, Sc
     Ok((user.role == Role::RegistryReviewer, scope))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, serde::Serialize)]
+#[serde(default)]
 struct ListQuery {
-    #[serde(default)]
     q: String,
-    page: Option<String>,
+    /// "" (all) or `pending` (待编办确认).
+    state: String,
+    after: String,
+    before: String,
+    page: String,
+    last: String,
+    at: String,
+    format: String,
 }
 
 async fn list(
     State(web): State<WebState>,
     ctx: Ctx,
     Query(query): Query<ListQuery>,
-) -> Result<Html<String>, AppError> {
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    use govsite_core::paging::PageRequest;
     let user = ctx.require(Role::sees_units)?;
     let (scope, office_name) = unit_scope(&web, user).await?;
     let search: String = query.q.chars().take(60).collect();
-    let page = page_number(query.page.as_deref());
-    let (rows, total) = units::list(&web.db, scope, &search, page, PER_PAGE).await?;
-    let pages = (total.max(1) + i64::from(PER_PAGE) - 1) / i64::from(PER_PAGE);
-    web.page(
-        &ctx,
-        "console/units.html",
-        context! {
-            title => if user.role == Role::OfficeReviewer { "工作管理" } else { "单位管理" },
-            office_name => office_name,
-            units => rows,
-            q => search,
-            page => page,
-            pages => pages,
-            total => total,
+    let state = if query.state == "pending" {
+        "pending"
+    } else {
+        ""
+    };
+    let filter = crate::store::queues::QueueFilter {
+        region: scope.region(),
+        states: if state == "pending" {
+            vec!["pending"]
+        } else {
+            vec!["pending", "confirmed"]
         },
-    )
+        q: search.clone(),
+        from: None,
+        to: None,
+        extra: "",
+    };
+    if query.format == "xlsx" {
+        let rows: Vec<Vec<String>> = units::queue_all(&web.db, &filter, 1_000_000)
+            .await?
+            .into_iter()
+            .map(|u| {
+                vec![
+                    u.name,
+                    u.credit_code,
+                    u.org_type_label.to_owned(),
+                    u.region_name,
+                    crate::pages::format_ts(u.created_at, "%Y-%m-%d"),
+                    if u.confirmed {
+                        "已确认"
+                    } else {
+                        "待编办确认"
+                    }
+                    .to_owned(),
+                ]
+            })
+            .collect();
+        return super::xlsx::download(
+            &office_name,
+            &format!("{office_name}单位名单"),
+            &[
+                "单位名称",
+                "统一社会信用代码",
+                "组织机构类型",
+                "地区",
+                "登记日期",
+                "状态",
+            ],
+            &rows,
+        );
+    }
+    let request = PageRequest::from_query(&query.after, &query.before, &query.page, &query.last);
+    let at = query.at.parse::<u32>().unwrap_or(1).max(1);
+    let (rows, info) = units::queue_page(&web.db, &filter, request, PER_PAGE, at).await?;
+    let link =
+        serde_urlencoded::to_string([("q", search.as_str()), ("state", state)]).unwrap_or_default();
+    Ok(web
+        .page(
+            &ctx,
+            "console/units.html",
+            context! {
+                title => if user.role == Role::OfficeReviewer { "工作管理" } else { "单位管理" },
+                office_name => office_name,
+                units => rows,
+                q => search,
+                state => state,
+                info => info,
+                total => info.total,
+                query => link,
+            },
+        )?
+        .into_response())
 }
