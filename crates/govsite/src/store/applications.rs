@@ -331,10 +331,10 @@ const QUEUE: super::queues::Table = super::queues::Table {
     state: "a.state",
     date: "a.submitted_at",
     base: "1 = 1",
-    search: "a.reference LIKE $3 ESCAPE '\\' OR u.name LIKE $3 ESCAPE '\\'
-             OR u.credit_code LIKE $3 ESCAPE '\\'
+    search: "LOWER(a.reference) LIKE LOWER($3) ESCAPE '\\' OR LOWER(u.name) LIKE LOWER($3) ESCAPE '\\'
+             OR LOWER(u.credit_code) LIKE LOWER($3) ESCAPE '\\'
              OR EXISTS (SELECT 1 FROM application_names n WHERE n.application_id = a.id
-                        AND (n.label LIKE $3 ESCAPE '\\' OR n.ace LIKE $3 ESCAPE '\\'))",
+                        AND (LOWER(n.label) LIKE LOWER($3) ESCAPE '\\' OR LOWER(n.ace) LIKE LOWER($3) ESCAPE '\\'))",
 };
 
 /// One page of a reviewer's queue, newest first, and where it sits.

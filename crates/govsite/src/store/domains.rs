@@ -369,8 +369,8 @@ const QUEUE: super::queues::Table = super::queues::Table {
     state: "d.state",
     date: "d.registered_at",
     base: "d.variant_of IS NULL AND d.state <> 'deleted'",
-    search: "d.label LIKE $3 ESCAPE '\\' OR d.ace LIKE $3 ESCAPE '\\'
-             OR u.name LIKE $3 ESCAPE '\\' OR u.credit_code LIKE $3 ESCAPE '\\'",
+    search: "LOWER(d.label) LIKE LOWER($3) ESCAPE '\\' OR LOWER(d.ace) LIKE LOWER($3) ESCAPE '\\'
+             OR LOWER(u.name) LIKE LOWER($3) ESCAPE '\\' OR LOWER(u.credit_code) LIKE LOWER($3) ESCAPE '\\'",
 };
 
 /// One page of names matching `f`, newest first.

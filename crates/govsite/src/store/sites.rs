@@ -352,8 +352,8 @@ const QUEUE: super::queues::Table = super::queues::Table {
     state: "a.state",
     date: "a.submitted_at",
     base: "1 = 1",
-    search: "a.reference LIKE $3 ESCAPE '\\' OR u.name LIKE $3 ESCAPE '\\'
-             OR u.credit_code LIKE $3 ESCAPE '\\' OR a.form_json LIKE $3 ESCAPE '\\'",
+    search: "LOWER(a.reference) LIKE LOWER($3) ESCAPE '\\' OR LOWER(u.name) LIKE LOWER($3) ESCAPE '\\'
+             OR LOWER(u.credit_code) LIKE LOWER($3) ESCAPE '\\' OR LOWER(a.form_json) LIKE LOWER($3) ESCAPE '\\'",
 };
 
 /// One page of the website applications matching `f`, newest first.

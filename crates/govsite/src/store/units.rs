@@ -251,7 +251,7 @@ const QUEUE: super::queues::Table = super::queues::Table {
     state: "u.confirmation",
     date: "u.created_at",
     base: "1 = 1",
-    search: "u.name LIKE $3 ESCAPE '\\' OR UPPER(u.credit_code) LIKE UPPER($3) ESCAPE '\\'",
+    search: "LOWER(u.name) LIKE LOWER($3) ESCAPE '\\' OR LOWER(u.credit_code) LIKE LOWER($3) ESCAPE '\\'",
 };
 
 fn summary(row: &sqlx::any::AnyRow) -> StoreResult<UnitSummary> {

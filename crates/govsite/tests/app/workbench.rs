@@ -623,6 +623,25 @@ async fn an_office_pays_two_units_fees_with_one_transfer_and_their_names_go_live
             "credited and paid in one go"
         );
     }
+    // Finance's history lists the confirmed transfer, searchable and exported.
+    let history = finance
+        .get("/console/transfers?status=confirmed&q=BK2026120101")
+        .await;
+    assert!(
+        history.body.contains("共 1 笔") && history.body.contains("已到账"),
+        "{}",
+        history.body
+    );
+    assert!(
+        finance
+            .get("/console/transfers?status=rejected")
+            .await
+            .body
+            .contains("共 0 笔")
+    );
+    let (status, _, xlsx) = finance.get_bytes("/console/transfers?format=xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(xlsx.starts_with(b"PK"));
     // Each unit sees who paid: the application's history names the office's transfer.
     let (mut u, _) = app.signed_in(Role::Unit, Some(a_unit), None).await;
     let view = u

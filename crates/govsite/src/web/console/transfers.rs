@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use govsite_core::ids::TransferId;
 use govsite_core::role::Role;
@@ -26,8 +26,87 @@ pub fn routes() -> Router<WebState> {
         .route("/console/transfers/{id}", post(decide))
 }
 
-async fn list(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+/// The history's filters as the query string carries them.
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default)]
+struct HistoryQuery {
+    q: String,
+    status: String,
+    after: String,
+    before: String,
+    page: String,
+    last: String,
+    at: String,
+    format: String,
+}
+
+const STATUSES: [(&str, &str); 4] = [
+    ("", "全部"),
+    ("confirmed", "已到账"),
+    ("rejected", "已退回"),
+    ("pending", "待确认"),
+];
+
+async fn list(
+    State(web): State<WebState>,
+    ctx: Ctx,
+    crate::web::form::Query(q): crate::web::form::Query<HistoryQuery>,
+) -> Result<Response, AppError> {
     ctx.require(|r| r == Role::Finance)?;
+    let status = STATUSES
+        .iter()
+        .find(|(k, _)| *k == q.status)
+        .map_or("", |(k, _)| *k);
+    let filter = crate::store::queues::QueueFilter {
+        region: None,
+        states: match status {
+            "" => vec!["pending", "confirmed", "rejected"],
+            s => vec![s],
+        },
+        q: q.q.chars().take(60).collect(),
+        from: None,
+        to: None,
+        extra: "",
+    };
+    if q.format == "xlsx" {
+        let rows: Vec<Vec<String>> = transfers::queue_all(&web.db, &filter, 1_000_000)
+            .await?
+            .into_iter()
+            .map(|t| {
+                vec![
+                    t.reference.clone(),
+                    t.unit_name.clone(),
+                    t.amount.to_string(),
+                    t.payer.clone(),
+                    t.bank_ref.clone(),
+                    t.paid_on.clone(),
+                    t.status_label.to_owned(),
+                    t.reject_reason.clone(),
+                ]
+            })
+            .collect();
+        return crate::web::xlsx::download(
+            "转账记录",
+            "转账记录",
+            &[
+                "编号",
+                "单位",
+                "金额（元）",
+                "付款单位",
+                "流水号",
+                "转账日期",
+                "状态",
+                "退回原因",
+            ],
+            &rows,
+        );
+    }
+    let request =
+        govsite_core::paging::PageRequest::from_query(&q.after, &q.before, &q.page, &q.last);
+    let at = q.at.parse::<u32>().unwrap_or(1).max(1);
+    let (history, info) = transfers::queue_page(&web.db, &filter, request, 20, at).await?;
+    let query =
+        serde_urlencoded::to_string([("q", q.q.as_str()), ("status", status)]).unwrap_or_default();
     let mut pending = Vec::new();
     for t in transfers::by_status(&web.db, TransferStatus::Pending).await? {
         let split: Vec<String> = transfers::allocations(&web.db, t.id)
@@ -37,14 +116,22 @@ async fn list(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, App
             .collect();
         pending.push(context! { t => t, split => split });
     }
-    web.page(
-        &ctx,
-        "console/transfers.html",
-        context! {
-            title => "转账确认",
-            pending => pending,
-        },
-    )
+    Ok(web
+        .page(
+            &ctx,
+            "console/transfers.html",
+            context! {
+                title => "转账确认",
+                pending => pending,
+                history => history,
+                info => info,
+                q => q,
+                status => status,
+                statuses => STATUSES,
+                query => query,
+            },
+        )?
+        .into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
