@@ -55,6 +55,32 @@ fn from_row(r: &AnyRow) -> Result<Invoice, sqlx::Error> {
 const COLUMNS: &str = "i.id, i.number, i.unit_id, u.name AS unit_name, i.title, i.tax_number,
     i.amount_fen, i.issued_by, i.issued_at";
 
+/// Issued invoices for finance's list: searched by number, unit, title and taxpayer number.
+const QUEUE: super::queues::Table = super::queues::Table {
+    from: "FROM invoices i JOIN units u ON u.id = i.unit_id",
+    columns: COLUMNS,
+    id: "i.id",
+    state: "'issued'",
+    date: "i.issued_at",
+    base: "1 = 1",
+    search: "LOWER(i.number) LIKE LOWER($3) ESCAPE '\\' OR LOWER(u.name) LIKE LOWER($3) ESCAPE '\\'
+             OR LOWER(i.title) LIKE LOWER($3) ESCAPE '\\' OR LOWER(i.tax_number) LIKE LOWER($3) ESCAPE '\\'",
+};
+
+/// One page of issued invoices matching `f` (its state: `issued`), newest first.
+pub async fn queue_page(
+    db: &Db,
+    f: &super::queues::QueueFilter,
+    request: govsite_core::paging::PageRequest,
+    per_page: u32,
+    from_page: u32,
+) -> StoreResult<(Vec<Invoice>, govsite_core::paging::PageInfo)> {
+    super::queues::page(db, &QUEUE, f, request, per_page, from_page, |r| {
+        from_row(r).map_err(Into::into)
+    })
+    .await
+}
+
 /// The unit's payments not invoiced yet, oldest first.
 pub async fn uninvoiced(db: &Db, unit: UnitId) -> StoreResult<Vec<Item>> {
     let rows = sqlx::query(
@@ -168,15 +194,6 @@ pub async fn of_unit(db: &Db, unit: UnitId) -> StoreResult<Vec<Invoice>> {
          WHERE i.unit_id = $1 ORDER BY i.id DESC"
     )))
     .bind(unit.get())
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
-}
-
-pub async fn recent(db: &Db) -> StoreResult<Vec<Invoice>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM invoices i JOIN units u ON u.id = i.unit_id ORDER BY i.id DESC LIMIT 100"
-    )))
     .fetch_all(db.pool())
     .await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)

@@ -164,6 +164,23 @@ async fn an_office_pays_for_its_units_and_finance_invoices_the_payments() {
         )
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
+    // Finance finds it among the issued invoices by the unit's name or the taxpayer number.
+    let found = finance.get("/console/invoices?q=司法局").await;
+    assert!(found.body.contains("共 1 张"), "{}", found.body);
+    let by_code = finance
+        .get(&format!("/console/invoices?q={}", code.to_lowercase()))
+        .await;
+    assert!(
+        by_code.body.contains("共 1 张"),
+        "letter case does not matter"
+    );
+    assert!(
+        finance
+            .get("/console/invoices?q=不存在")
+            .await
+            .body
+            .contains("共 0 张")
+    );
 
     // The unit downloads its invoice: title, tax number, amount and items.
     let (mut unit_b, _) = app.signed_in(Role::Unit, Some(a_unit), None).await;

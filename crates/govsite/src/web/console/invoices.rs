@@ -29,7 +29,37 @@ pub fn routes() -> Router<WebState> {
         .route("/console/invoices/{id}", get(show))
 }
 
-async fn list_page(web: &WebState, ctx: &Ctx, error: &str) -> Result<Html<String>, AppError> {
+/// The issued list's search and page, as the query string carries them.
+#[derive(Deserialize, Default, serde::Serialize)]
+#[serde(default)]
+struct ListQuery {
+    q: String,
+    after: String,
+    before: String,
+    page: String,
+    last: String,
+    at: String,
+}
+
+async fn list_page(
+    web: &WebState,
+    ctx: &Ctx,
+    error: &str,
+    q: &ListQuery,
+) -> Result<Html<String>, AppError> {
+    let filter = crate::store::queues::QueueFilter {
+        region: None,
+        states: vec!["issued"],
+        q: q.q.chars().take(60).collect(),
+        from: None,
+        to: None,
+        extra: "",
+    };
+    let request =
+        govsite_core::paging::PageRequest::from_query(&q.after, &q.before, &q.page, &q.last);
+    let at = q.at.parse::<u32>().unwrap_or(1).max(1);
+    let (issued, info) = invoices::queue_page(&web.db, &filter, request, 20, at).await?;
+    let query = serde_urlencoded::to_string([("q", q.q.as_str())]).unwrap_or_default();
     let waiting: Vec<_> = invoices::waiting(&web.db)
         .await?
         .into_iter()
@@ -44,15 +74,22 @@ async fn list_page(web: &WebState, ctx: &Ctx, error: &str) -> Result<Html<String
         context! {
             title => "发票管理",
             waiting => waiting,
-            issued => invoices::recent(&web.db).await?,
+            issued => issued,
+            info => info,
+            q => q,
+            query => query,
             error => error,
         },
     )
 }
 
-async fn list(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+async fn list(
+    State(web): State<WebState>,
+    ctx: Ctx,
+    crate::web::form::Query(q): crate::web::form::Query<ListQuery>,
+) -> Result<Html<String>, AppError> {
     ctx.require(|r| r == Role::Finance)?;
-    list_page(&web, &ctx, "").await
+    list_page(&web, &ctx, "", &q).await
 }
 
 #[derive(Deserialize, Default)]
@@ -85,15 +122,18 @@ async fn issue(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Res
     let title: String = f.title.trim().chars().take(100).collect();
     let tax_number = f.tax_number.trim().to_ascii_uppercase();
     if title.is_empty() {
-        return Ok(list_page(&web, &ctx, "请填写发票抬头。")
-            .await?
-            .into_response());
+        return Ok(
+            list_page(&web, &ctx, "请填写发票抬头。", &ListQuery::default())
+                .await?
+                .into_response(),
+        );
     }
     if !valid_tax_number(&tax_number) {
         return Ok(list_page(
             &web,
             &ctx,
             "纳税人识别号应为18位统一社会信用代码（或15位、20位税号），请核对。",
+            &ListQuery::default(),
         )
         .await?
         .into_response());
