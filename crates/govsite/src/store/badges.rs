@@ -27,15 +27,20 @@ pub struct BadgeRow {
 
 /// Badges of one region (or all), filtered: `mounted`, `issued`, `overdue`, `suspended`,
 /// `revoked`, `hotlinked` (seen on a foreign host since `since_day`), `reported` (an open
-/// report), `red_page` (网络红页 sites); one page and the total.
+/// report), `red_page` (网络红页 sites), and matching `search` (the unit, the site, the badge
+/// code, the domains; any letter case); one page and the total.
+#[allow(clippy::too_many_arguments)]
 pub async fn list(
     db: &Db,
     region: Option<i64>,
     filter: &str,
     since_day: &str,
+    search: &str,
     page: u32,
     per_page: u32,
 ) -> StoreResult<(Vec<BadgeRow>, i64)> {
+    let search = search.trim();
+    let pattern = format!("%{}%", super::units::escape_like(search));
     let condition = match filter {
         "mounted" | "issued" | "overdue" | "suspended" | "revoked" => "s.badge_state = $3",
         "hotlinked" => {
@@ -49,7 +54,13 @@ pub async fn list(
     };
     let from = format!(
         "FROM sites s JOIN units u ON u.id = s.unit_id
-         WHERE ($1 IS NULL OR u.region_code = $1) AND $2 = $2 AND {condition}"
+         WHERE ($1 IS NULL OR u.region_code = $1) AND $2 = $2 AND {condition}
+           AND ($4 = '' OR LOWER(u.name) LIKE LOWER($5) ESCAPE '\\'
+                OR LOWER(s.name) LIKE LOWER($5) ESCAPE '\\'
+                OR LOWER(s.badge_code) LIKE LOWER($5) ESCAPE '\\'
+                OR LOWER(s.domain_label) LIKE LOWER($5) ESCAPE '\\'
+                OR LOWER(s.domain_ace) LIKE LOWER($5) ESCAPE '\\'
+                OR LOWER(s.english_domain) LIKE LOWER($5) ESCAPE '\\')"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT s.id, s.unit_id, u.name AS unit_name, s.name, s.badge_code, s.badge_state,
@@ -57,11 +68,13 @@ pub async fn list(
                 (SELECT CAST(COALESCE(SUM(hits), 0) AS BIGINT) FROM badge_hits b WHERE b.site_id = s.id AND b.day >= $2) AS hits,
                 (SELECT CAST(COALESCE(SUM(hits), 0) AS BIGINT) FROM badge_hotlinks h WHERE h.site_id = s.id AND h.day >= $2) AS hotlinks,
                 (SELECT COUNT(*) FROM badge_reports r WHERE r.site_id = s.id AND r.state = 'open') AS reports
-         {from} ORDER BY s.id LIMIT $4 OFFSET $5"
+         {from} ORDER BY s.id LIMIT $6 OFFSET $7"
     )))
     .bind(region)
     .bind(since_day)
     .bind(filter)
+    .bind(search)
+    .bind(&pattern)
     .bind(i64::from(per_page))
     .bind(i64::from(page.saturating_sub(1)) * i64::from(per_page))
     .fetch_all(db.pool())
@@ -70,6 +83,8 @@ pub async fn list(
         .bind(region)
         .bind(since_day)
         .bind(filter)
+        .bind(search)
+        .bind(&pattern)
         .fetch_one(db.pool())
         .await?
         .try_get("n")?;

@@ -482,6 +482,36 @@ async fn an_office_takes_a_page_down_the_unit_is_told_and_publishes_again() {
     let (mut o, _) = app
         .signed_in(Role::OfficeReviewer, None, Some(office))
         .await;
+    // 网站标识: found by the unit's name or the code, listed apart as a red page, exported.
+    let found = o.get("/console/badges?q=文化馆").await;
+    assert!(
+        found.body.contains(&code) && found.body.contains("共 1 个"),
+        "{}",
+        found.body
+    );
+    assert!(
+        o.get(&format!("/console/badges?q={}", code.to_lowercase()))
+            .await
+            .body
+            .contains("共 1 个")
+    );
+    assert!(
+        o.get("/console/badges?q=没有这个单位")
+            .await
+            .body
+            .contains("共 0 个")
+    );
+    let (status, _, bytes) = o
+        .get_bytes("/console/badges?status=red_page&format=xlsx")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    {
+        use calamine::Reader;
+        let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+        assert_eq!(sheet.height(), 3, "title, header, the one red page");
+        assert_eq!(sheet.get_value((2, 2)).unwrap().to_string(), "网络红页");
+    }
     let list = o.get("/console/red-pages").await;
     assert!(list.body.contains("靖远县文化馆") && list.body.contains("已发布"));
     let preview = o.get(&format!("/console/red-pages/{unit}/preview/")).await;

@@ -49,7 +49,9 @@ async fn region(web: &WebState, ctx: &Ctx) -> Result<Option<i64>, AppError> {
 #[serde(default)]
 struct ListQuery {
     status: String,
+    q: String,
     page: Option<String>,
+    format: String,
 }
 
 const FILTERS: [(&str, &str); 9] = [
@@ -68,16 +70,60 @@ async fn list(
     State(web): State<WebState>,
     ctx: Ctx,
     Query(q): Query<ListQuery>,
-) -> Result<Html<String>, AppError> {
+) -> Result<Response, AppError> {
     let region = region(&web, &ctx).await?;
     let status = FILTERS
         .iter()
         .find(|(k, _)| *k == q.status)
         .map_or("", |(k, _)| *k);
     let since = cst_date(web.now() - 30 * 86_400).to_string();
+    let search: String = q.q.chars().take(60).collect();
+    if q.format == "xlsx" {
+        let (rows, _) =
+            badges::list(&web.db, region, status, &since, &search, 1, 1_000_000).await?;
+        let rows: Vec<Vec<String>> = rows
+            .into_iter()
+            .map(|b| {
+                vec![
+                    b.unit_name,
+                    b.site_name,
+                    if b.red_page {
+                        "网络红页".to_owned()
+                    } else {
+                        "自建网站".to_owned()
+                    },
+                    b.badge_code,
+                    b.badge_state_label.to_owned(),
+                    b.mount_due,
+                    b.hits.to_string(),
+                    b.hotlinks.to_string(),
+                    b.reports.to_string(),
+                ]
+            })
+            .collect();
+        return crate::web::xlsx::download(
+            "网站标识",
+            "网站标识",
+            &[
+                "单位",
+                "网站",
+                "类型",
+                "标识编号",
+                "状态",
+                "挂标期限",
+                "近30天浏览",
+                "近30天盗用",
+                "待处理反映",
+            ],
+            &rows,
+        );
+    }
     let page = page_number(q.page.as_deref());
-    let (rows, total) = badges::list(&web.db, region, status, &since, page, PER_PAGE).await?;
+    let (rows, total) =
+        badges::list(&web.db, region, status, &since, &search, page, PER_PAGE).await?;
     let pages = (total.max(1) + i64::from(PER_PAGE) - 1) / i64::from(PER_PAGE);
+    let query = serde_urlencoded::to_string([("status", status), ("q", search.as_str())])
+        .unwrap_or_default();
     web.page(
         &ctx,
         "console/badges.html",
@@ -88,11 +134,14 @@ async fn list(
             page => page,
             pages => pages,
             status => status,
+            q => search,
+            query => query,
             filters => FILTERS,
             reports => badges::open_reports(&web.db, region).await?,
             enforcements => badges::proposed_enforcements(&web.db, region).await?,
         },
     )
+    .map(IntoResponse::into_response)
 }
 
 async fn in_scope(
