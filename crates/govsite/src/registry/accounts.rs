@@ -34,7 +34,6 @@ pub async fn register_unit(
     public_url: &str,
     now: i64,
 ) -> Result<(UnitId, AccountId), RegistryError> {
-    let raw = token::random_token();
     // Its 编办 is told of each registration; read before the transaction opens.
     let reviewers =
         accounts::reviewers(db, offices::find_by_region(db, details.region).await?).await?;
@@ -79,29 +78,13 @@ pub async fn register_unit(
         };
         outbox::enqueue(&mut tx, &m, now).await?;
     }
-    tokens::issue(
-        &mut tx,
-        account_id,
-        Purpose::Activation,
-        &token::hash_token(&raw),
-        now,
-        ACTIVATION_TTL,
-    )
-    .await?;
-    let link = format!("{public_url}/activate/{raw}");
-    let email = messages::activation_email(
-        details.handler.email.as_str(),
-        &details.name,
+    let to = Invitee {
+        email: details.handler.email.as_str(),
+        mobile: details.handler.mobile.as_str(),
+        display_name: &details.name,
         username,
-        &link,
-    );
-    outbox::enqueue(&mut tx, &email, now).await?;
-    outbox::enqueue(
-        &mut tx,
-        &messages::activation_sms(details.handler.mobile.as_str(), username),
-        now,
-    )
-    .await?;
+    };
+    send_activation(&mut tx, account_id, &to, public_url, ACTIVATION_TTL, now).await?;
     let unit_event = Event {
         action: "unit_registered",
         subject_type: "unit",
@@ -260,7 +243,6 @@ pub async fn create_staff_account(
     public_url: &str,
     now: i64,
 ) -> Result<AccountId, RegistryError> {
-    let raw = token::random_token();
     let mut tx = db.begin().await?;
     let id = match accounts::insert(&mut tx, new, now).await {
         Ok(id) => id,
@@ -271,22 +253,14 @@ pub async fn create_staff_account(
         }
         Err(err) => return Err(err.into()),
     };
-    tokens::issue(
-        &mut tx,
-        id,
-        Purpose::Activation,
-        &token::hash_token(&raw),
-        now,
-        ACTIVATION_TTL,
-    )
-    .await?;
-    let link = format!("{public_url}/activate/{raw}");
-    outbox::enqueue(
-        &mut tx,
-        &messages::activation_email(new.email, new.display_name, new.username, &link),
-        now,
-    )
-    .await?;
+    // Staff are invited by e-mail only.
+    let to = Invitee {
+        email: new.email,
+        mobile: "",
+        display_name: new.display_name,
+        username: new.username,
+    };
+    send_activation(&mut tx, id, &to, public_url, ACTIVATION_TTL, now).await?;
     let event = Event {
         action: "account_created",
         subject_type: "account",
@@ -298,6 +272,44 @@ pub async fn create_staff_account(
     audit::record(&mut tx, actor, &event, now).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Who an activation link goes to.
+pub(super) struct Invitee<'a> {
+    pub email: &'a str,
+    /// Empty: no SMS.
+    pub mobile: &'a str,
+    pub display_name: &'a str,
+    pub username: &'a str,
+}
+
+/// Inside the caller's transaction: a fresh one-time activation link for `account` (earlier
+/// ones stop working), e-mailed, and an SMS saying one was sent when there is a mobile.
+pub(super) async fn send_activation(
+    tx: &mut sqlx::AnyConnection,
+    account: AccountId,
+    to: &Invitee<'_>,
+    public_url: &str,
+    ttl: i64,
+    now: i64,
+) -> Result<(), RegistryError> {
+    let raw = token::random_token();
+    tokens::issue(
+        tx,
+        account,
+        Purpose::Activation,
+        &token::hash_token(&raw),
+        now,
+        ttl,
+    )
+    .await?;
+    let link = format!("{public_url}/activate/{raw}");
+    let email = messages::activation_email(to.email, to.display_name, to.username, &link);
+    outbox::enqueue(tx, &email, now).await?;
+    if !to.mobile.is_empty() {
+        outbox::enqueue(tx, &messages::activation_sms(to.mobile, to.username), now).await?;
+    }
+    Ok(())
 }
 
 /// Issues a reset link and queues the e-mail. Used by the forgot-password page and by
@@ -353,33 +365,14 @@ pub async fn resend_invitation(
             "该账号已激活，无需重发激活邀请；如忘记密码，请发送重设密码链接".to_owned(),
         ));
     }
-    let raw = token::random_token();
-    let link = format!("{public_url}/activate/{raw}");
     let mut tx = db.begin().await?;
-    tokens::issue(
-        &mut tx,
-        account.id,
-        Purpose::Activation,
-        &token::hash_token(&raw),
-        now,
-        ACTIVATION_TTL,
-    )
-    .await?;
-    let email = messages::activation_email(
-        &account.email,
-        &account.display_name,
-        &account.username,
-        &link,
-    );
-    outbox::enqueue(&mut tx, &email, now).await?;
-    if !account.mobile.is_empty() {
-        outbox::enqueue(
-            &mut tx,
-            &messages::activation_sms(&account.mobile, &account.username),
-            now,
-        )
-        .await?;
-    }
+    let to = Invitee {
+        email: &account.email,
+        mobile: &account.mobile,
+        display_name: &account.display_name,
+        username: &account.username,
+    };
+    send_activation(&mut tx, account.id, &to, public_url, ACTIVATION_TTL, now).await?;
     let event = Event {
         action: "invitation_resent",
         subject_type: "account",

@@ -12,14 +12,13 @@ use serde::Serialize;
 
 use super::RegistryError;
 use crate::auth::token;
-use crate::notify::messages;
 use crate::store::accounts::{self, NewAccount};
 use crate::store::audit::{self, Actor, Event};
 use crate::store::rosters::{self, Listed};
-use crate::store::tokens::{self, Purpose};
-use crate::store::{Db, StoreResult, outbox};
+use crate::store::{Db, StoreResult};
 
-/// How long an invitation link lasts (as a self-registration's).
+/// How long a roster invitation lasts: a week, longer than a self-registration's link
+/// (the unit did not ask for it and may read its mail late).
 const INVITATION_TTL: i64 = 7 * 86_400;
 
 /// One unit whose stored facts differ from the roster's.
@@ -209,27 +208,21 @@ pub async fn apply(
                 totp_required: false,
             };
             let account_id = accounts::insert(&mut tx, &account, now).await?;
-            let raw = token::random_token();
-            tokens::issue(
+            let to = super::accounts::Invitee {
+                email: &u.email,
+                mobile: &u.mobile,
+                display_name: &u.name,
+                username,
+            };
+            super::accounts::send_activation(
                 &mut tx,
                 account_id,
-                Purpose::Activation,
-                &token::hash_token(&raw),
-                now,
+                &to,
+                public_url,
                 INVITATION_TTL,
-            )
-            .await?;
-            let link = format!("{public_url}/activate/{raw}");
-            outbox::enqueue(
-                &mut tx,
-                &messages::activation_email(&u.email, &u.name, username, &link),
                 now,
             )
             .await?;
-            if !u.mobile.is_empty() {
-                outbox::enqueue(&mut tx, &messages::activation_sms(&u.mobile, username), now)
-                    .await?;
-            }
             done.invited += 1;
         }
         done.created += 1;

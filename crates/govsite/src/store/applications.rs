@@ -324,7 +324,7 @@ pub async fn clear_verdicts(conn: &mut AnyConnection, id: DomainApplicationId) -
 
 /// The domain applications' queue table: searched by reference, unit name and credit code,
 /// and the names applied for.
-const QUEUE: super::queues::Table = super::queues::Table {
+pub const QUEUE: super::queues::Table<Application> = super::queues::Table {
     from: "FROM domain_applications a JOIN units u ON u.id = a.unit_id",
     columns: COLUMNS,
     id: "a.id",
@@ -335,27 +335,8 @@ const QUEUE: super::queues::Table = super::queues::Table {
              OR LOWER(u.credit_code) LIKE LOWER($3) ESCAPE '\\'
              OR EXISTS (SELECT 1 FROM application_names n WHERE n.application_id = a.id
                         AND (LOWER(n.label) LIKE LOWER($3) ESCAPE '\\' OR LOWER(n.ace) LIKE LOWER($3) ESCAPE '\\'))",
+    map: from_row,
 };
-
-/// One page of a reviewer's queue, newest first, and where it sits.
-pub async fn search(
-    db: &Db,
-    f: &super::queues::QueueFilter,
-    request: govsite_core::paging::PageRequest,
-    per_page: u32,
-    from_page: u32,
-) -> StoreResult<(Vec<Application>, govsite_core::paging::PageInfo)> {
-    super::queues::page(db, &QUEUE, f, request, per_page, from_page, from_row).await
-}
-
-/// The whole filtered queue (at most `cap` rows), for an export.
-pub async fn search_all(
-    db: &Db,
-    f: &super::queues::QueueFilter,
-    cap: i64,
-) -> StoreResult<Vec<Application>> {
-    super::queues::all(db, &QUEUE, f, cap, from_row).await
-}
 
 pub async fn find(db: &Db, id: DomainApplicationId) -> StoreResult<Option<Application>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(

@@ -362,7 +362,7 @@ pub async fn set_records(
 
 /// The registered names' table for the consoles' 域名管理: searched by the name (Unicode or
 /// ACE) and the unit's name and credit code; traditional variants and deleted names left out.
-const QUEUE: super::queues::Table = super::queues::Table {
+pub const QUEUE: super::queues::Table<Domain> = super::queues::Table {
     from: "FROM domains d JOIN units u ON u.id = d.unit_id",
     columns: COLUMNS,
     id: "d.id",
@@ -371,24 +371,5 @@ const QUEUE: super::queues::Table = super::queues::Table {
     base: "d.variant_of IS NULL AND d.state <> 'deleted'",
     search: "LOWER(d.label) LIKE LOWER($3) ESCAPE '\\' OR LOWER(d.ace) LIKE LOWER($3) ESCAPE '\\'
              OR LOWER(u.name) LIKE LOWER($3) ESCAPE '\\' OR LOWER(u.credit_code) LIKE LOWER($3) ESCAPE '\\'",
+    map: from_row,
 };
-
-/// One page of names matching `f`, newest first.
-pub async fn queue_page(
-    db: &Db,
-    f: &super::queues::QueueFilter,
-    request: govsite_core::paging::PageRequest,
-    per_page: u32,
-    from_page: u32,
-) -> StoreResult<(Vec<Domain>, govsite_core::paging::PageInfo)> {
-    super::queues::page(db, &QUEUE, f, request, per_page, from_page, from_row).await
-}
-
-/// All of them (at most `cap`), for an export.
-pub async fn queue_all(
-    db: &Db,
-    f: &super::queues::QueueFilter,
-    cap: i64,
-) -> StoreResult<Vec<Domain>> {
-    super::queues::all(db, &QUEUE, f, cap, from_row).await
-}

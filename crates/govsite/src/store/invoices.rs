@@ -55,8 +55,12 @@ fn from_row(r: &AnyRow) -> Result<Invoice, sqlx::Error> {
 const COLUMNS: &str = "i.id, i.number, i.unit_id, u.name AS unit_name, i.title, i.tax_number,
     i.amount_fen, i.issued_by, i.issued_at";
 
+fn queue_row(r: &AnyRow) -> StoreResult<Invoice> {
+    Ok(from_row(r)?)
+}
+
 /// Issued invoices for finance's list: searched by number, unit, title and taxpayer number.
-const QUEUE: super::queues::Table = super::queues::Table {
+pub const QUEUE: super::queues::Table<Invoice> = super::queues::Table {
     from: "FROM invoices i JOIN units u ON u.id = i.unit_id",
     columns: COLUMNS,
     id: "i.id",
@@ -65,21 +69,8 @@ const QUEUE: super::queues::Table = super::queues::Table {
     base: "1 = 1",
     search: "LOWER(i.number) LIKE LOWER($3) ESCAPE '\\' OR LOWER(u.name) LIKE LOWER($3) ESCAPE '\\'
              OR LOWER(i.title) LIKE LOWER($3) ESCAPE '\\' OR LOWER(i.tax_number) LIKE LOWER($3) ESCAPE '\\'",
+    map: queue_row,
 };
-
-/// One page of issued invoices matching `f` (its state: `issued`), newest first.
-pub async fn queue_page(
-    db: &Db,
-    f: &super::queues::QueueFilter,
-    request: govsite_core::paging::PageRequest,
-    per_page: u32,
-    from_page: u32,
-) -> StoreResult<(Vec<Invoice>, govsite_core::paging::PageInfo)> {
-    super::queues::page(db, &QUEUE, f, request, per_page, from_page, |r| {
-        from_row(r).map_err(Into::into)
-    })
-    .await
-}
 
 /// The unit's payments not invoiced yet, oldest first.
 pub async fn uninvoiced(db: &Db, unit: UnitId) -> StoreResult<Vec<Item>> {

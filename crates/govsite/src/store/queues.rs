@@ -23,10 +23,10 @@ pub struct QueueFilter {
     pub extra: &'static str,
 }
 
-/// One queue's table: its FROM (with `u` for units), its columns, its search expression
-/// over `$3` (a LIKE pattern), its id, state and date columns, and what every row of it must
-/// satisfy.
-pub struct Table {
+/// One queue's table: its FROM (with `u` for units), its columns (the id first), its search
+/// expression over `$3` (a LIKE pattern), its id, state and date columns, what every row of
+/// it must satisfy, and how a row is read.
+pub struct Table<T> {
     pub from: &'static str,
     pub columns: &'static str,
     pub search: &'static str,
@@ -34,10 +34,11 @@ pub struct Table {
     pub state: &'static str,
     pub date: &'static str,
     pub base: &'static str,
+    pub map: fn(&AnyRow) -> StoreResult<T>,
 }
 
 impl QueueFilter {
-    fn clause(&self, t: &Table) -> String {
+    fn clause<T>(&self, t: &Table<T>) -> String {
         let states: Vec<String> = self.states.iter().map(|s| format!("'{s}'")).collect();
         let states = if states.is_empty() {
             "'none'".to_owned()
@@ -68,12 +69,11 @@ impl QueueFilter {
 /// One page, newest first, and where it sits.
 pub async fn page<T>(
     db: &Db,
-    t: &Table,
+    t: &Table<T>,
     f: &QueueFilter,
     request: PageRequest,
     per_page: u32,
     from_page: u32,
-    map: impl Fn(&AnyRow) -> StoreResult<T>,
 ) -> StoreResult<(Vec<T>, PageInfo)> {
     let clause = f.clause(t);
     let pattern = f.pattern();
@@ -105,7 +105,7 @@ pub async fn page<T>(
     .await?;
     let mut items = rows
         .iter()
-        .map(|r| Ok((r.try_get::<i64, _>(0)?, map(r)?)))
+        .map(|r| Ok((r.try_get::<i64, _>(0)?, (t.map)(r)?)))
         .collect::<StoreResult<Vec<_>>>()?;
     let more = items.len() > per_page as usize;
     items.truncate(per_page as usize);
@@ -119,13 +119,7 @@ pub async fn page<T>(
 }
 
 /// The whole filtered queue (at most `cap` rows, newest first), for an export.
-pub async fn all<T>(
-    db: &Db,
-    t: &Table,
-    f: &QueueFilter,
-    cap: i64,
-    map: impl Fn(&AnyRow) -> StoreResult<T>,
-) -> StoreResult<Vec<T>> {
+pub async fn all<T>(db: &Db, t: &Table<T>, f: &QueueFilter, cap: i64) -> StoreResult<Vec<T>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {} {} WHERE {} ORDER BY {} DESC LIMIT $6",
         t.columns,
@@ -141,5 +135,5 @@ pub async fn all<T>(
     .bind(cap)
     .fetch_all(db.pool())
     .await?;
-    rows.iter().map(map).collect()
+    rows.iter().map(t.map).collect()
 }

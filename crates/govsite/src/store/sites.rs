@@ -345,7 +345,7 @@ pub async fn of_unit(
 
 /// The website applications' queue table: searched by reference, unit name and credit code,
 /// and the form (site name, domain).
-const QUEUE: super::queues::Table = super::queues::Table {
+pub const QUEUE: super::queues::Table<SiteApplication> = super::queues::Table {
     from: "FROM site_applications a JOIN units u ON u.id = a.unit_id",
     columns: COLUMNS,
     id: "a.id",
@@ -354,27 +354,8 @@ const QUEUE: super::queues::Table = super::queues::Table {
     base: "1 = 1",
     search: "LOWER(a.reference) LIKE LOWER($3) ESCAPE '\\' OR LOWER(u.name) LIKE LOWER($3) ESCAPE '\\'
              OR LOWER(u.credit_code) LIKE LOWER($3) ESCAPE '\\' OR LOWER(a.form_json) LIKE LOWER($3) ESCAPE '\\'",
+    map: from_row,
 };
-
-/// One page of the website applications matching `f`, newest first.
-pub async fn queue_page(
-    db: &Db,
-    f: &super::queues::QueueFilter,
-    request: govsite_core::paging::PageRequest,
-    per_page: u32,
-    from_page: u32,
-) -> StoreResult<(Vec<SiteApplication>, govsite_core::paging::PageInfo)> {
-    super::queues::page(db, &QUEUE, f, request, per_page, from_page, from_row).await
-}
-
-/// All of them (at most `cap`), for an export.
-pub async fn queue_all(
-    db: &Db,
-    f: &super::queues::QueueFilter,
-    cap: i64,
-) -> StoreResult<Vec<SiteApplication>> {
-    super::queues::all(db, &QUEUE, f, cap, from_row).await
-}
 
 /// Applications waiting in `state`, of one region or all, oldest first.
 pub async fn queue(

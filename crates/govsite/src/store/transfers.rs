@@ -32,7 +32,7 @@ const COLUMNS: &str =
 
 /// The transfers' table for finance's history: searched by reference, payer, bank
 /// reference and the unit's or office's name.
-const QUEUE: super::queues::Table = super::queues::Table {
+pub const QUEUE: super::queues::Table<Transfer> = super::queues::Table {
     from: "FROM transfers t LEFT JOIN units u ON u.id = t.unit_id LEFT JOIN offices o ON o.id = t.office_id",
     columns: COLUMNS,
     id: "t.id",
@@ -42,27 +42,8 @@ const QUEUE: super::queues::Table = super::queues::Table {
     search: "LOWER(t.reference) LIKE LOWER($3) ESCAPE '\\' OR LOWER(t.payer) LIKE LOWER($3) ESCAPE '\\'
              OR LOWER(t.bank_ref) LIKE LOWER($3) ESCAPE '\\' OR LOWER(u.name) LIKE LOWER($3) ESCAPE '\\'
              OR LOWER(o.name) LIKE LOWER($3) ESCAPE '\\'",
+    map: from_row,
 };
-
-/// One page of transfers matching `f`, newest first.
-pub async fn queue_page(
-    db: &Db,
-    f: &super::queues::QueueFilter,
-    request: govsite_core::paging::PageRequest,
-    per_page: u32,
-    from_page: u32,
-) -> StoreResult<(Vec<Transfer>, govsite_core::paging::PageInfo)> {
-    super::queues::page(db, &QUEUE, f, request, per_page, from_page, from_row).await
-}
-
-/// All of them (at most `cap`), for an export.
-pub async fn queue_all(
-    db: &Db,
-    f: &super::queues::QueueFilter,
-    cap: i64,
-) -> StoreResult<Vec<Transfer>> {
-    super::queues::all(db, &QUEUE, f, cap, from_row).await
-}
 
 fn from_row(r: &AnyRow) -> StoreResult<Transfer> {
     let id: i64 = r.try_get("id")?;

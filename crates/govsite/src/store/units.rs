@@ -243,7 +243,7 @@ fn fill_contact(form: &mut UnitForm, c: &AnyRow) -> Result<(), sqlx::Error> {
 
 /// The units' table for 工作管理 / 单位管理: searched by name and credit code, the
 /// confirmation as the state, the registration date as the date.
-const QUEUE: super::queues::Table = super::queues::Table {
+pub const QUEUE: super::queues::Table<UnitSummary> = super::queues::Table {
     from: "FROM units u JOIN regions r ON r.code = u.region_code",
     columns: "u.id, u.name, u.credit_code, u.org_type, u.region_code, u.created_at,
               u.confirmation, r.name AS region_name",
@@ -252,6 +252,7 @@ const QUEUE: super::queues::Table = super::queues::Table {
     date: "u.created_at",
     base: "1 = 1",
     search: "LOWER(u.name) LIKE LOWER($3) ESCAPE '\\' OR LOWER(u.credit_code) LIKE LOWER($3) ESCAPE '\\'",
+    map: summary,
 };
 
 fn summary(row: &sqlx::any::AnyRow) -> StoreResult<UnitSummary> {
@@ -266,26 +267,6 @@ fn summary(row: &sqlx::any::AnyRow) -> StoreResult<UnitSummary> {
         created_at: row.try_get("created_at")?,
         confirmed: row.try_get::<String, _>("confirmation")? == "confirmed",
     })
-}
-
-/// One page of units matching `f`, newest first.
-pub async fn queue_page(
-    db: &Db,
-    f: &super::queues::QueueFilter,
-    request: govsite_core::paging::PageRequest,
-    per_page: u32,
-    from_page: u32,
-) -> StoreResult<(Vec<UnitSummary>, govsite_core::paging::PageInfo)> {
-    super::queues::page(db, &QUEUE, f, request, per_page, from_page, summary).await
-}
-
-/// All of them (at most `cap`), for an export.
-pub async fn queue_all(
-    db: &Db,
-    f: &super::queues::QueueFilter,
-    cap: i64,
-) -> StoreResult<Vec<UnitSummary>> {
-    super::queues::all(db, &QUEUE, f, cap, summary).await
 }
 
 /// A page of units in `scope` whose name or credit code contains `search`.

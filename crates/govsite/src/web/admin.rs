@@ -350,13 +350,6 @@ struct AuditQuery {
     page: String,
 }
 
-fn day_start(s: &str) -> Option<i64> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc().timestamp() - 8 * 3600)
-}
-
 async fn audit_log(
     State(web): State<WebState>,
     ctx: Ctx,
@@ -369,8 +362,8 @@ async fn audit_log(
         actor: clip(&q.actor),
         subject_type: clip(&q.subject_type),
         subject_id: clip(&q.subject_id),
-        since: day_start(&q.since),
-        until: day_start(&q.until).map(|t| t + 86_399),
+        since: crate::web::form::day_start(&q.since),
+        until: crate::web::form::day_start(&q.until).map(|t| t + 86_399),
     };
     let page = page_number(Some(&q.page));
     let (events, total) = audit::search(&web.db, &filter, page, PER_PAGE).await?;

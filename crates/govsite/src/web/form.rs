@@ -170,3 +170,27 @@ pub async fn multipart(
     }
     Ok(out)
 }
+
+/// A date typed as `YYYY-MM-DD`, as the start of that day in China Standard Time (unix
+/// seconds); anything else is `None` (no bound).
+pub fn day_start(raw: &str) -> Option<i64> {
+    chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp() - 8 * 3600)
+}
+
+/// The page a list asks for (`after` / `before` / `page` / `last`, see
+/// `govsite_core::paging`) and the page its keyset links were followed from (`at`).
+pub fn page_request(
+    after: &str,
+    before: &str,
+    page: &str,
+    last: &str,
+    at: &str,
+) -> (govsite_core::paging::PageRequest, u32) {
+    (
+        govsite_core::paging::PageRequest::from_query(after, before, page, last),
+        at.parse::<u32>().unwrap_or(1).max(1),
+    )
+}

@@ -436,6 +436,30 @@ impl Browser {
         self.post(path, &refs).await
     }
 
+    /// POSTs a multipart form: the session's CSRF token and one file in `field`.
+    pub async fn upload(&mut self, path: &str, field: &str, file_name: &str, bytes: &[u8]) -> Page {
+        let csrf = self.csrf().await;
+        let boundary = "govsite-test-boundary-7MA4YWxk";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let resp = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .expect("POST");
+        Self::page(resp).await
+    }
+
     pub async fn sign_in(&mut self, username: &str, password: &str) -> Page {
         self.post("/login", &[("username", username), ("password", password)])
             .await

@@ -30,37 +30,8 @@ fn csv(lines: &[String]) -> String {
 }
 
 async fn upload(b: &mut Browser, file_name: &str, bytes: &[u8]) -> Page {
-    let csrf = b.csrf().await;
-    let boundary = "govsite-roster-boundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let resp = b
-        .client
-        .post(format!("{}/console/units/import", b.base))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
+    b.upload("/console/units/import", "file", file_name, bytes)
         .await
-        .unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let location = headers
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    Page {
-        status,
-        location,
-        body: resp.text().await.unwrap_or_default(),
-        headers,
-    }
 }
 
 #[tokio::test]

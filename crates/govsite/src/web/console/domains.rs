@@ -83,24 +83,25 @@ async fn list(
         extra: if state == "held" { "d.held = 1" } else { "" },
     };
     if q.format == "xlsx" {
-        let rows: Vec<Vec<String>> = domains::queue_all(&web.db, &filter, 1_000_000)
-            .await?
-            .into_iter()
-            .map(|d| {
-                vec![
-                    d.unicode(),
-                    d.ace.clone(),
-                    d.unit_name.clone(),
-                    d.state_label.to_owned(),
-                    if d.held {
-                        d.hold_reason.clone()
-                    } else {
-                        String::new()
-                    },
-                    crate::pages::format_ts(d.expires_at, "%Y-%m-%d"),
-                ]
-            })
-            .collect();
+        let rows: Vec<Vec<String>> =
+            crate::store::queues::all(&web.db, &domains::QUEUE, &filter, 1_000_000)
+                .await?
+                .into_iter()
+                .map(|d| {
+                    vec![
+                        d.unicode(),
+                        d.ace.clone(),
+                        d.unit_name.clone(),
+                        d.state_label.to_owned(),
+                        if d.held {
+                            d.hold_reason.clone()
+                        } else {
+                            String::new()
+                        },
+                        crate::pages::format_ts(d.expires_at, "%Y-%m-%d"),
+                    ]
+                })
+                .collect();
         return crate::web::xlsx::download(
             "域名管理",
             "域名管理",
@@ -108,10 +109,10 @@ async fn list(
             &rows,
         );
     }
-    let request =
-        govsite_core::paging::PageRequest::from_query(&q.after, &q.before, &q.page, &q.last);
-    let at = q.at.parse::<u32>().unwrap_or(1).max(1);
-    let (rows, info) = domains::queue_page(&web.db, &filter, request, 50, at).await?;
+    let (request, at) =
+        crate::web::form::page_request(&q.after, &q.before, &q.page, &q.last, &q.at);
+    let (rows, info) =
+        crate::store::queues::page(&web.db, &domains::QUEUE, &filter, request, 50, at).await?;
     let query =
         serde_urlencoded::to_string([("state", state), ("q", search.as_str())]).unwrap_or_default();
     web.page(

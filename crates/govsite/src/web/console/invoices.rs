@@ -55,10 +55,10 @@ async fn list_page(
         to: None,
         extra: "",
     };
-    let request =
-        govsite_core::paging::PageRequest::from_query(&q.after, &q.before, &q.page, &q.last);
-    let at = q.at.parse::<u32>().unwrap_or(1).max(1);
-    let (issued, info) = invoices::queue_page(&web.db, &filter, request, 20, at).await?;
+    let (request, at) =
+        crate::web::form::page_request(&q.after, &q.before, &q.page, &q.last, &q.at);
+    let (issued, info) =
+        crate::store::queues::page(&web.db, &invoices::QUEUE, &filter, request, 20, at).await?;
     let query = serde_urlencoded::to_string([("q", q.q.as_str())]).unwrap_or_default();
     let waiting: Vec<_> = invoices::waiting(&web.db)
         .await?

@@ -111,7 +111,6 @@ async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<axum::response::Response, AppError> {
     use axum::response::IntoResponse;
-    use govsite_core::paging::PageRequest;
     let user = ctx.require(Role::sees_units)?;
     let (scope, office_name) = unit_scope(&web, user).await?;
     let search: String = query.q.chars().take(60).collect();
@@ -133,25 +132,26 @@ async fn list(
         extra: "",
     };
     if query.format == "xlsx" {
-        let rows: Vec<Vec<String>> = units::queue_all(&web.db, &filter, 1_000_000)
-            .await?
-            .into_iter()
-            .map(|u| {
-                vec![
-                    u.name,
-                    u.credit_code,
-                    u.org_type_label.to_owned(),
-                    u.region_name,
-                    crate::pages::format_ts(u.created_at, "%Y-%m-%d"),
-                    if u.confirmed {
-                        "已确认"
-                    } else {
-                        "待编办确认"
-                    }
-                    .to_owned(),
-                ]
-            })
-            .collect();
+        let rows: Vec<Vec<String>> =
+            crate::store::queues::all(&web.db, &units::QUEUE, &filter, 1_000_000)
+                .await?
+                .into_iter()
+                .map(|u| {
+                    vec![
+                        u.name,
+                        u.credit_code,
+                        u.org_type_label.to_owned(),
+                        u.region_name,
+                        crate::pages::format_ts(u.created_at, "%Y-%m-%d"),
+                        if u.confirmed {
+                            "已确认"
+                        } else {
+                            "待编办确认"
+                        }
+                        .to_owned(),
+                    ]
+                })
+                .collect();
         return super::xlsx::download(
             &office_name,
             &format!("{office_name}单位名单"),
@@ -166,9 +166,15 @@ async fn list(
             &rows,
         );
     }
-    let request = PageRequest::from_query(&query.after, &query.before, &query.page, &query.last);
-    let at = query.at.parse::<u32>().unwrap_or(1).max(1);
-    let (rows, info) = units::queue_page(&web.db, &filter, request, PER_PAGE, at).await?;
+    let (request, at) = crate::web::form::page_request(
+        &query.after,
+        &query.before,
+        &query.page,
+        &query.last,
+        &query.at,
+    );
+    let (rows, info) =
+        crate::store::queues::page(&web.db, &units::QUEUE, &filter, request, PER_PAGE, at).await?;
     let link =
         serde_urlencoded::to_string([("q", search.as_str()), ("state", state)]).unwrap_or_default();
     Ok(web

@@ -96,14 +96,6 @@ fn states(registry: bool, state: &str) -> Vec<AppState> {
     }
 }
 
-/// A date typed as `YYYY-MM-DD`, as the start of that day in China Standard Time.
-fn day_start(raw: &str) -> Option<i64> {
-    chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc().timestamp() - 8 * 3600)
-}
-
 async fn queue(
     State(web): State<WebState>,
     ctx: Ctx,
@@ -117,27 +109,28 @@ async fn queue(
             .map(AppState::as_str)
             .collect(),
         q: q.q.chars().take(60).collect(),
-        from: day_start(&q.from),
-        to: day_start(&q.to).map(|t| t + 86_400),
+        from: crate::web::form::day_start(&q.from),
+        to: crate::web::form::day_start(&q.to).map(|t| t + 86_400),
         extra: "",
     };
     if q.format == "xlsx" {
-        let rows: Vec<Vec<String>> = applications::search_all(&web.db, &filter, 100_000)
-            .await?
-            .into_iter()
-            .map(|a| {
-                vec![
-                    a.reference.clone().unwrap_or_default(),
-                    a.unit_name.clone(),
-                    a.state_label.to_owned(),
-                    a.submitted_at
-                        .map(|t| crate::pages::format_ts(t, "%Y-%m-%d %H:%M"))
-                        .unwrap_or_default(),
-                    a.office_due.clone(),
-                    govsite_core::money::Money::from_fen(a.fee_fen).to_string(),
-                ]
-            })
-            .collect();
+        let rows: Vec<Vec<String>> =
+            crate::store::queues::all(&web.db, &applications::QUEUE, &filter, 100_000)
+                .await?
+                .into_iter()
+                .map(|a| {
+                    vec![
+                        a.reference.clone().unwrap_or_default(),
+                        a.unit_name.clone(),
+                        a.state_label.to_owned(),
+                        a.submitted_at
+                            .map(|t| crate::pages::format_ts(t, "%Y-%m-%d %H:%M"))
+                            .unwrap_or_default(),
+                        a.office_due.clone(),
+                        govsite_core::money::Money::from_fen(a.fee_fen).to_string(),
+                    ]
+                })
+                .collect();
         return crate::web::xlsx::download(
             "域名注册申请",
             "域名注册申请",
@@ -152,10 +145,17 @@ async fn queue(
             &rows,
         );
     }
-    let request =
-        govsite_core::paging::PageRequest::from_query(&q.after, &q.before, &q.page, &q.last);
-    let at = q.at.parse::<u32>().unwrap_or(1).max(1);
-    let (apps, info) = applications::search(&web.db, &filter, request, PER_PAGE, at).await?;
+    let (request, at) =
+        crate::web::form::page_request(&q.after, &q.before, &q.page, &q.last, &q.at);
+    let (apps, info) = crate::store::queues::page(
+        &web.db,
+        &applications::QUEUE,
+        &filter,
+        request,
+        PER_PAGE,
+        at,
+    )
+    .await?;
     let today = cst_date(web.now()).to_string();
     let pending_state = if registry {
         AppState::OfficeApproved

@@ -146,13 +146,6 @@ const SCOPES: [(&str, &str, &[SiteState]); 7] = [
     ("closed", "已关闭", &[SiteState::Closed]),
 ];
 
-fn day_start(raw: &str) -> Option<i64> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc().timestamp() - 8 * 3600)
-}
-
 /// 查找与历史: every website application in scope, searched, filtered, paged, exported.
 async fn history(
     State(web): State<App>,
@@ -168,27 +161,28 @@ async fn history(
         region: scope.region(),
         states: states.iter().map(|s| s.as_str()).collect(),
         q: q.q.chars().take(60).collect(),
-        from: day_start(&q.from),
-        to: day_start(&q.to).map(|t| t + 86_400),
+        from: crate::web::form::day_start(&q.from),
+        to: crate::web::form::day_start(&q.to).map(|t| t + 86_400),
         extra: "",
     };
     if q.format == "xlsx" {
-        let rows: Vec<Vec<String>> = sites::queue_all(&web.db, &filter, 100_000)
-            .await?
-            .into_iter()
-            .map(|a| {
-                vec![
-                    a.reference.clone().unwrap_or_default(),
-                    a.unit_name.clone(),
-                    a.form.site_name.clone(),
-                    a.kind_label.to_owned(),
-                    a.state_label.to_owned(),
-                    a.submitted_at
-                        .map(|t| crate::pages::format_ts(t, "%Y-%m-%d %H:%M"))
-                        .unwrap_or_default(),
-                ]
-            })
-            .collect();
+        let rows: Vec<Vec<String>> =
+            crate::store::queues::all(&web.db, &sites::QUEUE, &filter, 100_000)
+                .await?
+                .into_iter()
+                .map(|a| {
+                    vec![
+                        a.reference.clone().unwrap_or_default(),
+                        a.unit_name.clone(),
+                        a.form.site_name.clone(),
+                        a.kind_label.to_owned(),
+                        a.state_label.to_owned(),
+                        a.submitted_at
+                            .map(|t| crate::pages::format_ts(t, "%Y-%m-%d %H:%M"))
+                            .unwrap_or_default(),
+                    ]
+                })
+                .collect();
         return crate::web::xlsx::download(
             "网站开办审核申请",
             "网站开办审核申请",
@@ -203,10 +197,10 @@ async fn history(
             &rows,
         );
     }
-    let request =
-        govsite_core::paging::PageRequest::from_query(&q.after, &q.before, &q.page, &q.last);
-    let at = q.at.parse::<u32>().unwrap_or(1).max(1);
-    let (apps, info) = sites::queue_page(&web.db, &filter, request, 20, at).await?;
+    let (request, at) =
+        crate::web::form::page_request(&q.after, &q.before, &q.page, &q.last, &q.at);
+    let (apps, info) =
+        crate::store::queues::page(&web.db, &sites::QUEUE, &filter, request, 20, at).await?;
     let query = serde_urlencoded::to_string([
         ("q", q.q.as_str()),
         ("state", q.state.as_str()),

@@ -69,22 +69,23 @@ async fn list(
         extra: "",
     };
     if q.format == "xlsx" {
-        let rows: Vec<Vec<String>> = transfers::queue_all(&web.db, &filter, 1_000_000)
-            .await?
-            .into_iter()
-            .map(|t| {
-                vec![
-                    t.reference.clone(),
-                    t.unit_name.clone(),
-                    t.amount.to_string(),
-                    t.payer.clone(),
-                    t.bank_ref.clone(),
-                    t.paid_on.clone(),
-                    t.status_label.to_owned(),
-                    t.reject_reason.clone(),
-                ]
-            })
-            .collect();
+        let rows: Vec<Vec<String>> =
+            crate::store::queues::all(&web.db, &transfers::QUEUE, &filter, 1_000_000)
+                .await?
+                .into_iter()
+                .map(|t| {
+                    vec![
+                        t.reference.clone(),
+                        t.unit_name.clone(),
+                        t.amount.to_string(),
+                        t.payer.clone(),
+                        t.bank_ref.clone(),
+                        t.paid_on.clone(),
+                        t.status_label.to_owned(),
+                        t.reject_reason.clone(),
+                    ]
+                })
+                .collect();
         return crate::web::xlsx::download(
             "转账记录",
             "转账记录",
@@ -101,10 +102,10 @@ async fn list(
             &rows,
         );
     }
-    let request =
-        govsite_core::paging::PageRequest::from_query(&q.after, &q.before, &q.page, &q.last);
-    let at = q.at.parse::<u32>().unwrap_or(1).max(1);
-    let (history, info) = transfers::queue_page(&web.db, &filter, request, 20, at).await?;
+    let (request, at) =
+        crate::web::form::page_request(&q.after, &q.before, &q.page, &q.last, &q.at);
+    let (history, info) =
+        crate::store::queues::page(&web.db, &transfers::QUEUE, &filter, request, 20, at).await?;
     let query =
         serde_urlencoded::to_string([("q", q.q.as_str()), ("status", status)]).unwrap_or_default();
     let mut pending = Vec::new();
