@@ -27,6 +27,7 @@ pub mod paper;
 pub mod password;
 pub mod red_page;
 pub mod region;
+pub mod reorganisation;
 pub mod rich_text;
 pub mod role;
 pub mod roster;

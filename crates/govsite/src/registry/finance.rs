@@ -9,7 +9,7 @@ use govsite_core::transfer::TransferStatus;
 use super::RegistryError;
 use crate::store::audit::{self, Actor, Event};
 use crate::store::invoices::{self, Item as InvoiceItem};
-use crate::store::transfers::{self, Reported, Transfer};
+use crate::store::transfers::{self, RenewalItem, Reported, Transfer};
 use crate::store::units::UnitRecord;
 use crate::store::{Db, StoreError, ledger};
 
@@ -38,7 +38,8 @@ pub async fn report_transfer(
 }
 
 /// 编办代缴: an office reports one transfer for several of its units, split as
-/// `allocations` (checked by the caller to sum to the amount).
+/// `allocations` (checked by the caller to sum to the amount); `items` and `renewals` are the
+/// applications it pays and the names it renews, each fee part of its unit's allocation.
 pub async fn report_office_transfer(
     db: &Db,
     actor: &Actor,
@@ -46,11 +47,13 @@ pub async fn report_office_transfer(
     reported: &Reported<'_>,
     allocations: &[(UnitId, Money)],
     items: &[(DomainApplicationId, UnitId, Money)],
+    renewals: &[RenewalItem],
     now: i64,
 ) -> Result<(TransferId, String), RegistryError> {
     let mut tx = db.begin().await?;
     let (id, reference) =
-        transfers::create_for_office(&mut tx, office, reported, allocations, items, now).await?;
+        transfers::create_for_office(&mut tx, office, reported, allocations, items, renewals, now)
+            .await?;
     let event = Event {
         action: "transfer_reported",
         subject_type: "transfer",
@@ -103,6 +106,36 @@ pub async fn decide_transfer(
             }
         }
     }
+    // And the names it renews, at the fee of the day they were picked, if their expiry has
+    // not moved since (a unit that renewed meanwhile keeps its share as balance).
+    let mut renewals = Vec::new();
+    if confirm && t.unit_id.is_none() {
+        for item in transfers::renewals(db, t.id).await? {
+            if let Some(d) = crate::store::domains::find(db, item.domain).await?
+                && d.unit_id == item.unit
+                && d.expires_at == item.expires_at
+                && d.state != govsite_core::domain_lifecycle::DomainState::Deleted
+            {
+                let new_expiry = govsite_core::domain_lifecycle::renew(
+                    d.expires_at,
+                    now,
+                    item.years,
+                    govsite_core::domain_lifecycle::Periods::default(),
+                )
+                .map_err(|e| RegistryError::Refused(format!("{}：{e}", d.unicode())))?;
+                let quote = super::names_admin::Quote {
+                    items: vec![super::names_admin::Renewal {
+                        domain: d,
+                        years: item.years,
+                        new_expiry,
+                    }],
+                    price: item.amount,
+                    total: item.amount,
+                };
+                renewals.push((item.unit, quote));
+            }
+        }
+    }
     let mut tx = db.begin().await?;
     if !transfers::decide(&mut tx, t.id, status, &reason, now).await? {
         return Err(RegistryError::Refused("该转账已被处理。".into()));
@@ -134,6 +167,9 @@ pub async fn decide_transfer(
     for p in &payments {
         // An application its unit paid meanwhile is left alone; its share stays as balance.
         super::applications::pay_in(&mut tx, actor, p, &how, now).await?;
+    }
+    for (unit, quote) in &renewals {
+        super::names_admin::renew_in(&mut tx, actor, *unit, quote, &how, now).await?;
     }
     let event = Event {
         action: if confirm {

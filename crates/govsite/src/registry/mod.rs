@@ -14,6 +14,7 @@ pub mod names_admin;
 pub mod offices;
 pub mod policy;
 pub mod red_pages;
+pub mod reorganisation;
 pub mod rosters;
 pub mod site_checks;
 pub mod sites;

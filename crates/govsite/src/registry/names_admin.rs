@@ -80,12 +80,27 @@ pub async fn renew_names(
     now: i64,
 ) -> Result<(), RegistryError> {
     let mut tx = db.begin().await?;
+    renew_in(&mut tx, actor, unit, q, "", now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`renew_names`] inside a caller's transaction (编办代缴: finance's confirmation credits the
+/// unit's share and renews in the same transaction); `how` is added to the ledger memo.
+pub(crate) async fn renew_in(
+    tx: &mut AnyConnection,
+    actor: &Actor,
+    unit: UnitId,
+    q: &Quote,
+    how: &str,
+    now: i64,
+) -> Result<(), RegistryError> {
     for item in &q.items {
         let d = &item.domain;
         if d.unit_id != unit {
             return Err(RegistryError::Refused("只能续费本单位的域名".into()));
         }
-        if !domains::move_expiry(&mut tx, d.id, d.expires_at, item.new_expiry, now).await? {
+        if !domains::move_expiry(&mut *tx, d.id, d.expires_at, item.new_expiry, now).await? {
             return Err(RegistryError::Refused(format!(
                 "{}的到期日已变更（可能已续费），请刷新后重试",
                 d.unicode()
@@ -94,7 +109,7 @@ pub async fn renew_names(
         // A name renewed during its protection period (or after expiry took it out of the
         // zone) resolves again at once; a hold by the staff stays.
         let to = if d.held { d.state.as_str() } else { "active" };
-        domains::set_state(&mut tx, d.id, to, now).await?;
+        domains::set_state(&mut *tx, d.id, to, now).await?;
         let event = Event {
             action: "domain_renewed",
             subject_type: "domain",
@@ -102,13 +117,13 @@ pub async fn renew_names(
             from_state: d.state.as_str(),
             to_state: to,
             reason: &format!(
-                "{} 续费{}年，至{}",
+                "{} 续费{}年，至{}{how}",
                 d.unicode(),
                 item.years,
                 cst_date(item.new_expiry)
             ),
         };
-        audit::record(&mut tx, actor, &event, now).await?;
+        audit::record(&mut *tx, actor, &event, now).await?;
     }
     let names: Vec<String> = q
         .items
@@ -117,11 +132,11 @@ pub async fn renew_names(
         .collect();
     let txn = format!("renew-{}-{now}-{}", unit.get(), q.items[0].domain.id);
     if !ledger::pay(
-        &mut tx,
+        &mut *tx,
         unit,
         q.total,
         &txn,
-        &format!("域名续费：{}", names.join("，")),
+        &format!("域名续费：{}{how}", names.join("，")),
         now,
     )
     .await?
@@ -131,7 +146,6 @@ pub async fn renew_names(
             q.total
         )));
     }
-    tx.commit().await?;
     Ok(())
 }
 

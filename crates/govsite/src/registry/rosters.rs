@@ -3,7 +3,9 @@
 //! units are created confirmed, with a pending account and an invitation (a one-time link by
 //! e-mail, an SMS saying so; never a password); changed units take the roster's name, type and
 //! 上级主管单位. Applying the same roster again changes nothing. Units missing from the roster
-//! are listed for the office to decide (merge or abolish are not done by an import).
+//! are listed, each with its way to 机构改革 (merge into a successor or abolish, decided by
+//! the office unit by unit in `registry::reorganisation`, never by an import); a row for a
+//! unit already merged or abolished is an error.
 
 use std::collections::{HashMap, HashSet};
 
@@ -91,6 +93,18 @@ pub async fn diff(db: &Db, region: i64, roster: Roster) -> StoreResult<Diff> {
         }
         match by_code.get(u.credit_code.as_str()) {
             None => out.new.push(u),
+            Some(l) if l.status != "active" => {
+                listed.insert(l.id);
+                let status = govsite_core::reorganisation::UnitStatus::parse(&l.status)
+                    .map_or("已关闭", |s| s.label());
+                out.errors.push(RowError {
+                    row: u.row,
+                    messages: vec![format!(
+                        "“{}”在机构改革中{status}，不能再导入；新设机构请使用其新的统一社会信用代码",
+                        l.name
+                    )],
+                });
+            }
             Some(l) => {
                 listed.insert(l.id);
                 let mut changes = Vec::new();
@@ -121,7 +135,7 @@ pub async fn diff(db: &Db, region: i64, roster: Roster) -> StoreResult<Diff> {
     }
     out.missing = here
         .into_iter()
-        .filter(|l| !listed.contains(&l.id))
+        .filter(|l| !listed.contains(&l.id) && l.status == "active")
         .collect();
     out.errors.sort_by_key(|e| e.row);
     Ok(out)

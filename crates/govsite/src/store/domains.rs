@@ -212,6 +212,28 @@ pub async fn living(db: &Db) -> StoreResult<Vec<Domain>> {
     super::skipping_corrupt(rows.iter().map(from_row))
 }
 
+/// 编办代缴 of renewals: the primary names of the region's active units that expire before
+/// `before` (in their protection period included), soonest first, at most `limit`.
+pub async fn renewals_due(
+    db: &Db,
+    region: i64,
+    before: i64,
+    limit: i64,
+) -> StoreResult<Vec<Domain>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM domains d JOIN units u ON u.id = d.unit_id
+         WHERE u.region_code = $1 AND u.status = 'active' AND d.variant_of IS NULL
+           AND d.state <> 'deleted' AND d.expires_at < $2
+         ORDER BY d.expires_at, d.id LIMIT $3"
+    )))
+    .bind(region)
+    .bind(before)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    super::skipping_corrupt(rows.iter().map(from_row))
+}
+
 /// Sets the state of a name and of its variants.
 pub async fn set_state(
     conn: &mut AnyConnection,

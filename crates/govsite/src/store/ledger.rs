@@ -23,6 +23,19 @@ pub struct Entry {
     pub at: i64,
 }
 
+/// The unit's balance read inside a transaction.
+pub async fn balance_in(conn: &mut AnyConnection, unit: UnitId) -> StoreResult<Money> {
+    let row = sqlx::query("SELECT balance_fen FROM balances WHERE unit_id = $1")
+        .bind(unit.get())
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(Money::from_fen(
+        row.map(|r| r.try_get("balance_fen"))
+            .transpose()?
+            .unwrap_or(0),
+    ))
+}
+
 pub async fn balance(db: &Db, unit: UnitId) -> StoreResult<Money> {
     let row = sqlx::query("SELECT balance_fen FROM balances WHERE unit_id = $1")
         .bind(unit.get())
@@ -145,4 +158,47 @@ pub async fn trial_balance(db: &Db) -> StoreResult<i64> {
         .map(|r| r.try_get::<i64, _>("amount_fen"))
         .sum::<Result<i64, _>>()
         .map_err(Into::into)
+}
+
+/// Moves the whole balance of `from` to `to` (a merge): two unit-balance entries that sum to
+/// zero. Returns what moved (zero writes nothing).
+pub async fn move_balance(
+    conn: &mut AnyConnection,
+    from: UnitId,
+    to: UnitId,
+    txn: &str,
+    memo: &str,
+    now: i64,
+) -> StoreResult<Money> {
+    let amount = balance_in(conn, from).await?;
+    let fen = amount.fen();
+    if fen == 0 {
+        return Ok(Money::ZERO);
+    }
+    if !pay_to(conn, from, amount).await? {
+        return Ok(Money::ZERO);
+    }
+    sqlx::query("INSERT INTO balances (unit_id, balance_fen) VALUES ($1, 0) ON CONFLICT (unit_id) DO NOTHING")
+        .bind(to.get())
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE balances SET balance_fen = balance_fen + $1 WHERE unit_id = $2")
+        .bind(fen)
+        .bind(to.get())
+        .execute(&mut *conn)
+        .await?;
+    entry(conn, txn, UNIT_BALANCE, Some(from), -fen, memo, now).await?;
+    entry(conn, txn, UNIT_BALANCE, Some(to), fen, memo, now).await?;
+    Ok(amount)
+}
+
+async fn pay_to(conn: &mut AnyConnection, from: UnitId, amount: Money) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE balances SET balance_fen = balance_fen - $1 WHERE unit_id = $2 AND balance_fen >= $1",
+    )
+    .bind(amount.fen())
+    .bind(from.get())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

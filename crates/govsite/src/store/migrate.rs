@@ -67,6 +67,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0010_unit_confirmation.sql"),
         include_str!("../../migrations/postgres/0010_unit_confirmation.sql"),
     ),
+    (
+        11,
+        "reorganisation",
+        include_str!("../../migrations/sqlite/0011_reorganisation.sql"),
+        include_str!("../../migrations/postgres/0011_reorganisation.sql"),
+    ),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -24,6 +24,7 @@ pub mod policy;
 pub mod queues;
 pub mod red_pages;
 pub mod reference;
+pub mod reorganisation;
 pub mod rosters;
 pub mod sessions;
 pub mod sites;

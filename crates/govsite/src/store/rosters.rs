@@ -17,12 +17,15 @@ pub struct Listed {
     pub org_type: String,
     pub region_code: i64,
     pub parent_org: String,
+    /// 机构改革: `active`, `merged` or `abolished`.
+    pub status: String,
 }
 
 fn listed(r: &sqlx::any::AnyRow) -> StoreResult<Listed> {
     Ok(Listed {
         id: UnitId::new(r.try_get("id")?),
         name: r.try_get("name")?,
+        status: r.try_get("status")?,
         credit_code: r.try_get("credit_code")?,
         org_type: r.try_get("org_type")?,
         region_code: r.try_get("region_code")?,
@@ -33,7 +36,7 @@ fn listed(r: &sqlx::any::AnyRow) -> StoreResult<Listed> {
 /// Every unit of `region`.
 pub async fn of_region(db: &Db, region: i64) -> StoreResult<Vec<Listed>> {
     let rows = sqlx::query(
-        "SELECT id, name, credit_code, org_type, region_code, parent_org FROM units
+        "SELECT id, name, credit_code, org_type, region_code, parent_org, status FROM units
          WHERE region_code = $1 ORDER BY id",
     )
     .bind(region)
@@ -48,7 +51,7 @@ pub async fn by_codes(db: &Db, codes: &[String]) -> StoreResult<Vec<Listed>> {
     for chunk in codes.chunks(500) {
         let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
-            "SELECT id, name, credit_code, org_type, region_code, parent_org FROM units
+            "SELECT id, name, credit_code, org_type, region_code, parent_org, status FROM units
              WHERE credit_code IN ({})",
             marks.join(", ")
         );

@@ -1,6 +1,6 @@
 //! 我要转账: bank transfers reported by a unit, confirmed or rejected by finance staff.
 
-use govsite_core::ids::{DomainApplicationId, OfficeId, TransferId, UnitId};
+use govsite_core::ids::{DomainApplicationId, DomainId, OfficeId, TransferId, UnitId};
 use govsite_core::money::Money;
 use govsite_core::transfer::TransferStatus;
 use serde::Serialize;
@@ -93,9 +93,24 @@ pub async fn create_for_office(
     r: &Reported<'_>,
     allocations: &[(UnitId, Money)],
     items: &[(DomainApplicationId, UnitId, Money)],
+    renewals: &[RenewalItem],
     now: i64,
 ) -> StoreResult<(TransferId, String)> {
     let (id, reference) = insert(conn, None, Some(office.get()), r, now).await?;
+    for item in renewals {
+        sqlx::query(
+            "INSERT INTO transfer_renewals (transfer_id, domain_id, unit_id, years, amount_fen, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.get())
+        .bind(item.domain.get())
+        .bind(item.unit.get())
+        .bind(i64::from(item.years))
+        .bind(item.amount.fen())
+        .bind(item.expires_at)
+        .execute(&mut *conn)
+        .await?;
+    }
     for (app, unit, amount) in items {
         sqlx::query(
             "INSERT INTO transfer_items (transfer_id, application_id, unit_id, amount_fen)
@@ -176,6 +191,40 @@ pub async fn allocations(
 }
 
 /// The applications an office's transfer pays for.
+/// A name an office's transfer renews: for how many years, at what fee, and the expiry it had
+/// when the office picked it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RenewalItem {
+    pub domain: DomainId,
+    pub unit: UnitId,
+    pub years: u32,
+    pub amount: Money,
+    pub expires_at: i64,
+}
+
+/// The names an office's transfer renews.
+pub async fn renewals(db: &Db, transfer: TransferId) -> StoreResult<Vec<RenewalItem>> {
+    let rows = sqlx::query(
+        "SELECT domain_id, unit_id, years, amount_fen, expires_at FROM transfer_renewals
+         WHERE transfer_id = $1 ORDER BY domain_id",
+    )
+    .bind(transfer.get())
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(RenewalItem {
+                domain: DomainId::new(r.try_get("domain_id")?),
+                unit: UnitId::new(r.try_get("unit_id")?),
+                years: u32::try_from(r.try_get::<i64, _>("years")?).unwrap_or(1),
+                amount: Money::from_fen(r.try_get("amount_fen")?),
+                expires_at: r.try_get("expires_at")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
 pub async fn items(db: &Db, transfer: TransferId) -> StoreResult<Vec<DomainApplicationId>> {
     let rows = sqlx::query(
         "SELECT application_id FROM transfer_items WHERE transfer_id = $1 ORDER BY application_id",

@@ -3,6 +3,7 @@
 use govsite_core::contact::{Email, Mobile};
 use govsite_core::ids::UnitId;
 use govsite_core::org_type::OrgType;
+use govsite_core::reorganisation::UnitStatus;
 use govsite_core::unit::{ContactPerson, UnitDetails, UnitForm};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -38,6 +39,12 @@ pub struct UnitRecord {
     pub updated_at: i64,
     /// False while a self-registered unit waits for its 编办 to confirm it (待编办确认).
     pub confirmed: bool,
+    /// 机构改革: active, merged (into `successor`) or abolished, since `closed_at`, and why.
+    pub status: UnitStatus,
+    pub status_label: &'static str,
+    pub successor: Option<UnitId>,
+    pub closed_at: Option<i64>,
+    pub closed_reason: String,
 }
 
 impl UnitRecord {
@@ -74,6 +81,8 @@ pub struct UnitSummary {
     pub region_name: String,
     pub created_at: i64,
     pub confirmed: bool,
+    /// 已合并 or 已撤销 for a closed unit; empty for an active one.
+    pub status_label: &'static str,
 }
 
 pub async fn insert(conn: &mut AnyConnection, unit: &UnitDetails, now: i64) -> StoreResult<UnitId> {
@@ -172,7 +181,8 @@ async fn write_contacts(
 pub async fn find(db: &Db, id: UnitId, scope: Scope) -> StoreResult<Option<UnitRecord>> {
     let row = sqlx::query(
         "SELECT id, name, credit_code, org_type, region_code, parent_org, functions, address,
-                postcode, created_at, updated_at, confirmation FROM units WHERE id = $1",
+                postcode, created_at, updated_at, confirmation, status, successor_id, closed_at,
+                closed_reason FROM units WHERE id = $1",
     )
     .bind(id.get())
     .fetch_optional(db.pool())
@@ -184,6 +194,8 @@ pub async fn find(db: &Db, id: UnitId, scope: Scope) -> StoreResult<Option<UnitR
     {
         return Ok(None);
     }
+    let status =
+        UnitStatus::parse(&row.try_get::<String, _>("status")?).unwrap_or(UnitStatus::Active);
     let mut form = UnitForm {
         name: row.try_get("name")?,
         credit_code: row.try_get("credit_code")?,
@@ -212,6 +224,13 @@ pub async fn find(db: &Db, id: UnitId, scope: Scope) -> StoreResult<Option<UnitR
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
         confirmed: row.try_get::<String, _>("confirmation")? == "confirmed",
+        status,
+        status_label: status.label(),
+        successor: row
+            .try_get::<Option<i64>, _>("successor_id")?
+            .map(UnitId::new),
+        closed_at: row.try_get("closed_at")?,
+        closed_reason: row.try_get("closed_reason")?,
     }))
 }
 
@@ -246,7 +265,7 @@ fn fill_contact(form: &mut UnitForm, c: &AnyRow) -> Result<(), sqlx::Error> {
 pub const QUEUE: super::queues::Table<UnitSummary> = super::queues::Table {
     from: "FROM units u JOIN regions r ON r.code = u.region_code",
     columns: "u.id, u.name, u.credit_code, u.org_type, u.region_code, u.created_at,
-              u.confirmation, r.name AS region_name",
+              u.confirmation, u.status, r.name AS region_name",
     id: "u.id",
     state: "u.confirmation",
     date: "u.created_at",
@@ -266,10 +285,32 @@ fn summary(row: &sqlx::any::AnyRow) -> StoreResult<UnitSummary> {
         region_name: row.try_get("region_name")?,
         created_at: row.try_get("created_at")?,
         confirmed: row.try_get::<String, _>("confirmation")? == "confirmed",
+        status_label: UnitStatus::parse(&row.try_get::<String, _>("status")?).map_or("", |s| {
+            if s == UnitStatus::Active {
+                ""
+            } else {
+                s.label()
+            }
+        }),
     })
 }
 
-/// A page of units in `scope` whose name or credit code contains `search`.
+/// One unit as lists show it, if `scope` lets the reader see it.
+pub async fn summary_of(db: &Db, id: UnitId, scope: Scope) -> StoreResult<Option<UnitSummary>> {
+    let row = sqlx::query(
+        "SELECT u.id, u.name, u.credit_code, u.org_type, u.region_code, u.created_at,
+                u.confirmation, u.status, r.name AS region_name
+         FROM units u JOIN regions r ON r.code = u.region_code
+         WHERE u.id = $1 AND ($2 IS NULL OR u.region_code = $2)",
+    )
+    .bind(id.get())
+    .bind(scope.region())
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(summary).transpose()
+}
+
+/// A page of the active units in `scope` whose name or credit code contains `search`.
 pub async fn list(
     db: &Db,
     scope: Scope,
@@ -279,7 +320,7 @@ pub async fn list(
 ) -> StoreResult<(Vec<UnitSummary>, i64)> {
     let pattern = format!("%{}%", escape_like(search.trim()));
     let region = scope.region();
-    let filter = "($1 IS NULL OR u.region_code = $1)
+    let filter = "($1 IS NULL OR u.region_code = $1) AND u.status = 'active'
                   AND (LOWER(u.name) LIKE LOWER($2) ESCAPE '\\' OR UPPER(u.credit_code) LIKE UPPER($2) ESCAPE '\\')";
     let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT COUNT(*) AS n FROM units u WHERE {filter}"
@@ -291,7 +332,7 @@ pub async fn list(
     .try_get("n")?;
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT u.id, u.name, u.credit_code, u.org_type, u.region_code, u.created_at,
-                u.confirmation, r.name AS region_name
+                u.confirmation, u.status, r.name AS region_name
          FROM units u JOIN regions r ON r.code = u.region_code
          WHERE {filter} ORDER BY u.region_code, u.name, u.id LIMIT $3 OFFSET $4"
     )))
@@ -301,22 +342,7 @@ pub async fn list(
     .bind(i64::from(page.saturating_sub(1)) * i64::from(per_page))
     .fetch_all(db.pool())
     .await?;
-    let units = rows
-        .iter()
-        .map(|row| {
-            let org_type: String = row.try_get("org_type")?;
-            Ok(UnitSummary {
-                id: UnitId::new(row.try_get("id")?),
-                name: row.try_get("name")?,
-                credit_code: row.try_get("credit_code")?,
-                org_type_label: OrgType::parse(&org_type).map_or("未知", |t| t.label()),
-                region_code: row.try_get("region_code")?,
-                region_name: row.try_get("region_name")?,
-                created_at: row.try_get("created_at")?,
-                confirmed: row.try_get::<String, _>("confirmation")? == "confirmed",
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()?;
+    let units = rows.iter().map(summary).collect::<StoreResult<_>>()?;
     Ok((units, total))
 }
 

@@ -18,6 +18,7 @@ mod notifications;
 mod policy;
 mod red_pages;
 mod registration;
+mod reorganisation;
 mod roster;
 mod secondaries;
 mod sites;

@@ -9,7 +9,7 @@ use sqlx::Row;
 
 use crate::helpers::{Browser, Page, TestApp};
 
-fn code(seq: u32) -> String {
+pub(crate) fn code(seq: u32) -> String {
     let org = OrgCode::with_check_digit(&format!("M{seq:07}")).unwrap();
     CreditCode::with_check_digit(&format!("11620421{}", org.as_str()))
         .unwrap()
@@ -19,7 +19,7 @@ fn code(seq: u32) -> String {
 const HEADER: &str =
     "单位名称,统一社会信用代码,组织机构类型,所在地区代码,上级主管单位,联系人,手机,电子邮箱";
 
-fn csv(lines: &[String]) -> String {
+pub(crate) fn csv(lines: &[String]) -> String {
     let mut s = HEADER.to_owned();
     for l in lines {
         s.push('\n');
@@ -29,7 +29,7 @@ fn csv(lines: &[String]) -> String {
     s
 }
 
-async fn upload(b: &mut Browser, file_name: &str, bytes: &[u8]) -> Page {
+pub(crate) async fn upload(b: &mut Browser, file_name: &str, bytes: &[u8]) -> Page {
     b.upload("/console/units/import", "file", file_name, bytes)
         .await
 }

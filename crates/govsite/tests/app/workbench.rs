@@ -3,6 +3,7 @@
 //! 「显示完整」 revealing one contact for one person, audited; the unit's page with its names,
 //! applications, sites, balance and timeline.
 
+use govsite_core::money::Money;
 use govsite_core::role::Role;
 use reqwest::StatusCode;
 use sqlx::Row;
@@ -841,5 +842,179 @@ async fn names_are_listed_past_the_old_cap_with_paging_search_and_export() {
         book.worksheet_range_at(0).unwrap().unwrap().height() as i64,
         total + 2
     );
+    app.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_office_renews_a_units_name_and_a_unit_that_renewed_first_keeps_its_share() {
+    let app = TestApp::spawn().await;
+    let office = app.office("620421").await;
+    let a_unit = app.unit("靖远县审计局", "620421").await;
+    let b_unit = app.unit("靖远县水务局", "620421").await;
+    let a_names = crate::domains::active_names(&app, a_unit, "靖远审计", "审计局").await;
+    let b_names = crate::domains::active_names(&app, b_unit, "靖远水务", "水务局").await;
+    // Both units' names expire in thirty days; a third unit's in two years is not due.
+    let soon = app.clock_now() + 30 * 86_400;
+    for unit in [a_unit, b_unit] {
+        sqlx::query("UPDATE domains SET expires_at = $1 WHERE unit_id = $2")
+            .bind(soon)
+            .bind(unit.get())
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+    }
+    let far = app.unit("靖远县气象局", "620421").await;
+    crate::domains::active_names(&app, far, "靖远气象", "气象局").await;
+    // Sixty more units: the balance list shows fifty and finds the rest by name.
+    for i in 0..60 {
+        app.unit(&format!("靖远县第{i}村委会"), "620421").await;
+    }
+
+    let (mut o, _) = app
+        .signed_in(Role::OfficeReviewer, None, Some(office))
+        .await;
+    let page = o.get("/console/office-payments").await;
+    assert!(
+        page.body.contains("靖远审计.政务") && page.body.contains("靖远水务.政务"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("靖远气象.政务"), "not due");
+    assert!(page.body.contains("共 63 个单位"), "{}", page.body);
+    let found = o
+        .post(
+            "/console/office-payments",
+            &[
+                ("step", "find"),
+                ("unit_q", "第59村"),
+                ("payer", "靖远县编办"),
+            ],
+        )
+        .await;
+    assert!(found.body.contains("靖远县第59村委会") && !found.body.contains("靖远县第1村委会"));
+    assert!(
+        found.body.contains("value=\"靖远县编办\""),
+        "what was typed stays"
+    );
+
+    let (a_first, b_first) = (a_names[0], b_names[0]);
+    let picks = [
+        (format!("renew_{a_first}"), "1".to_owned()),
+        (format!("renew_{b_first}"), "1".to_owned()),
+    ];
+    let mut fields = picks.to_vec();
+    fields.push(("step".into(), "total".into()));
+    let totalled = o.post_owned("/console/office-payments", &fields).await;
+    assert!(
+        totalled.body.contains("2 个待续费域名"),
+        "{}",
+        totalled.body
+    );
+    let amount = crate::helpers::input_values(&totalled.body)
+        .get("amount")
+        .cloned()
+        .unwrap();
+    let price = Money::parse_yuan(&amount).unwrap().fen() / 2;
+    let mut fields = picks.to_vec();
+    fields.extend([
+        ("step".into(), "report".into()),
+        ("amount".into(), amount.clone()),
+        ("payer".into(), "靖远县机构编制委员会办公室".into()),
+        ("bank_ref".into(), "BK2026120102".into()),
+        ("paid_on".into(), "2026-11-30".into()),
+    ]);
+    let reported = o.post_owned("/console/office-payments", &fields).await;
+    assert_eq!(reported.status, StatusCode::SEE_OTHER, "{}", reported.body);
+
+    // Meanwhile unit B renews its own name: the office's renewal of it must not pay twice.
+    let b_domain =
+        govsite::store::domains::find(&app.db, govsite_core::ids::DomainId::new(b_first))
+            .await
+            .unwrap()
+            .unwrap();
+    crate::domains::credit(&app, b_unit, price / 100, "t-b-self").await;
+    let q = govsite::registry::names_admin::quote(
+        &app.db,
+        620421,
+        vec![(b_domain, govsite_core::money::Years::new(2).unwrap())],
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+    govsite::registry::names_admin::renew_names(
+        &app.db,
+        &govsite::store::audit::Actor::system("test"),
+        b_unit,
+        &q,
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+
+    let (mut finance, _) = app.signed_in(Role::Finance, None, None).await;
+    let id: i64 = sqlx::query("SELECT id FROM transfers")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get("id")
+        .unwrap();
+    let confirmed = finance
+        .post(
+            &format!("/console/transfers/{id}"),
+            &[("action", "confirm")],
+        )
+        .await;
+    assert_eq!(
+        confirmed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        confirmed.body
+    );
+    let expiry = |id: i64| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query("SELECT expires_at FROM domains WHERE id = $1")
+                .bind(id)
+                .fetch_one(db.pool())
+                .await
+                .unwrap()
+                .try_get::<i64, _>("expires_at")
+                .unwrap()
+        }
+    };
+    let term = 2 * 365 * 86_400;
+    assert!(
+        expiry(a_first).await >= soon + term,
+        "renewed by the office"
+    );
+    assert_eq!(expiry(a_names[1]).await, soon, "only the picked name");
+    let b_after = expiry(b_first).await;
+    assert!(
+        b_after >= soon + term && b_after < soon + 2 * term,
+        "renewed once, not twice"
+    );
+    assert_eq!(
+        govsite::store::ledger::balance(&app.db, a_unit)
+            .await
+            .unwrap(),
+        Money::ZERO,
+        "A's share paid its renewal"
+    );
+    assert_eq!(
+        govsite::store::ledger::balance(&app.db, b_unit)
+            .await
+            .unwrap()
+            .fen(),
+        price,
+        "B keeps the office's share as balance"
+    );
+    assert_eq!(
+        govsite::store::ledger::trial_balance(&app.db)
+            .await
+            .unwrap(),
+        0
+    );
+    let audit = app.audit_actions().await;
+    assert!(audit.iter().filter(|a| *a == "domain_renewed").count() >= 2);
     app.shutdown().await.unwrap();
 }

@@ -9,6 +9,7 @@ pub(crate) mod invoices;
 mod office;
 mod office_payments;
 mod red_pages;
+mod reorganise;
 mod reviews;
 mod roster;
 mod sites;
@@ -44,6 +45,10 @@ pub fn routes() -> Router<WebState> {
         .route(
             "/console/units/{id}/correct",
             get(unit::correct_form).post(unit::correct),
+        )
+        .route(
+            "/console/units/{id}/reorganise",
+            get(reorganise::form_page).post(reorganise::reform),
         )
         .route(
             "/console/units/{id}/confirm",

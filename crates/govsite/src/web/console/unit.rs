@@ -30,7 +30,15 @@ pub(super) struct ShowQuery {
     done: String,
 }
 
-const DONE: [(&str, &str); 6] = [
+const DONE: [(&str, &str); 8] = [
+    (
+        "merged",
+        "已办理合并：该单位的域名、申请、网站和余额已转入并入单位，账号已停用，并入单位已收到通知。",
+    ),
+    (
+        "abolished",
+        "已办理撤销：该单位的域名已停止解析，网站标识已注销，账号已停用；余额待财务退款。",
+    ),
     ("corrected", "单位信息已更正，更正原因已记入操作记录。"),
     ("confirmed", "已确认该单位，并以短信和邮件通知其经办人。"),
     (
@@ -69,7 +77,9 @@ pub(super) async fn show(
             revealed => revealed,
             can_reveal => true,
             done => DONE.iter().find(|(k, _)| *k == q.done).map(|(_, t)| *t),
-            manages_accounts => matches!(user.role, Role::OfficeReviewer | Role::RegistryReviewer | Role::Admin),
+            // A merged or abolished unit is history: nothing is done to it any more.
+            manages_accounts => matches!(user.role, Role::OfficeReviewer | Role::RegistryReviewer | Role::Admin)
+                && unit.status == govsite_core::reorganisation::UnitStatus::Active,
             reviewer => matches!(user.role, Role::OfficeReviewer | Role::RegistryReviewer),
             names => domains::of_unit(&web.db, unit.id).await?,
             applications => applications::of_unit(&web.db, unit.id).await?,
@@ -77,6 +87,8 @@ pub(super) async fn show(
             red_page => red_pages::find(&web.db, unit.id).await?,
             balance => ledger::balance(&web.db, unit.id).await?.to_string(),
             timeline => audit::unit_timeline(&web.db, unit.id, 50).await?,
+            successor => super::reorganise::successor_of(&web, &unit).await?,
+            active => unit.status == govsite_core::reorganisation::UnitStatus::Active,
             unit => unit,
         },
     )
@@ -242,7 +254,7 @@ async fn correct_page(
 
 /// The unit `id` for someone who may correct it: an office for its own region, the registry
 /// or an administrator for any.
-async fn correctable(
+pub(super) async fn correctable(
     web: &WebState,
     ctx: &Ctx,
     id: UnitId,
