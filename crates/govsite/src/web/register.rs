@@ -3,7 +3,7 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use govsite_core::FieldErrors;
 use govsite_core::org_type::OrgType;
@@ -26,7 +26,9 @@ use crate::store::{offices, throttle, units};
 const REGISTRATIONS_PER_HOUR: i64 = 10;
 
 pub fn routes() -> Router<WebState> {
-    Router::new().route("/register", get(show).post(submit))
+    Router::new()
+        .route("/register", get(show).post(submit))
+        .route("/register/done", get(done))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -201,18 +203,7 @@ async fn submit(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Re
     }
     throttle::record_failure(&web.db, throttle::Scope::Registration, &ctx.ip, now).await?;
     web.outbox_wake.notify_one();
-    Ok(web
-        .page(
-            &ctx,
-            "register/done.html",
-            context! {
-                title => "注册申请已提交",
-                username => username,
-                email => details.handler.email.masked(),
-                unit_name => details.name,
-            },
-        )?
-        .into_response())
+    Ok(Redirect::to(&format!("/register/done?account={username}")).into_response())
 }
 
 /// An unused 8-digit account number in the style of the seed's accounts (4xxxxxxx).
@@ -232,4 +223,33 @@ async fn new_account_number(web: &WebState) -> Result<String, AppError> {
     Err(AppError::Internal(anyhow::anyhow!(
         "no free account number after 20 tries"
     )))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DoneQuery {
+    account: String,
+}
+
+/// After a registration (post/redirect/get): the new account number. Nothing else about the
+/// unit or its handler is shown, since anyone can open this address with any number.
+async fn done(
+    State(web): State<WebState>,
+    ctx: Ctx,
+    form::Query(q): form::Query<DoneQuery>,
+) -> Result<Html<String>, AppError> {
+    let username: String = q
+        .account
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(8)
+        .collect();
+    if username.len() != 8 {
+        return Err(AppError::NotFound);
+    }
+    web.page(
+        &ctx,
+        "register/done.html",
+        context! { title => "注册申请已提交", username => username },
+    )
 }

@@ -244,13 +244,16 @@ async fn reset_by_one_time_link() {
     old.sign_in(&username, &password).await;
 
     let mut b = app.browser();
-    let page = b.post("/password/forgot", &[("username", &username)]).await;
+    let sent = b.post("/password/forgot", &[("username", &username)]).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "post/redirect/get");
+    assert_eq!(sent.location.as_deref(), Some("/password/forgot?sent=1"));
+    let page = b.get("/password/forgot?sent=1").await;
     assert!(page.body.contains("如果该账号存在且已激活"));
     // Unknown accounts get the same answer and no mail.
-    let page = b
+    let other = b
         .post("/password/forgot", &[("username", "nobody-here")])
         .await;
-    assert!(page.body.contains("如果该账号存在且已激活"));
+    assert_eq!(other.location, sent.location);
     let mails = app.outbox_bodies("password_reset").await;
     assert_eq!(mails.len(), 1);
     let body = &mails[0].1;

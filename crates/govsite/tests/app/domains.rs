@@ -32,7 +32,7 @@ fn application_fields<'a>(name1: &'a str, name2: &'a str) -> Vec<(&'a str, &'a s
 pub(crate) async fn apply(b: &mut Browser, name1: &str, name2: &str) -> (i64, String) {
     let mut fields = application_fields(name1, name2);
     fields.push(("step", "check"));
-    let check = b.post("/portal/domains/new", &fields).await;
+    let check = b.post_follow("/portal/domains/new", &fields).await;
     assert_eq!(check.status, StatusCode::OK, "{}", check.body);
     assert!(
         check.title().starts_with("请核对域名注册申请"),
@@ -48,7 +48,7 @@ pub(crate) async fn apply(b: &mut Browser, name1: &str, name2: &str) -> (i64, St
         .parse()
         .unwrap();
     let done = b
-        .post(&format!("/portal/domains/applications/{id}/submit"), &[])
+        .post_follow(&format!("/portal/domains/applications/{id}/submit"), &[])
         .await;
     assert!(done.title().starts_with("申请已提交"), "{}", done.body);
     let start = done.body.find("<p class=\"big-ref\">").unwrap() + "<p class=\"big-ref\">".len();
@@ -79,7 +79,7 @@ async fn apply_review_pay_activate_and_look_up() {
     assert!(form.body.contains("value=\"靖远县人民政府\""));
     let mut fields = application_fields("靖远县人民政府", "靖远县政府");
     fields.push(("step", "check"));
-    let check = u.post("/portal/domains/new", &fields).await;
+    let check = u.post_follow("/portal/domains/new", &fields).await;
     assert!(check.body.contains("靖远县人民政府.政务：可以申请"));
     assert!(
         check
@@ -298,7 +298,7 @@ async fn apply_review_pay_activate_and_look_up() {
     let (mut o, _) = app.signed_in(Role::Unit, Some(other_unit), None).await;
     let mut fields = application_fields("靖遠縣人民政府", "会宁县政府");
     fields.push(("step", "check"));
-    let page = o.post("/portal/domains/new", &fields).await;
+    let page = o.post_follow("/portal/domains/new", &fields).await;
     assert!(page.body.contains("已被其他单位注册"), "{}", page.body);
 
     let actions = app.audit_actions().await;
@@ -344,11 +344,11 @@ async fn rejected_applications_are_corrected_and_resubmitted() {
     let mut fields = application_fields("靖远县教育局", "靖远县教育");
     fields.push(("step", "check"));
     let check = u
-        .post(&format!("/portal/domains/applications/{id}/edit"), &fields)
+        .post_follow(&format!("/portal/domains/applications/{id}/edit"), &fields)
         .await;
     assert!(check.title().starts_with("请核对"), "{}", check.body);
     let done = u
-        .post(&format!("/portal/domains/applications/{id}/submit"), &[])
+        .post_follow(&format!("/portal/domains/applications/{id}/submit"), &[])
         .await;
     assert!(done.body.contains(&reference));
     let view = u.get(&format!("/portal/domains/applications/{id}")).await;
@@ -374,7 +374,7 @@ async fn names_that_cannot_be_had() {
     fields.push(("step", "check"));
     fields.push(("name3", "bad name!"));
     fields.push(("years3", "2"));
-    let page = u.post("/portal/domains/new", &fields).await;
+    let page = u.post_follow("/portal/domains/new", &fields).await;
     assert!(page.title().starts_with("错误："));
     assert!(page.body.contains("保留名称"));
     assert!(page.body.contains("与其他单位的名称相同"));
@@ -680,13 +680,13 @@ async fn a_public_institution_with_administrative_functions_may_ask_for_zhengwu(
     // By default its names are .公益.
     let mut fields = application_fields("靖远县农业技术推广中心", "靖远农技中心");
     fields.push(("step", "check"));
-    let check = b.post("/portal/domains/new", &fields).await;
+    let check = b.post_follow("/portal/domains/new", &fields).await;
     assert!(check.body.contains("靖远农技中心.公益"), "{}", check.body);
 
     // .政务 needs the basis of its administrative functions.
     let mut fields = application_fields("靖远县农业技术推广中心", "靖远农技中心");
     fields.extend([("suffix_choice", "政务"), ("step", "check")]);
-    let refused = b.post("/portal/domains/new", &fields).await;
+    let refused = b.post_follow("/portal/domains/new", &fields).await;
     assert!(refused.title().starts_with("错误："), "{}", refused.body);
     assert!(
         refused.body.contains("请输入承担行政职能的依据"),
@@ -700,7 +700,7 @@ async fn a_public_institution_with_administrative_functions_may_ask_for_zhengwu(
         ("admin_proof", "靖政发〔2015〕12号"),
         ("step", "check"),
     ]);
-    let check = b.post("/portal/domains/new", &fields).await;
+    let check = b.post_follow("/portal/domains/new", &fields).await;
     assert!(check.title().starts_with("请核对"), "{}", check.body);
     assert!(check.body.contains("靖远农技中心.政务"));
     let marker = "/portal/domains/applications/";
@@ -710,7 +710,7 @@ async fn a_public_institution_with_administrative_functions_may_ask_for_zhengwu(
         .take_while(char::is_ascii_digit)
         .collect();
     let done = b
-        .post(&format!("/portal/domains/applications/{id}/submit"), &[])
+        .post_follow(&format!("/portal/domains/applications/{id}/submit"), &[])
         .await;
     assert!(done.title().starts_with("申请已提交"), "{}", done.body);
     assert_eq!(

@@ -428,6 +428,20 @@ impl Browser {
         Self::page(resp).await
     }
 
+    /// POSTs a form that must answer post/redirect/get, and opens where it points, as a
+    /// browser would.
+    pub async fn post_follow(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let posted = self.post(path, fields).await;
+        assert_eq!(
+            posted.status,
+            reqwest::StatusCode::SEE_OTHER,
+            "{path} must redirect after a POST: {}",
+            posted.body
+        );
+        let next = posted.location.clone().expect("a Location header");
+        self.get(&next).await
+    }
+
     pub async fn post_owned(&mut self, path: &str, fields: &[(String, String)]) -> Page {
         let refs: Vec<(&str, &str)> = fields
             .iter()

@@ -180,7 +180,7 @@ async fn a_unit_changes_how_its_name_resolves() {
     );
 
     let ok = b
-        .post(
+        .post_follow(
             &path,
             &[
                 ("plan", "resolve"),
@@ -205,7 +205,7 @@ async fn a_unit_changes_how_its_name_resolves() {
             ],
         )
         .await;
-    assert_eq!(fwd.status, StatusCode::OK);
+    assert_eq!(fwd.status, StatusCode::SEE_OTHER, "post/redirect/get");
     let d = domain(&app, ids[0]).await;
     assert_eq!(d.plan, "forward");
     assert_eq!(d.ipv4, "", "the old addresses are gone");

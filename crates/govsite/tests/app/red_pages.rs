@@ -600,7 +600,7 @@ async fn a_name_with_the_red_page_plan_shows_the_page_with_its_badge_through_the
             &[("plan", "red_page")],
         )
         .await;
-    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
     let plan: String = sqlx::query("SELECT plan FROM domains WHERE id = $1")
         .bind(ids[0])
         .fetch_one(app.db.pool())

@@ -89,7 +89,7 @@ pub async fn submit(u: &mut Browser, id: i64) -> String {
     assert_eq!(check.status, StatusCode::OK, "{}", check.body);
     let answer = solve(&check.body);
     let page = u
-        .post(
+        .post_follow(
             &format!("/portal/sites/applications/{id}/submit"),
             &[
                 ("captcha_token", &token_of(&check.body)),

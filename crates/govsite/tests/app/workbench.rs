@@ -1018,3 +1018,58 @@ async fn an_office_renews_a_units_name_and_a_unit_that_renewed_first_keeps_its_s
     assert!(audit.iter().filter(|a| *a == "domain_renewed").count() >= 2);
     app.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_refused_review_or_paper_record_keeps_what_the_reviewer_chose_and_typed() {
+    let app = TestApp::spawn().await;
+    let office = app.office("620421").await;
+    let unit = app.unit("靖远县林业局", "620421").await;
+    let (mut u, _) = app.signed_in(Role::Unit, Some(unit), None).await;
+    let (id, _) = crate::domains::apply(&mut u, "靖远县林业局", "靖远林业").await;
+    let (mut o, _) = app
+        .signed_in(Role::OfficeReviewer, None, Some(office))
+        .await;
+    let page = o.get(&format!("/console/reviews/{id}")).await;
+    let marker = "name=\"verdict";
+    let start = page.body.find(marker).unwrap() + marker.len();
+    let name: String = page.body[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let (verdict, code, reason) = (
+        format!("verdict{name}"),
+        format!("code{name}"),
+        format!("reason{name}"),
+    );
+    // A rejection without its explanation is refused; the choice and the code stay.
+    let refused = o
+        .post(
+            &format!("/console/reviews/{id}"),
+            &[
+                (verdict.as_str(), "reject"),
+                (code.as_str(), "place_prefix"),
+                (reason.as_str(), ""),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::OK);
+    assert!(refused.title().starts_with("错误"), "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains(&format!("name=\"{verdict}\" value=\"reject\" checked")),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("value=\"place_prefix\" selected"));
+    // A paper date in the future is refused; the date and the copies typed stay.
+    let paper = o
+        .post(
+            &format!("/console/reviews/{id}/paper"),
+            &[("received_on", "2099-01-01"), ("copies", "2")],
+        )
+        .await;
+    assert!(paper.title().starts_with("错误"), "{}", paper.body);
+    assert!(paper.body.contains("value=\"2099-01-01\"") && paper.body.contains("value=\"2\""));
+    app.shutdown().await.unwrap();
+}

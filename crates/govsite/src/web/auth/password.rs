@@ -33,7 +33,26 @@ struct ForgotForm {
     username: String,
 }
 
-async fn show_forgot(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct SentQuery {
+    sent: String,
+}
+
+async fn show_forgot(
+    State(web): State<WebState>,
+    ctx: Ctx,
+    Query(q): Query<SentQuery>,
+) -> Result<Html<String>, AppError> {
+    // After a request (post/redirect/get): the same answer whether or not the account exists.
+    if q.sent == "1" {
+        return web.page(&ctx, "message.html", context! {
+            title => "请查收邮件",
+            message => "如果该账号存在且已激活，重设密码的链接已发送至账号登记的电子邮箱，1小时内有效。没有收到？请检查垃圾邮件，或联系所属编办。",
+            link => "/login",
+            link_text => "返回登录",
+        });
+    }
     web.page(
         &ctx,
         "auth/forgot.html",
@@ -84,15 +103,7 @@ async fn submit_forgot(
             send_reset_link(&web, &ctx, &account).await?;
         }
     }
-    // The same answer whether or not the account exists.
-    Ok(web
-        .page(&ctx, "message.html", context! {
-            title => "请查收邮件",
-            message => "如果该账号存在且已激活，重设密码的链接已发送至账号登记的电子邮箱，1小时内有效。没有收到？请检查垃圾邮件，或联系所属编办。",
-            link => "/login",
-            link_text => "返回登录",
-        })?
-        .into_response())
+    Ok(Redirect::to("/password/forgot?sent=1").into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]

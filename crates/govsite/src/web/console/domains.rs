@@ -11,7 +11,7 @@ use govsite_core::domain_lifecycle::DomainState;
 use govsite_core::ids::DomainId;
 use govsite_core::role::Role;
 use minijinja::context;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::unit_scope;
 use crate::registry::applications::RegistryError;
@@ -146,11 +146,13 @@ async fn in_scope(web: &WebState, ctx: &Ctx, id: DomainId) -> Result<Domain, App
     Ok(d)
 }
 
+/// The name's page; after a refused hold, `error` says why and `typed` keeps what was typed.
 async fn name_page(
     web: &WebState,
     ctx: &Ctx,
     d: &Domain,
     error: &str,
+    typed: &HoldForm,
 ) -> Result<Html<String>, AppError> {
     let history = audit::history(&web.db, "domain", d.id.get()).await?;
     let may_act = ctx.user().is_ok_and(|u| acts_on_names(u.role));
@@ -164,6 +166,7 @@ async fn name_page(
             reasons => HOLD_REASONS,
             may_act => may_act && d.domain_state() != DomainState::Deleted,
             error => error,
+            typed => typed,
         },
     )
 }
@@ -174,10 +177,10 @@ async fn show(
     PathId(id): PathId<DomainId>,
 ) -> Result<Html<String>, AppError> {
     let d = in_scope(&web, &ctx, id).await?;
-    name_page(&web, &ctx, &d, "").await
+    name_page(&web, &ctx, &d, "", &HoldForm::default()).await
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
 struct HoldForm {
     action: String,
@@ -202,12 +205,12 @@ async fn hold(
     let text: String = f.reason.trim().chars().take(300).collect();
     let (code, reason) = if hold {
         let Some((code, category)) = HOLD_REASONS.iter().find(|(c, _)| *c == f.reason_code) else {
-            return Ok(name_page(&web, &ctx, &d, "请选择停止解析的原因类别。")
+            return Ok(name_page(&web, &ctx, &d, "请选择停止解析的原因类别。", &f)
                 .await?
                 .into_response());
         };
         if text.is_empty() {
-            return Ok(name_page(&web, &ctx, &d, "请填写停止解析的具体原因。")
+            return Ok(name_page(&web, &ctx, &d, "请填写停止解析的具体原因。", &f)
                 .await?
                 .into_response());
         }
@@ -220,7 +223,9 @@ async fn hold(
             web.outbox_wake.notify_one();
             Ok(Redirect::to(&format!("/console/domains/{}", d.id)).into_response())
         }
-        Err(RegistryError::Refused(m)) => Ok(name_page(&web, &ctx, &d, &m).await?.into_response()),
+        Err(RegistryError::Refused(m)) => {
+            Ok(name_page(&web, &ctx, &d, &m, &f).await?.into_response())
+        }
         Err(RegistryError::Form(_)) => Err(AppError::BadRequest("停止解析的内容有误。")),
         Err(e) => Err(e.into()),
     }

@@ -230,6 +230,8 @@ struct Notice {
     decided: bool,
 }
 
+/// The review page; `typed` is what a refused form held (verdicts, reasons, paper), shown
+/// again so nothing typed is lost.
 async fn review_page(
     web: &WebState,
     ctx: &Ctx,
@@ -237,6 +239,7 @@ async fn review_page(
     registry: bool,
     errors: Option<&FieldErrors>,
     notice: Notice,
+    typed: &[(String, String)],
 ) -> Result<Html<String>, AppError> {
     let unit = units::find(&web.db, a.unit_id, Scope::All)
         .await?
@@ -265,6 +268,7 @@ async fn review_page(
         registry => registry,
         reasons => REASON_CODES,
         errors => errors,
+        typed => typed.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
         // The paper goes to the unit's own 编办, which records it at any stage after submission.
         can_record_paper => !registry && a.app_state() != AppState::Draft,
         today => cst_date(web.now()).to_string(),
@@ -298,11 +302,18 @@ async fn record_paper(
     let receipt = match govsite_core::paper::receipt(&posted.received_on, &posted.copies, today) {
         Ok(r) => r,
         Err(errors) => {
-            return Ok(
-                review_page(&web, &ctx, &a, registry, Some(&errors), Notice::default())
-                    .await?
-                    .into_response(),
-            );
+            let typed = crate::web::form::pairs(&body)?;
+            return Ok(review_page(
+                &web,
+                &ctx,
+                &a,
+                registry,
+                Some(&errors),
+                Notice::default(),
+                &typed,
+            )
+            .await?
+            .into_response());
         }
     };
     registry_apps::record_paper(
@@ -336,7 +347,7 @@ async fn show(
         paper_saved: q.paper == "1",
         decided: q.done == "decided",
     };
-    review_page(&web, &ctx, &a, registry, None, notice).await
+    review_page(&web, &ctx, &a, registry, None, notice, &[]).await
 }
 
 async fn decide(
@@ -381,13 +392,17 @@ async fn decide(
             web.outbox_wake.notify_one();
             Ok(Redirect::to(&format!("/console/reviews/{}?done=decided", a.id)).into_response())
         }
-        Err(RegistryError::Form(errors)) => {
-            Ok(
-                review_page(&web, &ctx, &a, registry, Some(&errors), Notice::default())
-                    .await?
-                    .into_response(),
-            )
-        }
+        Err(RegistryError::Form(errors)) => Ok(review_page(
+            &web,
+            &ctx,
+            &a,
+            registry,
+            Some(&errors),
+            Notice::default(),
+            &pairs,
+        )
+        .await?
+        .into_response()),
         Err(e) => Err(e.into()),
     }
 }

@@ -243,18 +243,20 @@ async fn in_scope(
     Ok(a)
 }
 
+/// The page again after a refused form, with what was `typed` in it.
 async fn page(
     web: &App,
     ctx: &Ctx,
     a: &SiteApplication,
     registry: bool,
     errors: Option<&FieldErrors>,
+    typed: &[(String, String)],
 ) -> Result<Html<String>, AppError> {
-    page_with(web, ctx, a, registry, errors, false).await
+    page_with(web, ctx, a, registry, errors, false, typed).await
 }
 
 /// The application's page; `decided`: just after a decision, saying what happened (the
-/// state now, and the badge code when one was issued).
+/// state now, and the badge code when one was issued); `typed`: a refused form's values.
 async fn page_with(
     web: &App,
     ctx: &Ctx,
@@ -262,6 +264,7 @@ async fn page_with(
     registry: bool,
     errors: Option<&FieldErrors>,
     decided: bool,
+    typed: &[(String, String)],
 ) -> Result<Html<String>, AppError> {
     let state = a.site_state();
     let issued_code = match (decided, a.site_id) {
@@ -280,6 +283,7 @@ async fn page_with(
     web.page(ctx, "console/site.html", context! {
         title => format!("{}网站开办审核 {}", if errors.is_some() { "错误：" } else { "" }, a.reference.clone().unwrap_or_default()),
         application => a,
+        typed => typed.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
         domain => domain,
         org_type_label => org_type_label,
         checks => site_checks::parse_stored(&a.prechecks_json),
@@ -308,7 +312,7 @@ async fn show(
 ) -> Result<Html<String>, AppError> {
     let (registry, scope) = review_stage(&web, &ctx).await?;
     let a = in_scope(&web, scope, id).await?;
-    page_with(&web, &ctx, &a, registry, None, q.done == "decided").await
+    page_with(&web, &ctx, &a, registry, None, q.done == "decided", &[]).await
 }
 
 #[derive(Deserialize, Default)]
@@ -335,13 +339,14 @@ async fn review(
     let (registry, scope) = review_stage(&web, &ctx).await?;
     let a = in_scope(&web, scope, id).await?;
     let posted: ReviewForm = form::parse(&body)?;
+    let typed = form::pairs(&body)?;
     let decision = match posted.decision.as_str() {
         "approve" => Decision::Approve,
         "reject" => reject_fields(posted.code, &posted.reason),
         _ => {
             let mut e = FieldErrors::new();
             e.add("decision", "请选择审核意见：通过或不通过");
-            return Ok(page(&web, &ctx, &a, registry, Some(&e))
+            return Ok(page(&web, &ctx, &a, registry, Some(&e), &typed)
                 .await?
                 .into_response());
         }
@@ -356,7 +361,7 @@ async fn review(
         web.now(),
     )
     .await;
-    finish(&web, &ctx, &a, registry, result.map(|_| ())).await
+    finish(&web, &ctx, &a, registry, result.map(|_| ()), &typed).await
 }
 
 async fn finish(
@@ -365,13 +370,14 @@ async fn finish(
     a: &SiteApplication,
     registry: bool,
     result: Result<(), RegistryError>,
+    typed: &[(String, String)],
 ) -> Result<Response, AppError> {
     match result {
         Ok(()) => {
             web.outbox_wake.notify_one();
             Ok(Redirect::to(&format!("/console/sites/{}?done=decided", a.id)).into_response())
         }
-        Err(RegistryError::Form(errors)) => Ok(page(web, ctx, a, registry, Some(&errors))
+        Err(RegistryError::Form(errors)) => Ok(page(web, ctx, a, registry, Some(&errors), typed)
             .await?
             .into_response()),
         Err(e) => Err(e.into()),
@@ -402,6 +408,7 @@ async fn paper(
     }
     let a = in_scope(&web, scope, id).await?;
     let posted: PaperForm = form::parse(&body)?;
+    let typed = form::pairs(&body)?;
     let result = match posted.action.as_str() {
         "confirm" => {
             let mut e = FieldErrors::new();
@@ -448,7 +455,7 @@ async fn paper(
         }
         _ => return Err(AppError::BadRequest("请选择确认备案或退回。")),
     };
-    finish(&web, &ctx, &a, registry, result).await
+    finish(&web, &ctx, &a, registry, result, &typed).await
 }
 
 async fn prechecks(

@@ -36,6 +36,7 @@ pub fn routes() -> Router<WebState> {
             "/portal/domains/applications/{id}/edit",
             get(edit_form).post(save),
         )
+        .route("/portal/domains/applications/{id}/check", get(check))
         .route("/portal/domains/applications/{id}/submit", post(submit))
         .route("/portal/domains/applications/{id}/form", get(form_pdf))
         .route("/portal/domains/applications/{id}/pay", post(pay))
@@ -205,7 +206,7 @@ async fn create(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Re
     let posted: Posted = form::parse(&body)?;
     let suffix = application_suffix(&unit, &posted.form);
     let id = registry_apps::create_draft(&web.db, unit.id, suffix, &posted.form, web.now()).await?;
-    after_save(&web, &ctx, &unit, id, &posted).await
+    Ok(after_save(id, &posted))
 }
 
 async fn owned(
@@ -257,29 +258,37 @@ async fn save(
     let posted: Posted = form::parse(&body)?;
     let suffix = application_suffix(&unit, &posted.form);
     registry_apps::save_draft(&web.db, a.id, suffix, &posted.form, web.now()).await?;
-    after_save(&web, &ctx, &unit, a.id, &posted).await
+    Ok(after_save(a.id, &posted))
 }
 
 /// After saving: back to the form ("保存草稿"), or on to the answers check ("下一步").
-async fn after_save(
-    web: &WebState,
-    ctx: &Ctx,
-    unit: &UnitRecord,
-    id: DomainApplicationId,
-    posted: &Posted,
+fn after_save(id: DomainApplicationId, posted: &Posted) -> Response {
+    let next = if posted.step == "check" {
+        format!("/portal/domains/applications/{id}/check")
+    } else {
+        format!("/portal/domains/applications/{id}/edit?notice=saved")
+    };
+    Redirect::to(&next).into_response()
+}
+
+/// "下一步" after a save (post/redirect/get): the stored draft checked; its errors on the
+/// form, or the answers to confirm before submitting.
+async fn check(
+    State(web): State<WebState>,
+    ctx: Ctx,
+    PathId(id): PathId<DomainApplicationId>,
 ) -> Result<Response, AppError> {
-    if posted.step != "check" {
-        return Ok(Redirect::to(&format!(
-            "/portal/domains/applications/{id}/edit?notice=saved"
-        ))
-        .into_response());
+    let unit = own_unit(&web, &ctx).await?;
+    let a = owned(&web, &unit, id).await?;
+    if !a.app_state().editable_by_unit() {
+        return Ok(Redirect::to(&format!("/portal/domains/applications/{}", a.id)).into_response());
     }
-    let suffix = application_suffix(unit, &posted.form);
-    let mut errors = match posted.form.parse(suffix) {
+    let suffix = application_suffix(&unit, &a.form);
+    let mut errors = match a.form.parse(suffix) {
         Ok(_) => FieldErrors::new(),
         Err(e) => e,
     };
-    let views = slots(web, unit, &posted.form, true).await?;
+    let views = slots(&web, &unit, &a.form, true).await?;
     for v in views
         .iter()
         .filter(|v| !v.name.trim().is_empty() && !v.available)
@@ -291,15 +300,14 @@ async fn after_save(
     }
     if !errors.is_empty() {
         return Ok(
-            form_page(web, ctx, unit, Some(id), &posted.form, Some(&errors), false)
+            form_page(&web, &ctx, &unit, Some(a.id), &a.form, Some(&errors), false)
                 .await?
                 .into_response(),
         );
     }
-    let a = applications::find(&web.db, id)
+    Ok(check_page(&web, &ctx, &unit, &a, views)
         .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(check_page(web, ctx, unit, &a, views).await?.into_response())
+        .into_response())
 }
 
 async fn check_page(
@@ -342,17 +350,11 @@ async fn submit(
     let unit = own_unit(&web, &ctx).await?;
     let a = owned(&web, &unit, id).await?;
     match registry_apps::submit(&web.db, &actor(&ctx), &a, web.now()).await {
-        Ok(reference) => Ok(web
-            .page(
-                &ctx,
-                "portal/domain_submitted.html",
-                context! {
-                    title => "申请已提交",
-                    reference => reference,
-                    application => a,
-                },
-            )?
-            .into_response()),
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/portal/domains/applications/{}?notice=submitted",
+            a.id
+        ))
+        .into_response()),
         Err(RegistryError::Form(errors)) => {
             Ok(
                 form_page(&web, &ctx, &unit, Some(a.id), &a.form, Some(&errors), false)
@@ -389,9 +391,22 @@ async fn show(
     State(web): State<WebState>,
     ctx: Ctx,
     PathId(id): PathId<DomainApplicationId>,
+    Query(q): Query<NoticeQuery>,
 ) -> Result<Html<String>, AppError> {
     let unit = own_unit(&web, &ctx).await?;
     let a = owned(&web, &unit, id).await?;
+    // Just submitted (post/redirect/get): the reference to note, as a confirmation panel.
+    if q.notice == "submitted" && a.reference.is_some() {
+        return web.page(
+            &ctx,
+            "portal/domain_submitted.html",
+            context! {
+                title => "申请已提交",
+                reference => a.reference.clone(),
+                application => a,
+            },
+        );
+    }
     application_page(&web, &ctx, &a, Value::from(())).await
 }
 

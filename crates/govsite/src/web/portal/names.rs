@@ -92,14 +92,26 @@ async fn name_page(
     )
 }
 
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct NoticeQuery {
+    notice: String,
+}
+
 async fn show(
     State(web): State<WebState>,
     ctx: Ctx,
     PathId(id): PathId<DomainId>,
+    form::Query(q): form::Query<NoticeQuery>,
 ) -> Result<Html<String>, AppError> {
     let unit = own_unit(&web, &ctx).await?;
     let d = own_name(&web, &unit, id).await?;
-    name_page(&web, &ctx, &d, &form_of(&d), None, "").await
+    let notice = if q.notice == "saved" {
+        "已保存，新的解析设置立即生效。"
+    } else {
+        ""
+    };
+    name_page(&web, &ctx, &d, &form_of(&d), None, notice).await
 }
 
 async fn change_records(
@@ -107,25 +119,16 @@ async fn change_records(
     ctx: Ctx,
     PathId(id): PathId<DomainId>,
     body: Bytes,
-) -> Result<Html<String>, AppError> {
+) -> Result<Response, AppError> {
     let unit = own_unit(&web, &ctx).await?;
     let d = own_name(&web, &unit, id).await?;
     let posted: DomainForm = form::parse(&body)?;
     match names_admin::change_records(&web.db, &actor(&ctx), &d, &posted, web.now()).await {
-        Ok(()) => {
-            let d = own_name(&web, &unit, id).await?;
-            name_page(
-                &web,
-                &ctx,
-                &d,
-                &form_of(&d),
-                None,
-                "已保存，新的解析设置立即生效。",
-            )
-            .await
-        }
+        Ok(()) => Ok(Redirect::to(&format!("/portal/domains/{id}?notice=saved")).into_response()),
         Err(RegistryError::Form(errors)) => {
-            name_page(&web, &ctx, &d, &posted, Some(&errors), "").await
+            Ok(name_page(&web, &ctx, &d, &posted, Some(&errors), "")
+                .await?
+                .into_response())
         }
         Err(e) => Err(e.into()),
     }

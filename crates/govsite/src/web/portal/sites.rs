@@ -406,19 +406,13 @@ async fn submit(
         .await;
     }
     match registry_sites::submit(&web.db, &actor(&ctx), &a, web.now()).await {
-        Ok(reference) => {
+        Ok(_) => {
             spawn_prechecks(&web, a.id);
-            Ok(web
-                .page(
-                    &ctx,
-                    "portal/site_submitted.html",
-                    context! {
-                        title => "申请已提交",
-                        reference => reference,
-                        application => a,
-                    },
-                )?
-                .into_response())
+            Ok(Redirect::to(&format!(
+                "/portal/sites/applications/{}?notice=submitted",
+                a.id
+            ))
+            .into_response())
         }
         Err(RegistryError::Form(errors)) => {
             Ok(
@@ -452,9 +446,22 @@ async fn show(
     State(web): State<WebState>,
     ctx: Ctx,
     PathId(id): PathId<SiteApplicationId>,
+    Query(q): Query<NoticeQuery>,
 ) -> Result<Html<String>, AppError> {
     let unit = own_unit(&web, &ctx).await?;
     let a = owned(&web, &unit, id).await?;
+    // Just submitted (post/redirect/get): the reference to note, as a confirmation panel.
+    if q.notice == "submitted" && a.reference.is_some() {
+        return web.page(
+            &ctx,
+            "portal/site_submitted.html",
+            context! {
+                title => "申请已提交",
+                reference => a.reference.clone(),
+                application => a,
+            },
+        );
+    }
     let state = a.site_state();
     web.page(&ctx, "portal/site_application.html", context! {
         title => format!("审核结果 {}", a.reference.clone().unwrap_or_else(|| "（草稿）".into())),
