@@ -73,6 +73,17 @@ impl RegionCode {
         }
     }
 
+    /// The codes the division covers, itself included: a province its cities and counties,
+    /// a city its counties, a county itself (for the registry's region filter).
+    pub fn area(self) -> (i64, i64) {
+        let lo = i64::from(self.0);
+        match self.level() {
+            RegionLevel::Province => (lo, lo + 9_999),
+            RegionLevel::City => (lo, lo + 99),
+            RegionLevel::County => (lo, lo),
+        }
+    }
+
     /// The division one level up, if any.
     pub fn parent(self) -> Option<Self> {
         match self.level() {
@@ -130,5 +141,18 @@ mod tests {
         assert!(RegionCode::parse("62042").is_err());
         assert!(RegionCode::parse("６２０４２１").is_err());
         assert!(RegionCode::parse("062042").is_err());
+    }
+}
+
+#[cfg(test)]
+mod area_tests {
+    use super::RegionCode;
+
+    #[test]
+    fn an_area_covers_the_divisions_below() {
+        let code = |s| RegionCode::parse(s).unwrap();
+        assert_eq!(code("620000").area(), (620_000, 629_999));
+        assert_eq!(code("620400").area(), (620_400, 620_499));
+        assert_eq!(code("620421").area(), (620_421, 620_421));
     }
 }

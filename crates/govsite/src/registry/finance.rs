@@ -2,14 +2,14 @@
 //! units' balances are credited, for 编办代缴 each unit its share) or returns it, and issues
 //! invoices for payments not yet invoiced. Each is one transaction with its audit row.
 
-use govsite_core::ids::{DomainApplicationId, InvoiceId, OfficeId, TransferId, UnitId};
+use govsite_core::ids::{InvoiceId, OfficeId, TransferId, UnitId};
 use govsite_core::money::Money;
 use govsite_core::transfer::TransferStatus;
 
 use super::RegistryError;
 use crate::store::audit::{self, Actor, Event};
 use crate::store::invoices::{self, Item as InvoiceItem};
-use crate::store::transfers::{self, RenewalItem, Reported, Transfer};
+use crate::store::transfers::{self, OfficeSplit, Reported, Transfer};
 use crate::store::units::UnitRecord;
 use crate::store::{Db, StoreError, ledger};
 
@@ -38,22 +38,19 @@ pub async fn report_transfer(
 }
 
 /// 编办代缴: an office reports one transfer for several of its units, split as
-/// `allocations` (checked by the caller to sum to the amount); `items` and `renewals` are the
-/// applications it pays and the names it renews, each fee part of its unit's allocation.
+/// `split.allocations` (checked by the caller to sum to the amount); its `items` and `renewals`
+/// are the applications it pays and the names it renews, each fee part of its unit's share.
 pub async fn report_office_transfer(
     db: &Db,
     actor: &Actor,
     office: OfficeId,
     reported: &Reported<'_>,
-    allocations: &[(UnitId, Money)],
-    items: &[(DomainApplicationId, UnitId, Money)],
-    renewals: &[RenewalItem],
+    split: &OfficeSplit<'_>,
     now: i64,
 ) -> Result<(TransferId, String), RegistryError> {
     let mut tx = db.begin().await?;
     let (id, reference) =
-        transfers::create_for_office(&mut tx, office, reported, allocations, items, renewals, now)
-            .await?;
+        transfers::create_for_office(&mut tx, office, reported, split, now).await?;
     let event = Event {
         action: "transfer_reported",
         subject_type: "transfer",
@@ -62,7 +59,7 @@ pub async fn report_office_transfer(
         reason: &format!(
             "编办代缴 {} 元，{}个单位",
             reported.amount,
-            allocations.len()
+            split.allocations.len()
         ),
         ..Event::default()
     };

@@ -3,6 +3,7 @@
 
 use govsite_core::badge_state::BadgeState;
 use govsite_core::ids::{BadgeReportId, EnforcementId, SiteId, UnitId};
+use govsite_core::paging::{PageInfo, PageRequest};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
@@ -25,91 +26,145 @@ pub struct BadgeRow {
     pub reports: i64,
 }
 
-/// Badges of one region (or all), filtered: `mounted`, `issued`, `overdue`, `suspended`,
-/// `revoked`, `hotlinked` (seen on a foreign host since `since_day`), `reported` (an open
-/// report), `red_page` (网络红页 sites), and matching `search` (the unit, the site, the badge
-/// code, the domains; any letter case); one page and the total.
-#[allow(clippy::too_many_arguments)]
-pub async fn list(
+/// Which badges a list shows: one region (or all), a status filter — `mounted`, `issued`,
+/// `overdue`, `suspended`, `revoked`, `hotlinked` (seen on a foreign host since `since_day`),
+/// `reported` (an open report), `red_page` (网络红页 sites) — and a `search` over the unit, the
+/// site, the badge code and the domains (any letter case).
+#[derive(Debug, Clone, Copy)]
+pub struct BadgeFilter<'a> {
+    pub region: Option<i64>,
+    pub status: &'a str,
+    pub since_day: &'a str,
+    pub search: &'a str,
+    /// The registry's region filter: region codes from the first to the second.
+    pub area: Option<(i64, i64)>,
+}
+
+impl BadgeFilter<'_> {
+    /// `FROM … WHERE …` over `$1` region, `$2` since day, `$3` status, `$4` search, `$5` its
+    /// LIKE pattern.
+    fn from(&self) -> String {
+        let condition = match self.status {
+            "mounted" | "issued" | "overdue" | "suspended" | "revoked" => "s.badge_state = $3",
+            "hotlinked" => {
+                "EXISTS (SELECT 1 FROM badge_hotlinks h WHERE h.site_id = s.id AND h.day >= $2) AND $3 = $3"
+            }
+            "red_page" => "s.red_page = 1 AND $3 = $3",
+            "reported" => {
+                "EXISTS (SELECT 1 FROM badge_reports r WHERE r.site_id = s.id AND r.state = 'open') AND $3 = $3"
+            }
+            _ => "$3 = $3",
+        };
+        // Two integers of ours, never text from the request.
+        let area = self.area.map_or(String::new(), |(lo, hi)| {
+            format!(" AND u.region_code BETWEEN {lo} AND {hi}")
+        });
+        format!(
+            "FROM sites s JOIN units u ON u.id = s.unit_id
+             WHERE ($1 IS NULL OR u.region_code = $1) AND $2 = $2 AND {condition}{area}
+               AND ($4 = '' OR LOWER(u.name) LIKE LOWER($5) ESCAPE '\\'
+                    OR LOWER(s.name) LIKE LOWER($5) ESCAPE '\\'
+                    OR LOWER(s.badge_code) LIKE LOWER($5) ESCAPE '\\'
+                    OR LOWER(s.domain_label) LIKE LOWER($5) ESCAPE '\\'
+                    OR LOWER(s.domain_ace) LIKE LOWER($5) ESCAPE '\\'
+                    OR LOWER(s.english_domain) LIKE LOWER($5) ESCAPE '\\')"
+        )
+    }
+
+    fn bind<'q>(
+        &'q self,
+        sql: &'q str,
+        pattern: &'q str,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(self.region)
+            .bind(self.since_day)
+            .bind(self.status)
+            .bind(self.search.trim())
+            .bind(pattern)
+    }
+
+    fn pattern(&self) -> String {
+        format!("%{}%", super::units::escape_like(self.search.trim()))
+    }
+}
+
+const BADGE_COLUMNS: &str = "SELECT s.id, s.unit_id, u.name AS unit_name, s.name, s.badge_code,
+        s.badge_state, s.mount_due, s.red_page,
+        (SELECT CAST(COALESCE(SUM(hits), 0) AS BIGINT) FROM badge_hits b WHERE b.site_id = s.id AND b.day >= $2) AS hits,
+        (SELECT CAST(COALESCE(SUM(hits), 0) AS BIGINT) FROM badge_hotlinks h WHERE h.site_id = s.id AND h.day >= $2) AS hotlinks,
+        (SELECT COUNT(*) FROM badge_reports r WHERE r.site_id = s.id AND r.state = 'open') AS reports";
+
+/// One keyset page of the filtered badges, newest first, and where it sits.
+pub async fn page(
     db: &Db,
-    region: Option<i64>,
-    filter: &str,
-    since_day: &str,
-    search: &str,
-    page: u32,
+    f: &BadgeFilter<'_>,
+    request: PageRequest,
     per_page: u32,
-) -> StoreResult<(Vec<BadgeRow>, i64)> {
-    let search = search.trim();
-    let pattern = format!("%{}%", super::units::escape_like(search));
-    let condition = match filter {
-        "mounted" | "issued" | "overdue" | "suspended" | "revoked" => "s.badge_state = $3",
-        "hotlinked" => {
-            "EXISTS (SELECT 1 FROM badge_hotlinks h WHERE h.site_id = s.id AND h.day >= $2) AND $3 = $3"
-        }
-        "red_page" => "s.red_page = 1 AND $3 = $3",
-        "reported" => {
-            "EXISTS (SELECT 1 FROM badge_reports r WHERE r.site_id = s.id AND r.state = 'open') AND $3 = $3"
-        }
-        _ => "$3 = $3",
-    };
-    let from = format!(
-        "FROM sites s JOIN units u ON u.id = s.unit_id
-         WHERE ($1 IS NULL OR u.region_code = $1) AND $2 = $2 AND {condition}
-           AND ($4 = '' OR LOWER(u.name) LIKE LOWER($5) ESCAPE '\\'
-                OR LOWER(s.name) LIKE LOWER($5) ESCAPE '\\'
-                OR LOWER(s.badge_code) LIKE LOWER($5) ESCAPE '\\'
-                OR LOWER(s.domain_label) LIKE LOWER($5) ESCAPE '\\'
-                OR LOWER(s.domain_ace) LIKE LOWER($5) ESCAPE '\\'
-                OR LOWER(s.english_domain) LIKE LOWER($5) ESCAPE '\\')"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT s.id, s.unit_id, u.name AS unit_name, s.name, s.badge_code, s.badge_state,
-                s.mount_due, s.red_page,
-                (SELECT CAST(COALESCE(SUM(hits), 0) AS BIGINT) FROM badge_hits b WHERE b.site_id = s.id AND b.day >= $2) AS hits,
-                (SELECT CAST(COALESCE(SUM(hits), 0) AS BIGINT) FROM badge_hotlinks h WHERE h.site_id = s.id AND h.day >= $2) AS hotlinks,
-                (SELECT COUNT(*) FROM badge_reports r WHERE r.site_id = s.id AND r.state = 'open') AS reports
-         {from} ORDER BY s.id LIMIT $6 OFFSET $7"
-    )))
-    .bind(region)
-    .bind(since_day)
-    .bind(filter)
-    .bind(search)
-    .bind(&pattern)
-    .bind(i64::from(per_page))
-    .bind(i64::from(page.saturating_sub(1)) * i64::from(per_page))
-    .fetch_all(db.pool())
-    .await?;
-    let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n {from}")))
-        .bind(region)
-        .bind(since_day)
-        .bind(filter)
-        .bind(search)
-        .bind(&pattern)
+    from_page: u32,
+) -> StoreResult<(Vec<BadgeRow>, PageInfo)> {
+    let from = f.from();
+    let pattern = f.pattern();
+    let count = format!("SELECT COUNT(*) AS n {from}");
+    let total: i64 = f
+        .bind(&count, &pattern)
         .fetch_one(db.pool())
         .await?
         .try_get("n")?;
-    let out = rows
+    let plan = request.plan("s.id", per_page, total);
+    let sql = format!(
+        "{BADGE_COLUMNS} {from} AND {} ORDER BY s.id {} LIMIT $6 OFFSET $7",
+        plan.condition, plan.order
+    );
+    let rows = f
+        .bind(&sql, &pattern)
+        .bind(plan.limit)
+        .bind(plan.offset)
+        .fetch_all(db.pool())
+        .await?;
+    let mut items = rows
         .iter()
-        .map(|r| {
-            let id: i64 = r.try_get("id")?;
-            let state = super::stored_badge_state(id, &r.try_get::<String, _>("badge_state")?)?;
-            Ok(BadgeRow {
-                site_id: SiteId::new(id),
-                unit_id: UnitId::new(r.try_get("unit_id")?),
-                unit_name: r.try_get("unit_name")?,
-                site_name: r.try_get("name")?,
-                badge_code: r.try_get("badge_code")?,
-                badge_state_label: state.label(),
-                badge_state: state,
-                red_page: r.try_get::<i64, _>("red_page")? != 0,
-                mount_due: r.try_get("mount_due")?,
-                hits: r.try_get("hits")?,
-                hotlinks: r.try_get("hotlinks")?,
-                reports: r.try_get("reports")?,
-            })
-        })
-        .collect::<StoreResult<_>>()?;
-    Ok((out, total))
+        .map(badge_row)
+        .collect::<StoreResult<Vec<_>>>()?;
+    let more = items.len() > per_page as usize;
+    items.truncate(per_page as usize);
+    if plan.reversed {
+        items.reverse();
+    }
+    let ids: Vec<i64> = items.iter().map(|b| b.site_id.get()).collect();
+    let info = PageInfo::new(request, &ids, more, total, per_page, from_page);
+    Ok((items, info))
+}
+
+/// Every filtered badge (at most `cap`, newest first), for an export.
+pub async fn all(db: &Db, f: &BadgeFilter<'_>, cap: i64) -> StoreResult<Vec<BadgeRow>> {
+    let sql = format!("{BADGE_COLUMNS} {} ORDER BY s.id DESC LIMIT $6", f.from());
+    let pattern = f.pattern();
+    let rows = f
+        .bind(&sql, &pattern)
+        .bind(cap)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(badge_row).collect()
+}
+
+fn badge_row(r: &sqlx::any::AnyRow) -> StoreResult<BadgeRow> {
+    let id: i64 = r.try_get("id")?;
+    let state = super::stored_badge_state(id, &r.try_get::<String, _>("badge_state")?)?;
+    Ok(BadgeRow {
+        site_id: SiteId::new(id),
+        unit_id: UnitId::new(r.try_get("unit_id")?),
+        unit_name: r.try_get("unit_name")?,
+        site_name: r.try_get("name")?,
+        badge_code: r.try_get("badge_code")?,
+        badge_state_label: state.label(),
+        badge_state: state,
+        red_page: r.try_get::<i64, _>("red_page")? != 0,
+        mount_due: r.try_get("mount_due")?,
+        hits: r.try_get("hits")?,
+        hotlinks: r.try_get("hotlinks")?,
+        reports: r.try_get("reports")?,
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -21,6 +21,9 @@ pub struct QueueFilter {
     pub to: Option<i64>,
     /// A further condition of ours (a constant, e.g. `d.held = 1`), or empty.
     pub extra: &'static str,
+    /// The registry's region filter: region codes from the first to the second (a province,
+    /// a city or one county; see `govsite_core::region::area`).
+    pub area: Option<(i64, i64)>,
 }
 
 /// One queue's table: its FROM (with `u` for units), its columns (the id first), its search
@@ -45,11 +48,15 @@ impl QueueFilter {
         } else {
             states.join(", ")
         };
-        let extra = if self.extra.is_empty() {
+        let mut extra = if self.extra.is_empty() {
             String::new()
         } else {
             format!(" AND {}", self.extra)
         };
+        // Two integers of ours, never text from the request.
+        if let Some((lo, hi)) = self.area {
+            extra.push_str(&format!(" AND u.region_code BETWEEN {lo} AND {hi}"));
+        }
         format!(
             "{base} AND ($1 IS NULL OR u.region_code = $1) AND {state} IN ({states})
              AND ($2 = '' OR {search})

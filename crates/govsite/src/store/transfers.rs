@@ -87,15 +87,27 @@ pub async fn create(
 
 /// 编办代缴: one transfer by an office for several of its units, split as `allocations`
 /// (which sum to the amount).
+/// What an office's transfer pays: each unit's share, and within the shares the applications
+/// it pays for and the names it renews.
+#[derive(Debug, Clone, Copy)]
+pub struct OfficeSplit<'a> {
+    pub allocations: &'a [(UnitId, Money)],
+    pub items: &'a [(DomainApplicationId, UnitId, Money)],
+    pub renewals: &'a [RenewalItem],
+}
+
 pub async fn create_for_office(
     conn: &mut AnyConnection,
     office: OfficeId,
     r: &Reported<'_>,
-    allocations: &[(UnitId, Money)],
-    items: &[(DomainApplicationId, UnitId, Money)],
-    renewals: &[RenewalItem],
+    split: &OfficeSplit<'_>,
     now: i64,
 ) -> StoreResult<(TransferId, String)> {
+    let OfficeSplit {
+        allocations,
+        items,
+        renewals,
+    } = *split;
     let (id, reference) = insert(conn, None, Some(office.get()), r, now).await?;
     for item in renewals {
         sqlx::query(

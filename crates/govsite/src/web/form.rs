@@ -194,3 +194,14 @@ pub fn page_request(
         at.parse::<u32>().unwrap_or(1).max(1),
     )
 }
+
+/// The registry's region filter from a query (a six-digit code: a province, a city or a
+/// county); an office's lists stay within its own region, so for it there is none.
+pub fn area(scope: crate::store::units::Scope, code: &str) -> Option<(i64, i64)> {
+    match scope {
+        crate::store::units::Scope::All => govsite_core::region::RegionCode::parse(code)
+            .ok()
+            .map(govsite_core::region::RegionCode::area),
+        crate::store::units::Scope::Region(_) => None,
+    }
+}

@@ -15,6 +15,7 @@ mod jurisdiction;
 mod money;
 mod names;
 mod notifications;
+mod paging;
 mod policy;
 mod red_pages;
 mod registration;

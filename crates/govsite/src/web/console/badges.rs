@@ -18,7 +18,7 @@ use crate::store::badges;
 use crate::web::WebState;
 use crate::web::auth::actor;
 use crate::web::error::AppError;
-use crate::web::form::{self, PathId, Query, page_number};
+use crate::web::form::{self, PathId, Query};
 use crate::web::session::Ctx;
 
 const PER_PAGE: u32 = 50;
@@ -50,7 +50,13 @@ async fn region(web: &WebState, ctx: &Ctx) -> Result<Option<i64>, AppError> {
 struct ListQuery {
     status: String,
     q: String,
-    page: Option<String>,
+    /// The registry's region filter (a province, city or county code).
+    region: String,
+    after: String,
+    before: String,
+    page: String,
+    last: String,
+    at: String,
     format: String,
 }
 
@@ -71,16 +77,23 @@ async fn list(
     ctx: Ctx,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let region = region(&web, &ctx).await?;
+    let scope = super::review_stage(&web, &ctx).await?.1;
+    let region = scope.region();
     let status = FILTERS
         .iter()
         .find(|(k, _)| *k == q.status)
         .map_or("", |(k, _)| *k);
     let since = cst_date(web.now() - 30 * 86_400).to_string();
     let search: String = q.q.chars().take(60).collect();
+    let filter = badges::BadgeFilter {
+        region,
+        status,
+        since_day: &since,
+        search: &search,
+        area: form::area(scope, &q.region),
+    };
     if q.format == "xlsx" {
-        let (rows, _) =
-            badges::list(&web.db, region, status, &since, &search, 1, 1_000_000).await?;
+        let rows = badges::all(&web.db, &filter, 1_000_000).await?;
         let rows: Vec<Vec<String>> = rows
             .into_iter()
             .map(|b| {
@@ -118,23 +131,26 @@ async fn list(
             &rows,
         );
     }
-    let page = page_number(q.page.as_deref());
-    let (rows, total) =
-        badges::list(&web.db, region, status, &since, &search, page, PER_PAGE).await?;
-    let pages = (total.max(1) + i64::from(PER_PAGE) - 1) / i64::from(PER_PAGE);
-    let query = serde_urlencoded::to_string([("status", status), ("q", search.as_str())])
-        .unwrap_or_default();
+    let (request, at) = form::page_request(&q.after, &q.before, &q.page, &q.last, &q.at);
+    let (rows, info) = badges::page(&web.db, &filter, request, PER_PAGE, at).await?;
+    let query = serde_urlencoded::to_string([
+        ("status", status),
+        ("q", search.as_str()),
+        ("region", q.region.as_str()),
+    ])
+    .unwrap_or_default();
     web.page(
         &ctx,
         "console/badges.html",
         context! {
             title => "网站标识",
             rows => rows,
-            total => total,
-            page => page,
-            pages => pages,
+            total => info.total,
+            info => info,
             status => status,
             q => search,
+            region => &q.region,
+            national => scope == crate::store::units::Scope::All,
             query => query,
             filters => FILTERS,
             reports => badges::open_reports(&web.db, region).await?,

@@ -42,6 +42,8 @@ fn acts_on_names(r: Role) -> bool {
 struct ListQuery {
     state: String,
     q: String,
+    /// The registry's region filter (a province, city or county code).
+    region: String,
     after: String,
     before: String,
     page: String,
@@ -81,6 +83,7 @@ async fn list(
         from: None,
         to: None,
         extra: if state == "held" { "d.held = 1" } else { "" },
+        area: crate::web::form::area(scope, &q.region),
     };
     if q.format == "xlsx" {
         let rows: Vec<Vec<String>> =
@@ -113,14 +116,20 @@ async fn list(
         crate::web::form::page_request(&q.after, &q.before, &q.page, &q.last, &q.at);
     let (rows, info) =
         crate::store::queues::page(&web.db, &domains::QUEUE, &filter, request, 50, at).await?;
-    let query =
-        serde_urlencoded::to_string([("state", state), ("q", search.as_str())]).unwrap_or_default();
+    let query = serde_urlencoded::to_string([
+        ("state", state),
+        ("q", search.as_str()),
+        ("region", q.region.as_str()),
+    ])
+    .unwrap_or_default();
     web.page(
         &ctx,
         "console/domains.html",
         context! {
             title => "域名管理",
             office_name => office_name,
+            national => scope == crate::store::units::Scope::All,
+            region => &q.region,
             domains => rows,
             states => STATES,
             state => state,

@@ -34,6 +34,7 @@ pub fn routes() -> Router<WebState> {
 #[serde(default)]
 struct ListQuery {
     q: String,
+    format: String,
     after: String,
     before: String,
     page: String,
@@ -41,20 +42,28 @@ struct ListQuery {
     at: String,
 }
 
-async fn list_page(
-    web: &WebState,
-    ctx: &Ctx,
-    error: &str,
-    q: &ListQuery,
-) -> Result<Html<String>, AppError> {
-    let filter = crate::store::queues::QueueFilter {
+fn filter(q: &ListQuery) -> crate::store::queues::QueueFilter {
+    crate::store::queues::QueueFilter {
         region: None,
         states: vec!["issued"],
         q: q.q.chars().take(60).collect(),
         from: None,
         to: None,
         extra: "",
-    };
+        area: None,
+    }
+}
+
+/// The list; after a refused issue, `error` says why and `typed` keeps what finance typed
+/// for that unit.
+async fn list_page(
+    web: &WebState,
+    ctx: &Ctx,
+    error: &str,
+    q: &ListQuery,
+    typed: &IssueForm,
+) -> Result<Html<String>, AppError> {
+    let filter = filter(q);
     let (request, at) =
         crate::web::form::page_request(&q.after, &q.before, &q.page, &q.last, &q.at);
     let (issued, info) =
@@ -79,6 +88,7 @@ async fn list_page(
             q => q,
             query => query,
             error => error,
+            typed => typed,
         },
     )
 }
@@ -87,12 +97,46 @@ async fn list(
     State(web): State<WebState>,
     ctx: Ctx,
     crate::web::form::Query(q): crate::web::form::Query<ListQuery>,
-) -> Result<Html<String>, AppError> {
+) -> Result<Response, AppError> {
     ctx.require(|r| r == Role::Finance)?;
-    list_page(&web, &ctx, "", &q).await
+    if q.format == "xlsx" {
+        let rows: Vec<Vec<String>> =
+            crate::store::queues::all(&web.db, &invoices::QUEUE, &filter(&q), 1_000_000)
+                .await?
+                .into_iter()
+                .map(|i| {
+                    vec![
+                        i.number,
+                        i.unit_name,
+                        i.title,
+                        i.tax_number,
+                        i.amount,
+                        crate::pages::format_ts(i.issued_at, "%Y-%m-%d %H:%M"),
+                        i.issued_by,
+                    ]
+                })
+                .collect();
+        return crate::web::xlsx::download(
+            "发票",
+            "已开发票",
+            &[
+                "发票号",
+                "单位",
+                "抬头",
+                "纳税人识别号",
+                "金额（元）",
+                "开具时间",
+                "开具人",
+            ],
+            &rows,
+        );
+    }
+    Ok(list_page(&web, &ctx, "", &q, &IssueForm::default())
+        .await?
+        .into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, serde::Serialize, Default)]
 #[serde(default)]
 struct IssueForm {
     unit_id: String,
@@ -123,7 +167,7 @@ async fn issue(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Res
     let tax_number = f.tax_number.trim().to_ascii_uppercase();
     if title.is_empty() {
         return Ok(
-            list_page(&web, &ctx, "请填写发票抬头。", &ListQuery::default())
+            list_page(&web, &ctx, "请填写发票抬头。", &ListQuery::default(), &f)
                 .await?
                 .into_response(),
         );
@@ -134,6 +178,7 @@ async fn issue(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Res
             &ctx,
             "纳税人识别号应为18位统一社会信用代码（或15位、20位税号），请核对。",
             &ListQuery::default(),
+            &f,
         )
         .await?
         .into_response());

@@ -100,6 +100,8 @@ pub(super) async fn review_stage(web: &WebState, user: &Ctx) -> Result<(bool, Sc
 #[serde(default)]
 struct ListQuery {
     q: String,
+    /// The registry's region filter (a province, city or county code).
+    region: String,
     /// "" (all) or `pending` (待编办确认).
     state: String,
     after: String,
@@ -135,6 +137,7 @@ async fn list(
         from: None,
         to: None,
         extra: "",
+        area: crate::web::form::area(scope, &query.region),
     };
     if query.format == "xlsx" {
         let rows: Vec<Vec<String>> =
@@ -180,8 +183,12 @@ async fn list(
     );
     let (rows, info) =
         crate::store::queues::page(&web.db, &units::QUEUE, &filter, request, PER_PAGE, at).await?;
-    let link =
-        serde_urlencoded::to_string([("q", search.as_str()), ("state", state)]).unwrap_or_default();
+    let link = serde_urlencoded::to_string([
+        ("q", search.as_str()),
+        ("state", state),
+        ("region", query.region.as_str()),
+    ])
+    .unwrap_or_default();
     Ok(web
         .page(
             &ctx,
@@ -189,6 +196,8 @@ async fn list(
             context! {
                 title => if user.role == Role::OfficeReviewer { "工作管理" } else { "单位管理" },
                 office_name => office_name,
+                national => scope == Scope::All,
+                region => &query.region,
                 units => rows,
                 q => search,
                 state => state,

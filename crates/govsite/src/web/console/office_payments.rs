@@ -404,9 +404,11 @@ async fn report(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Re
         &actor(&ctx),
         office,
         &checked.reported(),
-        &allocations,
-        &items,
-        &renewals,
+        &transfers::OfficeSplit {
+            allocations: &allocations,
+            items: &items,
+            renewals: &renewals,
+        },
         web.now(),
     )
     .await?;

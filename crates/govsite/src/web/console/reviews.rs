@@ -48,6 +48,8 @@ struct QueueRow {
 #[serde(default)]
 struct QueueQuery {
     q: String,
+    /// The registry's region filter (a province, city or county code).
+    region: String,
     /// `pending` (the default), `decided`, `all`, or one state.
     state: String,
     from: String,
@@ -112,6 +114,7 @@ async fn queue(
         from: crate::web::form::day_start(&q.from),
         to: crate::web::form::day_start(&q.to).map(|t| t + 86_400),
         extra: "",
+        area: crate::web::form::area(scope, &q.region),
     };
     if q.format == "xlsx" {
         let rows: Vec<Vec<String>> =
@@ -183,6 +186,7 @@ async fn queue(
     ];
     let query = serde_urlencoded::to_string([
         ("q", q.q.as_str()),
+        ("region", q.region.as_str()),
         ("state", q.state.as_str()),
         ("from", q.from.as_str()),
         ("to", q.to.as_str()),
@@ -197,6 +201,7 @@ async fn queue(
                 rows => rows,
                 overdue => overdue,
                 registry => registry,
+                national => scope == crate::store::units::Scope::All,
                 filters => filters,
                 q => q,
                 info => info,

@@ -94,6 +94,8 @@ async fn queue(State(web): State<App>, ctx: Ctx) -> Result<Html<String>, AppErro
 #[serde(default)]
 struct HistoryQuery {
     q: String,
+    /// The registry's region filter (a province, city or county code).
+    region: String,
     state: String,
     from: String,
     to: String,
@@ -164,6 +166,7 @@ async fn history(
         from: crate::web::form::day_start(&q.from),
         to: crate::web::form::day_start(&q.to).map(|t| t + 86_400),
         extra: "",
+        area: crate::web::form::area(scope, &q.region),
     };
     if q.format == "xlsx" {
         let rows: Vec<Vec<String>> =
@@ -203,6 +206,7 @@ async fn history(
         crate::store::queues::page(&web.db, &sites::QUEUE, &filter, request, 20, at).await?;
     let query = serde_urlencoded::to_string([
         ("q", q.q.as_str()),
+        ("region", q.region.as_str()),
         ("state", q.state.as_str()),
         ("from", q.from.as_str()),
         ("to", q.to.as_str()),
@@ -220,6 +224,7 @@ async fn history(
                 q => q,
                 query => query,
                 scopes => scopes,
+                national => scope == crate::store::units::Scope::All,
             },
         )?
         .into_response())

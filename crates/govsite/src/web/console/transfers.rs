@@ -67,6 +67,7 @@ async fn list(
         from: None,
         to: None,
         extra: "",
+        area: None,
     };
     if q.format == "xlsx" {
         let rows: Vec<Vec<String>> =
