@@ -26,8 +26,13 @@ fn main() {
             .map(|c| c.as_os_str().to_str().expect("template paths are UTF-8"))
             .collect::<Vec<_>>()
             .join("/");
-        let abs = path.to_str().expect("template paths are UTF-8");
-        writeln!(out, "    ({name:?}, include_str!({abs:?})),").expect("write to a String");
+        // Relative to the crate being compiled, not to where this script last ran: two
+        // clones sharing one target directory must not read each other's templates.
+        writeln!(
+            out,
+            "    ({name:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/templates/\", {name:?}))),"
+        )
+        .expect("write to a String");
     }
     out.push_str("];\n");
     let dest = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo")).join("templates.rs");

@@ -8,6 +8,7 @@ pub mod badge;
 pub mod badge_check;
 pub mod badge_state;
 pub mod calendar;
+pub mod campaign;
 pub mod contact;
 pub mod credit_code;
 pub mod deadline;

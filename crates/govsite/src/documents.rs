@@ -292,3 +292,63 @@ pub fn domain_form_markup(
         rows = rows.join(",\n"),
     )
 }
+
+/// The letter asking the English registry (中国互联网络信息中心) to stop, or restore, the
+/// resolution of the English domains of units that missed (or caught up with) a campaign's
+/// milestone, with the list; from `office` (the campaign's office or the registry).
+pub fn english_request_markup(
+    office: &str,
+    campaign: &crate::store::campaigns::CampaignRow,
+    request: &crate::store::campaigns::EnglishRequest,
+    date: &str,
+) -> String {
+    let stop = request.kind == "stop";
+    let (title, ask) = if stop {
+        (
+            "关于停止相关单位英文域名解析的函",
+            "下列单位逾期未完成专项工作要求，现请你中心停止以下英文域名的解析。",
+        )
+    } else {
+        (
+            "关于恢复相关单位英文域名解析的函",
+            "下列单位已按专项工作要求完成整改，现请你中心恢复以下英文域名的解析。",
+        )
+    };
+    let body = format!(
+        "根据《{}》（{}）的要求，{ask}单位整改或情况变化时，我办将另行函告。",
+        campaign.title, campaign.doc_number
+    );
+    let mut rows = vec!["[*序号*], [*单位*], [*英文域名*], [*网站*], [*原因*]".to_owned()];
+    for (i, item) in request.items.iter().enumerate() {
+        rows.push(format!(
+            "[{}], [{}], [{}], [{}], [{}]",
+            i + 1,
+            t(&item.unit_name),
+            t(&item.english_domain),
+            t(&item.site_name),
+            t(&item.reason)
+        ));
+    }
+    format!(
+        "{pre}\
+#align(center)[#text(size: 18pt, weight: \"bold\")[{title}]]\n\
+#v(1.5em)\n\
+中国互联网络信息中心：\n\n\
+#h(2em){body}\n\n\
+#set text(size: 10.5pt)\n\
+#table(columns: (3em, 1fr, 1fr, 1fr, 7em), inset: 6pt, align: left + horizon,\n{rows},\n)\n\
+#set text(size: 12pt)\n\
+#v(1em)\n\
+#h(2em)共 {n} 个英文域名。编号：{id}。\n\n\
+#v(3em)\n\
+#align(right)[{office}（盖章）]\n\
+#align(right)[{date}]\n",
+        pre = govsite_pdf::preamble(),
+        body = t(&body),
+        rows = rows.join(",\n"),
+        n = request.items.len(),
+        id = request.id,
+        office = t(office),
+        date = t(date),
+    )
+}

@@ -112,6 +112,9 @@ pub async fn run(
         if let Err(e) = super::escalation::escalate_overdue(&db, clock.now()).await {
             tracing::error!(error = %e, "escalation of overdue reviews failed");
         }
+        if let Err(e) = super::campaigns::run_pass(&db, clock.now()).await {
+            tracing::error!(error = %e, "campaign pass failed");
+        }
         if let Err(e) = housekeeping(&db, clock.now()).await {
             tracing::error!(error = %e, "housekeeping failed");
         }

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod applications;
 pub mod badges;
+pub mod campaigns;
 pub mod contacts;
 pub mod escalation;
 pub mod finance;

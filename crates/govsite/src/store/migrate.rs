@@ -73,6 +73,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0011_reorganisation.sql"),
         include_str!("../../migrations/postgres/0011_reorganisation.sql"),
     ),
+    (
+        12,
+        "campaigns",
+        include_str!("../../migrations/sqlite/0012_campaigns.sql"),
+        include_str!("../../migrations/postgres/0012_campaigns.sql"),
+    ),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

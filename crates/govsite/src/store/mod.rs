@@ -10,6 +10,7 @@ pub mod badge_book;
 pub mod badge_checks;
 pub mod badges;
 pub mod calendar;
+pub mod campaigns;
 pub mod captchas;
 pub mod changes;
 pub mod contact_reveals;

@@ -62,6 +62,7 @@ fn nav(role: Role) -> Vec<NavItem> {
             item("/console/red-pages", "网络红页"),
             item("/console/domains", "域名管理"),
             item("/console/lists/lapsed", "监管名单"),
+            item("/console/campaigns", "专项工作"),
             item("/console/office-payments", "编办代缴"),
             item("/console/office", "本办信息"),
         ],
@@ -73,6 +74,7 @@ fn nav(role: Role) -> Vec<NavItem> {
             item("/console/red-pages", "网络红页"),
             item("/console/domains", "域名管理"),
             item("/console/lists/lapsed", "监管名单"),
+            item("/console/campaigns", "专项工作"),
         ],
         Role::Finance => vec![
             item("/console/units", "单位管理"),

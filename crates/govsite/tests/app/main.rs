@@ -7,6 +7,7 @@ mod accounts;
 mod audit;
 mod bad_input;
 mod badges;
+mod campaigns;
 mod cli;
 mod dns;
 mod domains;

@@ -4,6 +4,7 @@
 //! finance's confirmation of transfers in [`transfers`].
 
 mod badges;
+mod campaigns;
 mod domains;
 pub(crate) mod invoices;
 mod office;
@@ -59,6 +60,7 @@ pub fn routes() -> Router<WebState> {
             axum::routing::post(unit::account_action),
         )
         .merge(badges::routes())
+        .merge(campaigns::routes())
         .merge(domains::routes())
         .merge(invoices::routes())
         .merge(office::routes())

@@ -54,12 +54,14 @@ async fn home(State(web): State<WebState>, ctx: Ctx) -> Result<Response, AppErro
     }
     let unit = own_unit(&web, &ctx).await?;
     let region_path = offices::region_path(&web.db, unit.region_code).await?;
+    let campaigns = campaign_tasks(&web, &unit).await?;
     Ok(web
         .page(
             &ctx,
             "portal/home.html",
             context! {
                 title => "我的主页",
+                campaigns => campaigns,
                 unit => unit,
                 suffix => unit.suffix_label(),
                 org_type_label => unit.org_type_label(),
@@ -67,6 +69,52 @@ async fn home(State(web): State<WebState>, ctx: Ctx) -> Result<Response, AppErro
             },
         )?
         .into_response())
+}
+
+/// The published campaigns covering the unit, each milestone with the unit's own status,
+/// whether it is met or late, and the next thing to do.
+async fn campaign_tasks(
+    web: &WebState,
+    unit: &UnitRecord,
+) -> Result<Vec<minijinja::Value>, AppError> {
+    use govsite_core::campaign::MilestoneKind;
+    let campaigns = crate::store::campaigns::for_unit(&web.db, unit.id).await?;
+    if campaigns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some((domain, site)) = crate::store::campaigns::unit_progress(&web.db, unit.id).await?
+    else {
+        return Ok(Vec::new());
+    };
+    let today = govsite_core::deadline::cst_date(web.now()).to_string();
+    Ok(campaigns
+        .into_iter()
+        .map(|c| {
+            let milestones: Vec<_> = c
+                .milestones
+                .iter()
+                .map(|m| {
+                    let status = if m.kind == MilestoneKind::Domain {
+                        domain
+                    } else {
+                        site
+                    };
+                    let met = m.kind.met_by(status);
+                    let next = (!met).then(|| status.next_step()).flatten();
+                    context! {
+                        label => m.kind_label,
+                        due_on => m.due_on,
+                        status => status.label(),
+                        met => met,
+                        late => !met && m.due_on < today,
+                        next_label => next.map(|n| n.0),
+                        next_href => next.map(|n| n.1),
+                    }
+                })
+                .collect();
+            context! { title => c.title, doc_number => c.doc_number, milestones => milestones }
+        })
+        .collect())
 }
 
 #[derive(Deserialize)]
