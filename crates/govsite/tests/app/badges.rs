@@ -38,18 +38,12 @@ pub async fn issue(
         red_page: false,
         intro: "发布政务信息",
     };
+    // A deadline a month ahead of the test's clock, so the badge is never overdue by itself.
+    let due = govsite_core::deadline::cst_date(app.clock_now() + 30 * 86_400).to_string();
     let mut conn = app.db.pool().acquire().await.unwrap();
-    sites::insert_site(
-        &mut conn,
-        unit,
-        1,
-        &facts,
-        &code,
-        "2026-12-01",
-        app.clock_now(),
-    )
-    .await
-    .unwrap();
+    sites::insert_site(&mut conn, unit, 1, &facts, &code, &due, app.clock_now())
+        .await
+        .unwrap();
     code
 }
 
