@@ -327,6 +327,9 @@ pub async fn load(db: &Db, public_url: &str, scale: u32) -> anyhow::Result<Strin
     demo_domains(&mut l, &unit_accounts).await?;
     demo_sites(&l, &unit_accounts).await?;
     demo_red_pages(&l, &unit_accounts).await?;
+    // The checker's red-page round (never a fetch): 县政协's published page carries its badge,
+    // 金三角园区's unpublished one is past its mount deadline.
+    crate::badge::checker::judge_red_pages(l.db, l.now).await?;
     demo_awaiting_payment(&l, &unit_accounts).await?;
     for (username, name, email, mobile, unit_id) in &unit_accounts {
         l.account(NewAccount {
@@ -341,6 +344,7 @@ pub async fn load(db: &Db, public_url: &str, scale: u32) -> anyhow::Result<Strin
         })
         .await?;
     }
+    demo_campaign(&l, jingyuan, &unit_accounts).await?;
     if scale > 0 {
         let added = synthetic_units(&mut l, scale).await?;
         let names = synthetic_domains(&l).await?;
@@ -455,8 +459,9 @@ fn demo_id_card(seq: u32) -> String {
 /// holds its badge; units of annex 6 (no Chinese domain, so a 网络红页) wait at the 编办
 /// (县督查考核局) and at the registry (县委党校), and 县政协's paper is confirmed so its
 /// badge is issued; 靖远县双永供水工程管理局 (a public institution)
-/// waits at the registry, whose approval issues its badge at once. Skipped for a unit that
-/// already has an application.
+/// waits at the registry, whose approval issues its badge at once; 金融工作办公室's was
+/// returned by the 编办, 城市管理综合执法局 owes its paper, and 金三角园区's badge was issued
+/// ten days ago. Skipped for a unit that already has an application.
 async fn demo_sites(
     l: &Loader<'_>,
     units: &[(String, String, String, String, govsite_core::ids::UnitId)],
@@ -470,14 +475,16 @@ async fn demo_sites(
     crate::store::policy::set_mount_days_if_unset(l.db, JINGYUAN.parse::<i64>()?, 2).await?;
     let office = Actor::system("靖远县编办审核员（演示）");
     let registry = Actor::system("注册中心审核员（演示）");
-    // (unit index, site name, domain or red page, English domain, how far it goes)
-    let plan: [(usize, &str, &str, &str, SiteState); 5] = [
+    // (unit index, site name, domain or red page, English domain, how far it goes, how many
+    // days ago it went there)
+    let plan: [(usize, &str, &str, &str, SiteState, i64); 8] = [
         (
             0,
             "靖远县人民政府网",
             "靖远县人民政府",
             "www.jingyuan.gov.cn",
             SiteState::BadgeIssued,
+            0,
         ),
         (
             16,
@@ -485,6 +492,7 @@ async fn demo_sites(
             RED_PAGE,
             "",
             SiteState::Submitted,
+            0,
         ),
         (
             17,
@@ -492,17 +500,54 @@ async fn demo_sites(
             RED_PAGE,
             "",
             SiteState::OfficeApproved,
+            0,
         ),
-        (18, "县政协网络红页", RED_PAGE, "", SiteState::BadgeIssued),
+        (
+            18,
+            "县政协网络红页",
+            RED_PAGE,
+            "",
+            SiteState::BadgeIssued,
+            0,
+        ),
         (
             19,
             "靖远县双永供水工程管理局网络红页",
             RED_PAGE,
             "",
             SiteState::OfficeApproved,
+            0,
+        ),
+        // Returned by the 编办 and never corrected: behind on the campaign's application
+        // milestone, with an English domain for the stop request.
+        (
+            21,
+            "金融工作办公室网络红页",
+            RED_PAGE,
+            "jrb.jingyuan.gov.cn",
+            SiteState::OfficeRejected,
+            0,
+        ),
+        (
+            22,
+            "城市管理综合执法局网络红页",
+            RED_PAGE,
+            "",
+            SiteState::AwaitingPaper,
+            0,
+        ),
+        // Its badge was issued ten days ago and its red page never published: overdue.
+        (
+            23,
+            "金三角园区网络红页",
+            RED_PAGE,
+            "",
+            SiteState::BadgeIssued,
+            10,
         ),
     ];
-    for (seq, (index, site_name, domain, english, goal)) in plan.into_iter().enumerate() {
+    for (seq, (index, site_name, domain, english, goal, days_ago)) in plan.into_iter().enumerate() {
+        let now = l.now - days_ago * 86_400;
         let Some((_, unit_name, email, mobile, unit_id)) = units.get(index) else {
             continue;
         };
@@ -555,7 +600,7 @@ async fn demo_sites(
         };
         let mut tx = l.db.begin().await?;
         let id =
-            sites::create_draft(&mut tx, *unit_id, SiteKind::New, None, &form, None, l.now).await?;
+            sites::create_draft(&mut tx, *unit_id, SiteKind::New, None, &form, None, now).await?;
         tx.commit().await?;
         let step = |id| async move {
             sites::find(l.db, id)
@@ -565,23 +610,34 @@ async fn demo_sites(
         let refused = |e: crate::registry::applications::RegistryError| {
             anyhow::anyhow!("demo site application: {e:?}")
         };
-        reg::submit(l.db, &l.actor, &step(id).await?, l.now)
+        reg::submit(l.db, &l.actor, &step(id).await?, now)
             .await
             .map_err(refused)?;
         if goal == SiteState::Submitted {
             continue;
         }
+        let decision = if goal == SiteState::OfficeRejected {
+            Decision::Reject {
+                code: "site_name".into(),
+                text: "网站名称应为单位规范简称加“网络红页”，请修改后重新提交。".into(),
+            }
+        } else {
+            Decision::Approve
+        };
         reg::review(
             l.db,
             &office,
             &step(id).await?,
             false,
-            &Decision::Approve,
+            &decision,
             l.public_url,
-            l.now,
+            now,
         )
         .await
         .map_err(refused)?;
+        if goal == SiteState::OfficeRejected {
+            continue;
+        }
         if goal == SiteState::OfficeApproved {
             continue;
         }
@@ -592,7 +648,7 @@ async fn demo_sites(
             true,
             &Decision::Approve,
             l.public_url,
-            l.now,
+            now,
         )
         .await
         .map_err(refused)?;
@@ -600,21 +656,89 @@ async fn demo_sites(
             continue;
         }
         let receipt = PaperReceipt {
-            received_on: govsite_core::deadline::cst_date(l.now),
+            received_on: govsite_core::deadline::cst_date(now),
             copies: 3,
             id_copy: true,
         };
-        reg::confirm_paper(
-            l.db,
-            &office,
-            &step(id).await?,
-            &receipt,
-            l.public_url,
-            l.now,
-        )
+        reg::confirm_paper(l.db, &office, &step(id).await?, &receipt, l.public_url, now)
+            .await
+            .map_err(refused)?;
+    }
+    Ok(())
+}
+
+/// The seed's campaign (靖机编办发〔2015〕10号) with its dates moved around today: the
+/// domain milestone (reminders only) passed 20 days ago, the application milestone (stop
+/// resolution) 3 days ago, the badge milestone is two weeks ahead. The worker's pass makes
+/// the proposals; 金融工作办公室 (returned, never corrected) is confirmed, which produces
+/// the stop request for its English domain; the rest wait for the 编办. Skipped when the
+/// campaign exists.
+async fn demo_campaign(
+    l: &Loader<'_>,
+    office: govsite_core::ids::OfficeId,
+    units: &[(String, String, String, String, govsite_core::ids::UnitId)],
+) -> anyhow::Result<()> {
+    use crate::registry::campaigns as decide;
+    use govsite_core::campaign::CampaignForm;
+
+    const DOC: &str = "靖机编办发〔2015〕10号";
+    if crate::store::campaigns::visible(l.db, None)
+        .await?
+        .iter()
+        .any(|c| c.doc_number == DOC)
+    {
+        return Ok(());
+    }
+    let day = |offset: i64| govsite_core::deadline::cst_date(l.now + offset * 86_400).to_string();
+    let form = CampaignForm {
+        title: "党政机关网站开办资格复核和网站标识挂载".into(),
+        doc_number: DOC.into(),
+        region_code: JINGYUAN.into(),
+        org_scope: "all".into(),
+        starts_on: day(-30),
+        remind_days: "7,1".into(),
+        domain_due: day(-20),
+        domain_consequence: "remind".into(),
+        application_due: day(-3),
+        application_consequence: "stop".into(),
+        badge_due: day(14),
+        badge_consequence: "stop".into(),
+    };
+    let region = govsite_core::region::RegionCode::parse(JINGYUAN)?;
+    let campaign = form
+        .parse(|r| r == region)
+        .map_err(|e| anyhow::anyhow!("demo campaign: {e:?}"))?;
+    let actor = Actor::system("靖远县编办审核员（演示）");
+    let refused = |e: crate::registry::RegistryError| anyhow::anyhow!("demo campaign: {e:?}");
+    let id = decide::create(l.db, &actor, Some(office), &campaign, l.now)
         .await
         .map_err(refused)?;
-    }
+    let row = crate::store::campaigns::find(l.db, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo campaign {id} vanished"))?;
+    decide::publish(l.db, &actor, &row, l.now)
+        .await
+        .map_err(refused)?;
+    decide::run_pass(l.db, l.now).await.map_err(refused)?;
+    let Some((_, _, _, _, returned)) = units.get(21) else {
+        return Ok(());
+    };
+    let ids: Vec<i64> = crate::store::campaigns::enforcements(l.db, id)
+        .await?
+        .iter()
+        .filter(|e| e.unit_id == *returned && e.state == "proposed")
+        .map(|e| e.id)
+        .collect();
+    decide::confirm(
+        l.db,
+        &actor,
+        &row,
+        &ids,
+        "网站开办申请被退回后逾期未整改，依据靖机编办发〔2015〕10号停止解析。",
+        l.now,
+    )
+    .await
+    .map_err(refused)?;
     Ok(())
 }
 

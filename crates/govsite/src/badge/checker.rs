@@ -380,8 +380,22 @@ pub async fn run_once(db: &Db, config: &CheckerConfig, now: i64) -> StoreResult<
             (t, result)
         });
     }
+    let mut checked = judge_red_pages(db, now).await?;
+    while let Some(done) = set.join_next().await {
+        let Ok((t, (finding, evidence))) = done else {
+            continue;
+        };
+        let evidence = serde_json::to_string(&evidence).unwrap_or_default();
+        crate::registry::badges::record_visit(db, &t, finding, &evidence, now).await?;
+        checked += 1;
+    }
+    Ok(checked)
+}
+
+/// The red-page part of a round, judged from the database and never fetched: a published
+/// red page carries the badge by itself, an unpublished one does not. Returns how many.
+pub async fn judge_red_pages(db: &Db, now: i64) -> StoreResult<usize> {
     let mut checked = 0;
-    // A red page is judged from the database: published, it carries the badge by itself.
     for (t, published) in badge_checks::red_page_targets(db).await? {
         let (finding, detail) = if published {
             (Finding::Live, "网络红页已发布，标识自动显示在页面底部")
@@ -394,14 +408,6 @@ pub async fn run_once(db: &Db, config: &CheckerConfig, now: i64) -> StoreResult<
             finding,
             detail: detail.to_owned(),
         }];
-        let evidence = serde_json::to_string(&evidence).unwrap_or_default();
-        crate::registry::badges::record_visit(db, &t, finding, &evidence, now).await?;
-        checked += 1;
-    }
-    while let Some(done) = set.join_next().await {
-        let Ok((t, (finding, evidence))) = done else {
-            continue;
-        };
         let evidence = serde_json::to_string(&evidence).unwrap_or_default();
         crate::registry::badges::record_visit(db, &t, finding, &evidence, now).await?;
         checked += 1;

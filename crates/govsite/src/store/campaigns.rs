@@ -648,6 +648,16 @@ pub struct Enforcement {
     pub decided_at: Option<i64>,
 }
 
+/// Every state of an enforcement, in the order a report lists them.
+pub const ENFORCEMENT_STATES: [&str; 6] = [
+    "proposed",
+    "confirmed",
+    "dismissed",
+    "restore_proposed",
+    "restored",
+    "withdrawn",
+];
+
 pub fn enforcement_label(state: &str) -> &'static str {
     match state {
         "proposed" => "待确认停止解析",
@@ -785,6 +795,9 @@ pub async fn still_stopped(conn: &mut AnyConnection, unit: UnitId) -> StoreResul
     Ok(n > 0)
 }
 
+/// The unit's English domains with the site each names: those of its open sites, then those
+/// declared in its submitted applications (a unit whose application was returned and never
+/// corrected still runs the site it applied for). Each domain once.
 pub async fn english_domains(
     conn: &mut AnyConnection,
     unit: UnitId,
@@ -796,9 +809,37 @@ pub async fn english_domains(
     .bind(unit.get())
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
+    let mut out: Vec<(String, String)> = rows
+        .iter()
         .map(|r| Ok((r.try_get("english_domain")?, r.try_get("name")?)))
-        .collect()
+        .collect::<Result<_, sqlx::Error>>()?;
+    let applied = sqlx::query(
+        "SELECT id, form_json FROM site_applications
+         WHERE unit_id = $1 AND state NOT IN ('draft', 'closed') ORDER BY id",
+    )
+    .bind(unit.get())
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &applied {
+        let id: i64 = r.try_get("id")?;
+        let form: govsite_core::site_form::SiteForm = super::stored_json(
+            "site_applications",
+            id,
+            "form_json",
+            &r.try_get::<String, _>("form_json")?,
+        )?;
+        let domain = form
+            .english_domain
+            .trim()
+            .trim_start_matches("http://")
+            .trim_start_matches("https://")
+            .trim_end_matches('/')
+            .to_ascii_lowercase();
+        if !domain.is_empty() && !out.iter().any(|(d, _)| *d == domain) {
+            out.push((domain, form.site_name.trim().to_owned()));
+        }
+    }
+    Ok(out)
 }
 
 /// One line of an English-domain request.

@@ -14,6 +14,7 @@ pub mod campaigns;
 pub mod captchas;
 pub mod changes;
 pub mod contact_reveals;
+pub mod dashboard;
 pub mod domains;
 pub mod forwards;
 pub mod invoices;

@@ -71,21 +71,44 @@ pub struct UnitRow {
     pub note: String,
 }
 
+/// A unit's sign-in names, and whether any of them was activated (a password set).
+#[derive(Debug, Default)]
+struct UnitAccounts {
+    names: Vec<String>,
+    activated: bool,
+}
+
+impl UnitAccounts {
+    /// What annex 6 says of a unit's accounts: a unit of the imported roster may have none
+    /// yet, or an invitation not taken up.
+    fn note(&self) -> &'static str {
+        if self.names.is_empty() {
+            "尚未开通账号"
+        } else if !self.activated {
+            "已发邀请，账号未激活"
+        } else {
+            ""
+        }
+    }
+}
+
 /// Sign-in names of the units in range, by unit.
-async fn usernames(db: &Db, f: &ListFilter) -> StoreResult<HashMap<i64, Vec<String>>> {
+async fn usernames(db: &Db, f: &ListFilter) -> StoreResult<HashMap<i64, UnitAccounts>> {
     let rows = sqlx::query(
-        "SELECT a.unit_id, a.username FROM accounts a JOIN units u ON u.id = a.unit_id
+        "SELECT a.unit_id, a.username,
+                CAST(CASE WHEN a.password_hash IS NULL THEN 0 ELSE 1 END AS BIGINT) AS activated
+         FROM accounts a JOIN units u ON u.id = a.unit_id
          WHERE a.role = 'unit' AND u.region_code BETWEEN $1 AND $2 ORDER BY a.username",
     )
     .bind(f.region_lo)
     .bind(f.region_hi)
     .fetch_all(db.pool())
     .await?;
-    let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut out: HashMap<i64, UnitAccounts> = HashMap::new();
     for r in rows {
-        out.entry(r.try_get("unit_id")?)
-            .or_default()
-            .push(r.try_get("username")?);
+        let unit = out.entry(r.try_get("unit_id")?).or_default();
+        unit.names.push(r.try_get("username")?);
+        unit.activated |= r.try_get::<i64, _>("activated")? == 1;
     }
     Ok(out)
 }
@@ -133,7 +156,7 @@ pub async fn lapsed(db: &Db, f: &ListFilter) -> StoreResult<Vec<UnitRow>> {
                 name: r.try_get("name")?,
                 region_name: r.try_get("region_name")?,
                 domains: counts.iter().map(|(n, _)| n).sum(),
-                accounts: accounts.remove(&id).unwrap_or_default().join("，"),
+                accounts: accounts.remove(&id).unwrap_or_default().names.join("，"),
                 note,
             })
         })
@@ -141,7 +164,8 @@ pub async fn lapsed(db: &Db, f: &ListFilter) -> StoreResult<Vec<UnitRow>> {
         .map_err(Into::into)
 }
 
-/// 未注册中文域名单位名单: units that never held a Chinese domain.
+/// 未注册中文域名单位名单: every unit of the office's roster (imported or self-registered,
+/// not merged or abolished) that never held a Chinese domain, whether or not it has an account.
 pub async fn unregistered(db: &Db, f: &ListFilter) -> StoreResult<Vec<UnitRow>> {
     let rows = sqlx::query(
         "SELECT u.id, u.name, r.name AS region_name,
@@ -149,6 +173,7 @@ pub async fn unregistered(db: &Db, f: &ListFilter) -> StoreResult<Vec<UnitRow>> 
                    AND a.state IN ('submitted', 'office_approved', 'registry_approved')) AS pending
          FROM units u JOIN regions r ON r.code = u.region_code
          WHERE u.region_code BETWEEN $1 AND $2 AND LOWER(u.name) LIKE LOWER($3) ESCAPE '\\'
+           AND u.status = 'active'
            AND NOT EXISTS (SELECT 1 FROM domains d WHERE d.unit_id = u.id)
          ORDER BY u.name, u.id",
     )
@@ -162,17 +187,26 @@ pub async fn unregistered(db: &Db, f: &ListFilter) -> StoreResult<Vec<UnitRow>> 
         .map(|r| {
             let id: i64 = r.try_get("id")?;
             let pending: i64 = r.try_get("pending")?;
+            let unit_accounts = accounts.remove(&id).unwrap_or_default();
+            let note = [
+                if pending > 0 {
+                    "域名注册申请在办"
+                } else {
+                    ""
+                },
+                unit_accounts.note(),
+            ]
+            .into_iter()
+            .filter(|n| !n.is_empty())
+            .collect::<Vec<_>>()
+            .join("；");
             Ok(UnitRow {
                 unit_id: id,
                 name: r.try_get("name")?,
                 region_name: r.try_get("region_name")?,
                 domains: 0,
-                accounts: accounts.remove(&id).unwrap_or_default().join("，"),
-                note: if pending > 0 {
-                    "域名注册申请在办".to_owned()
-                } else {
-                    String::new()
-                },
+                accounts: unit_accounts.names.join("，"),
+                note,
             })
         })
         .collect::<Result<_, sqlx::Error>>()
@@ -198,7 +232,8 @@ pub struct ContactRow {
     pub webmaster: Person,
 }
 
-/// 注册单位联系人信息登记表: the leader in charge and the webmaster of every unit in range.
+/// 注册单位联系人信息登记表: the leader in charge and the webmaster of every unit in range
+/// (not merged or abolished).
 pub async fn contacts(db: &Db, f: &ListFilter) -> StoreResult<Vec<ContactRow>> {
     let rows = sqlx::query(
         "SELECT u.id, u.name, r.name AS region_name, c.kind, c.name AS person, c.phone,
@@ -206,6 +241,7 @@ pub async fn contacts(db: &Db, f: &ListFilter) -> StoreResult<Vec<ContactRow>> {
          FROM units u JOIN regions r ON r.code = u.region_code
               LEFT JOIN contacts c ON c.unit_id = u.id AND c.kind IN ('leader', 'webmaster')
          WHERE u.region_code BETWEEN $1 AND $2 AND LOWER(u.name) LIKE LOWER($3) ESCAPE '\\'
+           AND u.status = 'active'
          ORDER BY u.name, u.id",
     )
     .bind(f.region_lo)

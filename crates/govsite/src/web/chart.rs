@@ -104,6 +104,38 @@ pub fn percent_lines(title: &str, series: &[Series<'_>]) -> String {
     svg
 }
 
+/// A horizontal bar chart of counts, 480 wide and 28 per bar; `title` names it for screen
+/// readers. Each bar carries its number as text, so colour carries nothing.
+pub fn bars(title: &str, bars: &[(&str, i64)]) -> String {
+    let (w, left, right, row) = (480.0, 150.0, 56.0, 28.0);
+    let h = row * bars.len().max(1) as f64 + 8.0;
+    let max = bars.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1) as f64;
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"{}\" class=\"chart\">",
+        escape(title)
+    );
+    for (i, (label, n)) in bars.iter().enumerate() {
+        let y = 4.0 + row * i as f64;
+        let len = (w - left - right) * (*n).max(0) as f64 / max;
+        let _ = write!(
+            svg,
+            "<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"end\">{}</text><rect x=\"{left}\" y=\"{}\" width=\"{len:.1}\" height=\"{}\" fill=\"{}\"/><text x=\"{}\" y=\"{}\" font-size=\"12\">{n}</text>",
+            left - 6.0,
+            y + 16.0,
+            escape(label),
+            y + 4.0,
+            row - 10.0,
+            COLOURS[1],
+            left + len + 4.0,
+            y + 16.0,
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +155,23 @@ mod tests {
         );
         assert!(svg.contains("域名 &amp; 标识") && !svg.contains("<script"));
         assert_eq!(svg.matches("<circle").count(), 2);
+    }
+
+    #[test]
+    fn bars_are_as_long_as_their_counts_and_carry_them_as_text() {
+        let svg = bars(
+            "标识 <状态>",
+            &[("已挂标", 30), ("逾期未挂标", 15), ("空", 0)],
+        );
+        assert!(svg.contains("aria-label=\"标识 &lt;状态&gt;\""));
+        let widths: Vec<f64> = svg
+            .split("width=\"")
+            .skip(2)
+            .map(|s| s.split('"').next().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(widths.len(), 3);
+        assert!((widths[0] - 2.0 * widths[1]).abs() < 0.2, "{widths:?}");
+        assert_eq!(widths[2], 0.0);
+        assert!(svg.contains(">30</text>") && svg.contains(">0</text>"));
     }
 }

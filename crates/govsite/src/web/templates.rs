@@ -20,17 +20,25 @@ struct NavItem {
     label: &'static str,
     /// The one item the current page belongs to (`aria-current`).
     current: bool,
+    /// The pages under this address belong to the item (usually `href` itself; the console
+    /// home `/console` owns only itself; 监管名单 owns every list under `/console/lists`).
+    #[serde(skip)]
+    section: &'static str,
 }
 
-/// Marks the item whose address is the longest prefix of `path` (`/portal/red-page/edit`
+/// Marks the item whose section is the longest prefix of `path` (`/portal/red-page/edit`
 /// belongs to 红页管理, not to 我的主页 at `/portal`): exactly one item, or none.
 fn mark_current(items: &mut [NavItem], path: &str) {
     let path = path.split(['?', '#']).next().unwrap_or(path);
     let best = items
         .iter()
         .enumerate()
-        .filter(|(_, i)| path == i.href || path.starts_with(&format!("{}/", i.href)))
-        .max_by_key(|(_, i)| i.href.len())
+        .filter(|(_, i)| {
+            path == i.href
+                || (!i.section.is_empty() && path == i.section)
+                || (!i.section.is_empty() && path.starts_with(&format!("{}/", i.section)))
+        })
+        .max_by_key(|(_, i)| i.section.len().max(i.href.len()))
         .map(|(n, _)| n);
     if let Some(n) = best {
         items[n].current = true;
@@ -44,6 +52,16 @@ fn nav(role: Role) -> Vec<NavItem> {
         href,
         label,
         current: false,
+        section: href,
+    };
+    // The console home: itself only, not everything under /console.
+    let home = NavItem {
+        section: "",
+        ..item("/console", "工作台")
+    };
+    let lists = || NavItem {
+        section: "/console/lists",
+        ..item("/console/lists/lapsed", "监管名单")
     };
     let mut items = match role {
         Role::Unit => vec![
@@ -55,25 +73,27 @@ fn nav(role: Role) -> Vec<NavItem> {
             item("/portal/finance", "财务管理"),
         ],
         Role::OfficeReviewer => vec![
+            home,
             item("/console/units", "工作管理"),
             item("/console/reviews", "域名审核"),
             item("/console/sites", "网站审核"),
             item("/console/badges", "网站标识"),
             item("/console/red-pages", "网络红页"),
             item("/console/domains", "域名管理"),
-            item("/console/lists/lapsed", "监管名单"),
+            lists(),
             item("/console/campaigns", "专项工作"),
             item("/console/office-payments", "编办代缴"),
             item("/console/office", "本办信息"),
         ],
         Role::RegistryReviewer => vec![
+            home,
             item("/console/units", "单位管理"),
             item("/console/reviews", "域名审核"),
             item("/console/sites", "网站审核"),
             item("/console/badges", "网站标识"),
             item("/console/red-pages", "网络红页"),
             item("/console/domains", "域名管理"),
-            item("/console/lists/lapsed", "监管名单"),
+            lists(),
             item("/console/campaigns", "专项工作"),
         ],
         Role::Finance => vec![
@@ -126,5 +146,30 @@ impl WebState {
         };
         let html = crate::pages::render(name, context! { ..page, ..base })?;
         Ok(Html(html))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exactly_one_console_item_is_current_on_the_home_a_list_and_a_deep_page() {
+        for (path, label) in [
+            ("/console", "工作台"),
+            ("/console/lists/unregistered", "监管名单"),
+            ("/console/lists/lapsed?q=x", "监管名单"),
+            ("/console/campaigns/3/progress", "专项工作"),
+            ("/console/units/5", "工作管理"),
+        ] {
+            let mut items = nav(Role::OfficeReviewer);
+            mark_current(&mut items, path);
+            let current: Vec<&str> = items
+                .iter()
+                .filter(|i| i.current)
+                .map(|i| i.label)
+                .collect();
+            assert_eq!(current, [label], "{path}");
+        }
     }
 }

@@ -75,7 +75,7 @@ async fn sign_in_rotates_the_session_and_sign_out_ends_it() {
         .unwrap()
         .to_owned();
     let page = b.sign_in(&username, &password).await;
-    assert_eq!(page.location.as_deref(), Some("/console/units"));
+    assert_eq!(page.location.as_deref(), Some("/console"));
     let after = page.headers["set-cookie"].to_str().unwrap().to_owned();
     assert_ne!(
         before.split(';').next(),

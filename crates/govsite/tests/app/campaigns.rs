@@ -10,6 +10,7 @@ use govsite_core::org_type::Suffix;
 use govsite_core::role::Role;
 use reqwest::StatusCode;
 use sqlx::Row;
+use std::time::Duration;
 
 use crate::badges::issue;
 use crate::domains::active_names;
@@ -108,6 +109,11 @@ fn campaign_fields(app: &TestApp, region: &str) -> Vec<(String, String)> {
 #[tokio::test]
 async fn a_campaign_reminds_once_proposes_stops_and_restores() {
     let app = TestApp::spawn().await;
+    let (dns, _stop_dns) = crate::dns::dns_role(&app, vec![], vec![]).await;
+    let at = dns.server.addr;
+    let answers = |label: &str| crate::dns::short(at, &format!("{}.", ace(label)), "A");
+    let nxdomain =
+        |label: &str| crate::dns::dig(at, &[&format!("{}.", ace(label)), "A"]).contains("NXDOMAIN");
     let office = app.office("620421").await;
     let other_office = app.office("620403").await;
     // good: everything done. late: badge issued, mounts after the deadline but before the
@@ -349,6 +355,41 @@ async fn a_campaign_reminds_once_proposes_stops_and_restores() {
     let zone = zone_text(&app).await;
     assert!(!zone.contains(&ace("靖远县水务局")) && !zone.contains(&ace("靖远林草")));
     assert!(zone.contains(&ace("靖远县教育局")) && zone.contains(&ace("靖远卫健")));
+    // The names leave the answers of the authoritative server within seconds (dig).
+    crate::dns::within(
+        Duration::from_secs(5),
+        "stopped names answered NXDOMAIN",
+        || nxdomain("靖远县水务局") && nxdomain("靖远林草"),
+    )
+    .await;
+    assert_eq!(answers("靖远县教育局"), "192.0.2.1");
+    assert_eq!(answers("靖远卫健"), "192.0.2.1", "late caught up in time");
+
+    // The 通报 of the day: figures per milestone, the units behind named, the stops counted.
+    let (status, headers, pdf) = o.get_bytes(&format!("{path}/report.pdf")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/pdf");
+    let report = pdftotext(&pdf);
+    for text in [
+        "关于党政机关网站开办资格复核和网站标识挂载进展情况的通报",
+        "靖机编办发〔2015〕10号",
+        "范围内5个单位，已完成3个，完成率60.0%",
+        "完成网站标识挂载（或发布网络红页）",
+        "靖远县档案馆",
+        "靖远县水务局",
+        "已停止解析3项",
+        "已达标，提请撤回1项",
+        "英文域名停止解析申请（待发送，1个域名）",
+        "620421编办（盖章）",
+    ] {
+        assert!(report.contains(text), "{text}: {report}");
+    }
+    assert!(
+        !report.contains("靖远县教育局") && !report.contains("平川区文化局"),
+        "a unit that is done, or outside the area, is not named: {report}"
+    );
+    let (status, _, _) = elsewhere.get_bytes(&format!("{path}/report.pdf")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another county's office");
     let decisions = app.outbox_bodies("campaign_decision").await;
     assert_eq!(
         decisions.len(),
@@ -467,6 +508,11 @@ async fn a_campaign_reminds_once_proposes_stops_and_restores() {
     assert_eq!(held_names(&app, stubborn).await, 0);
     assert_eq!(held_names(&app, idle).await, 2, "idle is still behind");
     assert!(zone_text(&app).await.contains(&ace("靖远林草")));
+    crate::dns::within(Duration::from_secs(5), "restored name answered", || {
+        answers("靖远林草") == "192.0.2.1"
+    })
+    .await;
+    assert!(nxdomain("靖远县水务局"), "idle stays stopped");
     assert_eq!(
         app.count("SELECT COUNT(*) FROM english_requests WHERE kind = 'restore'")
             .await,

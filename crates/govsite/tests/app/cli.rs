@@ -163,6 +163,38 @@ async fn demo_data_is_idempotent_and_has_no_passwords() {
             .await,
         25
     );
+    // The seed's campaign, published, with a milestone passed and one ahead: units in every
+    // status, 22 proposals waiting for the 编办, and one English stop request.
+    let campaigns = govsite::store::campaigns::visible(&db, None).await.unwrap();
+    assert_eq!(campaigns.len(), 1, "made once");
+    let campaign = &campaigns[0];
+    assert_eq!(campaign.doc_number, "靖机编办发〔2015〕10号");
+    assert!(campaign.published());
+    for kind in [
+        govsite_core::campaign::MilestoneKind::Domain,
+        govsite_core::campaign::MilestoneKind::Application,
+    ] {
+        let counts = govsite::store::campaigns::counts(&db, campaign, kind)
+            .await
+            .unwrap();
+        for status in govsite_core::campaign::UnitProgress::of(kind) {
+            assert!(
+                counts.iter().any(|(s, n)| s == status && *n > 0),
+                "a demo unit {}: {counts:?}",
+                status.label()
+            );
+        }
+    }
+    assert_eq!(
+        count("SELECT COUNT(*) FROM campaign_enforcements WHERE state = 'proposed'").await,
+        22
+    );
+    let english = govsite::store::campaigns::english_requests(&db, campaign.id)
+        .await
+        .unwrap();
+    assert_eq!(english.len(), 1);
+    assert_eq!(english[0].kind, "stop");
+    assert_eq!(english[0].items[0].english_domain, "jrb.jingyuan.gov.cn");
     // Each run issues fresh links; the earlier ones are cancelled.
     assert_ne!(first, second);
     let link = first

@@ -9,6 +9,7 @@ mod bad_input;
 mod badges;
 mod campaigns;
 mod cli;
+mod dashboard;
 mod dns;
 mod domains;
 mod health;

@@ -8,6 +8,7 @@ use govsite::registry;
 use govsite_core::domain_lifecycle::{DAY, Periods};
 use govsite_core::role::Role;
 use reqwest::StatusCode;
+use sqlx::Row;
 
 use crate::domains::active_names;
 use crate::helpers::{Browser, TestApp};
@@ -148,4 +149,113 @@ async fn offices_list_lapsed_unregistered_and_contacts_of_their_region() {
         finance.get("/console/lists/lapsed").await.status,
         StatusCode::FORBIDDEN
     );
+}
+
+/// Annex 6 comes from the office's roster: units it imported are listed before anyone signs
+/// in (with where their account stands), a unit leaves the list when it holds a Chinese name,
+/// and an abolished unit is no longer supervised.
+#[tokio::test]
+async fn annex_6_lists_every_unit_of_the_imported_roster() {
+    use crate::roster::{code, csv, upload};
+    let app = TestApp::spawn().await;
+    let office = app.office("620421").await;
+    let (mut o, _) = app
+        .signed_in(Role::OfficeReviewer, None, Some(office))
+        .await;
+    let roster = csv(&[
+        format!(
+            "靖远县档案馆,{},事业单位,620421,靖远县人民政府,王五,13900000001,da@test.example",
+            code(11)
+        ),
+        format!(
+            "靖远县供销社,{},群团,620421,,赵六,,gx@test.example",
+            code(12)
+        ),
+        format!(
+            "靖远县粮食局,{},政府,620421,,钱七,,ls@test.example",
+            code(13)
+        ),
+    ]);
+    let sent = upload(&mut o, "名册.csv", roster.as_bytes()).await;
+    let id = sent
+        .location
+        .as_deref()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let applied = o
+        .post(&format!("/console/units/import/{id}/apply"), &[])
+        .await;
+    assert_eq!(applied.status, StatusCode::SEE_OTHER, "{}", applied.body);
+    let self_registered = app.unit("靖远县工商业联合会", "620421").await;
+    app.user(Role::Unit, Some(self_registered), None).await;
+
+    let rows = download(&mut o, "/console/lists/unregistered?format=xlsx").await;
+    let listed: Vec<&str> = rows[2..].iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(
+        listed.len(),
+        4,
+        "three imported units and one that registered itself: {rows:?}"
+    );
+    for name in [
+        "靖远县档案馆",
+        "靖远县供销社",
+        "靖远县粮食局",
+        "靖远县工商业联合会",
+    ] {
+        assert!(listed.contains(&name), "{name}: {rows:?}");
+    }
+    let row = |name: &str| rows.iter().find(|r| r[1] == name).unwrap().clone();
+    assert_eq!(row("靖远县档案馆")[5], "已发邀请，账号未激活");
+    assert_eq!(row("靖远县工商业联合会")[5], "", "an activated account");
+
+    // One registers a name; one is abolished: both leave the list.
+    let grain: i64 = sqlx::query("SELECT id FROM units WHERE name = '靖远县粮食局'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    let archive: i64 = sqlx::query("SELECT id FROM units WHERE name = '靖远县档案馆'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    active_names(
+        &app,
+        govsite_core::ids::UnitId::new(archive),
+        "靖远县档案馆",
+        "靖远档案",
+    )
+    .await;
+    let abolished = o
+        .post(
+            &format!("/console/units/{grain}/reorganise"),
+            &[
+                ("kind", "abolish"),
+                ("reason", "靖编发〔2026〕13号：撤销粮食局"),
+                ("confirm", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        abolished.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        abolished.body
+    );
+    let page = o.get("/console/lists/unregistered").await;
+    assert!(page.body.contains("靖远县供销社"), "{}", page.body);
+    assert!(
+        !page.body.contains("靖远县粮食局"),
+        "abolished: {}",
+        page.body
+    );
+    assert!(!page.body.contains("靖远县档案馆"), "holds a name now");
+    let contacts = o.get("/console/lists/contacts").await;
+    assert!(!contacts.body.contains("靖远县粮食局"), "abolished");
+    app.shutdown().await.unwrap();
 }

@@ -30,7 +30,8 @@ pub fn routes() -> Router<WebState> {
 pub fn role_home(role: Role) -> &'static str {
     match role {
         Role::Unit => "/portal",
-        Role::OfficeReviewer | Role::RegistryReviewer | Role::Finance => "/console/units",
+        Role::OfficeReviewer | Role::RegistryReviewer => "/console",
+        Role::Finance => "/console/units",
         Role::Auditor => "/admin/audit",
         Role::Admin => "/admin/accounts",
     }

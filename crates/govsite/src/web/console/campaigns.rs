@@ -38,6 +38,7 @@ pub fn routes() -> Router<WebState> {
         .route("/console/campaigns/{id}/edit", get(edit_form).post(edit))
         .route("/console/campaigns/{id}/publish", post(publish))
         .route("/console/campaigns/{id}/progress", get(progress))
+        .route("/console/campaigns/{id}/report.pdf", get(report))
         .route("/console/campaigns/{id}/enforcements", post(enforce))
         .route(
             "/console/campaigns/{id}/english/{request}",
@@ -125,6 +126,57 @@ async fn owned(web: &WebState, v: Viewer, id: &str) -> Result<CampaignRow, AppEr
         return Err(AppError::Forbidden);
     }
     Ok(c)
+}
+
+/// The published campaigns the viewer sees, each narrowed to the viewer's part, with how
+/// many units met each milestone: the 工作台's campaign section.
+pub(super) async fn summaries(
+    web: &WebState,
+    ctx: &Ctx,
+) -> Result<Vec<minijinja::Value>, AppError> {
+    let v = viewer(web, ctx).await?;
+    let mut out = Vec::new();
+    for mut c in campaigns::visible(&web.db, v.office).await? {
+        if !c.published() {
+            continue;
+        }
+        if let Some((_, own)) = v.office
+            && !v.owns(&c)
+        {
+            c.region_code = own;
+        }
+        let mut milestones = Vec::new();
+        for m in &c.milestones {
+            let counts = campaigns::counts(&web.db, &c, m.kind).await?;
+            let total: i64 = counts.iter().map(|(_, n)| n).sum();
+            let met: i64 = counts
+                .iter()
+                .filter(|(p, _)| m.kind.met_by(*p))
+                .map(|(_, n)| n)
+                .sum();
+            milestones.push(context! {
+                kind => m.kind,
+                label => m.kind_label,
+                due_on => m.due_on,
+                met => met,
+                behind => total - met,
+                total => total,
+            });
+        }
+        let open = campaigns::enforcements(&web.db, c.id)
+            .await?
+            .iter()
+            .filter(|e| e.state == "proposed" || e.state == "restore_proposed")
+            .count();
+        out.push(context! {
+            id => c.id,
+            title => c.title,
+            doc_number => c.doc_number,
+            milestones => milestones,
+            open => if v.owns(&c) { open } else { 0 },
+        });
+    }
+    Ok(out)
 }
 
 async fn list(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, AppError> {
@@ -585,6 +637,94 @@ async fn office_name(web: &WebState, c: &CampaignRow) -> Result<String, AppError
             .map_or_else(String::new, |o| o.name),
         None => "政务和公益机构域名注册管理中心".to_owned(),
     })
+}
+
+/// The 通报: the campaign's state today as a PDF, for whoever may see the campaign.
+async fn report(
+    State(web): State<WebState>,
+    ctx: Ctx,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Response, AppError> {
+    use crate::documents::campaign_report::{self as doc, CampaignReport, MilestoneFigures};
+    let v = viewer(&web, &ctx).await?;
+    let c = visible(&web, v, &id).await?;
+    let today = cst_date(web.now());
+    let mut milestones = Vec::new();
+    for m in &c.milestones {
+        let counts = campaigns::counts(&web.db, &c, m.kind).await?;
+        let passed = m.milestone().is_some_and(|x| today > x.due_on);
+        let behind = if passed {
+            let filter = ProgressFilter {
+                kind: Some(m.kind),
+                missing: true,
+                ..ProgressFilter::default()
+            };
+            campaigns::progress_all(&web.db, &c, &filter, doc::NAMED as i64).await?
+        } else {
+            Vec::new()
+        };
+        milestones.push(MilestoneFigures {
+            kind: m.kind,
+            due_on: m.due_on.clone(),
+            consequence: m.consequence_label,
+            passed,
+            total: counts.iter().map(|(_, n)| n).sum(),
+            met: counts
+                .iter()
+                .filter(|(p, _)| m.kind.met_by(*p))
+                .map(|(_, n)| n)
+                .sum(),
+            by_status: UnitProgress::of(m.kind)
+                .iter()
+                .map(|p| {
+                    let n = counts.iter().find(|(x, _)| x == p).map_or(0, |(_, n)| *n);
+                    (p.label(), n)
+                })
+                .collect(),
+            behind,
+        });
+    }
+    let decided = campaigns::enforcements(&web.db, c.id).await?;
+    let enforcements = campaigns::ENFORCEMENT_STATES
+        .iter()
+        .map(|state| {
+            (
+                campaigns::enforcement_label(state),
+                decided.iter().filter(|e| e.state == *state).count(),
+            )
+        })
+        .collect();
+    let english = campaigns::english_requests(&web.db, c.id)
+        .await?
+        .iter()
+        .map(|r| (r.kind_label, r.state_label, r.items.len()))
+        .collect();
+    let date = today.format("%Y年%-m月%-d日").to_string();
+    let office = office_name(&web, &c).await?;
+    let markup = doc::markup(&CampaignReport {
+        office: &office,
+        campaign: &c,
+        milestones,
+        enforcements,
+        english,
+        date: &date,
+    });
+    let pdf = crate::documents::render(markup).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"campaign-report-{}-{today}.pdf\"",
+                    c.id
+                ),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        pdf,
+    )
+        .into_response())
 }
 
 async fn english_letter(

@@ -5,6 +5,7 @@
 
 mod badges;
 mod campaigns;
+mod dashboard;
 mod domains;
 pub(crate) mod invoices;
 mod office;
@@ -61,6 +62,7 @@ pub fn routes() -> Router<WebState> {
         )
         .merge(badges::routes())
         .merge(campaigns::routes())
+        .merge(dashboard::routes())
         .merge(domains::routes())
         .merge(invoices::routes())
         .merge(office::routes())

@@ -1,7 +1,11 @@
 //! The printed documents, as typst markup rendered by govsite-pdf: for a website application
 //! the letter to the 编办 (关于申请对网站开办审核和资格复核的函) and the application form laid
-//! out like annex 2; for a domain application the 域名注册申请表 of annexes 3/4. Everything a unit typed enters as a typst string, never as markup. The
-//! form is the only place the handler's ID number appears in full.
+//! out like annex 2; for a domain application the 域名注册申请表 of annexes 3/4; for a campaign
+//! the letter to the English registry and (in `campaign_report`) the 通报. Everything a unit
+//! typed enters as a typst string, never as markup. The form is the only place the handler's
+//! ID number appears in full.
+
+pub mod campaign_report;
 
 use govsite_core::id_card::IdCardNumber;
 use govsite_core::org_type::OrgType;
