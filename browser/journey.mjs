@@ -2,7 +2,9 @@
 // register, activate from the e-mailed link, sign in, change the password, edit 单位信息 with a
 // mistake and correct it, apply for two .政务 names; the county 编办 (a demo account activated
 // from its printed link) approves them, then the registry; the unit reports a transfer, finance
-// confirms it, the unit pays and the names go live; it changes their address; sign out.
+// confirms it, the unit pays and the names go live; it changes their address; the 编办 imports
+// its roster, pays two units' fees, opens its 工作台, confirms a stop in the demo campaign, prints
+// the 通报 and publishes a new campaign, which the unit sees on its home page; sign out.
 // Starts its own govsite (with --demo) and SMTP sink; stops them at the end.
 //
 // usage: GOVSITE_BIN=/path/to/govsite node journey.mjs
@@ -382,7 +384,51 @@ try {
   await page.goto(`${base}/console/domains`);
   const live = await page.textContent('main');
   check(live.includes('靖远工商联.政务') && live.includes('靖远规划.政务'), 'both units\' names are live, paid by the office');
+
+  // 9c. 工作台 and 专项工作: the office's home counts its units and links to the lists; the
+  // seed's campaign (demo: its application milestone passed three days ago) has proposals,
+  // one of which the office confirms; the 通报 prints; a new campaign is created (a date
+  // before the start is refused, nothing typed is lost) and published.
+  await page.goto(`${base}/console`);
+  await axe('工作台');
+  const desk = await page.textContent('main');
+  check(desk.includes('待办审核') && desk.includes('专项工作进度') && desk.includes('党政机关网站开办资格复核和网站标识挂载'), 'the 工作台 shows reviews and the campaign');
+  check((await page.$$('main svg[role=img]')).length >= 2, 'the 工作台 draws its charts');
+  check((await page.getAttribute('nav a[aria-current=page]', 'href')) === '/console', '工作台 is the current menu item');
+  await page.click('main a:has-text("党政机关网站开办资格复核和网站标识挂载")');
+  await axe('专项工作详情');
+  const campaignUrl = page.url().split('?')[0].split('#')[0];
+  check((await page.textContent('main')).includes('待确认停止解析（'), 'the demo campaign has proposals waiting');
+  const report = await context.request.get(`${campaignUrl}/report.pdf`);
+  check(report.ok() && report.headers()['content-type'] === 'application/pdf', 'the 通报 prints as a PDF');
+  const boxes = await page.$$('input[type=checkbox][name^="e_"]');
+  for (const box of boxes.slice(1)) await box.uncheck();
+  await fill({ reason: '逾期未提交资格复核申请，依据文件停止解析。' });
+  await page.click('button:has-text("确认停止所选单位的解析")');
+  await page.waitForURL('**done=confirmed**');
+  await axe('专项工作（已确认停止解析）');
+  check((await page.textContent('main')).includes('已确认停止解析：1 个单位'), 'one unit stopped, the others still wait');
+  await page.goto(`${campaignUrl}/progress?kind=application&missing=1`);
+  await axe('专项工作进度');
+  await page.goto(`${base}/console/campaigns/new`);
+  await axe('新建专项工作');
+  const today = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+  const inDays = (n) => new Date(Date.now() + (8 * 3600 + n * 86400) * 1000).toISOString().slice(0, 10);
+  await fill({ title: '浏览器测试专项工作', doc_number: '靖机编办发〔2026〕1号', region_code: '620421', starts_on: today, remind_days: '7,1', badge_due: inDays(-1) });
+  await page.selectOption('#org_scope', 'all');
+  await page.selectOption('#badge_consequence', 'stop');
+  await page.click('main button:has-text("保存")');
+  check((await page.title()).startsWith('错误'), 'a milestone before the start is refused');
+  check((await page.inputValue('#doc_number')) === '靖机编办发〔2026〕1号', 'what was typed stays');
+  await axe('新建专项工作（错误）');
+  await fill({ badge_due: inDays(30) });
+  await page.click('main button:has-text("保存")');
+  await page.waitForURL('**done=created**');
+  await page.click('button:has-text("发布")');
+  await page.waitForURL('**done=published**');
+  check((await page.textContent('main')).includes('已发布'), 'the new campaign is published');
   await signInAs(username, second);
+  check((await page.textContent('main')).includes('浏览器测试专项工作'), 'the unit sees the campaign on its home page');
 
   // 10. Website opening review of a party/government unit: apply → 编办 → registry → print →
   // paper confirmed → badge.
