@@ -8,7 +8,8 @@
 2. copies it, issues fresh activation links (`govsite demo` again), starts
    `govsite serve --roles web` on loopback and activates the office reviewer (jy-bianban)
    and the registry reviewer (zx-shenhe) through the activation pages, as a person would;
-3. opens every console page two clicks from home (each menu item, its search, its filters,
+3. opens 工作台 (the console home) and every console page two clicks from it (each menu item,
+   the demo campaign and its progress, its search, its filters,
    its last page, an export of one page is left out) --requests times each, one at a time,
    after two warm-up requests, and prints p50, p95 and the largest time per page.
 
@@ -137,6 +138,8 @@ def pages(b, who):
     unit = first_unit(b)
     search = urllib.parse.quote("合成测试单位0004")
     common = [
+        "/console", "/console/campaigns", "/console/campaigns/1",
+        "/console/campaigns/1/progress?kind=application&missing=1",
         "/console/units", "/console/units?page=250", "/console/units?last=1",
         f"/console/units?q={search}", "/console/units?state=pending", f"/console/units/{unit}",
         "/console/reviews", "/console/reviews?state=all", f"/console/reviews?q={search}",
@@ -173,6 +176,8 @@ def main():
     ap.add_argument("--requests", type=int, default=20)
     ap.add_argument("--work", default="/tmp/govsite-console-bench")
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--only", default="",
+                    help="comma-separated pages to measure (as listed), instead of all")
     args = ap.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -200,7 +205,10 @@ def main():
                 sys.exit(f"no activation link for {name}")
             b = Browser(base)
             b.activate(found[name])
+            only = [p for p in args.only.split(",") if p]
             for path in pages(b, who):
+                if only and path not in only:
+                    continue
                 status, p50, p95, top = measure(b, path, args.requests)
                 worst.append((p95, who, path))
                 shown = urllib.parse.unquote(path)
