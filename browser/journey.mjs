@@ -64,7 +64,7 @@ await new Promise((resolve, reject) => {
 });
 const server = spawn(BIN, ['serve', '--demo', '--data-dir', join(work, 'data'), '--http', `127.0.0.1:${httpPort}`,
   '--dns', `127.0.0.1:${dnsPort}`, '--forward', `127.0.0.1:${forwardPort}`,
-  '--smtp-host', '127.0.0.1', '--smtp-port', String(smtpPort),
+  '--smtp-host', '127.0.0.1', '--smtp-port', String(smtpPort), '--smtp-tls', 'none',
   // The pre-checks of the documentation addresses typed below (192.0.2.10, 198.51.100.20)
   // connect to loopback and ask our own DNS role: nothing leaves the machine.
   '--site-check-connect-to', '127.0.0.1', '--site-check-resolver', `127.0.0.1:${dnsPort}`], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, GOVSITE_LOG: 'warn' } });

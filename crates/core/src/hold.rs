@@ -53,6 +53,40 @@ impl HoldCategory {
     }
 }
 
+/// Who placed a hold, which decides who may lift it: the registry lifts any hold; an office
+/// (编办) lifts the holds an office placed (for a badge, a campaign, content, a reorganisation
+/// or another reason), never one the registry placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldLevel {
+    Office,
+    Registry,
+}
+
+impl HoldLevel {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Office => "office",
+            Self::Registry => "registry",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Office, Self::Registry]
+            .into_iter()
+            .find(|l| l.as_str() == s)
+    }
+
+    /// Whether this level may lift a hold placed by `placed_by` (`None`: not recorded, as
+    /// for holds older than the record; only the registry lifts those).
+    pub fn may_lift(self, placed_by: Option<HoldLevel>) -> bool {
+        match self {
+            Self::Registry => true,
+            Self::Office => placed_by == Some(Self::Office),
+        }
+    }
+}
+
 /// Every category as (code, text), in the order the staff's forms list them.
 pub const HOLD_REASONS: [(&str, &str); 5] = {
     let all = HoldCategory::ALL;
@@ -68,6 +102,21 @@ pub const HOLD_REASONS: [(&str, &str); 5] = {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_registry_lifts_any_hold_and_an_office_only_an_office_s() {
+        use HoldLevel::*;
+        assert!(Registry.may_lift(Some(Office)));
+        assert!(Registry.may_lift(Some(Registry)));
+        assert!(Registry.may_lift(None));
+        assert!(Office.may_lift(Some(Office)));
+        assert!(!Office.may_lift(Some(Registry)));
+        assert!(!Office.may_lift(None));
+        for l in [Office, Registry] {
+            assert_eq!(HoldLevel::parse(l.as_str()), Some(l));
+        }
+        assert_eq!(HoldLevel::parse(""), None);
+    }
 
     #[test]
     fn codes_round_trip_and_texts_are_the_published_ones() {

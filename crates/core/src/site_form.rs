@@ -186,7 +186,15 @@ impl SiteForm {
                     .trim_end_matches('.')
                     .to_ascii_lowercase();
                 if is_hostname(&host) && host.is_ascii() {
-                    Some(Some(host))
+                    if crate::public_suffix::is_registrable(&host) {
+                        Some(Some(host))
+                    } else {
+                        e.add(
+                            "english_domain",
+                            "英文域名不能只是公共后缀（如 gov.cn），请填写本单位网站的完整域名，例如 www.jingyuan.gov.cn",
+                        );
+                        None
+                    }
                 } else {
                     e.add(
                         "english_domain",
@@ -401,6 +409,16 @@ pub mod tests {
         assert!(e.get("ipv4").unwrap().contains("IPv4地址格式不正确"));
         assert!(e.get("english_domain").is_some());
         assert_eq!(e.get("site_name"), Some("请输入网站名称"));
+        // A bare public suffix is not a site's domain (the badge would cover all below it).
+        for suffix in ["gov.cn", "http://com.cn/"] {
+            f = valid();
+            f.english_domain = suffix.into();
+            let e = f.parse().unwrap_err();
+            assert!(
+                e.get("english_domain").unwrap().contains("公共后缀"),
+                "{suffix}"
+            );
+        }
         f = valid();
         for private in [
             "10.1.2.3",

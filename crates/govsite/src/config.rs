@@ -163,6 +163,11 @@ pub struct ServeArgs {
     /// Require a TOTP second factor for every staff account.
     #[arg(long, env = "GOVSITE_STAFF_TOTP")]
     pub staff_totp: bool,
+    /// Reverse proxies (addresses or CIDR blocks, comma separated) whose `Forwarded` or
+    /// `X-Forwarded-For` header names the client; from anyone else those headers are ignored.
+    /// Behind a TLS proxy, without it every client shares the proxy's limits.
+    #[arg(long, env = "GOVSITE_TRUSTED_PROXY", value_delimiter = ',', value_parser = proxy_net)]
+    pub trusted_proxy: Vec<ipnet::IpNet>,
     #[command(flatten)]
     pub mail: MailArgs,
     #[command(flatten)]
@@ -215,6 +220,11 @@ pub struct SiteCheckArgs {
     /// networks, so nothing leaves the machine. `serve --demo` defaults it to 127.0.0.1.
     #[arg(long, env = "GOVSITE_SITE_CHECK_CONNECT_TO")]
     pub site_check_connect_to: Option<std::net::IpAddr>,
+    /// An HTTP proxy for the outbound fetches (pre-checks and the mount checker). Without it
+    /// they ignore HTTP_PROXY, HTTPS_PROXY and ALL_PROXY: a proxy would connect wherever it
+    /// likes and bypass the public-address rule.
+    #[arg(long, env = "GOVSITE_SITE_CHECK_PROXY")]
+    pub site_check_proxy: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -300,6 +310,14 @@ pub struct ForwardArgs {
     pub forward_keep_path: bool,
 }
 
+/// A trusted proxy: a CIDR block, or one address (a /32 or /128).
+fn proxy_net(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("不是IP地址或地址段：{s}"))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SmtpTls {
     /// Plain SMTP (a relay on the same host or network).
@@ -317,7 +335,9 @@ pub struct MailArgs {
     pub smtp_host: Option<String>,
     #[arg(long, env = "GOVSITE_SMTP_PORT", default_value_t = 25)]
     pub smtp_port: u16,
-    #[arg(long, env = "GOVSITE_SMTP_TLS", value_enum, default_value = "none")]
+    /// STARTTLS by default, so reset and activation links never travel in clear; `none` only
+    /// when said explicitly (a relay on the same host).
+    #[arg(long, env = "GOVSITE_SMTP_TLS", value_enum, default_value = "starttls")]
     pub smtp_tls: SmtpTls,
     #[arg(long, env = "GOVSITE_SMTP_USERNAME")]
     pub smtp_username: Option<String>,
@@ -356,4 +376,32 @@ pub struct DemoArgs {
         default_value = "http://127.0.0.1:8080"
     )]
     pub public_url: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Mail {
+        #[command(flatten)]
+        mail: MailArgs,
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_blocks() {
+        assert_eq!(proxy_net("10.0.0.2").unwrap().to_string(), "10.0.0.2/32");
+        assert_eq!(proxy_net("10.0.0.0/8").unwrap().to_string(), "10.0.0.0/8");
+        assert_eq!(proxy_net("::1").unwrap().to_string(), "::1/128");
+        assert!(proxy_net("proxy.example").is_err());
+    }
+
+    #[test]
+    fn mail_needs_starttls_unless_told_otherwise() {
+        let default = Mail::try_parse_from(["t", "--smtp-host", "mail.example"]).unwrap();
+        assert_eq!(default.mail.smtp_tls, SmtpTls::Starttls);
+        let plain =
+            Mail::try_parse_from(["t", "--smtp-host", "127.0.0.1", "--smtp-tls", "none"]).unwrap();
+        assert_eq!(plain.mail.smtp_tls, SmtpTls::None);
+    }
 }

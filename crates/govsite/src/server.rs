@@ -49,6 +49,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         site_checks: site_checks(&args),
         badge_check_pages: args.badge_check_pages,
         badge_check_every: std::time::Duration::from_secs(args.badge_check_hours.max(1) * 3600),
+        trusted_proxies: args.trusted_proxy.clone(),
     };
     let (stop_tx, stop_rx) = watch::channel(false);
     let roles = &args.roles;
@@ -111,6 +112,7 @@ impl SiteCheckArgs {
             https_port: self.site_check_https_port,
             allow_private: self.site_check_allow_private,
             connect_to: self.site_check_connect_to,
+            proxy: self.site_check_proxy.clone(),
             ..default
         }
     }

@@ -34,14 +34,15 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// Whether a page on `host` may show this badge: one of its hosts, or a name under one.
+    /// Whether a page on `host` may show this badge: exactly one of its registered hosts,
+    /// with or without `www.`; not any other name under them (a registered `gov.cn`-like
+    /// name would otherwise lend the badge to every site below it).
     pub fn allows(&self, host: &str) -> bool {
-        self.hosts.iter().any(|h| {
-            host == h
-                || (host.len() > h.len()
-                    && host.ends_with(h.as_str())
-                    && host.as_bytes()[host.len() - h.len() - 1] == b'.')
-        })
+        fn bare(h: &str) -> &str {
+            h.strip_prefix("www.").unwrap_or(h)
+        }
+        let host = bare(host);
+        self.hosts.iter().any(|h| bare(h) == host)
     }
 }
 
@@ -365,6 +366,10 @@ mod tests {
         };
         assert!(e.allows("jingyuan.gov.cn") && e.allows("www.jingyuan.gov.cn"));
         assert!(!e.allows("evil-jingyuan.gov.cn") && !e.allows("gov.cn"));
+        assert!(
+            !e.allows("news.jingyuan.gov.cn") && !e.allows("x.www.jingyuan.gov.cn"),
+            "not every name under a registered host"
+        );
     }
 
     #[test]

@@ -224,23 +224,21 @@ pub async fn check_site(config: &CheckerConfig, target: &Target) -> (Finding, Ve
     }
     let hosts = Arc::new(target.hosts.clone());
     let allowed = hosts.clone();
-    let mut builder = reqwest::Client::builder()
-        .timeout(config.sites.timeout)
-        .user_agent(config.user_agent.clone())
-        // At most three redirects, and only within the site's own hosts.
-        .redirect(reqwest::redirect::Policy::custom(move |attempt| {
-            let ok = attempt.previous().len() < 3
-                && attempt
-                    .url()
-                    .host_str()
-                    .is_some_and(|h| allowed.iter().any(|a| a == h));
-            if ok { attempt.follow() } else { attempt.stop() }
-        }));
-    if let Some(der) = &config.sites.extra_root
-        && let Ok(cert) = reqwest::Certificate::from_der(der)
-    {
-        builder = builder.add_root_certificate(cert);
+    let mut builder = match config.sites.client_builder() {
+        Ok(b) => b,
+        Err(e) => return unreachable(&host, &e),
     }
+    .timeout(config.sites.timeout)
+    .user_agent(config.user_agent.clone())
+    // At most three redirects, and only within the site's own hosts.
+    .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+        let ok = attempt.previous().len() < 3
+            && attempt
+                .url()
+                .host_str()
+                .is_some_and(|h| allowed.iter().any(|a| a == h));
+        if ok { attempt.follow() } else { attempt.stop() }
+    }));
     for h in hosts.iter() {
         for port in [config.sites.http_port, config.sites.https_port] {
             let at = SocketAddr::new(IpAddr::V4(addr), port);

@@ -60,6 +60,26 @@ pub fn password_changed_email(to: &str, display_name: &str, username: &str) -> N
     }
 }
 
+/// The holder of an account is told that someone keeps failing to sign in with it.
+pub fn sign_in_failures_email(
+    to: &str,
+    display_name: &str,
+    username: &str,
+    failures: i64,
+) -> NewMessage {
+    NewMessage {
+        channel: Channel::Email,
+        recipient: to.to_owned(),
+        subject: "账号多次登录失败提醒".to_owned(),
+        body: format!(
+            "{display_name}：\n\n账号 {username} 在15分钟内已有 {failures} 次登录失败（密码错误）。\
+             为保护账号，此后登录须填写验证码，多次失败的设备须等待后再试；您本人仍可正常登录。\n\
+             如非本人操作，建议通过“忘记密码”重设一个更长的密码，并开启两步验证（工作人员账号）。\n\n{SIGNATURE}\n"
+        ),
+        template: "sign_in_failures",
+    }
+}
+
 /// A notice to a unit's handler, by e-mail and SMS, with the same text.
 pub fn unit_notice(
     email: &str,

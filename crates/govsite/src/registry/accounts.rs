@@ -421,6 +421,37 @@ pub async fn set_password_by_link(
     Ok(true)
 }
 
+/// Tells the account's holder by e-mail that its sign-ins keep failing (once per window, the
+/// caller decides when); audited.
+pub async fn warn_of_failed_sign_ins(
+    db: &Db,
+    actor: &Actor,
+    account: &Account,
+    failures: i64,
+    now: i64,
+) -> Result<(), RegistryError> {
+    let mut tx = db.begin().await?;
+    let event = Event {
+        action: "sign_in_failures_notified",
+        subject_type: "account",
+        subject_id: account.id.to_string(),
+        reason: &format!("15分钟内登录失败 {failures} 次"),
+        ..Event::default()
+    };
+    audit::record(&mut tx, actor, &event, now).await?;
+    if !account.email.is_empty() {
+        let notice = messages::sign_in_failures_email(
+            &account.email,
+            &account.display_name,
+            &account.username,
+            failures,
+        );
+        outbox::enqueue(&mut tx, &notice, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// A signed-in person changes their own password; every other session of theirs ends (`keep`:
 /// the hash of the session they act from) and they are told by e-mail.
 pub async fn change_password(

@@ -6,6 +6,7 @@
 use govsite_core::badge_check::Finding;
 use govsite_core::badge_state::{BadgeEvent, BadgeState};
 use govsite_core::deadline::{self, Deadline, cst_date};
+use govsite_core::hold::HoldLevel;
 use govsite_core::ids::BadgeReportId;
 use govsite_core::region::RegionCode;
 
@@ -165,6 +166,7 @@ pub async fn close_report(
 pub async fn decide_enforcement(
     db: &Db,
     actor: &Actor,
+    by: HoldLevel,
     e: &badges::Enforcement,
     confirm: bool,
     note: &str,
@@ -198,7 +200,13 @@ pub async fn decide_enforcement(
     audit::record(&mut tx, actor, &event, now).await?;
     if let Some(d) = domain {
         let reason = format!("{}；{note}", e.reason);
-        names_admin::set_hold_in(&mut tx, actor, &d, true, "badge", &reason, now).await?;
+        let change = names_admin::HoldChange {
+            hold: true,
+            category: "badge",
+            reason: &reason,
+            by,
+        };
+        names_admin::set_hold_in(&mut tx, actor, &d, &change, now).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -210,6 +218,7 @@ pub async fn decide_enforcement(
 pub async fn reinstate(
     db: &Db,
     actor: &Actor,
+    by: HoldLevel,
     site: &sites::Site,
     note: &str,
     now: i64,
@@ -222,7 +231,8 @@ pub async fn reinstate(
         true => None,
         false => domains::by_ace(db, &site.domain_ace)
             .await?
-            .filter(|d| d.held && d.hold_category == "badge"),
+            // A badge hold the registry placed stays until the registry lifts it.
+            .filter(|d| d.held && d.hold_category == "badge" && names_admin::may_lift(d, by)),
     };
     let mut tx = db.begin().await?;
     if !badge_checks::reinstate(&mut tx, site.id, &due, now).await? {
@@ -238,7 +248,13 @@ pub async fn reinstate(
     };
     audit::record(&mut tx, actor, &event, now).await?;
     if let Some(d) = domain {
-        names_admin::set_hold_in(&mut tx, actor, &d, false, "", "", now).await?;
+        let change = names_admin::HoldChange {
+            hold: false,
+            category: "",
+            reason: "",
+            by,
+        };
+        names_admin::set_hold_in(&mut tx, actor, &d, &change, now).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -9,14 +9,24 @@ use govsite_core::campaign::{
     Campaign, Consequence, MilestoneKind, change_after_publication, reminder_due,
 };
 use govsite_core::deadline::cst_date;
-use govsite_core::hold::HoldCategory;
+use govsite_core::hold::{HoldCategory, HoldLevel};
 use govsite_core::ids::{OfficeId, UnitId};
 
 use super::RegistryError;
+use super::names_admin::HoldChange;
 use crate::notify::messages;
 use crate::store::audit::{self, Actor, Event};
 use crate::store::campaigns::{self as store, CampaignRow, EnglishItem};
 use crate::store::{Db, domains, outbox, units};
+
+/// Who holds names for campaign `c`: its office, or the registry.
+fn level(c: &CampaignRow) -> HoldLevel {
+    if c.office_id.is_some() {
+        HoldLevel::Office
+    } else {
+        HoldLevel::Registry
+    }
+}
 
 fn refused(m: impl Into<String>) -> RegistryError {
     RegistryError::Refused(m.into())
@@ -369,16 +379,13 @@ pub async fn confirm(
         );
         for d in domains::of_unit(db, e.unit_id).await? {
             if d.variant_of.is_none() && !d.held {
-                super::names_admin::set_hold_in(
-                    &mut tx,
-                    actor,
-                    &d,
-                    true,
-                    HoldCategory::Campaign.as_str(),
-                    &why,
-                    now,
-                )
-                .await?;
+                let change = HoldChange {
+                    hold: true,
+                    category: HoldCategory::Campaign.as_str(),
+                    reason: &why,
+                    by: level(c),
+                };
+                super::names_admin::set_hold_in(&mut tx, actor, &d, &change, now).await?;
             }
         }
         for (domain, site) in store::english_domains(&mut tx, e.unit_id).await? {
@@ -538,20 +545,19 @@ pub async fn restore(
             continue;
         }
         for d in domains::of_unit(db, e.unit_id).await? {
+            // A campaign hold the campaign's level may not lift (the registry's) stays.
             if d.variant_of.is_none()
                 && d.held
                 && d.hold_category == HoldCategory::Campaign.as_str()
+                && super::names_admin::may_lift(&d, level(c))
             {
-                super::names_admin::set_hold_in(
-                    &mut tx,
-                    actor,
-                    &d,
-                    false,
-                    "",
-                    "专项工作已整改，恢复解析",
-                    now,
-                )
-                .await?;
+                let change = HoldChange {
+                    hold: false,
+                    category: "",
+                    reason: "专项工作已整改，恢复解析",
+                    by: level(c),
+                };
+                super::names_admin::set_hold_in(&mut tx, actor, &d, &change, now).await?;
             }
         }
         for (domain, site) in store::english_domains(&mut tx, e.unit_id).await? {

@@ -125,10 +125,20 @@ pub async fn run(
     }
 }
 
-/// Drops expired sessions, sign-in counters older than a day and zone changes older than 30
-/// days (followers only look at recent ones; each zone's latest, its serial, stays).
+/// How long a badge's daily view and hot-link counts are kept.
+pub const BADGE_COUNT_DAYS: i64 = 180;
+
+/// Drops expired sessions, sign-in counters older than a day, used captcha challenges past
+/// their expiry, one-time links expired for 30 days, badge view and hot-link counts older
+/// than [`BADGE_COUNT_DAYS`], and zone changes older than 30 days (followers only look at
+/// recent ones; each zone's latest, its serial, stays). Every table that grows with traffic
+/// is bounded here.
 pub async fn housekeeping(db: &Db, now: i64) -> StoreResult<()> {
     crate::store::sessions::purge_expired(db, now).await?;
     crate::store::throttle::purge_before(db, now - DAY).await?;
+    crate::store::captchas::purge_expired(db, now).await?;
+    crate::store::tokens::purge_expired(db, now - 30 * DAY).await?;
+    let cutoff = govsite_core::deadline::cst_date(now - BADGE_COUNT_DAYS * DAY).to_string();
+    crate::store::badges::prune_counts(db, &cutoff).await?;
     crate::store::zones::prune_changes(db, now - 30 * DAY).await
 }

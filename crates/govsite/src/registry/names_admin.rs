@@ -8,6 +8,7 @@ use govsite_core::domain_lifecycle::{Periods, renew};
 pub use govsite_core::hold::HOLD_REASONS;
 use govsite_core::money::{Money, Years, fee};
 
+use govsite_core::hold::HoldLevel;
 use govsite_core::ids::UnitId;
 use serde::Serialize;
 use sqlx::AnyConnection;
@@ -187,45 +188,65 @@ pub async fn change_records(
     Ok(())
 }
 
-/// Stops (or restores) resolution for non-compliance, e.g. a missed campaign deadline.
+/// A hold placed or lifted: what, why, and by whom (which decides who may lift it later).
+#[derive(Debug, Clone, Copy)]
+pub struct HoldChange<'a> {
+    pub hold: bool,
+    /// The hold category (empty on release).
+    pub category: &'a str,
+    pub reason: &'a str,
+    pub by: HoldLevel,
+}
+
+/// Stops (or restores) resolution for non-compliance, e.g. a missed campaign deadline. An
+/// office may not lift a hold the registry placed.
 pub async fn set_hold(
     db: &Db,
     actor: &Actor,
     d: &Domain,
-    hold: bool,
-    category: &str,
-    reason: &str,
+    change: &HoldChange<'_>,
     now: i64,
 ) -> Result<(), RegistryError> {
-    if hold == d.held {
-        return Err(RegistryError::Refused(if hold {
+    if change.hold == d.held {
+        return Err(RegistryError::Refused(if change.hold {
             "该域名已停止解析".into()
         } else {
             "该域名未被停止解析".into()
         }));
     }
-    if hold && reason.trim().is_empty() {
+    if change.hold && change.reason.trim().is_empty() {
         return Err(RegistryError::Refused("停止解析须填写原因".into()));
     }
     let mut tx = db.begin().await?;
-    set_hold_in(&mut tx, actor, d, hold, category, reason, now).await?;
+    set_hold_in(&mut tx, actor, d, change, now).await?;
     tx.commit().await?;
     Ok(())
 }
 
+/// Whether `by` may lift the hold on `d`.
+pub fn may_lift(d: &Domain, by: HoldLevel) -> bool {
+    by.may_lift(HoldLevel::parse(&d.held_by))
+}
+
 /// [`set_hold`] inside a decision's own transaction (a badge suspension stops its domain's
-/// resolution in the same transaction). The caller has checked `hold != d.held`.
+/// resolution in the same transaction). The caller has checked `hold != d.held`; lifting a
+/// hold the level may not lift is refused.
 pub(crate) async fn set_hold_in(
     tx: &mut AnyConnection,
     actor: &Actor,
     d: &Domain,
-    hold: bool,
-    category: &str,
-    reason: &str,
+    change: &HoldChange<'_>,
     now: i64,
 ) -> Result<(), RegistryError> {
+    let (hold, category, reason) = (change.hold, change.category, change.reason);
+    if !hold && !may_lift(d, change.by) {
+        return Err(RegistryError::Refused(
+            "该域名由注册管理中心停止解析，须由注册管理中心恢复。".into(),
+        ));
+    }
     let to = govsite_core::domain_lifecycle::state_at(d.expires_at, now, Periods::default(), hold);
-    domains::set_hold(&mut *tx, d.id, hold, category, reason.trim(), now).await?;
+    let by = if hold { change.by.as_str() } else { "" };
+    domains::set_hold(&mut *tx, d.id, hold, category, reason.trim(), by, now).await?;
     domains::set_state(&mut *tx, d.id, to.as_str(), now).await?;
     let event = Event {
         action: if hold {

@@ -171,7 +171,9 @@ pub async fn abolish(
     for d in names.iter().filter(|d| !d.held) {
         let to = state_at(d.expires_at, now, Periods::default(), true);
         let category = HoldCategory::UnitChanged.as_str();
-        domains::set_hold(&mut tx, d.id, true, category, &hold_reason, now).await?;
+        // An office's reorganisation: the office (or the registry) may lift it.
+        let by = govsite_core::hold::HoldLevel::Office.as_str();
+        domains::set_hold(&mut tx, d.id, true, category, &hold_reason, by, now).await?;
         domains::set_state(&mut tx, d.id, to.as_str(), now).await?;
         let event = Event {
             action: "domain_held",

@@ -35,6 +35,9 @@ pub struct SiteCheckConfig {
     /// resolved or declared: tests and demos, so nothing leaves the machine. `None` in
     /// production. The public-address rule still applies to the address the check found.
     pub connect_to: Option<IpAddr>,
+    /// The proxy every fetch goes through, when one is configured; otherwise fetches ignore
+    /// the proxy variables of the environment (see [`SiteCheckConfig::client_builder`]).
+    pub proxy: Option<String>,
 }
 
 impl SiteCheckConfig {
@@ -42,6 +45,23 @@ impl SiteCheckConfig {
     pub fn connect_addr(&self, addr: SocketAddr) -> SocketAddr {
         self.connect_to
             .map_or(addr, |ip| SocketAddr::new(ip, addr.port()))
+    }
+
+    /// A client builder for outbound fetches: through the configured proxy, or none at all
+    /// (HTTP_PROXY and friends are ignored, so the address the check pinned is the one
+    /// reached); with the extra root certificate of tests, if any.
+    pub fn client_builder(&self) -> Result<reqwest::ClientBuilder, String> {
+        let mut builder = match &self.proxy {
+            Some(url) => reqwest::Client::builder()
+                .proxy(reqwest::Proxy::all(url).map_err(|e| format!("代理地址无效：{e}"))?),
+            None => reqwest::Client::builder().no_proxy(),
+        };
+        if let Some(der) = &self.extra_root
+            && let Ok(cert) = reqwest::Certificate::from_der(der)
+        {
+            builder = builder.add_root_certificate(cert);
+        }
+        Ok(builder)
     }
 }
 
@@ -55,6 +75,7 @@ impl Default for SiteCheckConfig {
             allow_private: false,
             extra_root: None,
             connect_to: None,
+            proxy: None,
         }
     }
 }
@@ -440,13 +461,8 @@ async fn fetch_title(
     if !public && !config.allow_private {
         return Err(format!("{} 不是公网地址，未访问", addr.ip()));
     }
-    let mut builder = reqwest::Client::builder();
-    if let Some(der) = &config.extra_root
-        && let Ok(cert) = reqwest::Certificate::from_der(der)
-    {
-        builder = builder.add_root_certificate(cert);
-    }
-    let client = builder
+    let client = config
+        .client_builder()?
         .resolve(host, config.connect_addr(addr))
         .timeout(config.timeout)
         .redirect(reqwest::redirect::Policy::none())

@@ -376,3 +376,14 @@ pub async fn decide_enforcement(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Drops the daily view and hot-link counts of days before `before` (`YYYY-MM-DD`).
+pub async fn prune_counts(db: &Db, before: &str) -> StoreResult<()> {
+    for sql in [
+        "DELETE FROM badge_hits WHERE day < $1",
+        "DELETE FROM badge_hotlinks WHERE day < $1",
+    ] {
+        sqlx::query(sql).bind(before).execute(db.pool()).await?;
+    }
+    Ok(())
+}

@@ -30,21 +30,23 @@ async fn grouped(db: &Db, sql: &'static str, area: Area) -> StoreResult<Counts> 
 }
 
 /// Active units by kind: `government` (党政机关 and the other organs that register .政务),
-/// `public_institution`, and `unconfirmed` (waiting for the 编办 to confirm them).
+/// `public_institution`, and `unconfirmed` (waiting for the 编办 to confirm them); one scan.
 pub async fn units(db: &Db, area: Area) -> StoreResult<Counts> {
-    grouped(
-        db,
-        "SELECT k, COUNT(*) AS n FROM (
-             SELECT CASE WHEN org_type = 'public_institution' THEN 'public_institution'
-                         ELSE 'government' END AS k
-             FROM units WHERE status = 'active' AND region_code BETWEEN $1 AND $2
-             UNION ALL
-             SELECT 'unconfirmed' AS k FROM units
-             WHERE status = 'active' AND confirmation <> 'confirmed'
-               AND region_code BETWEEN $1 AND $2) x GROUP BY k",
-        area,
+    let row = sqlx::query(
+        "SELECT CAST(SUM(CASE WHEN org_type = 'public_institution' THEN 0 ELSE 1 END) AS BIGINT) AS government,
+                CAST(SUM(CASE WHEN org_type = 'public_institution' THEN 1 ELSE 0 END) AS BIGINT) AS public_institution,
+                CAST(SUM(CASE WHEN confirmation <> 'confirmed' THEN 1 ELSE 0 END) AS BIGINT) AS unconfirmed
+         FROM units WHERE status = 'active' AND region_code BETWEEN $1 AND $2",
     )
-    .await
+    .bind(area.lo)
+    .bind(area.hi)
+    .fetch_one(db.pool())
+    .await?;
+    ["government", "public_institution", "unconfirmed"]
+        .into_iter()
+        .map(|k| Ok((k.to_owned(), row.try_get::<Option<i64>, _>(k)?.unwrap_or(0))))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
 }
 
 /// Chinese names (not their variants, not deleted) by state; a name stopped by the staff
@@ -147,60 +149,89 @@ pub struct RollupRow {
 
 /// The figures of `area` by the regions one level down: `span` is 100 for the cities of a
 /// province, 10_000 for the provinces of the nation, 1 for the counties of a city. Regions
-/// with no units are left out.
+/// with no units are left out. Three grouped scans (units with their names, sites, and
+/// applications), not a lookup per unit: at a million units each is one pass.
 pub async fn rollup(db: &Db, area: Area, span: i64) -> StoreResult<Vec<RollupRow>> {
-    // `span` is one of three integer constants of ours. Per unit first, then per region.
-    let sql = format!(
-        "SELECT g.code, COALESCE(r.name, '') AS name, g.units, g.active_names, g.lapsed_names,
-                g.in_review, g.badges, g.mounted, g.overdue
-         FROM (SELECT code, COUNT(*) AS units,
-                      CAST(SUM(active_names) AS BIGINT) AS active_names,
-                      CAST(SUM(lapsed_names) AS BIGINT) AS lapsed_names,
-                      CAST(SUM(in_review) AS BIGINT) AS in_review,
-                      CAST(SUM(badges) AS BIGINT) AS badges,
-                      CAST(SUM(mounted) AS BIGINT) AS mounted,
-                      CAST(SUM(overdue) AS BIGINT) AS overdue
-               FROM (SELECT CAST((u.region_code / {span}) * {span} AS BIGINT) AS code,
-                       (SELECT COUNT(*) FROM domains d WHERE d.unit_id = u.id AND d.variant_of IS NULL
-                          AND d.state = 'active' AND d.held = 0) AS active_names,
-                       (SELECT COUNT(*) FROM domains d WHERE d.unit_id = u.id AND d.variant_of IS NULL
-                          AND (d.state IN ('expired', 'suspended') OR d.held = 1)) AS lapsed_names,
-                       (SELECT COUNT(*) FROM site_applications a WHERE a.unit_id = u.id
-                          AND a.state IN ('submitted', 'office_approved', 'registry_approved',
-                                          'awaiting_paper')) AS in_review,
-                       (SELECT COUNT(*) FROM sites s WHERE s.unit_id = u.id AND s.closed_at IS NULL
-                          AND s.badge_state IN ('issued', 'mounted', 'overdue')) AS badges,
-                       (SELECT COUNT(*) FROM sites s WHERE s.unit_id = u.id AND s.closed_at IS NULL
-                          AND s.badge_state = 'mounted') AS mounted,
-                       (SELECT COUNT(*) FROM sites s WHERE s.unit_id = u.id AND s.closed_at IS NULL
-                          AND s.badge_state = 'overdue') AS overdue
-                     FROM units u WHERE u.status = 'active' AND u.region_code BETWEEN $1 AND $2) per_unit
-               GROUP BY code) g
-         LEFT JOIN regions r ON r.code = g.code
-         ORDER BY g.code"
+    // `span` is one of three integer constants of ours.
+    let group = format!("CAST((u.region_code / {span}) * {span} AS BIGINT)");
+    let units = format!(
+        "SELECT g.code, COALESCE(r.name, '') AS name, g.n
+         FROM (SELECT {group} AS code, COUNT(*) AS n FROM units u
+               WHERE u.status = 'active' AND u.region_code BETWEEN $1 AND $2
+               GROUP BY {group}) g
+         LEFT JOIN regions r ON r.code = g.code ORDER BY g.code"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let names = format!(
+        "SELECT {group} AS code,
+                CAST(SUM(CASE WHEN d.state = 'active' AND d.held = 0 THEN 1 ELSE 0 END) AS BIGINT) AS a,
+                CAST(SUM(CASE WHEN d.state IN ('expired', 'suspended') OR d.held = 1 THEN 1 ELSE 0 END) AS BIGINT) AS b,
+                CAST(0 AS BIGINT) AS c
+         FROM domains d JOIN units u ON u.id = d.unit_id
+         WHERE d.variant_of IS NULL AND u.status = 'active' AND u.region_code BETWEEN $1 AND $2
+         GROUP BY {group}"
+    );
+    let sites = format!(
+        "SELECT {group} AS code,
+                CAST(SUM(CASE WHEN s.badge_state IN ('issued', 'mounted', 'overdue') THEN 1 ELSE 0 END) AS BIGINT) AS a,
+                CAST(SUM(CASE WHEN s.badge_state = 'mounted' THEN 1 ELSE 0 END) AS BIGINT) AS b,
+                CAST(SUM(CASE WHEN s.badge_state = 'overdue' THEN 1 ELSE 0 END) AS BIGINT) AS c
+         FROM sites s JOIN units u ON u.id = s.unit_id
+         WHERE s.closed_at IS NULL AND u.status = 'active' AND u.region_code BETWEEN $1 AND $2
+         GROUP BY {group}"
+    );
+    let reviews = format!(
+        "SELECT {group} AS code, COUNT(*) AS a, CAST(0 AS BIGINT) AS b, CAST(0 AS BIGINT) AS c
+         FROM site_applications a JOIN units u ON u.id = a.unit_id
+         WHERE a.state IN ('submitted', 'office_approved', 'registry_approved', 'awaiting_paper')
+           AND u.status = 'active' AND u.region_code BETWEEN $1 AND $2
+         GROUP BY {group}"
+    );
+    let mut out: Vec<RollupRow> = Vec::new();
+    for r in sqlx::query(sqlx::AssertSqlSafe(units))
         .bind(area.lo)
         .bind(area.hi)
         .fetch_all(db.pool())
-        .await?;
-    let n = |r: &sqlx::any::AnyRow, c: &str| -> Result<i64, sqlx::Error> {
-        Ok(r.try_get::<Option<i64>, _>(c)?.unwrap_or(0))
-    };
-    rows.iter()
-        .map(|r| {
-            Ok(RollupRow {
-                code: r.try_get("code")?,
-                name: r.try_get("name")?,
-                units: n(r, "units")?,
-                active_names: n(r, "active_names")?,
-                lapsed_names: n(r, "lapsed_names")?,
-                in_review: n(r, "in_review")?,
-                badges: n(r, "badges")?,
-                mounted: n(r, "mounted")?,
-                overdue: n(r, "overdue")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+        .await?
+    {
+        out.push(RollupRow {
+            code: r.try_get("code")?,
+            name: r.try_get("name")?,
+            units: r.try_get("n")?,
+            ..RollupRow::default()
+        });
+    }
+    for (sql, fill) in [
+        (names, fill_names as fn(&mut RollupRow, [i64; 3])),
+        (sites, fill_sites),
+        (reviews, fill_reviews),
+    ] {
+        for r in sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(area.lo)
+            .bind(area.hi)
+            .fetch_all(db.pool())
+            .await?
+        {
+            let code: i64 = r.try_get("code")?;
+            let n = [r.try_get("a")?, r.try_get("b")?, r.try_get("c")?];
+            if let Some(row) = out.iter_mut().find(|x| x.code == code) {
+                fill(row, n);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn fill_names(row: &mut RollupRow, [active, lapsed, _]: [i64; 3]) {
+    row.active_names = active;
+    row.lapsed_names = lapsed;
+}
+
+fn fill_sites(row: &mut RollupRow, [badges, mounted, overdue]: [i64; 3]) {
+    row.badges = badges;
+    row.mounted = mounted;
+    row.overdue = overdue;
+}
+
+fn fill_reviews(row: &mut RollupRow, [in_review, _, _]: [i64; 3]) {
+    row.in_review = in_review;
 }

@@ -24,6 +24,8 @@ pub struct Domain {
     pub hold_reason: String,
     /// Why resolution was stopped, by category (campaign, badge, content, …).
     pub hold_category: String,
+    /// Who placed the hold: `office`, `registry`, or empty (not held, or not recorded).
+    pub held_by: String,
     pub plan: String,
     pub ipv4: String,
     pub ipv6: String,
@@ -47,7 +49,7 @@ impl Domain {
 
 const COLUMNS: &str =
     "d.id, d.unit_id, u.name AS unit_name, d.suffix, d.label, d.ace, d.variant_of,
-    d.state, d.held, d.hold_reason, d.hold_category, d.plan, d.ipv4, d.ipv6, d.nameservers, d.forward_url,
+    d.state, d.held, d.hold_reason, d.hold_category, d.held_by, d.plan, d.ipv4, d.ipv6, d.nameservers, d.forward_url,
     d.registered_at, d.expires_at, d.reminders_sent";
 
 fn from_row(r: &AnyRow) -> StoreResult<Domain> {
@@ -69,6 +71,7 @@ fn from_row(r: &AnyRow) -> StoreResult<Domain> {
         held: r.try_get::<i64, _>("held")? != 0,
         hold_reason: r.try_get("hold_reason")?,
         hold_category: r.try_get("hold_category")?,
+        held_by: r.try_get("held_by")?,
         plan: r.try_get("plan")?,
         ipv4: r.try_get("ipv4")?,
         ipv6: r.try_get("ipv6")?,
@@ -272,18 +275,21 @@ pub async fn move_expiry(
     Ok(done.rows_affected() > 0)
 }
 
+/// Holds (or releases) a name and its variants; `by` is who placed the hold (empty on release).
 pub async fn set_hold(
     conn: &mut AnyConnection,
     id: DomainId,
     held: bool,
     category: &str,
     reason: &str,
+    by: &str,
     now: i64,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE domains SET held = $1, hold_category = $2, hold_reason = $3, updated_at = $4 WHERE id = $5 OR variant_of = $5")
+    sqlx::query("UPDATE domains SET held = $1, hold_category = $2, hold_reason = $3, held_by = $4, updated_at = $5 WHERE id = $6 OR variant_of = $6")
         .bind(i64::from(held))
         .bind(category)
         .bind(reason)
+        .bind(by)
         .bind(now)
         .bind(id.get())
         .execute(&mut *conn)

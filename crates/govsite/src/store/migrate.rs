@@ -79,6 +79,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0012_campaigns.sql"),
         include_str!("../../migrations/postgres/0012_campaigns.sql"),
     ),
+    (
+        13,
+        "hold_level",
+        include_str!("../../migrations/sqlite/0013_hold_level.sql"),
+        include_str!("../../migrations/postgres/0013_hold_level.sql"),
+    ),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

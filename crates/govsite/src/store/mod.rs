@@ -120,9 +120,23 @@ impl Db {
     }
 
     /// The SQLite URL for the database file inside a data directory, creating the directory.
+    /// The data directory is made (or tightened to) `0700` and the database file created
+    /// `0600`, so other users of the machine read neither the data nor the secrets in it;
+    /// SQLite gives its journal files the database file's permissions.
     pub fn sqlite_url_in(data_dir: &Path) -> std::io::Result<String> {
         std::fs::create_dir_all(data_dir)?;
         let file = data_dir.join("govsite.db");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+            std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))?;
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .mode(0o600)
+                .open(&file)?;
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+        }
         Ok(format!("sqlite://{}?mode=rwc", file.display()))
     }
 

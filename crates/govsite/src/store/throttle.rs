@@ -7,7 +7,11 @@ use super::{Db, StoreResult};
 
 #[derive(Debug, Clone, Copy)]
 pub enum Scope {
+    /// Failed sign-ins for one account, from anyone: past a few, the captcha is required.
     Account,
+    /// Failed sign-ins for one account from one client (`account|address`): past the limit
+    /// that client waits; the owner elsewhere does not.
+    AccountClient,
     Ip,
     /// Password-reset requests from one address.
     ResetRequest,
@@ -21,12 +25,16 @@ pub enum Scope {
     Captcha,
     /// Reports filed by the public, per address.
     BadgeReport,
+    /// Messages sent on a stranger's word (registration's activation mail and SMS), per
+    /// e-mail address or mobile number: no flooding someone's mailbox or phone.
+    Destination,
 }
 
 impl Scope {
     fn as_str(self) -> &'static str {
         match self {
             Self::Account => "account",
+            Self::AccountClient => "account_client",
             Self::Ip => "ip",
             Self::ResetRequest => "reset_ip",
             Self::Registration => "register_ip",
@@ -34,6 +42,7 @@ impl Scope {
             Self::PasswordChange => "password_change",
             Self::Captcha => "captcha",
             Self::BadgeReport => "badge_report",
+            Self::Destination => "destination",
         }
     }
 }
@@ -83,6 +92,25 @@ pub async fn clear(db: &Db, scope: Scope, key: &str) -> StoreResult<()> {
         .execute(db.pool())
         .await?;
     Ok(())
+}
+
+/// Forgets every failed sign-in of the account `key` (lower-cased user name), from anyone and
+/// from every client: after the owner signs in or resets the password.
+pub async fn clear_account(db: &Db, key: &str) -> StoreResult<()> {
+    let key: String = key.chars().take(64).collect();
+    sqlx::query(
+        "DELETE FROM login_failures WHERE (scope = 'account' AND key = $1)
+            OR (scope = 'account_client' AND SUBSTR(key, 1, LENGTH($1) + 1) = $1 || '|')",
+    )
+    .bind(key)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// The key of one account's failures from one client.
+pub fn account_client_key(account: &str, client: &str) -> String {
+    format!("{account}|{client}")
 }
 
 pub async fn purge_before(db: &Db, before: i64) -> StoreResult<()> {

@@ -94,3 +94,12 @@ pub async fn consume(
         .map(|r| r.try_get("account_id").map(AccountId::new))
         .transpose()?)
 }
+
+/// Drops one-time links that expired before `before` (used or not: they open nothing).
+pub async fn purge_expired(db: &Db, before: i64) -> StoreResult<()> {
+    sqlx::query("DELETE FROM one_time_tokens WHERE expires_at < $1")
+        .bind(before)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}

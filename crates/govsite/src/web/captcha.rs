@@ -2,7 +2,9 @@
 //! ("七加五等于几？"), drawn as an image by default, or given as text for people who cannot
 //! see the image (screen readers, 适老化) — a different challenge, not the image's answer.
 //! It slows scripted submission; the real limit is the rate limit on wrong answers
-//! ([`MAX_WRONG_PER_HOUR`] per account).
+//! ([`MAX_WRONG_PER_HOUR`] per account). A challenge is a signed token carrying its expiry;
+//! its question comes from a MAC of its nonce, so showing one writes nothing, and its use is
+//! recorded at submission so that it serves once.
 
 use axum::extract::State;
 use axum::http::header;
@@ -31,8 +33,8 @@ pub struct Challenge {
     pub text: String,
 }
 
-fn question() -> (String, String) {
-    let b = random_bytes::<3>().unwrap_or([7, 5, 0]);
+/// The question and answer a challenge's random bytes stand for.
+fn question_from(b: [u8; 3]) -> (String, String) {
     let x = usize::from(b[0]) % 20 + 1;
     let y = usize::from(b[1]) % 9 + 1;
     if b[2].is_multiple_of(2) || x <= y {
@@ -48,25 +50,44 @@ fn question() -> (String, String) {
     }
 }
 
-/// A fresh challenge, stored as `question<TAB>answer` under the token's hash.
+#[cfg(test)]
+fn question() -> (String, String) {
+    question_from(random_bytes::<3>().unwrap_or([7, 5, 0]))
+}
+
+/// A challenge lives this long.
+const LIFETIME: i64 = 600;
+
+/// A challenge's token: `expiry~nonce`, signed with the form key. Its question is drawn from
+/// a MAC of the nonce, so only the server knows it; nothing is stored until it is used.
+fn challenge_of(key: &[u8; 32], token: &str, now: i64) -> Option<(String, String)> {
+    let value = super::signed::verify(key, token)?;
+    let (expiry, nonce) = value.split_once('~')?;
+    if expiry.parse::<i64>().ok()? < now || !well_formed(nonce) {
+        return None;
+    }
+    let t = super::signed::tag(key, format!("captcha:{nonce}").as_bytes());
+    Some(question_from([t[0], t[1], t[2]]))
+}
+
+/// A fresh challenge: nothing is written (a public page may be viewed any number of times).
 pub async fn issue(web: &WebState, text: bool) -> Result<Challenge, AppError> {
-    let token = random_token();
-    let (q, answer) = question();
-    captchas::insert(
-        &web.db,
-        &hash_token(&token),
-        &format!("{q}\t{answer}"),
-        web.now(),
-    )
-    .await?;
-    Ok(Challenge {
-        token,
-        text: if text { q } else { String::new() },
-    })
+    let key = web.form_key().await?;
+    let token = super::signed::sign(
+        &key,
+        &format!("{}~{}", web.now() + LIFETIME, random_token()),
+    );
+    let text = if text {
+        challenge_of(&key, &token, web.now()).map_or_else(String::new, |(q, _)| q)
+    } else {
+        String::new()
+    };
+    Ok(Challenge { token, text })
 }
 
 /// Uses the challenge up and says whether `answer` is right. Wrong answers count against the
-/// account; past the limit every attempt is refused for an hour.
+/// account; past the limit every attempt is refused for an hour. A challenge is used once,
+/// right or wrong: its use is recorded at submission (a POST), not when it is shown.
 pub async fn verify(
     web: &WebState,
     ctx: &Ctx,
@@ -76,7 +97,7 @@ pub async fn verify(
     let key = ctx
         .user
         .as_ref()
-        .map_or_else(|| ctx.ip.clone(), |u| u.id.get().to_string());
+        .map_or_else(|| ctx.limit_key.clone(), |u| u.id.get().to_string());
     let now = web.now();
     if throttle::failures_since(&web.db, throttle::Scope::Captcha, &key, now - 3600).await?
         >= MAX_WRONG_PER_HOUR
@@ -84,14 +105,13 @@ pub async fn verify(
         return Err(AppError::TooMany("验证码错误次数过多，请一小时后再试。"));
     }
     let attempt = throttle::record_failure(&web.db, throttle::Scope::Captcha, &key, now).await?;
-    if !well_formed(token) {
+    let Some((_, expected)) = challenge_of(&web.form_key().await?, token, now) else {
+        return Ok(false);
+    };
+    if !captchas::use_once(&web.db, &hash_token(token), now + LIFETIME, now).await? {
         return Ok(false);
     }
-    let stored = captchas::take(&web.db, &hash_token(token), now).await?;
-    let right = stored
-        .as_deref()
-        .and_then(|s| s.split_once('\t'))
-        .is_some_and(|(_, a)| a == answer.trim());
+    let right = expected == answer.trim();
     if right {
         throttle::forget(&web.db, attempt).await?;
     }
@@ -99,25 +119,20 @@ pub async fn verify(
 }
 
 /// `/captcha/{token}.svg`: the question drawn with each character turned and shifted a
-/// little over a few lines of noise. Never cached.
+/// little over a few lines of noise. Never cached; read from the token alone.
 pub async fn image(
     State(web): State<WebState>,
     PathText(raw): PathText,
 ) -> Result<Response, AppError> {
     let token = raw.strip_suffix(".svg").ok_or(AppError::NotFound)?;
-    if !well_formed(token) {
-        return Err(AppError::NotFound);
-    }
-    let stored = captchas::peek(&web.db, &hash_token(token), web.now())
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let q = stored.split_once('\t').map_or("", |(q, _)| q);
+    let (q, _) =
+        challenge_of(&web.form_key().await?, token, web.now()).ok_or(AppError::NotFound)?;
     Ok((
         [
             (header::CONTENT_TYPE, "image/svg+xml"),
             (header::CACHE_CONTROL, "no-store"),
         ],
-        svg(q),
+        svg(&q),
     )
         .into_response())
 }

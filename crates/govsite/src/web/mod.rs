@@ -8,6 +8,7 @@ mod admin;
 mod auth;
 mod captcha;
 mod chart;
+mod client;
 pub use captcha::MAX_WRONG_PER_HOUR as CAPTCHA_MAX_WRONG_PER_HOUR;
 pub(crate) mod console;
 pub mod error;
@@ -18,6 +19,7 @@ mod public;
 mod rdap;
 mod register;
 pub mod session;
+mod signed;
 mod templates;
 pub mod verify;
 mod xlsx;
@@ -46,6 +48,8 @@ pub struct WebConfig {
     pub badge_check_pages: usize,
     /// Time between two rounds of the badge mount checker.
     pub badge_check_every: std::time::Duration,
+    /// Proxies whose `Forwarded` / `X-Forwarded-For` name the client (see `web::client`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl WebConfig {
@@ -65,6 +69,9 @@ pub struct Inner {
     pub clock: SharedClock,
     /// Wakes the notification worker after a commit that queued messages.
     pub outbox_wake: Arc<Notify>,
+    /// The badge facts' signing key and the anonymous forms' key, read once per process.
+    badge_key: tokio::sync::OnceCell<[u8; 32]>,
+    form_key: tokio::sync::OnceCell<[u8; 32]>,
 }
 
 impl std::ops::Deref for WebState {
@@ -81,11 +88,29 @@ impl WebState {
             config,
             clock,
             outbox_wake,
+            badge_key: tokio::sync::OnceCell::new(),
+            form_key: tokio::sync::OnceCell::new(),
         }))
     }
 
     pub fn now(&self) -> i64 {
         self.clock.now()
+    }
+
+    /// The badge facts' signing key (Ed25519 seed), from the database once.
+    pub async fn badge_key(&self) -> Result<[u8; 32], crate::store::StoreError> {
+        self.badge_key
+            .get_or_try_init(|| crate::store::policy::badge_signing_key(&self.db, self.now()))
+            .await
+            .copied()
+    }
+
+    /// The key of anonymous CSRF cookies and captcha challenges, from the database once.
+    pub async fn form_key(&self) -> Result<[u8; 32], crate::store::StoreError> {
+        self.form_key
+            .get_or_try_init(|| crate::store::policy::form_key(&self.db, self.now()))
+            .await
+            .copied()
     }
 }
 
@@ -155,6 +180,7 @@ mod tests {
             site_checks: Default::default(),
             badge_check_pages: 4,
             badge_check_every: std::time::Duration::from_secs(6 * 3600),
+            trusted_proxies: Vec::new(),
         };
         assert!(config("https://xn--55qw42g.example").secure_cookies());
         assert!(!config("http://127.0.0.1:8080").secure_cookies());

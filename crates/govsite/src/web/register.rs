@@ -24,6 +24,9 @@ use crate::store::{offices, throttle, units};
 
 /// Registrations accepted from one address per hour.
 const REGISTRATIONS_PER_HOUR: i64 = 10;
+/// Registrations whose activation mail and SMS go to one e-mail address or mobile number, per
+/// day: a stranger cannot make the platform flood someone's mailbox or phone (SMS pumping).
+pub const REGISTRATIONS_PER_DESTINATION_PER_DAY: i64 = 3;
 
 pub fn routes() -> Router<WebState> {
     Router::new()
@@ -175,12 +178,31 @@ async fn submit(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Re
     }
 
     let now = web.now();
-    if throttle::failures_since(&web.db, throttle::Scope::Registration, &ctx.ip, now - 3600).await?
+    if throttle::failures_since(
+        &web.db,
+        throttle::Scope::Registration,
+        &ctx.limit_key,
+        now - 3600,
+    )
+    .await?
         >= REGISTRATIONS_PER_HOUR
     {
         return Err(AppError::BadRequest(
             "该网络地址注册过于频繁，请1小时后再试。",
         ));
+    }
+    let destinations = [
+        details.handler.email.as_str().to_lowercase(),
+        details.handler.mobile.as_str().to_owned(),
+    ];
+    for d in &destinations {
+        if throttle::failures_since(&web.db, throttle::Scope::Destination, d, now - 86_400).await?
+            >= REGISTRATIONS_PER_DESTINATION_PER_DAY
+        {
+            return Err(AppError::TooMany(
+                "该电子邮箱或手机号今天已多次用于注册，请明天再试，或联系所属编办。",
+            ));
+        }
     }
     let username = new_account_number(&web).await?;
     let registered = crate::registry::accounts::register_unit(
@@ -201,7 +223,10 @@ async fn submit(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Re
         }
         Err(e) => return Err(e.into()),
     }
-    throttle::record_failure(&web.db, throttle::Scope::Registration, &ctx.ip, now).await?;
+    throttle::record_failure(&web.db, throttle::Scope::Registration, &ctx.limit_key, now).await?;
+    for d in &destinations {
+        throttle::record_failure(&web.db, throttle::Scope::Destination, d, now).await?;
+    }
     web.outbox_wake.notify_one();
     Ok(Redirect::to(&format!("/register/done?account={username}")).into_response())
 }

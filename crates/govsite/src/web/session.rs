@@ -19,6 +19,9 @@ use crate::store::accounts::{self, Account, AccountStatus};
 use crate::store::sessions;
 
 pub const COOKIE: &str = "gs_session";
+/// An anonymous visitor's CSRF token: a random value signed with the form key, sent back in
+/// each form (double submit); no row in the database.
+pub const CSRF_COOKIE: &str = "gs_csrf";
 const LARGE_TEXT_COOKIE: &str = "gs_large";
 /// Anonymous sessions (only a CSRF token) and idle signed-in sessions end after this long.
 pub const IDLE_SECONDS: i64 = 2 * 3600;
@@ -34,7 +37,10 @@ pub struct Ctx {
     pub user: Option<Account>,
     pub mfa_pending: bool,
     pub large_text: bool,
+    /// The client's address (through trusted proxies), as the audit log records it.
     pub ip: String,
+    /// The key per-client limits count under (an IPv6 client's /64).
+    pub limit_key: String,
     pub path: String,
 }
 
@@ -95,6 +101,19 @@ pub fn session_cookie(web: &WebState, id: Option<&str>) -> HeaderValue {
         None => format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
     };
     HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// `Set-Cookie` for an anonymous visitor's signed CSRF token.
+fn csrf_cookie(web: &WebState, token: &str) -> HeaderValue {
+    let secure = if web.config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 /// Creates a session and returns (cookie value, its hash, csrf token).
@@ -160,11 +179,12 @@ fn sessionless(method: &Method, path: &str) -> bool {
 async fn run(web: WebState, req: Request, next: Next) -> Result<Response, AppError> {
     let now = web.now();
     let (mut parts, body) = req.into_parts();
-    let ip = parts
+    let client = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_default();
+        .map(|c| super::client::address(c.0.ip(), &parts.headers, &web.config.trusted_proxies));
+    let ip = client.map(|c| c.to_string()).unwrap_or_default();
+    let limit_key = client.map(super::client::limit_key).unwrap_or_default();
     if sessionless(&parts.method, parts.uri.path()) {
         parts.extensions.insert(Ctx {
             session: None,
@@ -173,6 +193,7 @@ async fn run(web: WebState, req: Request, next: Next) -> Result<Response, AppErr
             mfa_pending: false,
             large_text: false,
             ip,
+            limit_key,
             path: parts.uri.path().to_owned(),
         });
         return Ok(next.run(Request::from_parts(parts, body)).await);
@@ -186,20 +207,23 @@ async fn run(web: WebState, req: Request, next: Next) -> Result<Response, AppErr
             session = Some((hash, row));
         }
     }
-    let mut new_cookie = None;
-    // Only a page view starts a session (HEAD and OPTIONS do not, so probes add no rows).
-    if session.is_none() && parts.method == Method::GET {
-        let (id, hash, csrf) = start(&web, None, false).await?;
-        new_cookie = Some(id);
-        session = Some((
-            hash,
-            sessions::SessionRow {
-                account_id: None,
-                csrf_token: csrf,
-                mfa_pending: false,
-                last_seen_at: now,
-            },
-        ));
+    // An anonymous visitor has no session row: its CSRF token is a signed cookie, made on
+    // its first page view (sessions start at sign-in).
+    let mut anonymous_csrf = None;
+    let mut new_csrf_cookie = None;
+    if session.is_none() {
+        let key = web.form_key().await?;
+        match cookie(&parts.headers, CSRF_COOKIE)
+            .filter(|v| super::signed::verify(&key, v).is_some())
+        {
+            Some(v) => anonymous_csrf = Some(v.to_owned()),
+            None if parts.method == Method::GET => {
+                let token = super::signed::sign(&key, &random_token());
+                new_csrf_cookie = Some(token.clone());
+                anonymous_csrf = Some(token);
+            }
+            None => {}
+        }
     }
 
     let mut user = None;
@@ -223,9 +247,11 @@ async fn run(web: WebState, req: Request, next: Next) -> Result<Response, AppErr
     let body = if is_safe(&parts.method) {
         body
     } else {
-        // No session, no CSRF token: refused before a byte of the body is read.
-        let Some((_, row)) = &session else {
-            return Err(AppError::Csrf);
+        // No session and no signed CSRF cookie: refused before a byte of the body is read.
+        let expected = match (&session, &anonymous_csrf) {
+            (Some((_, row)), _) => row.csrf_token.clone(),
+            (None, Some(token)) => token.clone(),
+            (None, None) => return Err(AppError::Csrf),
         };
         let upload = super::UPLOADS
             .iter()
@@ -240,7 +266,7 @@ async fn run(web: WebState, req: Request, next: Next) -> Result<Response, AppErr
             Some(t) => Some(t.to_owned()),
             None => csrf_field(&parts.headers, &bytes).await,
         };
-        let ok = sent.is_some_and(|t| bool::from(t.as_bytes().ct_eq(row.csrf_token.as_bytes())));
+        let ok = sent.is_some_and(|t| bool::from(t.as_bytes().ct_eq(expected.as_bytes())));
         if !ok {
             return Err(AppError::Csrf);
         }
@@ -279,7 +305,7 @@ async fn run(web: WebState, req: Request, next: Next) -> Result<Response, AppErr
         .map_or(path.clone(), |p| p.as_str().to_owned());
     let (session_hash, csrf) = match session {
         Some((hash, row)) => (Some(hash), row.csrf_token),
-        None => (None, String::new()),
+        None => (None, anonymous_csrf.unwrap_or_default()),
     };
     parts.extensions.insert(Ctx {
         session: session_hash,
@@ -288,14 +314,15 @@ async fn run(web: WebState, req: Request, next: Next) -> Result<Response, AppErr
         mfa_pending,
         large_text,
         ip,
+        limit_key,
         path: path_and_query,
     });
     let mut resp = next.run(Request::from_parts(parts, body)).await;
-    if let Some(id) = new_cookie
+    if let Some(token) = new_csrf_cookie
         && !resp.headers().contains_key(header::SET_COOKIE)
     {
         resp.headers_mut()
-            .append(header::SET_COOKIE, session_cookie(&web, Some(&id)));
+            .append(header::SET_COOKIE, csrf_cookie(&web, &token));
     }
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -21,7 +21,7 @@ use super::error::AppError;
 use super::form::{PathText, Query};
 use super::session::Ctx;
 use crate::store::sites::{self, Site};
-use crate::store::{offices, policy, units};
+use crate::store::{offices, units};
 
 pub fn routes() -> Router<WebState> {
     Router::new()
@@ -86,9 +86,7 @@ fn status_label(status: &str) -> &'static str {
 }
 
 async fn key(web: &WebState) -> Result<SigningKey, AppError> {
-    Ok(SigningKey::from_bytes(
-        &policy::badge_signing_key(&web.db, web.now()).await?,
-    ))
+    Ok(SigningKey::from_bytes(&web.badge_key().await?))
 }
 
 /// The canonical bytes: sorted keys, no whitespace, UTF-8 (serde_json over a BTreeMap).
@@ -265,7 +263,7 @@ async fn report(
     let form: ReportForm = super::form::parse(&body)?;
     let now = web.now();
     let throttle = crate::store::throttle::Scope::BadgeReport;
-    if crate::store::throttle::failures_since(&web.db, throttle, &ctx.ip, now - 3600).await?
+    if crate::store::throttle::failures_since(&web.db, throttle, &ctx.limit_key, now - 3600).await?
         >= REPORTS_PER_HOUR
     {
         return Err(AppError::TooMany("提交过于频繁，请一小时后再试。"));
@@ -296,7 +294,7 @@ async fn report(
         let text = form.captcha_mode == "text";
         return page(&web, &ctx, &site, facts, text, Some(&e), &form, false).await;
     };
-    crate::store::throttle::record_failure(&web.db, throttle, &ctx.ip, now).await?;
+    crate::store::throttle::record_failure(&web.db, throttle, &ctx.limit_key, now).await?;
     let report = crate::store::badges::NewReport {
         site_id: site.id,
         kind: &form.kind,

@@ -101,30 +101,134 @@ async fn sign_in_rotates_the_session_and_sign_out_ends_it() {
     );
 }
 
+/// The text captcha of a sign-in page: its token and its answer.
+fn sign_in_captcha(body: &str) -> (String, String) {
+    let marker = "name=\"captcha_text_token\" value=\"";
+    let start = body.find(marker).expect("a text captcha") + marker.len();
+    let token = body[start..start + body[start..].find('"').unwrap()].to_owned();
+    let question = &body[body.find("文字题：").unwrap()..].replacen("文字题：", "验证码：", 1);
+    (token, crate::sites::solve(question))
+}
+
+async fn sign_in_with_captcha(
+    b: &mut crate::helpers::Browser,
+    username: &str,
+    password: &str,
+    shown: &str,
+) -> crate::helpers::Page {
+    let (token, answer) = sign_in_captcha(shown);
+    b.post(
+        "/login",
+        &[
+            ("username", username),
+            ("password", password),
+            ("captcha_text_token", &token),
+            ("captcha_text", &answer),
+        ],
+    )
+    .await
+}
+
+/// Strangers' wrong passwords never lock the owner out: after three the captcha is required,
+/// the stranger's client waits after five, the holder is told once, and the owner (from
+/// another client) signs in with the captcha; a reset clears the count.
 #[tokio::test]
-async fn failed_sign_ins_are_throttled_per_account_and_audited() {
+async fn failed_sign_ins_ask_for_a_captcha_and_never_lock_the_owner_out() {
     let app = TestApp::spawn().await;
-    let (username, password, _) = app.user(Role::Unit, None, None).await;
-    let mut b = app.browser();
-    for _ in 0..5 {
-        let page = b.sign_in(&username, "wrong password 1").await;
+    let (username, password, _) = app.user(Role::Admin, None, None).await;
+    let mut stranger = app.browser();
+    let mut last = String::new();
+    for i in 0..3 {
+        let page = stranger.sign_in(&username, "wrong password 1").await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.body.contains("用户账号或密码不正确"));
         let values = crate::helpers::input_values(&page.body);
         assert_eq!(values["username"], username, "the user name is kept");
+        assert_eq!(
+            page.body.contains("captcha_text_token"),
+            i == 2,
+            "the captcha appears after the third failure"
+        );
+        last = page.body;
     }
-    // Locked now, even with the right password.
-    let page = b.sign_in(&username, &password).await;
-    assert!(page.body.contains("已暂时锁定"));
+    // Without the captcha no password is tried.
+    let page = stranger.sign_in(&username, &password).await;
+    assert!(page.body.contains("请填写验证码"), "{}", page.body);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'sign_in_failed'")
+            .await,
+        3
+    );
+    // With it, two more wrong guesses: the holder is told once, at the fifth.
+    for _ in 0..2 {
+        let page = sign_in_with_captcha(&mut stranger, &username, "wrong password 2", &last).await;
+        assert!(page.body.contains("用户账号或密码不正确"), "{}", page.body);
+        last = page.body;
+    }
+    let told = app.outbox_bodies("sign_in_failures").await;
+    assert_eq!(told.len(), 1);
+    assert!(told[0].1.contains("5 次登录失败") && told[0].0.ends_with("@test.example"));
+    // The stranger's client now waits, even with the right password.
+    let page = sign_in_with_captcha(&mut stranger, &username, &password, &last).await;
+    assert!(
+        page.body.contains("本设备登录该账号失败次数过多"),
+        "{}",
+        page.body
+    );
+
+    // The owner, from another address, is not locked out: the captcha, then in.
+    let mut owner = app.browser_from("127.0.0.2".parse().unwrap());
+    let asked = owner.sign_in(&username, &password).await;
+    assert!(asked.body.contains("请填写验证码"), "{}", asked.body);
+    let wrong = owner
+        .post(
+            "/login",
+            &[
+                ("username", username.as_str()),
+                ("password", password.as_str()),
+                ("captcha_text_token", &sign_in_captcha(&asked.body).0),
+                ("captcha_text", "999"),
+            ],
+        )
+        .await;
+    assert!(wrong.body.contains("验证码不正确"));
+    let page = sign_in_with_captcha(&mut owner, &username, &password, &wrong.body).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'sign_in_failed'")
             .await,
         5
     );
-    // 15 minutes later the lock has lifted.
-    app.clock.advance(16 * 60);
+    // Signed in, the count is gone: the next sign-in needs no captcha.
+    let mut again = app.browser_from("127.0.0.2".parse().unwrap());
     assert_eq!(
-        b.sign_in(&username, &password).await.status,
+        again.sign_in(&username, &password).await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    // A reset by link clears the failures too.
+    for _ in 0..3 {
+        app.browser().sign_in(&username, "wrong password 3").await;
+    }
+    let mut b = app.browser_from("127.0.0.3".parse().unwrap());
+    assert!(
+        b.sign_in(&username, &password)
+            .await
+            .body
+            .contains("请填写验证码")
+    );
+    b.post("/password/forgot", &[("username", &username)]).await;
+    let mails = app.outbox_bodies("password_reset").await;
+    let body = &mails.last().unwrap().1;
+    let start = body.find("/password/reset/").unwrap();
+    let link: String = body[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    let new = "重设之后的口令 2026";
+    b.post(&link, &[("password", new), ("confirm", new)]).await;
+    assert_eq!(
+        b.sign_in(&username, new).await.status,
         StatusCode::SEE_OTHER
     );
 }
@@ -613,13 +717,19 @@ async fn parallel_wrong_passwords_stop_at_the_limit() {
             verified += 1;
         }
     }
+    // Every attempt is counted before the password is checked: at most the client's limit
+    // of guesses are tried, the rest are refused or asked for the captcha.
     assert!(verified <= 5, "{verified} guesses were checked");
+    let page = app.browser().sign_in(&username, &password).await;
+    assert_eq!(
+        page.status,
+        StatusCode::OK,
+        "not signed in without the captcha"
+    );
     assert!(
-        app.browser()
-            .sign_in(&username, &password)
-            .await
-            .body
-            .contains("已暂时锁定")
+        page.body.contains("本设备登录该账号失败次数过多") || page.body.contains("请填写验证码"),
+        "{}",
+        page.body
     );
 }
 
@@ -669,4 +779,106 @@ async fn the_current_password_cannot_be_guessed_forever() {
         )
         .await;
     assert!(page.body.contains("错误次数过多"));
+}
+
+/// Behind a trusted reverse proxy each client has its own limits (its address from
+/// X-Forwarded-For); a stranger's X-Forwarded-For changes nothing.
+#[tokio::test]
+async fn limits_follow_the_client_behind_a_trusted_proxy_only() {
+    async fn attempts(
+        base: &str,
+        forwarded_for: &str,
+        username: &str,
+        password: &str,
+        n: usize,
+    ) -> String {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert("x-forwarded-for", forwarded_for.parse().unwrap());
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(h)
+            .build()
+            .unwrap();
+        let mut last = String::new();
+        for _ in 0..n {
+            let page = client
+                .get(format!("{base}/login"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let token = crate::helpers::input_values(&page)["csrf_token"].clone();
+            let r = client
+                .post(format!("{base}/login"))
+                .form(&[
+                    ("csrf_token", token.as_str()),
+                    ("username", username),
+                    ("password", password),
+                ])
+                .send()
+                .await
+                .unwrap();
+            last = if r.status() == StatusCode::SEE_OTHER {
+                "signed in".to_owned()
+            } else {
+                r.text().await.unwrap()
+            };
+        }
+        last
+    }
+    let app = TestApp::spawn_behind_proxy().await;
+    let (username, password, _) = app.user(Role::Unit, None, None).await;
+    // 31 failures from one client (over many accounts) stop that client only.
+    for i in 0..31 {
+        attempts(
+            &app.base,
+            "203.0.113.5",
+            &format!("nobody{i}"),
+            "wrong password 1",
+            1,
+        )
+        .await;
+    }
+    let blocked = attempts(&app.base, "203.0.113.5", &username, &password, 1).await;
+    assert!(blocked.contains("该网络地址登录失败次数过多"), "{blocked}");
+    let other = attempts(&app.base, "203.0.113.6", &username, &password, 1).await;
+    assert_eq!(other, "signed in", "another client behind the same proxy");
+    // A forged header in front of the proxy's own is not believed: the proxy appends the
+    // address it saw, and that is the one counted.
+    let forged = attempts(
+        &app.base,
+        "198.51.100.1, 203.0.113.5",
+        &username,
+        &password,
+        1,
+    )
+    .await;
+    assert!(forged.contains("该网络地址登录失败次数过多"), "{forged}");
+    let audit: Vec<String> = sqlx::query("SELECT ip FROM audit_events WHERE action = 'sign_in'")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| sqlx::Row::try_get(r, "ip").unwrap())
+        .collect();
+    assert!(audit.contains(&"203.0.113.6".to_owned()), "{audit:?}");
+
+    // Without a trusted proxy the header is the client's word and ignored.
+    let direct = TestApp::spawn().await;
+    let (username, password, _) = direct.user(Role::Unit, None, None).await;
+    for i in 0..31 {
+        attempts(
+            &direct.base,
+            &format!("203.0.113.{i}"),
+            &format!("nobody{i}"),
+            "wrong password 1",
+            1,
+        )
+        .await;
+    }
+    let page = attempts(&direct.base, "203.0.113.200", &username, &password, 1).await;
+    assert!(page.contains("该网络地址登录失败次数过多"), "{page}");
 }

@@ -705,6 +705,7 @@ async fn the_mount_checker_tells_live_missing_copied_wrong_and_misplaced_badges_
         allow_private: true,
         extra_root: None,
         connect_to: None,
+        proxy: None,
     };
     let mut config = CheckerConfig::new(sites_config, "https://badge.example");
     config.politeness = Duration::ZERO;
@@ -927,6 +928,7 @@ async fn the_checker_sees_an_http_script_on_an_https_page() {
         allow_private: true,
         extra_root: Some(ca),
         connect_to: None,
+        proxy: None,
     };
     let mut config = CheckerConfig::new(sites, "https://badge.example");
     config.politeness = Duration::ZERO;
@@ -951,4 +953,147 @@ async fn the_checker_sees_an_http_script_on_an_https_page() {
         .unwrap();
     assert!(evidence.contains("https://secure.test:"), "{evidence}");
     app.shutdown().await.unwrap();
+}
+
+/// Outbound fetches ignore HTTP_PROXY and friends (a proxy would connect wherever it likes,
+/// past the public-address rule); `--site-check-proxy` sends them through one on purpose.
+#[tokio::test]
+async fn the_checker_ignores_proxy_variables_unless_a_proxy_is_configured() {
+    use std::sync::atomic::AtomicUsize;
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::spawn().await;
+    let unit = app.unit("靖远县教育局", "620421").await;
+    let code = issue(&app, unit, "靖远教育网", "", "", "proxy.test").await;
+    let page = format!(
+        "<!DOCTYPE html><html><head><title>t</title></head><body><p>正文</p><script src=\"https://badge.example/b/{code}.js\" async></script></body></html>"
+    );
+    let server = axum::Router::new().fallback(move || {
+        let page = page.clone();
+        async move { axum::response::Html(page) }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, server).await });
+    // A "proxy" that counts who comes and answers 502.
+    let proxy = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let came = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = came.clone();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = proxy.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let _ = s
+                .write_all(
+                    b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                )
+                .await;
+        }
+    });
+    let resolver =
+        crate::sites::local_resolver(vec![("proxy.test", "127.0.0.1".parse().unwrap())]).await;
+    let closed = crate::dns::free_port();
+    let check = |extra: Vec<String>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_govsite"));
+        cmd.args(["badge-check", "--database-url", &app.url])
+            .args(["--site-check-resolver", &resolver.to_string()])
+            .args(["--site-check-http-port", &port.to_string()])
+            .args(["--site-check-https-port", &closed.to_string()])
+            .args(["--site-check-allow-private", "--politeness-ms", "0"])
+            .args(["--public-url", "https://badge.example"])
+            .args(extra)
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy");
+        for var in [
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "ALL_PROXY",
+        ] {
+            cmd.env(var, &proxy_url);
+        }
+        async move {
+            let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+                .await
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    };
+    let outcome = || async {
+        sqlx::query("SELECT last_check_outcome FROM sites WHERE english_domain = 'proxy.test'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap()
+            .try_get::<String, _>("last_check_outcome")
+            .unwrap()
+    };
+    check(Vec::new()).await;
+    assert_eq!(
+        came.load(Ordering::SeqCst),
+        0,
+        "the proxy variables are ignored"
+    );
+    assert_eq!(outcome().await, "live");
+    check(vec!["--site-check-proxy".into(), proxy_url.clone()]).await;
+    assert!(
+        came.load(Ordering::SeqCst) > 0,
+        "a configured proxy is used"
+    );
+    assert_eq!(outcome().await, "unreachable");
+    app.shutdown().await.unwrap();
+}
+
+/// Tables that grow with traffic are bounded: a badge's daily views and hot-links are kept
+/// for 180 days, used captcha challenges and expired one-time links go.
+#[tokio::test]
+async fn housekeeping_bounds_the_tables_traffic_fills() {
+    let app = TestApp::spawn().await;
+    let unit = app.unit("靖远县教育局", "620421").await;
+    issue(&app, unit, "靖远教育网", "", "", "jy.jingyuan.gov.cn").await;
+    let site: i64 = sqlx::query("SELECT id FROM sites")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    let day =
+        |ago: i64| govsite_core::deadline::cst_date(app.clock_now() - ago * 86_400).to_string();
+    for ago in [200, 10] {
+        sqlx::query("INSERT INTO badge_hits (site_id, day, hits) VALUES ($1, $2, 5)")
+            .bind(site)
+            .bind(day(ago))
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO badge_hotlinks (site_id, host, day, hits) VALUES ($1, 'copy.example', $2, 3)",
+        )
+        .bind(site)
+        .bind(day(ago))
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    }
+    sqlx::query("INSERT INTO captchas (token_hash, answer, expires_at) VALUES ('old', '', $1)")
+        .bind(app.clock_now() - 60)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    govsite::registry::lifecycle::housekeeping(&app.db, app.clock_now())
+        .await
+        .unwrap();
+    assert_eq!(app.count("SELECT COUNT(*) FROM badge_hits").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM badge_hotlinks").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM captchas").await, 0);
+    let kept: String = sqlx::query("SELECT day FROM badge_hits")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert_eq!(kept, day(10));
 }

@@ -216,3 +216,29 @@ async fn demo_data_is_idempotent_and_has_no_passwords() {
         None
     );
 }
+
+/// Other users of the machine read neither the data nor the secrets in it: the data
+/// directory is 0700 (tightened if it existed), the database and its journals 0600.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_directory_and_database_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let url = govsite::store::Db::sqlite_url_in(&data).unwrap();
+    let db = govsite::store::Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    let files: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(files.iter().any(|f| f.ends_with("govsite.db")), "{files:?}");
+    for f in &files {
+        assert_eq!(mode(f), 0o600, "{}", f.display());
+    }
+    db.close().await;
+}

@@ -75,6 +75,26 @@ impl TestApp {
         staff_totp: bool,
         site_checks: govsite::registry::site_checks::SiteCheckConfig,
     ) -> Self {
+        Self::spawn_configured(senders, staff_totp, site_checks, Vec::new()).await
+    }
+
+    /// An app behind a reverse proxy on loopback: its `X-Forwarded-For` names the client.
+    pub async fn spawn_behind_proxy() -> Self {
+        Self::spawn_configured(
+            Senders::send_held_only(),
+            false,
+            Default::default(),
+            vec!["127.0.0.1/32".parse().unwrap()],
+        )
+        .await
+    }
+
+    async fn spawn_configured(
+        senders: Senders,
+        staff_totp: bool,
+        site_checks: govsite::registry::site_checks::SiteCheckConfig,
+        trusted_proxies: Vec<ipnet::IpNet>,
+    ) -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().expect("temp dir");
         let url = fresh_database_url(dir.path()).await;
@@ -89,6 +109,7 @@ impl TestApp {
             site_checks: site_checks.clone(),
             badge_check_pages: 4,
             badge_check_every: std::time::Duration::from_secs(6 * 3600),
+            trusted_proxies,
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(govsite::server::run(
@@ -135,6 +156,19 @@ impl TestApp {
             client: reqwest::Client::builder()
                 .cookie_store(true)
                 .redirect(Policy::none())
+                .build()
+                .expect("client"),
+            base: self.base.clone(),
+        }
+    }
+
+    /// A browser whose requests come from another loopback address (another client).
+    pub fn browser_from(&self, ip: std::net::IpAddr) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .local_address(ip)
                 .build()
                 .expect("client"),
             base: self.base.clone(),

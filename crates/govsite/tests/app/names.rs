@@ -236,6 +236,65 @@ async fn a_unit_changes_how_its_name_resolves() {
     );
 }
 
+/// Who may lift a hold: the registry any; an office the holds an office placed, never the
+/// registry's (content, legal): the hold stays and the office is told why.
+#[tokio::test]
+async fn an_office_cannot_lift_a_hold_the_registry_placed() {
+    let app = TestApp::spawn().await;
+    let unit = app.unit("靖远县教育局", "620421").await;
+    let ids = active_names(&app, unit, "靖远县教育局", "靖远教育").await;
+    let jy = app.office("620421").await;
+    let (mut office, _) = app.signed_in(Role::OfficeReviewer, None, Some(jy)).await;
+    let (mut registry_b, _) = app.signed_in(Role::RegistryReviewer, None, None).await;
+    let hold = format!("/console/domains/{}/hold", ids[0]);
+    let place = [
+        ("action", "hold"),
+        ("reason_code", "content"),
+        ("reason", "首页刊载违法信息"),
+    ];
+    let held = registry_b.post(&hold, &place).await;
+    assert_eq!(held.status, StatusCode::SEE_OTHER, "{}", held.body);
+    assert_eq!(domain(&app, ids[0]).await.held_by, "registry");
+    let refused = office
+        .post(&hold, &[("action", "release"), ("reason", "已整改")])
+        .await;
+    assert_eq!(refused.status, StatusCode::OK);
+    assert!(
+        refused.body.contains("须由注册管理中心恢复"),
+        "{}",
+        refused.body
+    );
+    assert!(domain(&app, ids[0]).await.held, "the registry's hold stays");
+    let released = registry_b
+        .post(
+            &hold,
+            &[("action", "release"), ("reason", "已删除违法信息")],
+        )
+        .await;
+    assert_eq!(released.status, StatusCode::SEE_OTHER);
+    let d = domain(&app, ids[0]).await;
+    assert!(!d.held && d.held_by.is_empty());
+
+    // The office's own hold: the office lifts it.
+    let mine = office
+        .post(
+            &hold,
+            &[
+                ("action", "hold"),
+                ("reason_code", "badge"),
+                ("reason", "逾期未挂标"),
+            ],
+        )
+        .await;
+    assert_eq!(mine.status, StatusCode::SEE_OTHER);
+    assert_eq!(domain(&app, ids[0]).await.held_by, "office");
+    let lifted = office
+        .post(&hold, &[("action", "release"), ("reason", "已挂标")])
+        .await;
+    assert_eq!(lifted.status, StatusCode::SEE_OTHER, "{}", lifted.body);
+    assert!(!domain(&app, ids[0]).await.held);
+}
+
 #[tokio::test]
 async fn offices_stop_and_restore_resolution_in_their_own_region_only() {
     let app = TestApp::spawn().await;

@@ -244,3 +244,32 @@ async fn going_back_from_the_check_page_keeps_everything() {
     assert!(page.body.contains("<option value=\"620421\" selected>"));
     assert_eq!(app.count("SELECT COUNT(*) FROM units").await, 0);
 }
+
+/// Registration sends mail and SMS to whatever address and number a stranger types: at most
+/// three registrations a day per e-mail address or mobile number.
+#[tokio::test]
+async fn one_mailbox_gets_at_most_three_registrations_a_day() {
+    let app = TestApp::spawn().await;
+    let mut b = app.browser();
+    for (i, name) in ["靖远县甲局", "靖远县乙局", "靖远县丙局"]
+        .iter()
+        .enumerate()
+    {
+        register(&app, &mut b, name, 61 + i as u32).await;
+    }
+    let form = unit_form("靖远县丁局", "620421", 64);
+    let mut fields = form_fields(&form);
+    fields.push(("step".into(), "confirm".into()));
+    let refused = b.post_owned("/register", &fields).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        refused.body.contains("今天已多次用于注册"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(app.outbox_bodies("activation").await.len(), 3);
+    // A day later the same mailbox may be used again.
+    app.clock.advance(86_400 + 60);
+    let again = b.post_owned("/register", &fields).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+}

@@ -984,6 +984,7 @@ async fn prechecks_compare_the_zone_the_resolver_and_the_home_page_title() {
         allow_private: true,
         extra_root: None,
         connect_to: None,
+        proxy: None,
     };
     let app = TestApp::spawn_full(
         govsite::notify::sender::Senders::send_held_only(),

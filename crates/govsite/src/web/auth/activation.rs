@@ -170,6 +170,9 @@ async fn submit(
             start_signed_in(&web, &ctx, &account, mfa, to).await
         }
         Purpose::Reset => {
+            // A reset ends the failed sign-ins counted against the account.
+            crate::store::throttle::clear_account(&web.db, &account.username.to_lowercase())
+                .await?;
             // Whoever held the old password was signed out everywhere by the decision.
             Ok(Redirect::to("/login?notice=reset").into_response())
         }

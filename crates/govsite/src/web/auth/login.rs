@@ -4,7 +4,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
@@ -15,12 +15,22 @@ use crate::store::accounts::{self, AccountStatus};
 use crate::store::audit::{self, Event};
 use crate::store::{sessions, throttle};
 use crate::web::WebState;
+use crate::web::captcha;
 use crate::web::error::AppError;
 use crate::web::form::{self, Query, safe_next};
 use crate::web::session::{self, Ctx};
 
-/// Failed sign-ins tolerated per account, and per client address, within the window.
-pub const ACCOUNT_LIMIT: i64 = 5;
+/// Failed sign-ins for one account, from anyone, after which the captcha is required. The
+/// account is never locked: its owner signs in with the captcha (GB/T 22239's 「限制非法登录
+/// 次数」 without handing strangers a lock).
+pub const CAPTCHA_AFTER: i64 = 3;
+/// Failed sign-ins for one account from one client before that client waits out the window.
+pub const CLIENT_LIMIT: i64 = 5;
+/// At this many failures within the window the account's holder is told, once.
+pub const NOTIFY_AT: i64 = 5;
+/// Second-factor codes tried for one account (after its password) within the window.
+pub const TOTP_LIMIT: i64 = 5;
+/// Failed sign-ins from one client address, over all accounts.
 pub const IP_LIMIT: i64 = 30;
 pub const WINDOW_SECONDS: i64 = 15 * 60;
 
@@ -37,6 +47,12 @@ struct LoginForm {
     username: String,
     password: String,
     next: String,
+    /// The image challenge and its answer, when the captcha is required.
+    captcha_token: String,
+    captcha: String,
+    /// The text challenge (for screen readers) and its answer: either one may be answered.
+    captcha_text_token: String,
+    captcha_text: String,
 }
 
 #[derive(Deserialize)]
@@ -73,52 +89,100 @@ async fn show(
         .into_response())
 }
 
-fn login_error(
+/// The sign-in page again with `message`: the user name and where to go next kept, never the
+/// password; with fresh challenges (an image and its text alternative) when the account needs
+/// the captcha.
+async fn login_error(
     web: &WebState,
     ctx: &Ctx,
     form: &LoginForm,
     message: &str,
-) -> Result<Html<String>, AppError> {
-    web.page(ctx, "auth/login.html", context! {
-        title => "错误：登录",
-        form => LoginForm { password: String::new(), username: form.username.clone(), next: form.next.clone() },
-        error => message,
-    })
+    captcha: bool,
+) -> Result<Response, AppError> {
+    let challenges = if captcha {
+        Some(context! {
+            image => captcha::issue(web, false).await?,
+            text => captcha::issue(web, true).await?,
+        })
+    } else {
+        None
+    };
+    Ok(web
+        .page(
+            ctx,
+            "auth/login.html",
+            context! {
+                title => "错误：登录",
+                form => context! { username => form.username, next => form.next },
+                error => message,
+                captcha => challenges,
+            },
+        )?
+        .into_response())
 }
 
 async fn submit(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
     let form: LoginForm = form::parse(&body)?;
     let username = form.username.trim().to_owned();
     if username.is_empty() || form.password.is_empty() {
-        return Ok(login_error(&web, &ctx, &form, "请输入用户账号和密码")?.into_response());
+        return login_error(&web, &ctx, &form, "请输入用户账号和密码", false).await;
     }
     let now = web.now();
     let since = now - WINDOW_SECONDS;
     let account_key = username.to_lowercase();
+    let client_key = throttle::account_client_key(&account_key, &ctx.limit_key);
+    // Earlier failures decide whether this attempt needs the captcha.
+    let earlier =
+        throttle::failures_since(&web.db, throttle::Scope::Account, &account_key, since).await?;
+    let needs_captcha = earlier >= CAPTCHA_AFTER;
     // Count this attempt first: parallel guesses then see each other and stop at the limit.
-    let ip_attempt = throttle::record_failure(&web.db, throttle::Scope::Ip, &ctx.ip, now).await?;
-    let account_attempt =
-        throttle::record_failure(&web.db, throttle::Scope::Account, &account_key, now).await?;
-    if throttle::failures_since(&web.db, throttle::Scope::Ip, &ctx.ip, since).await? > IP_LIMIT {
-        return Ok(login_error(
+    let ip_attempt =
+        throttle::record_failure(&web.db, throttle::Scope::Ip, &ctx.limit_key, now).await?;
+    if throttle::failures_since(&web.db, throttle::Scope::Ip, &ctx.limit_key, since).await?
+        > IP_LIMIT
+    {
+        return login_error(
             &web,
             &ctx,
             &form,
             "该网络地址登录失败次数过多，请15分钟后再试。",
-        )?
-        .into_response());
+            needs_captcha,
+        )
+        .await;
     }
-    if throttle::failures_since(&web.db, throttle::Scope::Account, &account_key, since).await?
-        > ACCOUNT_LIMIT
+    let client_attempt =
+        throttle::record_failure(&web.db, throttle::Scope::AccountClient, &client_key, now).await?;
+    if throttle::failures_since(&web.db, throttle::Scope::AccountClient, &client_key, since).await?
+        > CLIENT_LIMIT
     {
-        return Ok(login_error(
+        return login_error(
             &web,
             &ctx,
             &form,
-            "该账号登录失败次数过多，已暂时锁定，请15分钟后再试，或通过“忘记密码”重设密码。",
-        )?
-        .into_response());
+            "本设备登录该账号失败次数过多，请15分钟后再试，或通过“忘记密码”重设密码。",
+            needs_captcha,
+        )
+        .await;
     }
+    if needs_captcha {
+        let (token, answer) = if form.captcha_text.trim().is_empty() {
+            (&form.captcha_token, &form.captcha)
+        } else {
+            (&form.captcha_text_token, &form.captcha_text)
+        };
+        if !captcha::verify(&web, &ctx, token, answer).await? {
+            // No password was tried: the account and this client are not charged for it.
+            throttle::forget(&web.db, client_attempt).await?;
+            let message = if answer.trim().is_empty() {
+                "该账号近期多次登录失败，请填写验证码后再登录"
+            } else {
+                "验证码不正确，请重新计算"
+            };
+            return login_error(&web, &ctx, &form, message, true).await;
+        }
+    }
+    let account_attempt =
+        throttle::record_failure(&web.db, throttle::Scope::Account, &account_key, now).await?;
 
     let account = accounts::find_by_username(&web.db, &username).await?;
     let hash = account
@@ -135,21 +199,44 @@ async fn submit(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Re
             ..Event::default()
         };
         audit::record_alone(&web.db, &actor(&ctx), &event, now).await?;
-        return Ok(login_error(&web, &ctx, &form, "用户账号或密码不正确")?.into_response());
+        let failures = earlier + 1;
+        if failures == NOTIFY_AT
+            && let Some(holder) = accounts::find_by_username(&web.db, &username).await?
+        {
+            crate::registry::accounts::warn_of_failed_sign_ins(
+                &web.db,
+                &actor(&ctx),
+                &holder,
+                failures,
+                now,
+            )
+            .await?;
+            web.outbox_wake.notify_one();
+        }
+        return login_error(
+            &web,
+            &ctx,
+            &form,
+            "用户账号或密码不正确",
+            failures >= CAPTCHA_AFTER,
+        )
+        .await;
     };
     // A right password is not a failure: neither for the address nor the account.
     throttle::forget(&web.db, ip_attempt).await?;
     throttle::forget(&web.db, account_attempt).await?;
+    throttle::forget(&web.db, client_attempt).await?;
     if account.status == AccountStatus::Disabled {
-        return Ok(login_error(
+        return login_error(
             &web,
             &ctx,
             &form,
             "该账号已停用，请联系所属编办或注册管理中心。",
-        )?
-        .into_response());
+            false,
+        )
+        .await;
     }
-    throttle::clear(&web.db, throttle::Scope::Account, &account_key).await?;
+    throttle::clear_account(&web.db, &account_key).await?;
     let mut who = actor(&ctx);
     who.id = Some(account.id);
     who.label = account.username.clone();
@@ -212,7 +299,7 @@ async fn submit_totp(
     let locked =
         throttle::failures_since(&web.db, throttle::Scope::Totp, &key, now - WINDOW_SECONDS)
             .await?
-            > ACCOUNT_LIMIT;
+            > TOTP_LIMIT;
     let secret = account
         .totp_secret
         .as_deref()

@@ -92,11 +92,16 @@ async fn submit_forgot(
     }
     // Requests are counted per address, so the page cannot be used to flood a mailbox.
     let now = web.now();
-    let recent =
-        throttle::failures_since(&web.db, throttle::Scope::ResetRequest, &ctx.ip, now - 3600)
-            .await?;
+    let recent = throttle::failures_since(
+        &web.db,
+        throttle::Scope::ResetRequest,
+        &ctx.limit_key,
+        now - 3600,
+    )
+    .await?;
     if recent < RESET_REQUESTS_PER_HOUR {
-        throttle::record_failure(&web.db, throttle::Scope::ResetRequest, &ctx.ip, now).await?;
+        throttle::record_failure(&web.db, throttle::Scope::ResetRequest, &ctx.limit_key, now)
+            .await?;
         if let Some(account) = accounts::find_by_username(&web.db, username).await?
             && account.status == AccountStatus::Active
         {

@@ -231,7 +231,8 @@ async fn decide_enforcement(
         "dismiss" => false,
         _ => return Err(AppError::BadRequest("请选择确认停止解析或不予停止。")),
     };
-    badge_decisions::decide_enforcement(&web.db, &actor(&ctx), &e, confirm, &f.note, web.now())
+    let by = super::hold_level(&ctx);
+    badge_decisions::decide_enforcement(&web.db, &actor(&ctx), by, &e, confirm, &f.note, web.now())
         .await?;
     Ok(Redirect::to("/console/badges").into_response())
 }
@@ -251,6 +252,7 @@ async fn reinstate(
         .filter(|s| region.is_none_or(|code| code == s.region_code))
         .ok_or(AppError::NotFound)?;
     let f: CloseForm = form::parse(&body)?;
-    badge_decisions::reinstate(&web.db, &actor(&ctx), &site, &f.note, web.now()).await?;
+    let by = super::hold_level(&ctx);
+    badge_decisions::reinstate(&web.db, &actor(&ctx), by, &site, &f.note, web.now()).await?;
     Ok(Redirect::to("/console/badges?status=suspended").into_response())
 }

@@ -227,7 +227,13 @@ async fn hold(
     } else {
         ("", text)
     };
-    match names_admin::set_hold(&web.db, &actor(&ctx), &d, hold, code, &reason, web.now()).await {
+    let change = names_admin::HoldChange {
+        hold,
+        category: code,
+        reason: &reason,
+        by: super::hold_level(&ctx),
+    };
+    match names_admin::set_hold(&web.db, &actor(&ctx), &d, &change, web.now()).await {
         Ok(()) => {
             web.outbox_wake.notify_one();
             Ok(Redirect::to(&format!("/console/domains/{}", d.id)).into_response())

@@ -92,6 +92,21 @@ pub async fn unit_scope(web: &WebState, user: &Account) -> Result<(Scope, String
     }
 }
 
+/// The level a staff member's holds are placed at (and so who may lift them): the registry's
+/// reviewers hold as the registry, everyone else as an office.
+pub(super) fn hold_level(ctx: &Ctx) -> govsite_core::hold::HoldLevel {
+    use govsite_core::hold::HoldLevel;
+    if ctx
+        .user
+        .as_ref()
+        .is_some_and(|u| u.role == Role::RegistryReviewer)
+    {
+        HoldLevel::Registry
+    } else {
+        HoldLevel::Office
+    }
+}
+
 /// A reviewer's stage and scope: whether the signed-in account is the registry (second
 /// review) rather than a 编办 (first review), and the units it sees. Anyone else: 403.
 pub(super) async fn review_stage(web: &WebState, user: &Ctx) -> Result<(bool, Scope), AppError> {
