@@ -45,6 +45,17 @@ impl MilestoneKind {
         }
     }
 
+    /// (met, total) of per-status counts: how many units met this milestone, of how many.
+    pub fn tally(self, counts: &[(UnitProgress, i64)]) -> (i64, i64) {
+        let total = counts.iter().map(|(_, n)| n).sum();
+        let met = counts
+            .iter()
+            .filter(|(p, _)| self.met_by(*p))
+            .map(|(_, n)| n)
+            .sum();
+        (met, total)
+    }
+
     /// Whether a unit in `status` has met this milestone.
     pub fn met_by(self, status: UnitProgress) -> bool {
         use UnitProgress::*;

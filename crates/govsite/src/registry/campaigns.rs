@@ -202,12 +202,7 @@ pub async fn pass(
         let mut tx = db.begin().await?;
         for m in &c.milestones {
             let counts = store::counts(db, &c, m.kind).await?;
-            let total: i64 = counts.iter().map(|(_, n)| n).sum();
-            let met: i64 = counts
-                .iter()
-                .filter(|(p, _)| m.kind.met_by(*p))
-                .map(|(_, n)| n)
-                .sum();
+            let (met, total) = m.kind.tally(&counts);
             store::record_counts(&mut tx, c.id, &today.to_string(), m.kind, met, total).await?;
         }
         tx.commit().await?;
@@ -388,22 +383,8 @@ pub async fn confirm(
                 super::names_admin::set_hold_in(&mut tx, actor, &d, &change, now).await?;
             }
         }
-        for (domain, site) in store::english_domains(&mut tx, e.unit_id).await? {
-            // A unit stopped for two milestones at once is listed once per domain.
-            if english
-                .iter()
-                .any(|i: &EnglishItem| i.unit_id == e.unit_id && i.english_domain == domain)
-            {
-                continue;
-            }
-            english.push(EnglishItem {
-                unit_id: e.unit_id,
-                unit_name: e.unit_name.clone(),
-                english_domain: domain,
-                site_name: site,
-                reason: format!("{}逾期", e.kind_label),
-            });
-        }
+        let reason = format!("{}逾期", e.kind_label);
+        add_english(&mut tx, &mut english, &e, &reason).await?;
         if !told.contains(&e.unit_id) {
             told.push(e.unit_id);
             tell(
@@ -426,19 +407,7 @@ pub async fn confirm(
         audit::record(&mut tx, actor, &event, now).await?;
         out.done.push(e.unit_name);
     }
-    if !english.is_empty() {
-        let id = store::insert_english(&mut tx, c.id, "stop", &english, &actor.label, now).await?;
-        let event = Event {
-            action: "english_request_created",
-            subject_type: "campaign",
-            subject_id: c.id.to_string(),
-            to_state: "pending",
-            reason: &format!("英文域名停止解析申请 {id}：{} 个域名", english.len()),
-            ..Event::default()
-        };
-        audit::record(&mut tx, actor, &event, now).await?;
-        out.english_request = Some(id);
-    }
+    out.english_request = file_english(&mut tx, actor, c, "stop", &english, now).await?;
     tx.commit().await?;
     Ok(out)
 }
@@ -560,22 +529,7 @@ pub async fn restore(
                 super::names_admin::set_hold_in(&mut tx, actor, &d, &change, now).await?;
             }
         }
-        for (domain, site) in store::english_domains(&mut tx, e.unit_id).await? {
-            // A unit stopped for two milestones at once is listed once per domain.
-            if english
-                .iter()
-                .any(|i: &EnglishItem| i.unit_id == e.unit_id && i.english_domain == domain)
-            {
-                continue;
-            }
-            english.push(EnglishItem {
-                unit_id: e.unit_id,
-                unit_name: e.unit_name.clone(),
-                english_domain: domain,
-                site_name: site,
-                reason: "已整改".to_owned(),
-            });
-        }
+        add_english(&mut tx, &mut english, &e, "已整改").await?;
         tell(
             &mut tx,
             e.unit_id,
@@ -585,22 +539,62 @@ pub async fn restore(
         )
         .await?;
     }
-    if !english.is_empty() {
-        let id =
-            store::insert_english(&mut tx, c.id, "restore", &english, &actor.label, now).await?;
-        let event = Event {
-            action: "english_request_created",
-            subject_type: "campaign",
-            subject_id: c.id.to_string(),
-            to_state: "pending",
-            reason: &format!("英文域名恢复解析申请 {id}：{} 个域名", english.len()),
-            ..Event::default()
-        };
-        audit::record(&mut tx, actor, &event, now).await?;
-        out.english_request = Some(id);
-    }
+    out.english_request = file_english(&mut tx, actor, c, "restore", &english, now).await?;
     tx.commit().await?;
     Ok(out)
+}
+
+/// Adds `e`'s unit's English domains to a request being built, each once per unit.
+async fn add_english(
+    tx: &mut sqlx::AnyConnection,
+    english: &mut Vec<EnglishItem>,
+    e: &store::Enforcement,
+    reason: &str,
+) -> Result<(), RegistryError> {
+    for (domain, site) in store::english_domains(tx, e.unit_id).await? {
+        // A unit stopped for two milestones at once is listed once per domain.
+        if english
+            .iter()
+            .any(|i| i.unit_id == e.unit_id && i.english_domain == domain)
+        {
+            continue;
+        }
+        english.push(EnglishItem {
+            unit_id: e.unit_id,
+            unit_name: e.unit_name.clone(),
+            english_domain: domain,
+            site_name: site,
+            reason: reason.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Files the request for the English registry (`kind` stop or restore) when it lists any
+/// domain; audited. Returns its id.
+async fn file_english(
+    tx: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    c: &CampaignRow,
+    kind: &str,
+    english: &[EnglishItem],
+    now: i64,
+) -> Result<Option<i64>, RegistryError> {
+    if english.is_empty() {
+        return Ok(None);
+    }
+    let id = store::insert_english(tx, c.id, kind, english, &actor.label, now).await?;
+    let what = if kind == "stop" { "停止" } else { "恢复" };
+    let event = Event {
+        action: "english_request_created",
+        subject_type: "campaign",
+        subject_id: c.id.to_string(),
+        to_state: "pending",
+        reason: &format!("英文域名{what}解析申请 {id}：{} 个域名", english.len()),
+        ..Event::default()
+    };
+    audit::record(tx, actor, &event, now).await?;
+    Ok(Some(id))
 }
 
 /// An English request moves on: 待发送 → 已发送 → 已停止 (a stop) or 已恢复 (a restore).

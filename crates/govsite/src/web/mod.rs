@@ -114,6 +114,30 @@ impl WebState {
     }
 }
 
+/// A PDF to show in the browser (`inline`) or to save, never cached (letters and forms
+/// carry personal data).
+pub(crate) fn pdf_response(
+    file_name: &str,
+    inline: bool,
+    pdf: Vec<u8>,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let how = if inline { "inline" } else { "attachment" };
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("{how}; filename=\"{file_name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        pdf,
+    )
+        .into_response()
+}
+
 /// Largest request body accepted anywhere (forms are small; uploads get their own limit).
 pub const BODY_LIMIT: usize = 256 * 1024;
 /// The only paths that take a multipart upload, each with its limit: a 2 MB image or a 5 MB

@@ -191,36 +191,39 @@ async fn submit(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Re
         .and_then(|a| a.password_hash.clone());
     let verified = password::verify_async(form.password.clone(), hash).await?;
 
-    let Some(account) = account.filter(|_| verified) else {
-        let event = Event {
-            action: "sign_in_failed",
-            subject_type: "account",
-            subject_id: username.chars().take(64).collect(),
-            ..Event::default()
-        };
-        audit::record_alone(&web.db, &actor(&ctx), &event, now).await?;
-        let failures = earlier + 1;
-        if failures == NOTIFY_AT
-            && let Some(holder) = accounts::find_by_username(&web.db, &username).await?
-        {
-            crate::registry::accounts::warn_of_failed_sign_ins(
-                &web.db,
-                &actor(&ctx),
-                &holder,
-                failures,
-                now,
+    let account = match account {
+        Some(account) if verified => account,
+        holder => {
+            let event = Event {
+                action: "sign_in_failed",
+                subject_type: "account",
+                subject_id: username.chars().take(64).collect(),
+                ..Event::default()
+            };
+            audit::record_alone(&web.db, &actor(&ctx), &event, now).await?;
+            let failures = earlier + 1;
+            if failures == NOTIFY_AT
+                && let Some(holder) = &holder
+            {
+                crate::registry::accounts::warn_of_failed_sign_ins(
+                    &web.db,
+                    &actor(&ctx),
+                    holder,
+                    failures,
+                    now,
+                )
+                .await?;
+                web.outbox_wake.notify_one();
+            }
+            return login_error(
+                &web,
+                &ctx,
+                &form,
+                "用户账号或密码不正确",
+                failures >= CAPTCHA_AFTER,
             )
-            .await?;
-            web.outbox_wake.notify_one();
+            .await;
         }
-        return login_error(
-            &web,
-            &ctx,
-            &form,
-            "用户账号或密码不正确",
-            failures >= CAPTCHA_AFTER,
-        )
-        .await;
     };
     // A right password is not a failure: neither for the address nor the account.
     throttle::forget(&web.db, ip_attempt).await?;

@@ -7,7 +7,6 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use govsite_core::FieldErrors;
@@ -77,6 +76,15 @@ impl Viewer {
         c.office_id == self.office.map(|(o, _)| o)
     }
 
+    /// A campaign of an office above, seen by this office: its own units' part only.
+    fn narrow(self, c: &mut CampaignRow) {
+        if let Some((_, own)) = self.office
+            && !self.owns(c)
+        {
+            c.region_code = own;
+        }
+    }
+
     fn sees(self, c: &CampaignRow) -> bool {
         match self.office {
             None => true,
@@ -111,11 +119,7 @@ async fn visible(web: &WebState, v: Viewer, id: &str) -> Result<CampaignRow, App
         .await?
         .filter(|c| v.sees(c))
         .ok_or(AppError::NotFound)?;
-    if let Some((_, own)) = v.office
-        && !v.owns(&c)
-    {
-        c.region_code = own;
-    }
+    v.narrow(&mut c);
     Ok(c)
 }
 
@@ -140,20 +144,11 @@ pub(super) async fn summaries(
         if !c.published() {
             continue;
         }
-        if let Some((_, own)) = v.office
-            && !v.owns(&c)
-        {
-            c.region_code = own;
-        }
+        v.narrow(&mut c);
         let mut milestones = Vec::new();
         for m in &c.milestones {
             let counts = campaigns::counts(&web.db, &c, m.kind).await?;
-            let total: i64 = counts.iter().map(|(_, n)| n).sum();
-            let met: i64 = counts
-                .iter()
-                .filter(|(p, _)| m.kind.met_by(*p))
-                .map(|(_, n)| n)
-                .sum();
+            let (met, total) = m.kind.tally(&counts);
             milestones.push(context! {
                 kind => m.kind,
                 label => m.kind_label,
@@ -376,12 +371,7 @@ async fn show(
     let mut summaries = Vec::new();
     for m in &c.milestones {
         let counts = campaigns::counts(&web.db, &c, m.kind).await?;
-        let total: i64 = counts.iter().map(|(_, n)| n).sum();
-        let met: i64 = counts
-            .iter()
-            .filter(|(p, _)| m.kind.met_by(*p))
-            .map(|(_, n)| n)
-            .sum();
+        let (met, total) = m.kind.tally(&counts);
         let rows: Vec<CountRow> = UnitProgress::of(m.kind)
             .iter()
             .map(|p| CountRow {
@@ -663,17 +653,14 @@ async fn report(
         } else {
             Vec::new()
         };
+        let (met, total) = m.kind.tally(&counts);
         milestones.push(MilestoneFigures {
             kind: m.kind,
             due_on: m.due_on.clone(),
             consequence: m.consequence_label,
             passed,
-            total: counts.iter().map(|(_, n)| n).sum(),
-            met: counts
-                .iter()
-                .filter(|(p, _)| m.kind.met_by(*p))
-                .map(|(_, n)| n)
-                .sum(),
+            total,
+            met,
             by_status: UnitProgress::of(m.kind)
                 .iter()
                 .map(|p| {
@@ -710,21 +697,8 @@ async fn report(
         date: &date,
     });
     let pdf = crate::documents::render(markup).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"campaign-report-{}-{today}.pdf\"",
-                    c.id
-                ),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        pdf,
-    )
-        .into_response())
+    let name = format!("campaign-report-{}-{today}.pdf", c.id);
+    Ok(crate::web::pdf_response(&name, false, pdf))
 }
 
 async fn english_letter(
@@ -739,18 +713,8 @@ async fn english_letter(
     let markup =
         crate::documents::english_request_markup(&office_name(&web, &c).await?, &c, &r, &date);
     let pdf = crate::documents::render(markup).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"english-request-{}.pdf\"", r.id),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        pdf,
-    )
-        .into_response())
+    let name = format!("english-request-{}.pdf", r.id);
+    Ok(crate::web::pdf_response(&name, false, pdf))
 }
 
 async fn english_list(

@@ -462,21 +462,7 @@ async fn form_pdf(
         "domain-form-{}.pdf",
         a.reference.as_deref().unwrap_or("draft")
     );
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/pdf".to_owned(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{name}\""),
-            ),
-            (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        pdf,
-    )
-        .into_response())
+    Ok(crate::web::pdf_response(&name, true, pdf))
 }
 
 async fn pay(

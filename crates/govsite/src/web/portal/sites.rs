@@ -6,7 +6,6 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use govsite_core::FieldErrors;
@@ -518,19 +517,8 @@ async fn printed(
         if letter { "letter" } else { "form" },
         a.reference.as_deref().unwrap_or("draft")
     );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{name}\""),
-            ),
-            // The form carries the handler's full ID number.
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        pdf,
-    )
-        .into_response())
+    // The form carries the handler's full ID number: never cached.
+    Ok(crate::web::pdf_response(&name, true, pdf))
 }
 
 async fn letter(
