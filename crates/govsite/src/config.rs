@@ -53,9 +53,6 @@ pub struct UnitsImportArgs {
     /// Apply the difference (otherwise only print it).
     #[arg(long)]
     pub apply: bool,
-    /// The address in the invitation links.
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    pub public_url: String,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -133,6 +133,7 @@ pub async fn run(
     let worker = tokio::spawn(crate::notify::worker::run(
         db.clone(),
         senders,
+        config.public_url.clone(),
         clock.clone(),
         wake.clone(),
         stop_rx.clone(),

@@ -65,7 +65,6 @@ pub async fn command(args: crate::config::UnitsImportArgs) -> anyhow::Result<()>
         region,
         &diff,
         None,
-        args.public_url.trim_end_matches('/'),
         chrono::Utc::now().timestamp(),
         |done, total| {
             if done == total || done % 100 == 0 {

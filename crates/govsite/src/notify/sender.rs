@@ -1,6 +1,7 @@
 //! The outside services that carry messages: an SMTP relay and an HTTP SMS gateway. Either may
 //! be absent, in which case messages are held in the outbox for staff to read.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
@@ -25,7 +26,22 @@ pub enum Outcome {
 pub struct Senders {
     mail: Option<(AsyncSmtpTransport<Tokio1Executor>, lettre::message::Mailbox)>,
     sms: Option<SmsGateway>,
+    held: Option<HeldLog>,
 }
+
+/// Messages held for want of a carrier, as delivered (one-time link included), kept in memory
+/// by [`Senders::send_held_only`] so that tests read what the console would have shown.
+pub type HeldLog = Arc<Mutex<Vec<HeldMessage>>>;
+
+#[derive(Debug, Clone)]
+pub struct HeldMessage {
+    pub template: String,
+    pub recipient: String,
+    pub body: String,
+}
+
+/// At most this many held messages are kept in memory; the oldest go first.
+const HELD_KEPT: usize = 1000;
 
 #[derive(Clone)]
 struct SmsGateway {
@@ -70,13 +86,39 @@ impl Senders {
                     .build()?,
             }),
         };
-        Ok(Self { mail, sms })
+        Ok(Self {
+            mail,
+            sms,
+            held: None,
+        })
     }
 
+    /// No carrier at all: every message is held, and the held ones are kept in memory too.
     pub fn send_held_only() -> Self {
         Self {
             mail: None,
             sms: None,
+            held: Some(HeldLog::default()),
+        }
+    }
+
+    /// The in-memory record of held messages, when this set keeps one.
+    pub fn held_log(&self) -> Option<HeldLog> {
+        self.held.clone()
+    }
+
+    /// Records a held message as it would have been delivered.
+    pub fn keep_held(&self, m: &Due) {
+        if let Some(log) = &self.held {
+            let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
+            if log.len() >= HELD_KEPT {
+                log.remove(0);
+            }
+            log.push(HeldMessage {
+                template: m.template.clone(),
+                recipient: m.recipient.clone(),
+                body: m.body.clone(),
+            });
         }
     }
 

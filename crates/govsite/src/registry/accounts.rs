@@ -16,6 +16,7 @@ use crate::auth::token;
 use crate::notify::messages;
 use crate::store::accounts::{self, Account, AccountStatus, NewAccount};
 use crate::store::audit::{self, Actor, Event};
+use crate::store::outbox::LinkIntent;
 use crate::store::tokens::{self, Purpose};
 use crate::store::{Db, StoreError, offices, outbox, sessions, units};
 
@@ -84,7 +85,7 @@ pub async fn register_unit(
         display_name: &details.name,
         username,
     };
-    send_activation(&mut tx, account_id, &to, public_url, ACTIVATION_TTL, now).await?;
+    send_activation(&mut tx, account_id, &to, ACTIVATION_TTL, now).await?;
     let unit_event = Event {
         action: "unit_registered",
         subject_type: "unit",
@@ -240,7 +241,6 @@ pub async fn create_staff_account(
     db: &Db,
     actor: &Actor,
     new: &NewAccount<'_>,
-    public_url: &str,
     now: i64,
 ) -> Result<AccountId, RegistryError> {
     let mut tx = db.begin().await?;
@@ -260,7 +260,7 @@ pub async fn create_staff_account(
         display_name: new.display_name,
         username: new.username,
     };
-    send_activation(&mut tx, id, &to, public_url, ACTIVATION_TTL, now).await?;
+    send_activation(&mut tx, id, &to, ACTIVATION_TTL, now).await?;
     let event = Event {
         action: "account_created",
         subject_type: "account",
@@ -283,63 +283,74 @@ pub(super) struct Invitee<'a> {
     pub username: &'a str,
 }
 
-/// Inside the caller's transaction: a fresh one-time activation link for `account` (earlier
-/// ones stop working), e-mailed, and an SMS saying one was sent when there is a mobile.
+/// Inside the caller's transaction: an activation e-mail whose one-time link the worker makes
+/// at delivery (earlier links then stop working), and an SMS saying one was sent when there is
+/// a mobile.
 pub(super) async fn send_activation(
     tx: &mut sqlx::AnyConnection,
     account: AccountId,
     to: &Invitee<'_>,
-    public_url: &str,
     ttl: i64,
     now: i64,
 ) -> Result<(), RegistryError> {
-    let raw = token::random_token();
-    tokens::issue(
-        tx,
+    let email = messages::activation_email(to.email, to.display_name, to.username, ttl);
+    let link = LinkIntent {
         account,
-        Purpose::Activation,
-        &token::hash_token(&raw),
-        now,
+        purpose: Purpose::Activation,
         ttl,
-    )
-    .await?;
-    let link = format!("{public_url}/activate/{raw}");
-    let email = messages::activation_email(to.email, to.display_name, to.username, &link);
-    outbox::enqueue(tx, &email, now).await?;
+    };
+    outbox::enqueue_with_link(tx, &email, link, now).await?;
     if !to.mobile.is_empty() {
-        outbox::enqueue(tx, &messages::activation_sms(to.mobile, to.username), now).await?;
+        let sms = messages::activation_sms(to.mobile, to.username, ttl);
+        outbox::enqueue(tx, &sms, now).await?;
     }
     Ok(())
 }
 
-/// Issues a reset link and queues the e-mail. Used by the forgot-password page and by
-/// administrators, who send links but never see or set passwords.
+/// The one-time link a message asked for, made as it is delivered: a fresh token (earlier
+/// unused ones of the account and purpose stop working) whose hash alone is stored.
+pub async fn mint_link(
+    db: &Db,
+    intent: LinkIntent,
+    public_url: &str,
+    now: i64,
+) -> Result<String, RegistryError> {
+    let raw = token::random_token();
+    let mut tx = db.begin().await?;
+    tokens::issue(
+        &mut tx,
+        intent.account,
+        intent.purpose,
+        &token::hash_token(&raw),
+        now,
+        intent.ttl,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(format!("{public_url}{}{raw}", intent.purpose.path()))
+}
+
+/// Queues the reset e-mail, whose link the worker makes at delivery. Used by the
+/// forgot-password page and by administrators, who send links but never see or set passwords.
 pub async fn send_reset_link(
     db: &Db,
     actor: &Actor,
     account: &Account,
-    public_url: &str,
     now: i64,
 ) -> Result<(), RegistryError> {
-    let raw = token::random_token();
-    let link = format!("{public_url}/password/reset/{raw}");
     let mut tx = db.begin().await?;
-    tokens::issue(
-        &mut tx,
-        account.id,
-        Purpose::Reset,
-        &token::hash_token(&raw),
-        now,
-        RESET_TTL,
-    )
-    .await?;
     let message = messages::reset_email(
         &account.email,
         &account.display_name,
         &account.username,
-        &link,
+        RESET_TTL,
     );
-    outbox::enqueue(&mut tx, &message, now).await?;
+    let link = LinkIntent {
+        account: account.id,
+        purpose: Purpose::Reset,
+        ttl: RESET_TTL,
+    };
+    outbox::enqueue_with_link(&mut tx, &message, link, now).await?;
     let event = Event {
         action: "password_reset_link_sent",
         subject_type: "account",
@@ -357,7 +368,6 @@ pub async fn resend_invitation(
     db: &Db,
     actor: &Actor,
     account: &Account,
-    public_url: &str,
     now: i64,
 ) -> Result<(), RegistryError> {
     if account.status != AccountStatus::Pending {
@@ -372,7 +382,7 @@ pub async fn resend_invitation(
         display_name: &account.display_name,
         username: &account.username,
     };
-    send_activation(&mut tx, account.id, &to, public_url, ACTIVATION_TTL, now).await?;
+    send_activation(&mut tx, account.id, &to, ACTIVATION_TTL, now).await?;
     let event = Event {
         action: "invitation_resent",
         subject_type: "account",

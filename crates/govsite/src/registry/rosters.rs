@@ -152,14 +152,12 @@ pub struct Applied {
 /// Applies `diff` (made just before by [`diff`]) for `region`, in one transaction; `upload`
 /// marks the stored upload applied in the same transaction (a second click is refused).
 /// `progress` is told after each unit.
-#[allow(clippy::too_many_arguments)]
 pub async fn apply(
     db: &Db,
     actor: &Actor,
     region: i64,
     diff: &Diff,
     upload: Option<i64>,
-    public_url: &str,
     now: i64,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Applied, RegistryError> {
@@ -228,15 +226,7 @@ pub async fn apply(
                 display_name: &u.name,
                 username,
             };
-            super::accounts::send_activation(
-                &mut tx,
-                account_id,
-                &to,
-                public_url,
-                INVITATION_TTL,
-                now,
-            )
-            .await?;
+            super::accounts::send_activation(&mut tx, account_id, &to, INVITATION_TTL, now).await?;
             done.invited += 1;
         }
         done.created += 1;

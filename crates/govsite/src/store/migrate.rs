@@ -85,6 +85,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0013_hold_level.sql"),
         include_str!("../../migrations/postgres/0013_hold_level.sql"),
     ),
+    (
+        14,
+        "outbox_links",
+        include_str!("../../migrations/sqlite/0014_outbox_links.sql"),
+        include_str!("../../migrations/postgres/0014_outbox_links.sql"),
+    ),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

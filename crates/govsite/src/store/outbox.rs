@@ -2,11 +2,17 @@
 //! delivered later by the worker with retries.
 
 use govsite_core::contact::mask_recipient;
-use govsite_core::ids::NotificationId;
+use govsite_core::ids::{AccountId, NotificationId};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
+use super::tokens::Purpose;
 use super::{Db, StoreResult};
+
+/// Where a message's one-time link goes. The row keeps only this marker and what the link is
+/// for ([`LinkIntent`]); the worker makes the link when it delivers the message, so no row
+/// ever holds a usable one.
+pub const LINK_PLACEHOLDER: &str = "〔一次性链接〕";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -42,6 +48,15 @@ pub struct NewMessage {
     pub template: &'static str,
 }
 
+/// The one-time link a message asks for: made (and earlier ones of the account cancelled) at
+/// delivery, valid `ttl` seconds from then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkIntent {
+    pub account: AccountId,
+    pub purpose: Purpose,
+    pub ttl: i64,
+}
+
 /// A message claimed for delivery.
 #[derive(Debug, Clone)]
 pub struct Due {
@@ -52,6 +67,7 @@ pub struct Due {
     pub subject: String,
     pub body: String,
     pub attempts: i64,
+    pub link: Option<LinkIntent>,
 }
 
 /// A message as staff see it: recipient masked, body only while held in development mode.
@@ -75,10 +91,30 @@ pub async fn enqueue(
     m: &NewMessage,
     now: i64,
 ) -> StoreResult<NotificationId> {
+    insert(conn, m, None, now).await
+}
+
+/// Queues a message whose body holds [`LINK_PLACEHOLDER`] where the worker puts the link.
+pub async fn enqueue_with_link(
+    conn: &mut AnyConnection,
+    m: &NewMessage,
+    link: LinkIntent,
+    now: i64,
+) -> StoreResult<NotificationId> {
+    debug_assert!(m.body.contains(LINK_PLACEHOLDER));
+    insert(conn, m, Some(link), now).await
+}
+
+async fn insert(
+    conn: &mut AnyConnection,
+    m: &NewMessage,
+    link: Option<LinkIntent>,
+    now: i64,
+) -> StoreResult<NotificationId> {
     let row = sqlx::query(
         "INSERT INTO outbox (channel, recipient, subject, body, template, status, next_attempt_at,
-                             created_at)
-         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6) RETURNING id",
+                             created_at, link_account_id, link_purpose, link_ttl)
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6, $7, $8, $9) RETURNING id",
     )
     .bind(m.channel.as_str())
     .bind(&m.recipient)
@@ -86,6 +122,9 @@ pub async fn enqueue(
     .bind(&m.body)
     .bind(m.template)
     .bind(now)
+    .bind(link.map(|l| l.account.get()))
+    .bind(link.map_or("", |l| l.purpose.as_str()))
+    .bind(link.map_or(0, |l| l.ttl))
     .fetch_one(&mut *conn)
     .await?;
     Ok(NotificationId::new(row.try_get("id")?))
@@ -110,7 +149,8 @@ pub async fn claim_due(db: &Db, now: i64, limit: i64) -> StoreResult<Vec<Due>> {
         let row = sqlx::query(
             "UPDATE outbox SET status = 'sending', next_attempt_at = $1
              WHERE id = $2 AND (status = 'pending' OR (status = 'sending' AND next_attempt_at <= $3))
-             RETURNING id, channel, recipient, subject, body, attempts, template",
+             RETURNING id, channel, recipient, subject, body, attempts, template,
+                       link_account_id, link_purpose, link_ttl",
         )
         .bind(now)
         .bind(id)
@@ -120,6 +160,16 @@ pub async fn claim_due(db: &Db, now: i64, limit: i64) -> StoreResult<Vec<Due>> {
         if let Some(r) = row {
             let id: i64 = r.try_get("id")?;
             let channel: String = r.try_get("channel")?;
+            let link_account: Option<i64> = r.try_get("link_account_id")?;
+            let purpose: String = r.try_get("link_purpose")?;
+            let link = match link_account {
+                None => None,
+                Some(account) => Some(LinkIntent {
+                    account: AccountId::new(account),
+                    purpose: super::stored("outbox", id, "link_purpose", &purpose, Purpose::parse)?,
+                    ttl: r.try_get("link_ttl")?,
+                }),
+            };
             claimed.push(Due {
                 id: NotificationId::new(id),
                 template: r.try_get("template")?,
@@ -128,6 +178,7 @@ pub async fn claim_due(db: &Db, now: i64, limit: i64) -> StoreResult<Vec<Due>> {
                 subject: r.try_get("subject")?,
                 body: r.try_get("body")?,
                 attempts: r.try_get("attempts")?,
+                link,
             });
         }
     }
@@ -137,16 +188,6 @@ pub async fn claim_due(db: &Db, now: i64, limit: i64) -> StoreResult<Vec<Due>> {
 pub async fn mark_sent(db: &Db, id: NotificationId, now: i64) -> StoreResult<()> {
     sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, last_error = '' WHERE id = $2")
         .bind(now)
-        .bind(id.get())
-        .execute(db.pool())
-        .await?;
-    Ok(())
-}
-
-/// Replaces a delivered message's body by its redacted form (no usable link left behind).
-pub async fn scrub(db: &Db, id: NotificationId, body: &str) -> StoreResult<()> {
-    sqlx::query("UPDATE outbox SET body = $1 WHERE id = $2")
-        .bind(body)
         .bind(id.get())
         .execute(db.pool())
         .await?;
@@ -214,20 +255,13 @@ pub async fn list(
             let status: String = r.try_get("status")?;
             let recipient: String = r.try_get("recipient")?;
             let body: String = r.try_get("body")?;
-            let template: String = r.try_get("template")?;
             Ok(OutboxRow {
                 id: r.try_get("id")?,
                 channel: r.try_get("channel")?,
                 recipient_masked: mask_recipient(&recipient),
                 subject: r.try_get("subject")?,
-                body: (status == "held").then(|| {
-                    if carries_secret(&template) {
-                        redact(&body)
-                    } else {
-                        body
-                    }
-                }),
-                template,
+                body: (status == "held").then(|| body.replace(LINK_PLACEHOLDER, "[链接已隐去]")),
+                template: r.try_get("template")?,
                 status,
                 attempts: r.try_get("attempts")?,
                 last_error: r.try_get("last_error")?,
@@ -237,27 +271,4 @@ pub async fn list(
         })
         .collect::<Result<_, sqlx::Error>>()?;
     Ok((rows, total))
-}
-
-/// Templates whose body carries a one-time link: never shown to staff, and scrubbed from the
-/// outbox once delivered.
-pub fn carries_secret(template: &str) -> bool {
-    matches!(template, "activation" | "password_reset")
-}
-
-/// The body with every one-time token replaced by a placeholder.
-pub fn redact(body: &str) -> String {
-    let mut out = body.to_owned();
-    for marker in ["/activate/", "/password/reset/"] {
-        let mut from = 0;
-        while let Some(i) = out[from..].find(marker) {
-            let start = from + i + marker.len();
-            let end = out[start..]
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-                .map_or(out.len(), |e| start + e);
-            out.replace_range(start..end, "[链接已隐去]");
-            from = start;
-        }
-    }
-    out
 }

@@ -12,10 +12,26 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Activation => "activation",
             Self::Reset => "reset",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "activation" => Some(Self::Activation),
+            "reset" => Some(Self::Reset),
+            _ => None,
+        }
+    }
+
+    /// The page a link of this purpose opens, under the public URL.
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::Activation => "/activate/",
+            Self::Reset => "/password/reset/",
         }
     }
 }

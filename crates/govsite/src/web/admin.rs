@@ -199,15 +199,8 @@ async fn create_account(
         mobile: &mobile,
         totp_required: form.totp_required == "1",
     };
-    let public_url = &web.config.public_url;
-    let id = match registry_accounts::create_staff_account(
-        &web.db,
-        &actor(&ctx),
-        &new,
-        public_url,
-        web.now(),
-    )
-    .await
+    let id = match registry_accounts::create_staff_account(&web.db, &actor(&ctx), &new, web.now())
+        .await
     {
         Ok(id) => id,
         Err(RegistryError::Form(e)) => {

@@ -218,13 +218,8 @@ async fn failed_sign_ins_ask_for_a_captcha_and_never_lock_the_owner_out() {
             .contains("请填写验证码")
     );
     b.post("/password/forgot", &[("username", &username)]).await;
-    let mails = app.outbox_bodies("password_reset").await;
-    let body = &mails.last().unwrap().1;
-    let start = body.find("/password/reset/").unwrap();
-    let link: String = body[start..]
-        .chars()
-        .take_while(|c| !c.is_whitespace())
-        .collect();
+    let mail = app.delivered("password_reset", |_| true).await;
+    let link = crate::helpers::link_path(&mail.body, &app.base);
     let new = "重设之后的口令 2026";
     b.post(&link, &[("password", new), ("confirm", new)]).await;
     assert_eq!(
@@ -358,14 +353,10 @@ async fn reset_by_one_time_link() {
         .post("/password/forgot", &[("username", "nobody-here")])
         .await;
     assert_eq!(other.location, sent.location);
-    let mails = app.outbox_bodies("password_reset").await;
-    assert_eq!(mails.len(), 1);
-    let body = &mails[0].1;
-    let start = body.find("/password/reset/").unwrap();
-    let link: String = body[start..]
-        .chars()
-        .take_while(|c| !c.is_whitespace())
-        .collect();
+    assert_eq!(app.outbox_bodies("password_reset").await.len(), 1);
+    let first = app.delivered("password_reset", |_| true).await;
+    let link = crate::helpers::link_path(&first.body, &app.base);
+    assert!(link.starts_with("/password/reset/"), "{link}");
 
     let new = "重设之后的口令 2026";
     let page = b.post(&link, &[("password", new), ("confirm", new)]).await;
@@ -384,13 +375,10 @@ async fn reset_by_one_time_link() {
     // An expired link does not work.
     b.post("/logout", &[]).await;
     b.post("/password/forgot", &[("username", &username)]).await;
-    let mails = app.outbox_bodies("password_reset").await;
-    let body = &mails[1].1;
-    let start = body.find("/password/reset/").unwrap();
-    let link: String = body[start..]
-        .chars()
-        .take_while(|c| !c.is_whitespace())
-        .collect();
+    let second = app
+        .delivered("password_reset", |m| m.body != first.body)
+        .await;
+    let link = crate::helpers::link_path(&second.body, &app.base);
     app.clock.advance(3601);
     assert!(b.visit(&link).await.body.contains("链接已失效"));
 }
@@ -536,8 +524,8 @@ async fn administrators_create_staff_who_activate_by_their_own_link() {
         .unwrap();
     assert!(account.password_hash.is_none());
     assert_eq!(account.office_id, Some(office));
-    let mails = app.outbox_bodies("activation").await;
-    assert_eq!(mails[0].0, "new@test.example");
+    let invitation = app.delivered_link("activation", "new@test.example").await;
+    assert!(invitation.starts_with("/activate/"), "{invitation}");
     // A second account with the same name is a field error.
     let dup = admin
         .post(

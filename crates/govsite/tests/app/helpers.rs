@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use govsite::clock::OffsetClock;
-use govsite::notify::sender::Senders;
+use govsite::notify::sender::{HeldLog, HeldMessage, Senders};
 use govsite::store::accounts::{self, NewAccount};
 use govsite::store::{Backend, Db, offices, units};
 use govsite::web::WebConfig;
@@ -29,6 +29,8 @@ pub struct TestApp {
     pub url: String,
     pub db: Db,
     pub clock: Arc<OffsetClock>,
+    /// Messages held for want of a carrier, as the worker delivered them (links included).
+    held: Option<HeldLog>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
     _dir: tempfile::TempDir,
@@ -111,6 +113,7 @@ impl TestApp {
             badge_check_every: std::time::Duration::from_secs(6 * 3600),
             trusted_proxies,
         };
+        let held = senders.held_log();
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(govsite::server::run(
             db.clone(),
@@ -128,6 +131,7 @@ impl TestApp {
             url,
             db,
             clock,
+            held,
             stop: Some(stop),
             server: Some(server),
             _dir: dir,
@@ -300,6 +304,47 @@ impl TestApp {
             .collect()
     }
 
+    /// The latest `template` message that `matching` accepts, as the worker delivered it
+    /// (held in memory for want of a carrier, its one-time link made); waits up to 10 s for
+    /// the worker. Checks on the way that no outbox row keeps a usable link.
+    pub async fn delivered(
+        &self,
+        template: &str,
+        matching: impl Fn(&HeldMessage) -> bool,
+    ) -> HeldMessage {
+        let log = self.held.as_ref().expect("the app keeps held messages");
+        for _ in 0..200 {
+            let found = log
+                .lock()
+                .unwrap()
+                .iter()
+                .rev()
+                .find(|m| m.template == template && matching(m))
+                .cloned();
+            if let Some(m) = found {
+                self.assert_no_link_stored().await;
+                return m;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no {template} message delivered: {:?}", log.lock().unwrap());
+    }
+
+    /// The path of the one-time link (`/activate/…` or `/password/reset/…`) in the latest
+    /// delivered `template` message to `recipient`.
+    pub async fn delivered_link(&self, template: &str, recipient: &str) -> String {
+        let m = self.delivered(template, |m| m.recipient == recipient).await;
+        link_path(&m.body, &self.base)
+    }
+
+    /// No outbox row, in any state, holds a one-time link.
+    pub async fn assert_no_link_stored(&self) {
+        let stored = self
+            .count("SELECT COUNT(*) FROM outbox WHERE body LIKE '%/activate/%' OR body LIKE '%/password/reset/%'")
+            .await;
+        assert_eq!(stored, 0, "an outbox row keeps a one-time link");
+    }
+
     /// Audit actions recorded, oldest first.
     pub async fn audit_actions(&self) -> Vec<String> {
         sqlx::query("SELECT action FROM audit_events ORDER BY id")
@@ -310,6 +355,15 @@ impl TestApp {
             .map(|r| r.try_get("action").unwrap())
             .collect()
     }
+}
+
+/// The path of the first link to `base` in `body`.
+pub fn link_path(body: &str, base: &str) -> String {
+    let start = body.find(base).expect("a link in the message") + base.len();
+    let end = body[start..]
+        .find(|c: char| c.is_whitespace())
+        .map_or(body.len(), |e| start + e);
+    body[start..end].to_owned()
 }
 
 /// A complete, valid unit form.

@@ -143,19 +143,25 @@ async fn registration_mail_and_sms_are_delivered_for_real() {
     let (gateway, url) = start_gateway().await;
     let app = TestApp::spawn_with(senders(smtp.port, &url), false).await;
     let mut b = app.browser();
-    let (username, activation) =
-        crate::registration::register(&app, &mut b, "靖远县邮政测试局", 41).await;
+    let username = crate::registration::register_only(&mut b, "靖远县邮政测试局", 41).await;
 
     let mails = smtp.messages(1).await;
     let mail = &mails[0];
     assert!(mail.starts_with("To: wang@test.example"));
     assert!(mail.contains("Subject: 请激活您的账号"));
     assert!(mail.contains(&format!("用户账号为 {username}")));
+    assert!(mail.contains("不会为任何账号设置默认密码"));
     assert!(
-        mail.contains(&activation),
+        mail.contains("请在72小时内打开"),
+        "the validity the link really has"
+    );
+    let activation = crate::helpers::link_path(mail, &app.base);
+    assert!(activation.starts_with("/activate/"), "{activation}");
+    let page = app.browser().visit(&activation).await;
+    assert!(
+        page.body.contains(&username),
         "the e-mailed link is the one that works"
     );
-    assert!(mail.contains("不会为任何账号设置默认密码"));
 
     wait_for_status(&app, "activation_sms", "sent").await;
     let sms = gateway.received.lock().unwrap().clone();
@@ -171,10 +177,15 @@ async fn registration_mail_and_sms_are_delivered_for_real() {
     );
     assert_eq!(sms[0]["signature"], expected);
     wait_for_status(&app, "activation", "sent").await;
-    // Once delivered, the outbox keeps no usable link.
+    // The link was made as the mail left: the outbox row never held it.
     let stored = app.outbox_bodies("activation").await;
-    assert!(stored[0].1.contains("/activate/[链接已隐去]"));
+    assert!(
+        stored[0]
+            .1
+            .contains(govsite::store::outbox::LINK_PLACEHOLDER)
+    );
     assert!(!stored[0].1.contains(activation.rsplit('/').next().unwrap()));
+    app.assert_no_link_stored().await;
 
     // Staff see the delivery status, with recipients masked.
     let (mut staff, _) = app.signed_in(Role::RegistryReviewer, None, None).await;
@@ -196,7 +207,7 @@ async fn failed_deliveries_are_retried_with_backoff() {
     };
     let app = TestApp::spawn_with(senders(dead_port, &url), false).await;
     let mut b = app.browser();
-    crate::registration::register(&app, &mut b, "靖远县重试测试局", 42).await;
+    crate::registration::register_only(&mut b, "靖远县重试测试局", 42).await;
     // Wait for the first failed attempt.
     for _ in 0..200 {
         if app
@@ -209,6 +220,8 @@ async fn failed_deliveries_are_retried_with_backoff() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE attempts = 1 AND status = 'pending' AND last_error <> ''").await, 2);
+    // A message that failed keeps no link: the next attempt makes a fresh one.
+    app.assert_no_link_stored().await;
     // Not retried before the backoff has passed …
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(
@@ -241,6 +254,10 @@ async fn without_a_relay_messages_are_held_for_staff_to_read() {
     assert!(page.body.contains(&format!("用户账号为 {username}")));
     // The one-time link itself is never shown to staff.
     assert!(page.body.contains("[链接已隐去]"));
+    assert!(
+        page.body.contains("打印在启动本服务的控制台上"),
+        "the page says where a held link is"
+    );
     let token = activation.rsplit('/').next().unwrap();
     assert!(!page.body.contains(token));
     // Unit users cannot read the outbox.

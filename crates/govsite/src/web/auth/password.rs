@@ -63,9 +63,7 @@ async fn show_forgot(
 /// Issues a reset link and queues the e-mail in one transaction. Used by the forgot-password
 /// page and by administrators, who send links but never see or set passwords.
 pub async fn send_reset_link(web: &WebState, ctx: &Ctx, account: &Account) -> Result<(), AppError> {
-    let public_url = &web.config.public_url;
-    registry_accounts::send_reset_link(&web.db, &actor(ctx), account, public_url, web.now())
-        .await?;
+    registry_accounts::send_reset_link(&web.db, &actor(ctx), account, web.now()).await?;
     web.outbox_wake.notify_one();
     Ok(())
 }

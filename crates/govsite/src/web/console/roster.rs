@@ -193,7 +193,6 @@ async fn apply(
         region,
         &diff,
         Some(upload.id),
-        &web.config.public_url,
         web.now(),
         |_, _| {},
     )

@@ -158,15 +158,14 @@ pub(super) async fn account_action(
         .ok_or(AppError::NotFound)?;
     let posted: AccountAction = form::parse(&body)?;
     let who = actor(&ctx);
-    let url = &web.config.public_url;
     use crate::registry::accounts::{self as decide, AccountChange};
     let done = match posted.action.as_str() {
         "invite" => {
-            decide::resend_invitation(&web.db, &who, &account, url, web.now()).await?;
+            decide::resend_invitation(&web.db, &who, &account, web.now()).await?;
             "invited"
         }
         "reset" => {
-            decide::send_reset_link(&web.db, &who, &account, url, web.now()).await?;
+            decide::send_reset_link(&web.db, &who, &account, web.now()).await?;
             "reset"
         }
         "disable" => {
