@@ -36,7 +36,10 @@ pub fn verify(
     last_used_step: Option<i64>,
 ) -> Option<i64> {
     let code = code.trim().replace(' ', "");
-    if code.len() != DIGITS as usize || !code.bytes().all(|b| b.is_ascii_digit()) {
+    if secret.is_empty()
+        || code.len() != DIGITS as usize
+        || !code.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let typed: u32 = code.parse().ok()?;

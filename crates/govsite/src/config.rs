@@ -132,9 +132,38 @@ pub struct DatabaseArgs {
     /// `postgres://…` (or `sqlite://…`); overrides --data-dir.
     #[arg(long, env = "GOVSITE_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// The key that seals the secrets kept in the database (signing keys, TOTP secrets),
+    /// created 0600 on first run. Keep it apart from the database and its backups; every node
+    /// of one database needs the same file. Default: secret.key in --data-dir.
+    #[arg(long, env = "GOVSITE_SECRET_KEY_FILE")]
+    pub secret_key_file: Option<PathBuf>,
 }
 
 impl DatabaseArgs {
+    /// The database, for commands that never read its secrets.
+    pub async fn connect(&self) -> anyhow::Result<crate::store::Db> {
+        use anyhow::Context;
+        let url = self.url().context("cannot create the data directory")?;
+        crate::store::Db::connect(&url)
+            .await
+            .context("cannot open the database")
+    }
+
+    /// The database, opened with its secret key (the key file is made when missing).
+    pub async fn open(&self) -> anyhow::Result<crate::store::Db> {
+        use anyhow::Context;
+        let url = self.url().context("cannot create the data directory")?;
+        let key_file = self
+            .secret_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("secret.key"));
+        let sealer = crate::auth::seal::Sealer::load_or_create(&key_file)?;
+        let db = crate::store::Db::connect(&url)
+            .await
+            .context("cannot open the database")?;
+        Ok(db.with_sealer(sealer))
+    }
+
     pub fn url(&self) -> std::io::Result<String> {
         match &self.database_url {
             Some(url) => Ok(url.clone()),

@@ -61,7 +61,7 @@ pub const ANNEX6: [(&str, &str); 15] = [
 ];
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
-    let db = Db::connect(&args.database.url()?).await?;
+    let db = args.database.connect().await?;
     db.migrate().await?;
     let printed = load(&db, args.public_url.trim_end_matches('/'), args.scale).await?;
     println!("{printed}");

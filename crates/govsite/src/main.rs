@@ -22,7 +22,7 @@ async fn main() -> anyhow::Result<()> {
         Command::BadgeCheck(args) => govsite::badge::checker::command(args).await,
         Command::Units(UnitsCommand::Import(args)) => govsite::units_import::command(args).await,
         Command::Migrate(args) => {
-            let db = govsite::store::Db::connect(&args.url()?).await?;
+            let db = args.connect().await?;
             db.migrate().await?;
             println!("数据库已是最新版本 (database is up to date)");
             Ok(())

@@ -18,14 +18,14 @@ use crate::web::{WebConfig, WebState};
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Every page template compiles, or the service does not start.
     crate::pages::compile()?;
-    let url = args
-        .database
-        .url()
-        .context("cannot create the data directory")?;
-    let db = Db::connect(&url)
-        .await
-        .context("cannot open the database")?;
+    let db = args.database.open().await?;
     db.migrate().await.context("cannot migrate the database")?;
+    let sealed = crate::store::secrets::seal_at_rest(&db)
+        .await
+        .context("cannot open the secrets kept in the database")?;
+    if sealed > 0 {
+        tracing::info!(sealed, "secrets kept in plain text were sealed");
+    }
     let public_url = args
         .public_url
         .clone()

@@ -13,7 +13,7 @@ pub async fn command(args: crate::config::UnitsImportArgs) -> anyhow::Result<()>
         .ok()
         .filter(|r| govsite_core::region::RegionCode::from_i64(*r).is_some())
         .ok_or_else(|| anyhow::anyhow!("--region: not a 6-digit region code: {}", args.region))?;
-    let db = crate::store::Db::connect(&args.database.url()?).await?;
+    let db = args.database.connect().await?;
     db.migrate().await?;
     if crate::store::offices::region(
         &db,

@@ -44,7 +44,7 @@ pub async fn export(args: ZoneExportArgs) -> anyhow::Result<()> {
     let suffix = parse_zone(&args.zone).ok_or_else(|| {
         anyhow::anyhow!("--zone 应为 政务 或 公益（或 xn--zfr164b / xn--55qw42g）")
     })?;
-    let db = Db::connect(&args.database.url()?).await?;
+    let db = args.database.connect().await?;
     db.migrate().await?;
     let (text, problems) = master_file(&db, suffix, &args.apex).await?;
     std::io::stdout().write_all(text.as_bytes())?;

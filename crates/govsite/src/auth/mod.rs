@@ -1,4 +1,5 @@
 //! Credentials: Argon2id password hashes and random one-time tokens.
 
 pub mod password;
+pub mod seal;
 pub mod token;

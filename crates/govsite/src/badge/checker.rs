@@ -437,7 +437,7 @@ pub async fn run(
 
 /// `govsite badge-check`: one round now, with a summary on stdout.
 pub async fn command(args: crate::config::BadgeCheckArgs) -> anyhow::Result<()> {
-    let db = Db::connect(&args.database.url()?).await?;
+    let db = args.database.connect().await?;
     db.migrate().await?;
     let mut config = CheckerConfig::new(
         args.site_checks.config(),

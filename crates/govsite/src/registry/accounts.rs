@@ -500,8 +500,11 @@ pub async fn set_totp(
     action: &'static str,
     now: i64,
 ) -> Result<(), RegistryError> {
+    let sealed = secret
+        .map(|s| crate::store::secrets::seal_totp(db, account, s))
+        .transpose()?;
     let mut tx = db.begin().await?;
-    accounts::set_totp(&mut tx, account, secret, step).await?;
+    accounts::set_totp(&mut tx, account, sealed.as_deref(), step).await?;
     let event = Event {
         action,
         subject_type: "account",

@@ -28,6 +28,7 @@ pub mod red_pages;
 pub mod reference;
 pub mod reorganisation;
 pub mod rosters;
+pub mod secrets;
 pub mod sessions;
 pub mod sites;
 pub mod supervision;
@@ -39,12 +40,15 @@ pub mod units;
 pub mod zones;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
 pub use migrate::MIGRATIONS;
+
+use crate::auth::seal::Sealer;
 
 /// Which engine the pool talks to, for the few statements that differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +79,8 @@ pub enum StoreError {
     /// A stored value none of our types accepts (an unknown state, say): the row is named.
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    #[error("{0}")]
+    Sealing(#[from] crate::auth::seal::SealError),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -84,6 +90,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// Seals and opens the secrets kept in the database ([`secrets`]); none until
+    /// [`Db::with_sealer`], and then secrets can be neither read nor made.
+    sealer: Option<Arc<Sealer>>,
 }
 
 impl Db {
@@ -116,7 +125,24 @@ impl Db {
             // WAL lets readers run beside the one writer; the setting persists in the file.
             pool.execute("PRAGMA journal_mode = WAL;").await?;
         }
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            sealer: None,
+        })
+    }
+
+    /// This handle with the key that seals the database's secrets.
+    pub fn with_sealer(mut self, sealer: Sealer) -> Self {
+        self.sealer = Some(Arc::new(sealer));
+        self
+    }
+
+    /// The key that seals secrets, or an error saying none was given.
+    pub(crate) fn sealer(&self) -> StoreResult<&Sealer> {
+        self.sealer
+            .as_deref()
+            .ok_or(StoreError::Sealing(crate::auth::seal::SealError::NoKey))
     }
 
     /// The SQLite URL for the database file inside a data directory, creating the directory.

@@ -272,55 +272,16 @@ pub async fn region_days_overrides(db: &Db) -> StoreResult<Vec<RegionDays>> {
         .map_err(Into::into)
 }
 
-/// The badge's Ed25519 signing key (32 random bytes), made on first use and kept in
+/// The badge's Ed25519 signing key (32 random bytes), made on first use and kept sealed in
 /// `settings` so every web node signs with the same key.
 pub async fn badge_signing_key(db: &Db, now: i64) -> StoreResult<[u8; 32]> {
-    secret(db, "badge_signing_key", now).await
+    super::secrets::settings_secret(db, "badge_signing_key", now).await
 }
 
 /// The key that signs anonymous visitors' CSRF cookies and captcha challenges, so that the
 /// public pages need no row per visitor; shared by every web node.
 pub async fn form_key(db: &Db, now: i64) -> StoreResult<[u8; 32]> {
-    secret(db, "form_signing_key", now).await
-}
-
-/// A 32-byte secret kept in `settings` under `name`, made on first use (every node then
-/// reads the same one). Callers cache it: this writes when it is missing.
-async fn secret(db: &Db, name: &str, now: i64) -> StoreResult<[u8; 32]> {
-    if let Some(bytes) = read_secret(db, name).await? {
-        return Ok(bytes);
-    }
-    let fresh = crate::auth::token::random_bytes::<32>()
-        .map_err(|e| super::StoreError::Reference(format!("random source: {e}")))?;
-    sqlx::query(
-        "INSERT INTO settings (key, value, updated_by, updated_at) VALUES ($1, $2, 'system', $3)
-         ON CONFLICT (key) DO NOTHING",
-    )
-    .bind(name)
-    .bind(data_encoding::BASE64.encode(&fresh))
-    .bind(now)
-    .execute(db.pool())
-    .await?;
-    read_secret(db, name)
-        .await?
-        .ok_or_else(|| super::StoreError::Reference(format!("secret {name} vanished")))
-}
-
-async fn read_secret(db: &Db, name: &str) -> StoreResult<Option<[u8; 32]>> {
-    let Some(row) = sqlx::query("SELECT value FROM settings WHERE key = $1")
-        .bind(name)
-        .fetch_optional(db.pool())
-        .await?
-    else {
-        return Ok(None);
-    };
-    let value: String = row.try_get("value")?;
-    data_encoding::BASE64
-        .decode(value.as_bytes())
-        .ok()
-        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        .map(Some)
-        .ok_or_else(|| super::StoreError::Reference(format!("secret {name} is malformed")))
+    super::secrets::settings_secret(db, "form_signing_key", now).await
 }
 
 /// Gives a region its own badge mount days unless it has some already (the demo's county).

@@ -433,6 +433,15 @@ async fn totp_second_factor() {
             .unwrap()
             .totp_enabled()
     );
+    // The database keeps the secret sealed with the key file, never as typed.
+    let stored = accounts::find(&app.db, id)
+        .await
+        .unwrap()
+        .unwrap()
+        .totp_secret
+        .unwrap();
+    assert!(stored.starts_with("sealed:v1:"), "{stored}");
+    assert!(!stored.contains(&secret_text));
 
     // Next sign-in stops at the second step; nothing else is reachable until it passes.
     let mut c = app.browser();

@@ -28,7 +28,9 @@ async fn serve_demo_prints_activation_links_and_stops_on_sigterm() {
         .arg("--dns")
         .arg(format!("127.0.0.1:{}", crate::dns::free_port()))
         .arg("--forward")
-        .arg(format!("127.0.0.1:{}", free_port()));
+        .arg(format!("127.0.0.1:{}", free_port()))
+        .arg("--secret-key-file")
+        .arg(dir.path().join("secret.key"));
     match std::env::var("GOVSITE_TEST_DATABASE_URL") {
         Ok(url) if !url.is_empty() => {
             let db_url = crate::helpers::fresh_database_url(dir.path()).await;

@@ -261,6 +261,8 @@ async fn a_dns_process_of_its_own_follows_changes_made_by_the_web_process() {
     let _dns = Process(
         Command::new(env!("CARGO_BIN_EXE_govsite"))
             .args(["serve", "--roles", "dns", "--database-url", &app.url])
+            .arg("--secret-key-file")
+            .arg(&app.key_file)
             .args(["--dns", &at.to_string()])
             .env("GOVSITE_LOG", "info")
             .stdout(Stdio::null())

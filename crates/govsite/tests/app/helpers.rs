@@ -27,6 +27,8 @@ pub struct TestApp {
     pub site_checks: govsite::registry::site_checks::SiteCheckConfig,
     /// The database URL, for running the binary against the same data.
     pub url: String,
+    /// The key file sealing the database's secrets (`--secret-key-file` for the binary).
+    pub key_file: std::path::PathBuf,
     pub db: Db,
     pub clock: Arc<OffsetClock>,
     /// Messages held for want of a carrier, as the worker delivered them (links included).
@@ -100,7 +102,12 @@ impl TestApp {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().expect("temp dir");
         let url = fresh_database_url(dir.path()).await;
-        let db = Db::connect(&url).await.expect("connect");
+        let key_file = dir.path().join("secret.key");
+        let sealer = govsite::auth::seal::Sealer::load_or_create(&key_file).expect("key file");
+        let db = Db::connect(&url)
+            .await
+            .expect("connect")
+            .with_sealer(sealer);
         db.migrate().await.expect("migrate");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
@@ -129,6 +136,7 @@ impl TestApp {
             base: format!("http://{addr}"),
             site_checks,
             url,
+            key_file,
             db,
             clock,
             held,

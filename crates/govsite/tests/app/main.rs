@@ -24,6 +24,7 @@ mod registration;
 mod reorganisation;
 mod roster;
 mod secondaries;
+mod secrets;
 mod sites;
 mod stored;
 mod supervision;

@@ -303,8 +303,13 @@ async fn submit_totp(
         throttle::failures_since(&web.db, throttle::Scope::Totp, &key, now - WINDOW_SECONDS)
             .await?
             > TOTP_LIMIT;
-    let secret = account
-        .totp_secret
+    let secret = match account.totp_secret.as_deref() {
+        Some(stored) => Some(crate::store::secrets::open_totp(
+            &web.db, account.id, stored,
+        )?),
+        None => None,
+    };
+    let secret = secret
         .as_deref()
         .and_then(govsite_core::totp::decode_secret);
     let step = secret

@@ -74,11 +74,13 @@ async fn submit(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Re
     let (secret, step, action) = match form.action.as_str() {
         "disable" if user.totp_enabled() && !required => {
             // Turning the factor off needs the factor: a stolen session alone cannot do it.
-            let secret = user
-                .totp_secret
-                .as_deref()
-                .and_then(totp::decode_secret)
-                .unwrap_or_default();
+            let stored = user.totp_secret.as_deref().unwrap_or_default();
+            let secret = crate::store::secrets::open_totp(&web.db, user.id, stored)?;
+            let secret = totp::decode_secret(&secret)
+                .filter(|s| !s.is_empty())
+                .ok_or(AppError::BadRequest(
+                    "两步验证密钥无效，请重新开启两步验证。",
+                ))?;
             let Some(step) = totp::verify(&secret, &form.code, now, user.totp_last_step) else {
                 return Err(AppError::BadRequest(
                     "验证码不正确，未关闭两步验证。请输入验证器中当前显示的6位数字。",
