@@ -32,6 +32,16 @@ pub enum Command {
     /// Unit operations.
     #[command(subcommand)]
     Units(UnitsCommand),
+    /// Signing key operations.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Retire the key that signs the badge facts and make a fresh one; the old key stays
+    /// published at /v/keys.json. Prints the new key id on its last line.
+    Rotate(DatabaseArgs),
 }
 
 #[derive(Debug, Subcommand)]

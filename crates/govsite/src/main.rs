@@ -1,5 +1,5 @@
 use clap::Parser;
-use govsite::config::{Cli, Command, UnitsCommand, ZoneCommand};
+use govsite::config::{Cli, Command, KeysCommand, UnitsCommand, ZoneCommand};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -21,6 +21,17 @@ async fn main() -> anyhow::Result<()> {
         Command::Zone(ZoneCommand::Export(args)) => govsite::zone::export(args).await,
         Command::BadgeCheck(args) => govsite::badge::checker::command(args).await,
         Command::Units(UnitsCommand::Import(args)) => govsite::units_import::command(args).await,
+        Command::Keys(KeysCommand::Rotate(args)) => {
+            let db = args.open().await?;
+            let actor = govsite::store::audit::Actor::system("keys-rotate");
+            let now = chrono::Utc::now().timestamp();
+            let kid = govsite::registry::keys::rotate_badge_key(&db, &actor, now).await?;
+            println!(
+                "网站标识签名密钥已更换，各服务节点一分钟内启用新密钥；旧公钥仍在 /v/keys.json 公布。"
+            );
+            println!("{kid}");
+            Ok(())
+        }
         Command::Migrate(args) => {
             let db = args.connect().await?;
             db.migrate().await?;

@@ -9,6 +9,7 @@ pub mod campaigns;
 pub mod contacts;
 pub mod escalation;
 pub mod finance;
+pub mod keys;
 pub mod lifecycle;
 pub mod names;
 pub mod names_admin;

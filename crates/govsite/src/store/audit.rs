@@ -69,7 +69,7 @@ pub async fn record_alone(db: &Db, actor: &Actor, event: &Event<'_>, now: i64) -
 }
 
 /// Every action the application records, with the words auditors read.
-pub const ACTIONS: [(&str, &str); 70] = [
+pub const ACTIONS: [(&str, &str); 71] = [
     ("sign_in", "登录"),
     ("sign_in_password_ok", "密码验证通过（待两步验证）"),
     ("sign_in_failed", "登录失败"),
@@ -83,6 +83,7 @@ pub const ACTIONS: [(&str, &str); 70] = [
     ("sign_in_failures_notified", "提醒账号多次登录失败"),
     ("password_reset", "重设密码"),
     ("password_reset_link_sent", "发送重设密码链接"),
+    ("badge_key_rotated", "更换网站标识签名密钥"),
     ("password_change_required", "要求修改密码"),
     ("totp_enabled", "开启两步验证"),
     ("totp_disabled", "关闭两步验证"),

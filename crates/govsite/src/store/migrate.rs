@@ -91,6 +91,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0014_outbox_links.sql"),
         include_str!("../../migrations/postgres/0014_outbox_links.sql"),
     ),
+    (
+        15,
+        "signing_keys",
+        include_str!("../../migrations/sqlite/0015_signing_keys.sql"),
+        include_str!("../../migrations/postgres/0015_signing_keys.sql"),
+    ),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

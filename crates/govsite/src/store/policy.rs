@@ -272,12 +272,6 @@ pub async fn region_days_overrides(db: &Db) -> StoreResult<Vec<RegionDays>> {
         .map_err(Into::into)
 }
 
-/// The badge's Ed25519 signing key (32 random bytes), made on first use and kept sealed in
-/// `settings` so every web node signs with the same key.
-pub async fn badge_signing_key(db: &Db, now: i64) -> StoreResult<[u8; 32]> {
-    super::secrets::settings_secret(db, "badge_signing_key", now).await
-}
-
 /// The key that signs anonymous visitors' CSRF cookies and captcha challenges, so that the
 /// public pages need no row per visitor; shared by every web node.
 pub async fn form_key(db: &Db, now: i64) -> StoreResult<[u8; 32]> {

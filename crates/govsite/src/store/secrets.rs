@@ -3,12 +3,13 @@
 //! database alone signs nothing and passes no second factor.
 
 use govsite_core::ids::AccountId;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use super::{Db, StoreError, StoreResult};
 use crate::auth::seal::is_sealed;
 
-/// The `settings` rows that hold a 32-byte secret.
+/// The `settings` rows that hold a 32-byte secret (the badge key only until it moves to
+/// `signing_keys` on first use).
 const SETTINGS_SECRETS: [&str; 2] = ["badge_signing_key", "form_signing_key"];
 
 /// A 32-byte secret kept sealed in `settings` under `name`, made on first use (every node then
@@ -113,6 +114,16 @@ pub async fn seal_at_rest(db: &Db) -> StoreResult<usize> {
             .await?
             .rows_affected() as usize;
     }
+    let keys = sqlx::query("SELECT kid, secret FROM signing_keys")
+        .fetch_all(db.pool())
+        .await?;
+    for row in keys {
+        let kid: String = row.try_get("kid")?;
+        sealer.open(
+            &signing_key_purpose(&kid),
+            &row.try_get::<String, _>("secret")?,
+        )?;
+    }
     let rows = sqlx::query("SELECT id, totp_secret FROM accounts WHERE totp_secret IS NOT NULL")
         .fetch_all(db.pool())
         .await?;
@@ -134,4 +145,143 @@ pub async fn seal_at_rest(db: &Db) -> StoreResult<usize> {
                 .rows_affected() as usize;
     }
     Ok(sealed)
+}
+
+/// The badge facts' signing key in use: its id and its Ed25519 seed.
+#[derive(Debug, Clone)]
+pub struct BadgeKey {
+    pub kid: String,
+    pub seed: [u8; 32],
+}
+
+/// A published badge key: kept after it retires, so older statements still verify.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PublishedKey {
+    pub kid: String,
+    /// The Ed25519 public key, base64.
+    pub public_key: String,
+    pub created_at: i64,
+    pub retired_at: Option<i64>,
+}
+
+fn signing_key_purpose(kid: &str) -> String {
+    format!("signing_key:{kid}")
+}
+
+/// The key id of a public key: the first 16 hex digits of its SHA-256.
+pub fn key_id(public_key: &[u8; 32]) -> String {
+    use sha2::{Digest, Sha256};
+    data_encoding::HEXLOWER.encode(&Sha256::digest(public_key))[..16].to_owned()
+}
+
+/// The signing key in use: the newest one not retired. On first use it is the key kept in
+/// `settings` before keys rotated, or a fresh one.
+pub async fn current_badge_key(db: &Db, now: i64) -> StoreResult<BadgeKey> {
+    if let Some(key) = read_current(db).await? {
+        return Ok(key);
+    }
+    let seed = match read_settings_secret(db, "badge_signing_key").await? {
+        Some(seed) => seed,
+        None => crate::auth::token::random_bytes::<32>()
+            .map_err(|e| StoreError::Reference(format!("random source: {e}")))?,
+    };
+    let key = seal_key(db, &seed)?;
+    let mut tx = db.begin().await?;
+    insert_key(&mut tx, &key, now).await?;
+    sqlx::query("DELETE FROM settings WHERE key = 'badge_signing_key'")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    read_current(db)
+        .await?
+        .ok_or_else(|| StoreError::Reference("the badge signing key vanished".into()))
+}
+
+/// A fresh badge key, sealed, ready to be stored by [`insert_key`].
+pub struct NewKey {
+    pub kid: String,
+    sealed: String,
+    public_key: String,
+}
+
+/// Makes a fresh key and seals it (outside any transaction: sealing needs no database).
+pub fn new_key(db: &Db) -> StoreResult<NewKey> {
+    let seed = crate::auth::token::random_bytes::<32>()
+        .map_err(|e| StoreError::Reference(format!("random source: {e}")))?;
+    seal_key(db, &seed)
+}
+
+fn seal_key(db: &Db, seed: &[u8; 32]) -> StoreResult<NewKey> {
+    let public = ed25519_dalek::SigningKey::from_bytes(seed)
+        .verifying_key()
+        .to_bytes();
+    let kid = key_id(&public);
+    Ok(NewKey {
+        sealed: db.sealer()?.seal(&signing_key_purpose(&kid), seed)?,
+        public_key: data_encoding::BASE64.encode(&public),
+        kid,
+    })
+}
+
+/// Retires every key in use (they stay published).
+pub async fn retire_keys(conn: &mut AnyConnection, now: i64) -> StoreResult<u64> {
+    Ok(
+        sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL")
+            .bind(now)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected(),
+    )
+}
+
+/// Stores a key made by [`new_key`]; it signs from now on.
+pub async fn insert_key(conn: &mut AnyConnection, key: &NewKey, now: i64) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO signing_keys (kid, secret, public_key, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (kid) DO NOTHING",
+    )
+    .bind(&key.kid)
+    .bind(&key.sealed)
+    .bind(&key.public_key)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Every badge key ever used, newest first.
+pub async fn published_badge_keys(db: &Db) -> StoreResult<Vec<PublishedKey>> {
+    let rows = sqlx::query(
+        "SELECT kid, public_key, created_at, retired_at FROM signing_keys ORDER BY id DESC",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(PublishedKey {
+                kid: r.try_get("kid")?,
+                public_key: r.try_get("public_key")?,
+                created_at: r.try_get("created_at")?,
+                retired_at: r.try_get("retired_at")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+async fn read_current(db: &Db) -> StoreResult<Option<BadgeKey>> {
+    let Some(row) = sqlx::query(
+        "SELECT kid, secret FROM signing_keys WHERE retired_at IS NULL ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_optional(db.pool())
+    .await?
+    else {
+        return Ok(None);
+    };
+    let kid: String = row.try_get("kid")?;
+    let secret: String = row.try_get("secret")?;
+    let seed = db.sealer()?.open(&signing_key_purpose(&kid), &secret)?;
+    let seed = <[u8; 32]>::try_from(seed)
+        .map_err(|_| StoreError::Corrupt(format!("signing key {kid} is malformed")))?;
+    Ok(Some(BadgeKey { kid, seed }))
 }

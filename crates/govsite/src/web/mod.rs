@@ -69,8 +69,10 @@ pub struct Inner {
     pub clock: SharedClock,
     /// Wakes the notification worker after a commit that queued messages.
     pub outbox_wake: Arc<Notify>,
-    /// The badge facts' signing key and the anonymous forms' key, read once per process.
-    badge_key: tokio::sync::OnceCell<[u8; 32]>,
+    /// The badge facts' signing key with when it was read: read again after a minute, so a
+    /// rotation reaches every node without a restart.
+    badge_key: tokio::sync::Mutex<Option<(i64, crate::store::secrets::BadgeKey)>>,
+    /// The anonymous forms' key, read once per process.
     form_key: tokio::sync::OnceCell<[u8; 32]>,
 }
 
@@ -88,7 +90,7 @@ impl WebState {
             config,
             clock,
             outbox_wake,
-            badge_key: tokio::sync::OnceCell::new(),
+            badge_key: tokio::sync::Mutex::new(None),
             form_key: tokio::sync::OnceCell::new(),
         }))
     }
@@ -97,12 +99,22 @@ impl WebState {
         self.clock.now()
     }
 
-    /// The badge facts' signing key (Ed25519 seed), from the database once.
-    pub async fn badge_key(&self) -> Result<[u8; 32], crate::store::StoreError> {
-        self.badge_key
-            .get_or_try_init(|| crate::store::policy::badge_signing_key(&self.db, self.now()))
-            .await
-            .copied()
+    /// The badge facts' signing key in use (its id and Ed25519 seed), read from the database
+    /// at most once a minute.
+    pub async fn badge_key(
+        &self,
+    ) -> Result<crate::store::secrets::BadgeKey, crate::store::StoreError> {
+        const REREAD_AFTER: i64 = 60;
+        let now = self.now();
+        let mut cached = self.badge_key.lock().await;
+        if let Some((read_at, key)) = cached.as_ref()
+            && (*read_at..*read_at + REREAD_AFTER).contains(&now)
+        {
+            return Ok(key.clone());
+        }
+        let key = crate::store::secrets::current_badge_key(&self.db, now).await?;
+        *cached = Some((now, key.clone()));
+        Ok(key)
     }
 
     /// The key of anonymous CSRF cookies and captcha challenges, from the database once.

@@ -173,7 +173,7 @@ pub async fn layer(State(web): State<WebState>, req: Request, next: Next) -> Res
 fn sessionless(method: &Method, path: &str) -> bool {
     *method == Method::GET
         && path.starts_with("/v/")
-        && (path.ends_with(".json") || path == "/v/key.pem")
+        && (path.ends_with(".json") || path.ends_with(".pem"))
 }
 
 async fn run(web: WebState, req: Request, next: Next) -> Result<Response, AppError> {

@@ -27,6 +27,7 @@ pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/v", get(search))
         .route("/v/{file}", get(verify))
+        .route("/v/keys/{file}", get(published_key))
         .route("/v/{code}/report", axum::routing::post(report))
 }
 
@@ -85,8 +86,64 @@ fn status_label(status: &str) -> &'static str {
     }
 }
 
-async fn key(web: &WebState) -> Result<SigningKey, AppError> {
-    Ok(SigningKey::from_bytes(&web.badge_key().await?))
+/// The key in use and its id.
+async fn key(web: &WebState) -> Result<(String, SigningKey), AppError> {
+    let key = web.badge_key().await?;
+    Ok((key.kid, SigningKey::from_bytes(&key.seed)))
+}
+
+/// `/v/keys/{kid}.pem`: any key ever used, retired ones included, so that a statement signed
+/// before a rotation still verifies.
+async fn published_key(
+    State(web): State<WebState>,
+    PathText(file): PathText,
+) -> Result<Response, AppError> {
+    let kid = file.strip_suffix(".pem").ok_or(AppError::NotFound)?;
+    let keys = crate::store::secrets::published_badge_keys(&web.db).await?;
+    let key = keys
+        .iter()
+        .find(|k| k.kid == kid)
+        .ok_or(AppError::NotFound)?;
+    let public = data_encoding::BASE64
+        .decode(key.public_key.as_bytes())
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("signing key {kid} malformed")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/x-pem-file"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        pem(&public),
+    )
+        .into_response())
+}
+
+/// `/v/keys.json`: every badge key, the one in use first, with when it was made and retired.
+async fn published_keys(web: &WebState) -> Result<Response, AppError> {
+    let keys = crate::store::secrets::published_badge_keys(&web.db).await?;
+    let stamp = |t: i64| {
+        chrono::DateTime::from_timestamp(t, 0)
+            .map_or_else(String::new, |d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+    };
+    let keys: Vec<_> = keys
+        .iter()
+        .map(|k| {
+            serde_json::json!({
+                "key_id": k.kid,
+                "algorithm": "Ed25519",
+                "public_key": k.public_key,
+                "pem_url": format!("{}/v/keys/{}.pem", web.config.public_url, k.kid),
+                "created_at": stamp(k.created_at),
+                "retired_at": k.retired_at.map(stamp),
+            })
+        })
+        .collect();
+    Ok((
+        [(header::CACHE_CONTROL, "public, max-age=300")],
+        axum::Json(serde_json::json!({ "keys": keys })),
+    )
+        .into_response())
 }
 
 /// The canonical bytes: sorted keys, no whitespace, UTF-8 (serde_json over a BTreeMap).
@@ -134,8 +191,11 @@ async fn verify(
     PathText(file): PathText,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
+    if file == "keys.json" {
+        return published_keys(&web).await;
+    }
     if file == "key.pem" {
-        let k = key(&web).await?;
+        let (_, k) = key(&web).await?;
         return Ok((
             [(header::CONTENT_TYPE, "application/x-pem-file")],
             pem(&k.verifying_key().to_bytes()),
@@ -163,7 +223,8 @@ async fn verify(
         };
         facts.insert("signed_at", stamp(now));
         facts.insert("valid_until", stamp(now + 86_400));
-        let k = key(&web).await?;
+        let (kid, k) = key(&web).await?;
+        facts.insert("key_id", kid.clone());
         let signature = k.sign(canonical(&facts).as_bytes());
         let body = serde_json::json!({
             "facts": facts,
@@ -171,7 +232,9 @@ async fn verify(
             "canonical": "facts as JSON: keys sorted, no whitespace, UTF-8",
             "signature": data_encoding::BASE64.encode(&signature.to_bytes()),
             "public_key": data_encoding::BASE64.encode(&k.verifying_key().to_bytes()),
-            "public_key_url": format!("{}/v/key.pem", web.config.public_url),
+            "key_id": kid,
+            "public_key_url": format!("{}/v/keys/{kid}.pem", web.config.public_url),
+            "keys_url": format!("{}/v/keys.json", web.config.public_url),
         });
         return Ok((
             [(header::CACHE_CONTROL, "public, max-age=300")],

@@ -5,7 +5,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use govsite::store::{accounts, policy, secrets};
+use govsite::store::{accounts, secrets};
 use govsite_core::role::Role;
 use sqlx::Row;
 
@@ -30,17 +30,24 @@ async fn signing_keys_are_kept_sealed() {
     assert_eq!(pem.status(), 200);
     let login = reqwest::get(format!("{}/login", app.base)).await.unwrap();
     assert_eq!(login.status(), 200);
-    for key in ["badge_signing_key", "form_signing_key"] {
-        let stored = setting(&app, key).await.expect("made on first use");
-        assert!(stored.starts_with("sealed:v1:"), "{key}: {stored}");
-    }
+    let form = setting(&app, "form_signing_key")
+        .await
+        .expect("made on first use");
+    assert!(form.starts_with("sealed:v1:"), "{form}");
+    let badge: String = sqlx::query("SELECT secret FROM signing_keys")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get("secret")
+        .unwrap();
+    assert!(badge.starts_with("sealed:v1:"), "{badge}");
     // The same database under another key file opens nothing.
     let other = tempfile::tempdir().unwrap();
     let stranger = govsite::store::Db::connect(&app.url)
         .await
         .unwrap()
         .with_sealer(govsite::auth::seal::Sealer::load_or_create(&other.path().join("k")).unwrap());
-    let refused = policy::badge_signing_key(&stranger, 0).await.unwrap_err();
+    let refused = secrets::current_badge_key(&stranger, 0).await.unwrap_err();
     assert!(
         refused.to_string().contains("--secret-key-file"),
         "{refused}"
@@ -102,8 +109,9 @@ async fn plain_secrets_are_sealed_at_start_and_a_wrong_key_file_stops_the_servic
     assert!(sealed, "the secrets were sealed at start");
     // Sealed, they are the same secrets.
     assert_eq!(
-        policy::badge_signing_key(&app.db, 0).await.unwrap(),
-        plain_key
+        secrets::current_badge_key(&app.db, 0).await.unwrap().seed,
+        plain_key,
+        "the old key becomes the first published key"
     );
     let stored = accounts::find(&app.db, id)
         .await
@@ -128,5 +136,129 @@ async fn plain_secrets_are_sealed_at_start_and_a_wrong_key_file_stops_the_servic
     assert!(
         said.contains("not the one the database was sealed with"),
         "{said}"
+    );
+}
+
+/// The signed facts of `code`, checked against the key `/v/keys.json` publishes for its id.
+async fn signed_facts(app: &TestApp, code: &str) -> serde_json::Value {
+    let json: serde_json::Value = reqwest::get(format!("{}/v/{code}.json", app.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kid = json["key_id"].as_str().unwrap();
+    assert_eq!(json["facts"]["key_id"], kid, "the key id is signed too");
+    let keys: serde_json::Value = reqwest::get(format!("{}/v/keys.json", app.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let published = keys["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["key_id"] == kid)
+        .expect("the signing key is published");
+    let public: [u8; 32] = data_encoding::BASE64
+        .decode(published["public_key"].as_str().unwrap().as_bytes())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let sig: [u8; 64] = data_encoding::BASE64
+        .decode(json["signature"].as_str().unwrap().as_bytes())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    use ed25519_dalek::Verifier;
+    ed25519_dalek::VerifyingKey::from_bytes(&public)
+        .unwrap()
+        .verify(
+            serde_json::to_string(&json["facts"]).unwrap().as_bytes(),
+            &ed25519_dalek::Signature::from_bytes(&sig),
+        )
+        .expect("verifies with the published key");
+    json
+}
+
+#[tokio::test]
+async fn the_badge_key_rotates_and_old_statements_still_verify() {
+    let app = TestApp::spawn().await;
+    let unit = app.unit("靖远县人民政府", "620421").await;
+    let code = crate::badges::issue(
+        &app,
+        unit,
+        "靖远县人民政府网",
+        "xn--gmq25jo2kfugo7iz49c16k.xn--zfr164b",
+        "靖远县人民政府.政务",
+        "www.jingyuan.gov.cn",
+    )
+    .await;
+    let before = signed_facts(&app, &code).await;
+    let old_kid = before["key_id"].as_str().unwrap().to_owned();
+    let old_pem = reqwest::get(format!("{}/v/keys/{old_kid}.pem", app.base))
+        .await
+        .unwrap();
+    assert_eq!(old_pem.status(), 200);
+    let old_pem = old_pem.text().await.unwrap();
+
+    // The command prints the new key id on its last line and audits the change.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_govsite"))
+        .args(["keys", "rotate", "--database-url", &app.url])
+        .arg("--secret-key-file")
+        .arg(&app.key_file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let new_kid = stdout.lines().last().unwrap().trim().to_owned();
+    assert_ne!(new_kid, old_kid);
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"badge_key_rotated".to_owned())
+    );
+
+    // Within a minute every node signs with the new key …
+    app.clock.advance(61);
+    let after = signed_facts(&app, &code).await;
+    assert_eq!(after["key_id"], new_kid.as_str());
+    assert!(
+        after["public_key_url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/v/keys/{new_kid}.pem"))
+    );
+    // … and the retired key is still published, unchanged, with its retirement date.
+    let keys: serde_json::Value = reqwest::get(format!("{}/v/keys.json", app.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let keys = keys["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0]["key_id"], new_kid.as_str());
+    assert!(keys[0]["retired_at"].is_null());
+    assert_eq!(keys[1]["key_id"], old_kid.as_str());
+    assert!(keys[1]["retired_at"].is_string());
+    let still = reqwest::get(format!("{}/v/keys/{old_kid}.pem", app.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(still, old_pem);
+    assert_eq!(
+        reqwest::get(format!("{}/v/keys/0000000000000000.pem", app.base))
+            .await
+            .unwrap()
+            .status(),
+        404
     );
 }
