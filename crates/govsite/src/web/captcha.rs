@@ -15,7 +15,7 @@ use super::WebState;
 use super::error::AppError;
 use super::form::PathText;
 use super::session::Ctx;
-use crate::auth::token::{hash_token, random_bytes, random_token, well_formed};
+use crate::auth::token::{hash_token, random_token, well_formed};
 use crate::store::{captchas, throttle};
 
 pub const MAX_WRONG_PER_HOUR: i64 = 10;
@@ -33,26 +33,45 @@ pub struct Challenge {
     pub text: String,
 }
 
-/// The question and answer a challenge's random bytes stand for.
-fn question_from(b: [u8; 3]) -> (String, String) {
-    let x = usize::from(b[0]) % 20 + 1;
-    let y = usize::from(b[1]) % 9 + 1;
-    if b[2].is_multiple_of(2) || x <= y {
-        (
-            format!("{}加{}等于几？", DIGITS[x], DIGITS[y]),
-            (x + y).to_string(),
-        )
-    } else {
-        (
-            format!("{}减{}等于几？", DIGITS[x], DIGITS[y]),
-            (x - y).to_string(),
-        )
-    }
+/// The sum a challenge's random bytes stand for: `x + y` or `x − y`, never below zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Sum {
+    x: usize,
+    y: usize,
+    minus: bool,
 }
 
-#[cfg(test)]
-fn question() -> (String, String) {
-    question_from(random_bytes::<3>().unwrap_or([7, 5, 0]))
+impl Sum {
+    fn from_bytes(b: [u8; 3]) -> Self {
+        let x = usize::from(b[0]) % 20 + 1;
+        let y = usize::from(b[1]) % 9 + 1;
+        Self {
+            x,
+            y,
+            minus: !b[2].is_multiple_of(2) && x > y,
+        }
+    }
+
+    /// The text question, in words ("十七减五等于几？").
+    fn words(self) -> String {
+        let op = if self.minus { "减" } else { "加" };
+        format!("{}{op}{}等于几？", DIGITS[self.x], DIGITS[self.y])
+    }
+
+    /// What the picture shows ("17 - 5 = ?").
+    fn symbols(self) -> String {
+        let op = if self.minus { '-' } else { '+' };
+        format!("{} {op} {} = ?", self.x, self.y)
+    }
+
+    fn answer(self) -> String {
+        if self.minus {
+            self.x - self.y
+        } else {
+            self.x + self.y
+        }
+        .to_string()
+    }
 }
 
 /// A challenge lives this long.
@@ -60,14 +79,21 @@ const LIFETIME: i64 = 600;
 
 /// A challenge's token: `expiry~nonce`, signed with the form key. Its question is drawn from
 /// a MAC of the nonce, so only the server knows it; nothing is stored until it is used.
-fn challenge_of(key: &[u8; 32], token: &str, now: i64) -> Option<(String, String)> {
+/// With the sum comes the seed of its picture's noise, also from the MAC: the same challenge
+/// is always the same picture, so fetching it many times and averaging removes no noise.
+fn challenge_of(key: &[u8; 32], token: &str, now: i64) -> Option<(Sum, u64)> {
     let value = super::signed::verify(key, token)?;
     let (expiry, nonce) = value.split_once('~')?;
     if expiry.parse::<i64>().ok()? < now || !well_formed(nonce) {
         return None;
     }
     let t = super::signed::tag(key, format!("captcha:{nonce}").as_bytes());
-    Some(question_from([t[0], t[1], t[2]]))
+    let mut seed = [0u8; 8];
+    seed.copy_from_slice(&t[8..16]);
+    Some((
+        Sum::from_bytes([t[0], t[1], t[2]]),
+        u64::from_le_bytes(seed),
+    ))
 }
 
 /// A fresh challenge: nothing is written (a public page may be viewed any number of times).
@@ -78,7 +104,7 @@ pub async fn issue(web: &WebState, text: bool) -> Result<Challenge, AppError> {
         &format!("{}~{}", web.now() + LIFETIME, random_token()),
     );
     let text = if text {
-        challenge_of(&key, &token, web.now()).map_or_else(String::new, |(q, _)| q)
+        challenge_of(&key, &token, web.now()).map_or_else(String::new, |(sum, _)| sum.words())
     } else {
         String::new()
     };
@@ -105,67 +131,39 @@ pub async fn verify(
         return Err(AppError::TooMany("验证码错误次数过多，请一小时后再试。"));
     }
     let attempt = throttle::record_failure(&web.db, throttle::Scope::Captcha, &key, now).await?;
-    let Some((_, expected)) = challenge_of(&web.form_key().await?, token, now) else {
+    let Some((sum, _)) = challenge_of(&web.form_key().await?, token, now) else {
         return Ok(false);
     };
     if !captchas::use_once(&web.db, &hash_token(token), now + LIFETIME, now).await? {
         return Ok(false);
     }
-    let right = expected == answer.trim();
+    let right = sum.answer() == answer.trim();
     if right {
         throttle::forget(&web.db, attempt).await?;
     }
     Ok(right)
 }
 
-/// `/captcha/{token}.svg`: the question drawn with each character turned and shifted a
-/// little over a few lines of noise. Never cached; read from the token alone.
+/// `/captcha/{token}.png`: the sum drawn as a distorted picture ([`super::captcha_image`]),
+/// the same for every fetch of one challenge. Never cached; read from the token alone.
 pub async fn image(
     State(web): State<WebState>,
     PathText(raw): PathText,
 ) -> Result<Response, AppError> {
-    let token = raw.strip_suffix(".svg").ok_or(AppError::NotFound)?;
-    let (q, _) =
+    let token = raw.strip_suffix(".png").ok_or(AppError::NotFound)?;
+    let (sum, seed) =
         challenge_of(&web.form_key().await?, token, web.now()).ok_or(AppError::NotFound)?;
+    let png = tokio::task::spawn_blocking(move || super::captcha_image::png(&sum.symbols(), seed))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("captcha drawing: {e}")))?;
     Ok((
         [
-            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CONTENT_TYPE, "image/png"),
             (header::CACHE_CONTROL, "no-store"),
         ],
-        svg(&q),
+        png,
     )
         .into_response())
-}
-
-fn svg(q: &str) -> String {
-    let noise = random_bytes::<32>().unwrap_or([3; 32]);
-    let chars: Vec<char> = q.chars().collect();
-    let width = 28 * chars.len() + 20;
-    let mut out = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"48\" viewBox=\"0 0 {width} 48\"><rect width=\"100%\" height=\"100%\" fill=\"#f4f1ea\"/>"
-    );
-    for i in 0..4 {
-        let (a, b) = (
-            usize::from(noise[i * 2]) % 48,
-            usize::from(noise[i * 2 + 1]) % 48,
-        );
-        out.push_str(&format!(
-            "<line x1=\"0\" y1=\"{a}\" x2=\"{width}\" y2=\"{b}\" stroke=\"#9a8f7a\" stroke-width=\"1\"/>"
-        ));
-    }
-    for (i, c) in chars.iter().enumerate() {
-        let n = noise[(i + 8) % 32];
-        let angle = i32::from(n % 31) - 15;
-        let dy = i32::from(n % 7) - 3;
-        let x = 10 + 28 * i;
-        out.push_str(&format!(
-            "<text x=\"{x}\" y=\"{}\" font-size=\"24\" font-family=\"sans-serif\" fill=\"#2b2b2b\" transform=\"rotate({angle} {} 24)\">{c}</text>",
-            32 + dy,
-            x + 12
-        ));
-    }
-    out.push_str("</svg>");
-    out
 }
 
 #[cfg(test)]
@@ -173,13 +171,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn questions_have_their_answers() {
-        for _ in 0..200 {
-            let (q, a) = question();
-            let n: usize = a.parse().unwrap();
-            assert!(n <= 29, "{q} {a}");
-            assert!(q.ends_with("等于几？"));
+    fn sums_have_their_answers_in_words_and_symbols() {
+        for b in 0..=255u8 {
+            let sum = Sum::from_bytes([b, b.wrapping_mul(7), b.wrapping_mul(13)]);
+            let n: usize = sum.answer().parse().unwrap();
+            assert!(n <= 29, "{sum:?}");
+            assert!(sum.words().ends_with("等于几？"));
+            assert!(sum.symbols().ends_with("= ?"));
         }
-        assert!(svg("七加五等于几？").contains(">七</text>"));
+        let seventeen_minus_five = Sum::from_bytes([16, 4, 1]);
+        assert_eq!(seventeen_minus_five.words(), "十七减五等于几？");
+        assert_eq!(seventeen_minus_five.symbols(), "17 - 5 = ?");
+        assert_eq!(seventeen_minus_five.answer(), "12");
     }
 }

@@ -7,6 +7,7 @@
 mod admin;
 mod auth;
 mod captcha;
+mod captcha_image;
 mod chart;
 mod client;
 pub use captcha::MAX_WRONG_PER_HOUR as CAPTCHA_MAX_WRONG_PER_HOUR;

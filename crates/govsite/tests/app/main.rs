@@ -12,6 +12,7 @@ mod cli;
 mod dashboard;
 mod dns;
 mod domains;
+mod form_fuzz;
 mod health;
 mod jurisdiction;
 mod money;

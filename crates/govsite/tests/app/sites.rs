@@ -162,11 +162,20 @@ async fn a_party_unit_applies_is_reviewed_twice_files_paper_and_gets_its_badge()
         check.body.contains("/captcha/"),
         "the image variant by default"
     );
-    let image = u
-        .get(&format!("/captcha/{}.svg", token_of(&check.body)))
-        .await;
-    assert_eq!(image.status, StatusCode::OK);
-    assert!(image.body.starts_with("<svg"));
+    // A picture with no text in it for a script to read.
+    let image = reqwest::get(format!(
+        "{}/captcha/{}.png",
+        app.base,
+        token_of(&check.body)
+    ))
+    .await
+    .unwrap();
+    assert_eq!(image.status(), StatusCode::OK);
+    assert_eq!(image.headers()["content-type"], "image/png");
+    let png = image.bytes().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    let picture = image::load_from_memory(&png).unwrap();
+    assert_eq!(picture.height(), 64);
     let wrong = u
         .post(
             &format!("/portal/sites/applications/{id}/submit"),
