@@ -49,13 +49,12 @@ pub fn letter_markup(app: &SiteApplication, head: &Letterhead<'_>) -> String {
     } else {
         "党政机关"
     };
-    let english = if f.english_domain.trim().is_empty() {
-        "无".to_owned()
-    } else {
-        f.english_domain.trim().to_owned()
-    };
+    // An empty field writes nothing: no 「英文域名为无」.
+    let english = f.english_domain.trim();
     let place = if f.domain == RED_PAGE {
         "该网站为政务和公益机构建站平台提供的网络红页".to_owned()
+    } else if english.is_empty() {
+        format!("该网站中文域名为{}", head.domain)
     } else {
         format!("该网站中文域名为{}，英文域名为{english}", head.domain)
     };

@@ -430,8 +430,12 @@ pub struct EventRow {
 
 pub async fn events(db: &Db, id: SiteApplicationId) -> StoreResult<Vec<EventRow>> {
     let rows = sqlx::query(
-        "SELECT at, actor, from_state, to_state, note FROM site_application_events
-         WHERE application_id = $1 ORDER BY id",
+        "SELECT e.at, e.actor, e.from_state, e.to_state, e.note, u.name AS unit_name,
+                a.display_name
+         FROM site_application_events e
+         LEFT JOIN accounts a ON a.username = e.actor
+         LEFT JOIN units u ON u.id = a.unit_id
+         WHERE e.application_id = $1 ORDER BY e.id",
     )
     .bind(id.get())
     .fetch_all(db.pool())
@@ -442,7 +446,16 @@ pub async fn events(db: &Db, id: SiteApplicationId) -> StoreResult<Vec<EventRow>
             let to: String = r.try_get("to_state")?;
             Ok(EventRow {
                 at: r.try_get("at")?,
-                actor: r.try_get("actor")?,
+                // People read who acted: the unit's name, or the staff member's, never an
+                // account number.
+                actor: match (
+                    r.try_get::<Option<String>, _>("unit_name")?,
+                    r.try_get::<Option<String>, _>("display_name")?,
+                ) {
+                    (Some(unit), _) => unit,
+                    (None, Some(name)) => name,
+                    (None, None) => r.try_get("actor")?,
+                },
                 from_label: SiteState::parse(&from).map_or("", SiteState::label),
                 to_label: SiteState::parse(&to).map_or("", SiteState::label),
                 note: r.try_get("note")?,

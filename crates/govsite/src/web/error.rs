@@ -34,13 +34,30 @@ pub enum AppError {
     /// The thing changed under the user (already decided, wrong state): a plain sentence.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The database could not take the request in time (every connection busy, or SQLite's
+    /// write lock held past its timeout): overload, not a fault; nothing was written.
+    #[error("busy: {0}")]
+    Busy(String),
     #[error("internal: {0:#}")]
     Internal(#[from] anyhow::Error),
 }
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
+        if is_busy(&e) {
+            return Self::Busy(e.to_string());
+        }
         Self::Internal(e.into())
+    }
+}
+
+/// A pool that gave no connection in time, or SQLite's SQLITE_BUSY (code 5) past the busy
+/// timeout.
+fn is_busy(e: &StoreError) -> bool {
+    match e {
+        StoreError::Sql(sqlx::Error::PoolTimedOut) => true,
+        StoreError::Sql(sqlx::Error::Database(db)) => db.code().as_deref() == Some("5"),
+        _ => false,
     }
 }
 
@@ -105,6 +122,11 @@ impl AppError {
                 "conflict",
                 "该事项已被处理或状态已变化，请刷新页面查看最新情况。",
             ),
+            Self::Busy(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "系统繁忙，本次操作没有完成，也没有保存。请稍等几秒后再试。",
+            ),
             Self::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -128,6 +150,9 @@ impl IntoResponse for AppError {
         if let Self::Internal(e) = &self {
             tracing::error!(error = %format!("{e:#}"), "request failed");
         }
+        if let Self::Busy(e) = &self {
+            tracing::warn!(error = %e, "request refused: database busy");
+        }
         let (status, code, message) = self.parts();
         let detail = match &self {
             Self::Conflict(m) => m.clone(),
@@ -140,6 +165,7 @@ impl IntoResponse for AppError {
             StatusCode::PAYLOAD_TOO_LARGE => "内容过大",
             StatusCode::CONFLICT | StatusCode::METHOD_NOT_ALLOWED => "无法完成操作",
             StatusCode::TOO_MANY_REQUESTS => "操作过于频繁",
+            StatusCode::SERVICE_UNAVAILABLE => "系统繁忙",
             _ => "系统错误",
         };
         let html =
@@ -153,6 +179,10 @@ impl IntoResponse for AppError {
                 (status, detail).into_response()
             }
         };
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+        }
         resp.extensions_mut().insert(ErrorInfo { code, message });
         resp
     }

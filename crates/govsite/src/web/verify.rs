@@ -46,6 +46,12 @@ async fn facts(web: &WebState, site: &Site) -> Result<BTreeMap<&'static str, Str
     }
     .unwrap_or_else(|| "政务和公益机构域名注册管理中心".to_owned());
     let issued = govsite_core::deadline::cst_date(site.badge_issued_at).to_string();
+    // The 职能 the reviewers approved with the badge, not whatever 单位信息 says today.
+    let functions = sites::latest_form_of_site(&web.db, site.id)
+        .await?
+        .map(|f| f.functions.trim().to_owned())
+        .filter(|f| !f.is_empty())
+        .unwrap_or_else(|| unit.form.functions.clone());
     let status = match site.badge_state.as_str() {
         "suspended" => "suspended",
         "revoked" => "revoked",
@@ -61,7 +67,7 @@ async fn facts(web: &WebState, site: &Site) -> Result<BTreeMap<&'static str, Str
                 .to_owned(),
         ),
         ("organization_address", unit.form.address.clone()),
-        ("organization_functions", unit.form.functions.clone()),
+        ("organization_functions", functions),
         ("site_name", site.name.clone()),
         (
             "chinese_domain",
@@ -306,6 +312,9 @@ struct ReportForm {
     captcha_token: String,
     captcha: String,
     captcha_mode: String,
+    /// `text` or `image`: the visitor asked for the other captcha; nothing is filed and
+    /// everything typed comes back.
+    captcha_switch: String,
 }
 
 /// Most reports one address may file in an hour.
@@ -324,6 +333,11 @@ async fn report(
         .await?
         .ok_or(AppError::NotFound)?;
     let form: ReportForm = super::form::parse(&body)?;
+    if !form.captcha_switch.is_empty() {
+        let facts = facts(&web, &site).await?;
+        let text = form.captcha_switch == "text";
+        return page(&web, &ctx, &site, facts, text, None, &form, false).await;
+    }
     let now = web.now();
     let throttle = crate::store::throttle::Scope::BadgeReport;
     if crate::store::throttle::failures_since(&web.db, throttle, &ctx.limit_key, now - 3600).await?

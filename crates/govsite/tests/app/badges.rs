@@ -334,40 +334,14 @@ async fn the_verification_page_shows_public_facts_and_a_signature_anyone_can_che
     );
 
     // The signed JSON: Ed25519 over the canonical facts, checked here and with openssl.
-    let json: serde_json::Value = reqwest::get(format!("{}/v/{code}.json", app.base))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let json = crate::secrets::get_json(&app, &format!("/v/{code}.json")).await;
     assert_eq!(json["facts"]["badge_code"], code.as_str());
     assert_eq!(json["facts"]["status"], "valid");
     let canonical = serde_json::to_string(&json["facts"]).unwrap();
-    let key: [u8; 32] = data_encoding::BASE64
-        .decode(json["public_key"].as_str().unwrap().as_bytes())
-        .unwrap()
-        .try_into()
-        .unwrap();
-    let sig: [u8; 64] = data_encoding::BASE64
-        .decode(json["signature"].as_str().unwrap().as_bytes())
-        .unwrap()
-        .try_into()
-        .unwrap();
-    use ed25519_dalek::Verifier;
-    let vk = ed25519_dalek::VerifyingKey::from_bytes(&key).unwrap();
-    vk.verify(
-        canonical.as_bytes(),
-        &ed25519_dalek::Signature::from_bytes(&sig),
-    )
-    .unwrap();
+    let key = crate::secrets::bytes(&json["public_key"]);
+    assert!(crate::secrets::signed_by(&json, &canonical, &key));
     let forged = canonical.replace("valid", "volid");
-    assert!(
-        vk.verify(
-            forged.as_bytes(),
-            &ed25519_dalek::Signature::from_bytes(&sig)
-        )
-        .is_err()
-    );
+    assert!(!crate::secrets::signed_by(&json, &forged, &key));
 
     // The documented offline command (help page), run for real.
     let dir = tempfile::tempdir().unwrap();
@@ -1096,4 +1070,51 @@ async fn housekeeping_bounds_the_tables_traffic_fills() {
         .try_get(0)
         .unwrap();
     assert_eq!(kept, day(10));
+}
+
+#[tokio::test]
+async fn switching_the_captcha_keeps_what_was_typed_in_the_report_form() {
+    let app = TestApp::spawn().await;
+    let unit = app.unit("靖远县人民政府", "620421").await;
+    let code = issue(
+        &app,
+        unit,
+        "靖远县人民政府网",
+        "xn--gmq25jo2kfugo7iz49c16k.xn--zfr164b",
+        "靖远县人民政府.政务",
+        "www.jingyuan.gov.cn",
+    )
+    .await;
+    let mut b = app.browser();
+    let page = b.get(&format!("/v/{code}")).await;
+    assert!(page.body.contains("name=\"captcha_switch\" value=\"text\""));
+    let typed = [
+        ("kind", "counterfeit"),
+        ("url", "https://fake.example"),
+        ("description", "有网站冒用此标识"),
+        ("contact", "13900000009"),
+        ("captcha_token", "anything"),
+        ("captcha", ""),
+    ];
+    let mut switch = typed.to_vec();
+    switch.push(("captcha_switch", "text"));
+    let switched = b.post(&format!("/v/{code}/report"), &switch).await;
+    assert_eq!(switched.status, StatusCode::OK);
+    // The text question came, and everything typed is still there; nothing was filed.
+    assert!(switched.body.contains("等于几？"), "{}", switched.body);
+    assert!(switched.body.contains("有网站冒用此标识"));
+    assert!(switched.body.contains("https:&#x2f;&#x2f;fake.example"));
+    assert!(switched.body.contains("13900000009"));
+    assert!(
+        switched
+            .body
+            .contains("name=\"captcha_switch\" value=\"image\"")
+    );
+    assert!(!switched.body.contains("验证码不正确"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM badge_reports").await, 0);
+    // And back to the picture, still keeping it.
+    let mut back = typed.to_vec();
+    back.push(("captcha_switch", "image"));
+    let again = b.post(&format!("/v/{code}/report"), &back).await;
+    assert!(again.body.contains("/captcha/") && again.body.contains("有网站冒用此标识"));
 }

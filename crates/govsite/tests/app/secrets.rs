@@ -139,46 +139,54 @@ async fn plain_secrets_are_sealed_at_start_and_a_wrong_key_file_stops_the_servic
     );
 }
 
+/// A public JSON document of the app.
+pub async fn get_json(app: &TestApp, path: &str) -> serde_json::Value {
+    reqwest::get(format!("{}{path}", app.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// 32 or 64 bytes from base64.
+pub fn bytes<const N: usize>(b64: &serde_json::Value) -> [u8; N] {
+    data_encoding::BASE64
+        .decode(b64.as_str().unwrap().as_bytes())
+        .unwrap()
+        .try_into()
+        .unwrap()
+}
+
+/// Whether the statement's Ed25519 signature over its canonical facts holds for `public`.
+pub fn signed_by(statement: &serde_json::Value, facts: &str, public: &[u8; 32]) -> bool {
+    use ed25519_dalek::Verifier;
+    ed25519_dalek::VerifyingKey::from_bytes(public)
+        .unwrap()
+        .verify(
+            facts.as_bytes(),
+            &ed25519_dalek::Signature::from_bytes(&bytes(&statement["signature"])),
+        )
+        .is_ok()
+}
+
 /// The signed facts of `code`, checked against the key `/v/keys.json` publishes for its id.
 async fn signed_facts(app: &TestApp, code: &str) -> serde_json::Value {
-    let json: serde_json::Value = reqwest::get(format!("{}/v/{code}.json", app.base))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let json = get_json(app, &format!("/v/{code}.json")).await;
     let kid = json["key_id"].as_str().unwrap();
     assert_eq!(json["facts"]["key_id"], kid, "the key id is signed too");
-    let keys: serde_json::Value = reqwest::get(format!("{}/v/keys.json", app.base))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let keys = get_json(app, "/v/keys.json").await;
     let published = keys["keys"]
         .as_array()
         .unwrap()
         .iter()
         .find(|k| k["key_id"] == kid)
         .expect("the signing key is published");
-    let public: [u8; 32] = data_encoding::BASE64
-        .decode(published["public_key"].as_str().unwrap().as_bytes())
-        .unwrap()
-        .try_into()
-        .unwrap();
-    let sig: [u8; 64] = data_encoding::BASE64
-        .decode(json["signature"].as_str().unwrap().as_bytes())
-        .unwrap()
-        .try_into()
-        .unwrap();
-    use ed25519_dalek::Verifier;
-    ed25519_dalek::VerifyingKey::from_bytes(&public)
-        .unwrap()
-        .verify(
-            serde_json::to_string(&json["facts"]).unwrap().as_bytes(),
-            &ed25519_dalek::Signature::from_bytes(&sig),
-        )
-        .expect("verifies with the published key");
+    let facts = serde_json::to_string(&json["facts"]).unwrap();
+    assert!(
+        signed_by(&json, &facts, &bytes(&published["public_key"])),
+        "verifies with the published key"
+    );
     json
 }
 
@@ -235,12 +243,7 @@ async fn the_badge_key_rotates_and_old_statements_still_verify() {
             .ends_with(&format!("/v/keys/{new_kid}.pem"))
     );
     // … and the retired key is still published, unchanged, with its retirement date.
-    let keys: serde_json::Value = reqwest::get(format!("{}/v/keys.json", app.base))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let keys = get_json(&app, "/v/keys.json").await;
     let keys = keys["keys"].as_array().unwrap();
     assert_eq!(keys.len(), 2);
     assert_eq!(keys[0]["key_id"], new_kid.as_str());

@@ -324,6 +324,24 @@ async fn a_party_unit_applies_is_reviewed_twice_files_paper_and_gets_its_badge()
         assert!(text.contains(want), "letter lacks {want}: {text}");
     }
     assert!(!text.contains(ID_CARD), "the letter carries no ID number");
+    assert!(
+        !text.contains("英文域名"),
+        "an empty English domain writes nothing: {text}"
+    );
+    // The history names who acted: the unit, then the reviewers, never an account number.
+    let actors: Vec<String> =
+        govsite::store::sites::events(&app.db, govsite_core::ids::SiteApplicationId::new(id))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.actor)
+            .collect();
+    assert_eq!(
+        actors.first().map(String::as_str),
+        Some("靖远县教育局"),
+        "{actors:?}"
+    );
+    assert!(actors.iter().any(|a| a.starts_with("测试")), "{actors:?}");
     let (_, _, form_pdf) = u
         .get_bytes(&format!("/portal/sites/applications/{id}/form"))
         .await;
@@ -439,6 +457,10 @@ async fn a_party_unit_applies_is_reviewed_twice_files_paper_and_gets_its_badge()
     .unwrap();
     let code: String = row.try_get("badge_code").unwrap();
     assert_eq!(code, format!("CA620040021{:08}0001", unit.get()));
+    // The public card shows the 职能 the reviewers approved, not 单位信息's text.
+    let card = app.browser().get(&format!("/v/{code}")).await;
+    assert!(card.body.contains("负责全县教育工作"), "{}", card.body);
+    assert!(!card.body.contains("负责本单位职能范围内的工作"));
     assert_eq!(row.try_get::<String, _>("badge_state").unwrap(), "issued");
     assert_eq!(
         row.try_get::<String, _>("name").unwrap(),
@@ -1127,4 +1149,47 @@ async fn a_domain_expiring_within_sixty_days_carries_the_seed_warning() {
     assert!(form.body.contains("到网上名称管理续费"));
     assert_eq!(ids.len(), 2);
     app.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_site_form_fills_what_the_platform_knows_and_asks_the_kind_once() {
+    let app = TestApp::spawn().await;
+    let unit = app.unit("靖远县农业局", "620421").await;
+    let ids = crate::domains::active_names(&app, unit, "靖远县农业局", "靖远农业").await;
+    sqlx::query("UPDATE domains SET ipv4 = '192.0.2.77' WHERE id = $1")
+        .bind(ids[0])
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let (mut u, _) = app.signed_in(Role::Unit, Some(unit), None).await;
+    let form = u.get("/portal/sites/new?kind=new").await;
+    let values = crate::helpers::input_values(&form.body);
+    // 单位信息's webmaster telephone is a mobile: it goes to 负责人手机.
+    assert_eq!(values["head_mobile"], "13800000001");
+    assert_eq!(values.get("head_phone").map_or("", String::as_str), "");
+    // We are the registry: the address comes from the name's record in our zone.
+    assert_eq!(values["ipv4"], "192.0.2.77");
+    assert!(form.body.contains("本平台解析至 192.0.2.77"));
+    assert!(!form.body.contains("域名注册商"));
+    // The kind chosen on the list page is not asked again.
+    assert!(!form.body.contains("id=\"kind-new\""));
+    assert!(form.body.contains("name=\"kind\" value=\"new\""));
+    let requal = u.get("/portal/sites/new?kind=requal").await;
+    assert!(requal.body.contains("name=\"kind\" value=\"requal\""));
+    assert!(!requal.body.contains("id=\"kind-requal\""));
+    let list = u.get("/portal/sites").await;
+    assert!(list.body.contains("/portal/sites/new?kind=new"));
+    // The checker's User-Agent points at a page that exists and says what it does; the help
+    // tells where the snippet goes and whom to call.
+    let help = u.get("/help").await;
+    for want in [
+        "id=\"checker\"",
+        "govsite-badge-checker",
+        "id=\"mount\"",
+        "&lt;/body&gt;",
+        "id=\"red-page\"",
+        "010-52035000",
+    ] {
+        assert!(help.body.contains(want), "help lacks {want}");
+    }
 }

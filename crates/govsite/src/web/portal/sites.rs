@@ -96,6 +96,8 @@ async fn list(
 struct DomainChoice {
     ace: String,
     name: String,
+    /// The address the name resolves to in our own zone, if any.
+    ipv4: String,
     id: DomainId,
     expiring: bool,
     expires_on: String,
@@ -111,6 +113,7 @@ async fn choices(web: &WebState, unit: &UnitRecord) -> Result<Vec<DomainChoice>,
             expiring: d.expires_at - now < EXPIRY_WARNING_DAYS * 86_400,
             expires_on: cst_date(d.expires_at).to_string(),
             name: d.unicode(),
+            ipv4: d.ipv4,
             ace: d.ace,
             id: d.id,
         })
@@ -143,7 +146,12 @@ async fn form_page(
         || "/portal/sites/new".to_owned(),
         |a| format!("/portal/sites/applications/{}/edit", a.id),
     );
-    let fixed_kind = application.and_then(|a| a.site_id.map(|_| a.site_kind()));
+    // The kind is asked once: chosen on the list page for a new application (or fixed by the
+    // site a re-qualification or change belongs to); only a draft shows the choice again.
+    let fixed_kind = match application {
+        Some(a) => a.site_id.map(|_| a.site_kind()),
+        None => SiteKind::parse(&form.kind).filter(|k| *k != SiteKind::Change),
+    };
     // The full ID number is never put back on screen; posting the masked form keeps it.
     let mut form = form.clone();
     form.handler_id_card = form.handler_id_masked();
@@ -183,10 +191,25 @@ async fn new_form(
         handler_mobile: f.handler_mobile.clone(),
         handler_email: f.handler_email.clone(),
         head_name: f.webmaster_name.clone(),
-        head_phone: f.webmaster_phone.clone(),
         head_email: f.webmaster_email.clone(),
         ..SiteForm::default()
     };
+    // 单位信息 keeps one telephone for the webmaster: a mobile goes to 负责人手机, a fixed
+    // line to 负责人固定电话, where each is checked as what it is.
+    if govsite_core::contact::Mobile::parse("", &f.webmaster_phone).is_ok() {
+        form.head_mobile = f.webmaster_phone.clone();
+    } else {
+        form.head_phone = f.webmaster_phone.clone();
+    }
+    // We are the registry: the address is proposed from the name's record in our own zone.
+    if let Some(d) = choices(&web, &unit)
+        .await?
+        .into_iter()
+        .find(|d| !d.ipv4.is_empty())
+    {
+        form.domain = d.ace;
+        form.ipv4 = d.ipv4;
+    }
     fill_unit_block(&mut form, &unit);
     form_page(&web, &ctx, &unit, None, &form, None, false).await
 }
@@ -376,6 +399,8 @@ struct SubmitForm {
     captcha: String,
     /// `text` when the accessible variant was in use: a wrong answer keeps it.
     captcha_mode: String,
+    /// `text` or `image`: the other captcha was asked for; nothing is submitted.
+    captcha_switch: String,
 }
 
 async fn submit(
@@ -392,6 +417,10 @@ async fn submit(
             "申请当前状态为“{}”，不能再次提交。",
             a.state_label
         )));
+    }
+    if !posted.captcha_switch.is_empty() {
+        let text = posted.captcha_switch == "text";
+        return check_page(&web, &ctx, &unit, &a, text, None).await;
     }
     if !captcha::verify(&web, &ctx, &posted.captcha_token, &posted.captcha).await? {
         return check_page(
