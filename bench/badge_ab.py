@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loopback import loopback_only  # noqa: E402
 from badge_bench import free_port, stop, wait_http, wrk  # noqa: E402
 
 
@@ -27,7 +28,7 @@ def run_one(binary, bench, paths_file, code, seconds):
     base = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
         ["taskset", "-c", "1", binary, "serve", "--roles", "web", "--data-dir", str(bench),
-         "--http", f"127.0.0.1:{port}", "--public-url", "https://badge.example"],
+         "--http", f"127.0.0.1:{port}", "--public-url", "https://badge.example", *loopback_only()],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "GOVSITE_LOG": "warn"})
     try:
         wait_http(f"{base}/b/{code}.js", proc)

@@ -34,6 +34,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loopback import loopback_only  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / "target-govsite"))
 GOVSITE = TARGET / "release" / "govsite"
@@ -144,7 +147,8 @@ def main():
         base = f"http://127.0.0.1:{port}"
         gov = subprocess.Popen(
             ["taskset", "-c", "1", str(GOVSITE), "serve", "--roles", "web", "--data-dir", str(bench),
-             "--http", f"127.0.0.1:{port}", "--public-url", "https://badge.example"],
+             "--http", f"127.0.0.1:{port}", "--public-url", "https://badge.example",
+             *loopback_only()],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "GOVSITE_LOG": "warn"})
         started = wait_http(f"{base}/b/{codes[-1]}.js", gov)
         time.sleep(1)

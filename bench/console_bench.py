@@ -34,6 +34,9 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loopback import loopback_only  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / "target-govsite"))
 GOVSITE = TARGET / "release" / "govsite"
@@ -191,7 +194,7 @@ def main():
     base = f"http://127.0.0.1:{port}"
     found = links(run, base)
     proc = subprocess.Popen([GOVSITE, "serve", "--data-dir", run, "--roles", "web", "--http",
-                             f"127.0.0.1:{port}", "--public-url", base],
+                             f"127.0.0.1:{port}", "--public-url", base, *loopback_only()],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_up(base, proc)

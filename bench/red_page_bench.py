@@ -32,6 +32,9 @@ from pathlib import Path
 
 from badge_bench import GOVSITE, ROOT, free_port, stop, wait_http, wrk
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loopback import loopback_only  # noqa: E402
+
 
 def encodings(base, paths):
     """The Content-Encoding each path is sent with when gzip is asked for: both servers must
@@ -74,7 +77,8 @@ def main():
         base = f"http://127.0.0.1:{port}"
         gov = subprocess.Popen(
             ["taskset", "-c", "1", str(GOVSITE), "serve", "--roles", "web", "--data-dir", str(bench),
-             "--http", f"127.0.0.1:{port}", "--public-url", "https://www.example.cn"],
+             "--http", f"127.0.0.1:{port}", "--public-url", "https://www.example.cn",
+             *loopback_only()],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "GOVSITE_LOG": "warn"})
         prefix = f"/r/{slug}/"
         wait_http(f"{base}{prefix}", gov)

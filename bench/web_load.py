@@ -43,6 +43,9 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loopback import loopback_only  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / "target-govsite"))
 GOVSITE = Path(os.environ.get("GOVSITE_BIN", TARGET / "release" / "govsite"))
@@ -349,7 +352,7 @@ def run_engine(engine, args):
         proc = subprocess.Popen(
             ["taskset", "-c", "1", GOVSITE, "serve", "--roles", "web", *db.args(),
              "--secret-key-file", str(work / "secret.key"), "--http", f"127.0.0.1:{port}",
-             "--public-url", base],
+             "--public-url", base, *loopback_only()],
             stdout=subprocess.DEVNULL,
             stderr=open(args.server_log, "a") if args.server_log else subprocess.DEVNULL,
             env={**os.environ, "GOVSITE_LOG": "warn"})
