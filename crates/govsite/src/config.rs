@@ -161,17 +161,12 @@ impl DatabaseArgs {
 
     /// The database, opened with its secret key (the key file is made when missing).
     pub async fn open(&self) -> anyhow::Result<crate::store::Db> {
-        use anyhow::Context;
-        let url = self.url().context("cannot create the data directory")?;
         let key_file = self
             .secret_key_file
             .clone()
             .unwrap_or_else(|| self.data_dir.join("secret.key"));
         let sealer = crate::auth::seal::Sealer::load_or_create(&key_file)?;
-        let db = crate::store::Db::connect(&url)
-            .await
-            .context("cannot open the database")?;
-        Ok(db.with_sealer(sealer))
+        Ok(self.connect().await?.with_sealer(sealer))
     }
 
     pub fn url(&self) -> std::io::Result<String> {

@@ -1,6 +1,7 @@
 //! The outside services that carry messages: an SMTP relay and an HTTP SMS gateway. Either may
 //! be absent, in which case messages are held in the outbox for staff to read.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -31,7 +32,7 @@ pub struct Senders {
 
 /// Messages held for want of a carrier, as delivered (one-time link included), kept in memory
 /// by [`Senders::send_held_only`] so that tests read what the console would have shown.
-pub type HeldLog = Arc<Mutex<Vec<HeldMessage>>>;
+pub type HeldLog = Arc<Mutex<VecDeque<HeldMessage>>>;
 
 #[derive(Debug, Clone)]
 pub struct HeldMessage {
@@ -112,9 +113,9 @@ impl Senders {
         if let Some(log) = &self.held {
             let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
             if log.len() >= HELD_KEPT {
-                log.remove(0);
+                log.pop_front();
             }
-            log.push(HeldMessage {
+            log.push_back(HeldMessage {
                 template: m.template.clone(),
                 recipient: m.recipient.clone(),
                 body: m.body.clone(),

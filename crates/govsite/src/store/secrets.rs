@@ -1,5 +1,5 @@
-//! The secrets the database keeps (the signing keys in `settings`, TOTP secrets in `accounts`),
-//! always sealed with the key outside the database ([`crate::auth::seal`]): a copy of the
+//! The secrets the database keeps (the form key in `settings`, the badge keys in
+//! `signing_keys`, TOTP secrets in `accounts`), always sealed with the key outside the database ([`crate::auth::seal`]): a copy of the
 //! database alone signs nothing and passes no second factor.
 
 use govsite_core::ids::AccountId;
@@ -18,9 +18,9 @@ pub async fn settings_secret(db: &Db, name: &str, now: i64) -> StoreResult<[u8; 
     if let Some(bytes) = read_settings_secret(db, name).await? {
         return Ok(bytes);
     }
-    let fresh = crate::auth::token::random_bytes::<32>()
-        .map_err(|e| StoreError::Reference(format!("random source: {e}")))?;
-    let sealed = db.sealer()?.seal(&settings_purpose(name), &fresh)?;
+    let sealed = db
+        .sealer()?
+        .seal(&settings_purpose(name), &fresh_secret()?)?;
     sqlx::query(
         "INSERT INTO settings (key, value, updated_by, updated_at) VALUES ($1, $2, 'system', $3)
          ON CONFLICT (key) DO NOTHING",
@@ -35,25 +35,40 @@ pub async fn settings_secret(db: &Db, name: &str, now: i64) -> StoreResult<[u8; 
         .ok_or_else(|| StoreError::Reference(format!("secret {name} vanished")))
 }
 
+/// 32 fresh random bytes: a new secret or signing seed.
+fn fresh_secret() -> StoreResult<[u8; 32]> {
+    crate::auth::token::random_bytes::<32>()
+        .map_err(|e| StoreError::Reference(format!("random source: {e}")))
+}
+
 async fn read_settings_secret(db: &Db, name: &str) -> StoreResult<Option<[u8; 32]>> {
-    let Some(row) = sqlx::query("SELECT value FROM settings WHERE key = $1")
+    match stored_setting(db, name).await? {
+        Some(value) => settings_secret_from(db, name, &value).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The value of a `settings` row as stored.
+async fn stored_setting(db: &Db, name: &str) -> StoreResult<Option<String>> {
+    Ok(sqlx::query("SELECT value FROM settings WHERE key = $1")
         .bind(name)
         .fetch_optional(db.pool())
         .await?
-    else {
-        return Ok(None);
-    };
-    let value: String = row.try_get("value")?;
-    let bytes = if is_sealed(&value) {
-        db.sealer()?.open(&settings_purpose(name), &value)?
+        .map(|row| row.try_get("value"))
+        .transpose()?)
+}
+
+/// The secret a stored `settings` value holds: opened when sealed, or the base64 of a value
+/// written before secrets were sealed (`seal_at_rest` seals it at the next start).
+fn settings_secret_from(db: &Db, name: &str, value: &str) -> StoreResult<[u8; 32]> {
+    let bytes = if is_sealed(value) {
+        db.sealer()?.open(&settings_purpose(name), value)?
     } else {
-        // Written before secrets were sealed; `seal_at_rest` seals it at the next start.
         data_encoding::BASE64
             .decode(value.as_bytes())
             .map_err(|_| StoreError::Corrupt(format!("secret {name} is malformed")))?
     };
     <[u8; 32]>::try_from(bytes)
-        .map(Some)
         .map_err(|_| StoreError::Corrupt(format!("secret {name} is malformed")))
 }
 
@@ -89,21 +104,14 @@ pub async fn seal_at_rest(db: &Db) -> StoreResult<usize> {
     let sealer = db.sealer()?;
     let mut sealed = 0;
     for name in SETTINGS_SECRETS {
-        let Some(row) = sqlx::query("SELECT value FROM settings WHERE key = $1")
-            .bind(name)
-            .fetch_optional(db.pool())
-            .await?
-        else {
+        let Some(value) = stored_setting(db, name).await? else {
             continue;
         };
-        let value: String = row.try_get("value")?;
+        // Opens a sealed value (a wrong key fails here) or decodes a plain one.
+        let plain = settings_secret_from(db, name, &value)?;
         if is_sealed(&value) {
-            sealer.open(&settings_purpose(name), &value)?;
             continue;
         }
-        let Some(plain) = read_settings_secret(db, name).await? else {
-            continue;
-        };
         let new = sealer.seal(&settings_purpose(name), &plain)?;
         // Compare-and-set: a second node sealing at the same time changes nothing twice.
         sealed += sqlx::query("UPDATE settings SET value = $1 WHERE key = $2 AND value = $3")
@@ -155,7 +163,7 @@ pub struct BadgeKey {
 }
 
 /// A published badge key: kept after it retires, so older statements still verify.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub struct PublishedKey {
     pub kid: String,
     /// The Ed25519 public key, base64.
@@ -182,8 +190,7 @@ pub async fn current_badge_key(db: &Db, now: i64) -> StoreResult<BadgeKey> {
     }
     let seed = match read_settings_secret(db, "badge_signing_key").await? {
         Some(seed) => seed,
-        None => crate::auth::token::random_bytes::<32>()
-            .map_err(|e| StoreError::Reference(format!("random source: {e}")))?,
+        None => fresh_secret()?,
     };
     let key = seal_key(db, &seed)?;
     let mut tx = db.begin().await?;
@@ -206,9 +213,7 @@ pub struct NewKey {
 
 /// Makes a fresh key and seals it (outside any transaction: sealing needs no database).
 pub fn new_key(db: &Db) -> StoreResult<NewKey> {
-    let seed = crate::auth::token::random_bytes::<32>()
-        .map_err(|e| StoreError::Reference(format!("random source: {e}")))?;
-    seal_key(db, &seed)
+    seal_key(db, &fresh_secret()?)
 }
 
 fn seal_key(db: &Db, seed: &[u8; 32]) -> StoreResult<NewKey> {

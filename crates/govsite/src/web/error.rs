@@ -51,12 +51,15 @@ impl From<StoreError> for AppError {
     }
 }
 
-/// A pool that gave no connection in time, or SQLite's SQLITE_BUSY (code 5) past the busy
-/// timeout.
+/// A pool that gave no connection in time, or SQLite's SQLITE_BUSY past the busy timeout
+/// (code 5, or its extended codes BUSY_RECOVERY 261 and BUSY_SNAPSHOT 517). PostgreSQL's
+/// codes are five-character SQLSTATEs and never match.
 fn is_busy(e: &StoreError) -> bool {
     match e {
         StoreError::Sql(sqlx::Error::PoolTimedOut) => true,
-        StoreError::Sql(sqlx::Error::Database(db)) => db.code().as_deref() == Some("5"),
+        StoreError::Sql(sqlx::Error::Database(db)) => {
+            matches!(db.code().as_deref(), Some("5" | "261" | "517"))
+        }
         _ => false,
     }
 }

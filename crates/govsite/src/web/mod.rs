@@ -72,7 +72,7 @@ pub struct Inner {
     pub outbox_wake: Arc<Notify>,
     /// The badge facts' signing key with when it was read: read again after a minute, so a
     /// rotation reaches every node without a restart.
-    badge_key: tokio::sync::Mutex<Option<(i64, crate::store::secrets::BadgeKey)>>,
+    badge_key: std::sync::RwLock<Option<(i64, crate::store::secrets::BadgeKey)>>,
     /// The anonymous forms' key, read once per process.
     form_key: tokio::sync::OnceCell<[u8; 32]>,
 }
@@ -91,7 +91,7 @@ impl WebState {
             config,
             clock,
             outbox_wake,
-            badge_key: tokio::sync::Mutex::new(None),
+            badge_key: std::sync::RwLock::new(None),
             form_key: tokio::sync::OnceCell::new(),
         }))
     }
@@ -107,14 +107,19 @@ impl WebState {
     ) -> Result<crate::store::secrets::BadgeKey, crate::store::StoreError> {
         const REREAD_AFTER: i64 = 60;
         let now = self.now();
-        let mut cached = self.badge_key.lock().await;
-        if let Some((read_at, key)) = cached.as_ref()
+        // Readers share the lock; no lock is held across the database read (two requests at
+        // the minute's turn may both read, which is harmless).
+        if let Some((read_at, key)) = self
+            .badge_key
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
             && (*read_at..*read_at + REREAD_AFTER).contains(&now)
         {
             return Ok(key.clone());
         }
         let key = crate::store::secrets::current_badge_key(&self.db, now).await?;
-        *cached = Some((now, key.clone()));
+        *self.badge_key.write().unwrap_or_else(|e| e.into_inner()) = Some((now, key.clone()));
         Ok(key)
     }
 

@@ -128,10 +128,6 @@ async fn published_key(
 /// `/v/keys.json`: every badge key, the one in use first, with when it was made and retired.
 async fn published_keys(web: &WebState) -> Result<Response, AppError> {
     let keys = crate::store::secrets::published_badge_keys(&web.db).await?;
-    let stamp = |t: i64| {
-        chrono::DateTime::from_timestamp(t, 0)
-            .map_or_else(String::new, |d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-    };
     let keys: Vec<_> = keys
         .iter()
         .map(|k| {
@@ -150,6 +146,12 @@ async fn published_keys(web: &WebState) -> Result<Response, AppError> {
         axum::Json(serde_json::json!({ "keys": keys })),
     )
         .into_response())
+}
+
+/// A time in UTC as the signed JSON writes it (RFC 3339, seconds).
+fn stamp(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map_or_else(String::new, |d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
 /// The canonical bytes: sorted keys, no whitespace, UTF-8 (serde_json over a BTreeMap).
@@ -223,10 +225,6 @@ async fn verify(
         // it, so an old "valid" cannot stand in for a later revocation.
         let mut facts = facts;
         let now = web.now();
-        let stamp = |t: i64| {
-            chrono::DateTime::from_timestamp(t, 0)
-                .map_or_else(String::new, |d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        };
         facts.insert("signed_at", stamp(now));
         facts.insert("valid_until", stamp(now + 86_400));
         let (kid, k) = key(&web).await?;

@@ -155,6 +155,16 @@ async fn form_page(
     // The full ID number is never put back on screen; posting the masked form keeps it.
     let mut form = form.clone();
     form.handler_id_card = form.handler_id_masked();
+    let domains = choices(web, unit).await?;
+    // Nothing chosen yet: we are the registry, so the address is proposed from the first
+    // name's record in our own zone, that name chosen with it.
+    if form.domain.is_empty()
+        && form.ipv4.is_empty()
+        && let Some(d) = domains.iter().find(|d| !d.ipv4.is_empty())
+    {
+        form.domain = d.ace.clone();
+        form.ipv4 = d.ipv4.clone();
+    }
     let title = match fixed_kind {
         Some(k) => k.label().to_owned(),
         None => "网站开办审核/资格复核申请".to_owned(),
@@ -169,7 +179,7 @@ async fn form_page(
             action => action,
             saved => saved,
             fixed_kind => fixed_kind.map(SiteKind::label),
-            domains => choices(web, unit).await?,
+            domains => domains,
             red_page => RED_PAGE,
             org_type_label => unit.org_type_label(),
             application => application,
@@ -200,15 +210,6 @@ async fn new_form(
         form.head_mobile = f.webmaster_phone.clone();
     } else {
         form.head_phone = f.webmaster_phone.clone();
-    }
-    // We are the registry: the address is proposed from the name's record in our own zone.
-    if let Some(d) = choices(&web, &unit)
-        .await?
-        .into_iter()
-        .find(|d| !d.ipv4.is_empty())
-    {
-        form.domain = d.ace;
-        form.ipv4 = d.ipv4;
     }
     fill_unit_block(&mut form, &unit);
     form_page(&web, &ctx, &unit, None, &form, None, false).await
