@@ -295,7 +295,7 @@ pub async fn consume_totp_step(db: &Db, id: AccountId, step: i64) -> StoreResult
     )
     .bind(step)
     .bind(id.get())
-    .execute(db.pool())
+    .execute(&mut *db.writer().await?)
     .await?;
     Ok(done.rows_affected() == 1)
 }

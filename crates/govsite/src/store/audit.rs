@@ -64,7 +64,7 @@ pub async fn record(
 
 /// Records outside any other transaction (sign-in failures, for instance).
 pub async fn record_alone(db: &Db, actor: &Actor, event: &Event<'_>, now: i64) -> StoreResult<()> {
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.writer().await?;
     record(&mut conn, actor, event, now).await
 }
 

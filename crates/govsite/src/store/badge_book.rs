@@ -146,7 +146,7 @@ impl ChangeLog for SiteChanges {
 pub async fn prune_changes(db: &Db, before: i64) -> StoreResult<()> {
     sqlx::query("DELETE FROM site_changes WHERE at < $1")
         .bind(before)
-        .execute(db.pool())
+        .execute(&mut *db.writer().await?)
         .await?;
     Ok(())
 }

@@ -383,7 +383,10 @@ pub async fn prune_counts(db: &Db, before: &str) -> StoreResult<()> {
         "DELETE FROM badge_hits WHERE day < $1",
         "DELETE FROM badge_hotlinks WHERE day < $1",
     ] {
-        sqlx::query(sql).bind(before).execute(db.pool()).await?;
+        sqlx::query(sql)
+            .bind(before)
+            .execute(&mut *db.writer().await?)
+            .await?;
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use super::{Db, StoreResult};
 pub async fn use_once(db: &Db, token_hash: &str, expires_at: i64, now: i64) -> StoreResult<bool> {
     sqlx::query("DELETE FROM captchas WHERE expires_at < $1")
         .bind(now)
-        .execute(db.pool())
+        .execute(&mut *db.writer().await?)
         .await?;
     let done = sqlx::query(
         "INSERT INTO captchas (token_hash, answer, expires_at) VALUES ($1, '', $2)
@@ -16,7 +16,7 @@ pub async fn use_once(db: &Db, token_hash: &str, expires_at: i64, now: i64) -> S
     )
     .bind(token_hash)
     .bind(expires_at)
-    .execute(db.pool())
+    .execute(&mut *db.writer().await?)
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -25,7 +25,7 @@ pub async fn use_once(db: &Db, token_hash: &str, expires_at: i64, now: i64) -> S
 pub async fn purge_expired(db: &Db, now: i64) -> StoreResult<()> {
     sqlx::query("DELETE FROM captchas WHERE expires_at < $1")
         .bind(now)
-        .execute(db.pool())
+        .execute(&mut *db.writer().await?)
         .await?;
     Ok(())
 }

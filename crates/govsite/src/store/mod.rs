@@ -50,6 +50,9 @@ pub use migrate::MIGRATIONS;
 
 use crate::auth::seal::Sealer;
 
+/// How long a request may wait for a pooled connection, or on SQLite for its turn to write.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Which engine the pool talks to, for the few statements that differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -93,6 +96,62 @@ pub struct Db {
     /// Seals and opens the secrets kept in the database ([`secrets`]); none until
     /// [`Db::with_sealer`], and then secrets can be neither read nor made.
     sealer: Option<Arc<Sealer>>,
+    /// SQLite only: write transactions queue here, first come first served, before they take
+    /// a connection ([`Db::begin`]). SQLite's own busy wait is a sleep-and-retry that starves
+    /// unlucky writers, and a writer waiting in it holds a pooled connection the transaction
+    /// in progress may need; the queue holds neither.
+    write_gate: Option<Arc<tokio::sync::Mutex<()>>>,
+}
+
+/// A write transaction: the connection inside it, and on SQLite the writers' queue held until
+/// it commits or rolls back (dropping it rolls back).
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+/// A pooled connection for writes outside a transaction, holding the writers' queue on SQLite.
+pub struct WriteConn {
+    conn: sqlx::pool::PoolConnection<sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for WriteConn {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for WriteConn {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.conn
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
 }
 
 impl Db {
@@ -108,7 +167,7 @@ impl Db {
         };
         let options = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
-            .acquire_timeout(Duration::from_secs(10));
+            .acquire_timeout(ACQUIRE_TIMEOUT);
         let options = if backend == Backend::Sqlite {
             options.after_connect(|conn, _meta| {
                 Box::pin(async move {
@@ -129,6 +188,7 @@ impl Db {
             pool,
             backend,
             sealer: None,
+            write_gate: (backend == Backend::Sqlite).then(Default::default),
         })
     }
 
@@ -166,13 +226,37 @@ impl Db {
         Ok(format!("sqlite://{}?mode=rwc", file.display()))
     }
 
-    /// Starts a write transaction. On SQLite it takes the write lock at once
-    /// (`BEGIN IMMEDIATE`), so a transaction that reads before it writes waits for other
-    /// writers (busy_timeout) instead of failing with "database is locked" at its first write.
-    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+    /// Starts a write transaction. On SQLite it first waits its turn in the writers' queue,
+    /// without a connection, then takes the write lock at once (`BEGIN IMMEDIATE`), so a
+    /// transaction that reads before it writes never fails with "database is locked" at its
+    /// first write.
+    pub async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
+        let turn = self.write_turn().await?;
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(WriteTx { tx, _turn: turn })
+    }
+
+    /// A connection for one statement that writes outside any transaction; on SQLite it waits
+    /// its turn in the writers' queue like [`Db::begin`].
+    pub async fn writer(&self) -> Result<WriteConn, sqlx::Error> {
+        let turn = self.write_turn().await?;
+        let conn = self.pool.acquire().await?;
+        Ok(WriteConn { conn, _turn: turn })
+    }
+
+    /// Waits for the writers' queue on SQLite, as long as the pool lets a request wait for a
+    /// connection: a writer that waits longer fails as a timed-out pool does (the web answers
+    /// 503), never hangs.
+    async fn write_turn(&self) -> Result<Option<tokio::sync::OwnedMutexGuard<()>>, sqlx::Error> {
+        let Some(gate) = &self.write_gate else {
+            return Ok(None);
+        };
+        match tokio::time::timeout(ACQUIRE_TIMEOUT, gate.clone().lock_owned()).await {
+            Ok(turn) => Ok(Some(turn)),
+            Err(_) => Err(sqlx::Error::PoolTimedOut),
         }
     }
 
@@ -258,5 +342,52 @@ pub(crate) fn map_unique(e: sqlx::Error, what: &'static str) -> StoreError {
     match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(what),
         _ => StoreError::Sql(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// More writers than connections, each reading on a second pooled connection while it
+    /// holds the write lock. Were writers to wait for SQLite's lock while holding connections,
+    /// the one holding the lock would wait for a connection until the pool timed out.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writers_reading_inside_their_transaction_never_starve_the_sqlite_pool() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&Db::sqlite_url_in(dir.path()).unwrap())
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE t (n INTEGER NOT NULL)")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let writers: Vec<_> = (0..24_i64)
+            .map(|n| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    let mut tx = db.begin().await?;
+                    sqlx::query("INSERT INTO t (n) VALUES ($1)")
+                        .bind(n)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("SELECT COUNT(*) AS c FROM t")
+                        .fetch_one(db.pool())
+                        .await?;
+                    tx.commit().await
+                })
+            })
+            .collect();
+        for w in writers {
+            w.await.unwrap().unwrap();
+        }
+        let rows: i64 = sqlx::Row::get(
+            &sqlx::query("SELECT COUNT(*) AS c FROM t")
+                .fetch_one(db.pool())
+                .await
+                .unwrap(),
+            "c",
+        );
+        assert_eq!(rows, 24);
     }
 }

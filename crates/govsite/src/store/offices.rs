@@ -100,7 +100,7 @@ pub async fn region_path(db: &Db, code: i64) -> StoreResult<String> {
 }
 
 pub async fn create(db: &Db, region: RegionCode, name: &str, now: i64) -> StoreResult<OfficeId> {
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.writer().await?;
     insert(&mut conn, region, name, now).await
 }
 

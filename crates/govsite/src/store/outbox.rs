@@ -155,7 +155,7 @@ pub async fn claim_due(db: &Db, now: i64, limit: i64) -> StoreResult<Vec<Due>> {
         .bind(now)
         .bind(id)
         .bind(now - 300)
-        .fetch_optional(db.pool())
+        .fetch_optional(&mut *db.writer().await?)
         .await?;
         if let Some(r) = row {
             let id: i64 = r.try_get("id")?;
@@ -189,7 +189,7 @@ pub async fn mark_sent(db: &Db, id: NotificationId, now: i64) -> StoreResult<()>
     sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, last_error = '' WHERE id = $2")
         .bind(now)
         .bind(id.get())
-        .execute(db.pool())
+        .execute(&mut *db.writer().await?)
         .await?;
     Ok(())
 }
@@ -198,7 +198,7 @@ pub async fn mark_sent(db: &Db, id: NotificationId, now: i64) -> StoreResult<()>
 pub async fn mark_held(db: &Db, id: NotificationId) -> StoreResult<()> {
     sqlx::query("UPDATE outbox SET status = 'held' WHERE id = $1")
         .bind(id.get())
-        .execute(db.pool())
+        .execute(&mut *db.writer().await?)
         .await?;
     Ok(())
 }
@@ -223,7 +223,7 @@ pub async fn mark_failed(
     .bind(error)
     .bind(retry_at.unwrap_or(0))
     .bind(id.get())
-    .execute(db.pool())
+    .execute(&mut *db.writer().await?)
     .await?;
     Ok(())
 }

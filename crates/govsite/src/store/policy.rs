@@ -283,7 +283,7 @@ pub async fn set_mount_days_if_unset(db: &Db, region_code: i64, days: u32) -> St
     sqlx::query("UPDATE regions SET mount_days = $1 WHERE code = $2 AND mount_days IS NULL")
         .bind(i64::from(days))
         .bind(region_code)
-        .execute(db.pool())
+        .execute(&mut *db.writer().await?)
         .await?;
     Ok(())
 }

@@ -557,7 +557,7 @@ impl ChangeLog for RedPageChanges {
 pub async fn prune_changes(db: &Db, before: i64) -> StoreResult<()> {
     sqlx::query("DELETE FROM red_page_changes WHERE at < $1")
         .bind(before)
-        .execute(db.pool())
+        .execute(&mut *db.writer().await?)
         .await?;
     Ok(())
 }

@@ -153,7 +153,7 @@ pub async fn insert_upload(
     .bind(bytes.to_vec())
     .bind(by)
     .bind(now)
-    .fetch_one(db.pool())
+    .fetch_one(&mut *db.writer().await?)
     .await?
     .try_get("id")?)
 }

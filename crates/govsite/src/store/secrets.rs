@@ -28,7 +28,7 @@ pub async fn settings_secret(db: &Db, name: &str, now: i64) -> StoreResult<[u8; 
     .bind(name)
     .bind(sealed)
     .bind(now)
-    .execute(db.pool())
+    .execute(&mut *db.writer().await?)
     .await?;
     read_settings_secret(db, name)
         .await?
@@ -118,7 +118,7 @@ pub async fn seal_at_rest(db: &Db) -> StoreResult<usize> {
             .bind(new)
             .bind(name)
             .bind(&value)
-            .execute(db.pool())
+            .execute(&mut *db.writer().await?)
             .await?
             .rows_affected() as usize;
     }
@@ -148,7 +148,7 @@ pub async fn seal_at_rest(db: &Db) -> StoreResult<usize> {
                 .bind(new)
                 .bind(account.get())
                 .bind(&value)
-                .execute(db.pool())
+                .execute(&mut *db.writer().await?)
                 .await?
                 .rows_affected() as usize;
     }

@@ -33,7 +33,7 @@ pub async fn create(
     .bind(i64::from(mfa_pending))
     .bind(now)
     .bind(now + ttl_seconds)
-    .execute(db.pool())
+    .execute(&mut *db.writer().await?)
     .await?;
     Ok(())
 }
@@ -75,7 +75,7 @@ pub async fn touch(db: &Db, id_hash: &str, now: i64, idle_seconds: i64) -> Store
     .bind(now)
     .bind(now + idle_seconds)
     .bind(id_hash)
-    .execute(db.pool())
+    .execute(&mut *db.writer().await?)
     .await?;
     Ok(())
 }
@@ -83,7 +83,7 @@ pub async fn touch(db: &Db, id_hash: &str, now: i64, idle_seconds: i64) -> Store
 pub async fn clear_mfa(db: &Db, id_hash: &str) -> StoreResult<()> {
     sqlx::query("UPDATE sessions SET mfa_pending = 0 WHERE id_hash = $1")
         .bind(id_hash)
-        .execute(db.pool())
+        .execute(&mut *db.writer().await?)
         .await?;
     Ok(())
 }
@@ -91,7 +91,7 @@ pub async fn clear_mfa(db: &Db, id_hash: &str) -> StoreResult<()> {
 pub async fn delete(db: &Db, id_hash: &str) -> StoreResult<()> {
     sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
         .bind(id_hash)
-        .execute(db.pool())
+        .execute(&mut *db.writer().await?)
         .await?;
     Ok(())
 }
@@ -102,7 +102,7 @@ pub async fn delete_for_account(
     account: AccountId,
     keep: Option<&str>,
 ) -> StoreResult<()> {
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.writer().await?;
     delete_for_account_in(&mut conn, account, keep).await
 }
 
@@ -125,7 +125,7 @@ pub async fn delete_for_account_in(
 pub async fn purge_expired(db: &Db, now: i64) -> StoreResult<u64> {
     let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
         .bind(now)
-        .execute(db.pool())
+        .execute(&mut *db.writer().await?)
         .await?;
     Ok(done.rows_affected())
 }

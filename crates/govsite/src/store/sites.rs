@@ -304,7 +304,7 @@ pub async fn set_prechecks(
     .bind(json)
     .bind(now)
     .bind(id.get())
-    .execute(db.pool())
+    .execute(&mut *db.writer().await?)
     .await?;
     Ok(())
 }

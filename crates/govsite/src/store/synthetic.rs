@@ -100,7 +100,7 @@ pub async fn insert_domains(
             .bind(now)
             .bind(expires);
     }
-    q.execute(db.pool()).await?;
+    q.execute(&mut *db.writer().await?).await?;
     Ok(())
 }
 
@@ -179,6 +179,6 @@ pub async fn insert_sites(db: &Db, rows: &[SyntheticSite], now: i64) -> StoreRes
             .bind(s.badge_code.clone())
             .bind(now);
     }
-    q.execute(db.pool()).await?;
+    q.execute(&mut *db.writer().await?).await?;
     Ok(())
 }

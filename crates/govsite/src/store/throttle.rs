@@ -56,7 +56,7 @@ pub async fn record_failure(db: &Db, scope: Scope, key: &str, now: i64) -> Store
             .bind(scope.as_str())
             .bind(key)
             .bind(now)
-            .fetch_one(db.pool())
+            .fetch_one(&mut *db.writer().await?)
             .await?;
     Ok(row.try_get("id")?)
 }
@@ -65,7 +65,7 @@ pub async fn record_failure(db: &Db, scope: Scope, key: &str, now: i64) -> Store
 pub async fn forget(db: &Db, id: i64) -> StoreResult<()> {
     sqlx::query("DELETE FROM login_failures WHERE id = $1")
         .bind(id)
-        .execute(db.pool())
+        .execute(&mut *db.writer().await?)
         .await?;
     Ok(())
 }
@@ -89,7 +89,7 @@ pub async fn clear(db: &Db, scope: Scope, key: &str) -> StoreResult<()> {
     sqlx::query("DELETE FROM login_failures WHERE scope = $1 AND key = $2")
         .bind(scope.as_str())
         .bind(key)
-        .execute(db.pool())
+        .execute(&mut *db.writer().await?)
         .await?;
     Ok(())
 }
@@ -103,7 +103,7 @@ pub async fn clear_account(db: &Db, key: &str) -> StoreResult<()> {
             OR (scope = 'account_client' AND SUBSTR(key, 1, LENGTH($1) + 1) = $1 || '|')",
     )
     .bind(key)
-    .execute(db.pool())
+    .execute(&mut *db.writer().await?)
     .await?;
     Ok(())
 }
@@ -116,7 +116,7 @@ pub fn account_client_key(account: &str, client: &str) -> String {
 pub async fn purge_before(db: &Db, before: i64) -> StoreResult<()> {
     sqlx::query("DELETE FROM login_failures WHERE at < $1")
         .bind(before)
-        .execute(db.pool())
+        .execute(&mut *db.writer().await?)
         .await?;
     Ok(())
 }

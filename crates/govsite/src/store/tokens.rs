@@ -115,7 +115,7 @@ pub async fn consume(
 pub async fn purge_expired(db: &Db, before: i64) -> StoreResult<()> {
     sqlx::query("DELETE FROM one_time_tokens WHERE expires_at < $1")
         .bind(before)
-        .execute(db.pool())
+        .execute(&mut *db.writer().await?)
         .await?;
     Ok(())
 }

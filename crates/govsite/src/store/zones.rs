@@ -148,7 +148,7 @@ pub async fn prune_changes(db: &Db, before: i64) -> StoreResult<()> {
          AND id NOT IN (SELECT MAX(id) FROM zone_changes GROUP BY suffix)",
     )
     .bind(before)
-    .execute(db.pool())
+    .execute(&mut *db.writer().await?)
     .await?;
     Ok(())
 }
@@ -160,7 +160,7 @@ pub async fn bump_serial(db: &Db, suffix: Suffix) -> StoreResult<u32> {
     let id: i64 =
         sqlx::query("INSERT INTO zone_changes (suffix, ace) VALUES ($1, '') RETURNING id")
             .bind(&suffix.label()[1..])
-            .fetch_one(db.pool())
+            .fetch_one(&mut *db.writer().await?)
             .await?
             .try_get("id")?;
     Ok(id as u32)
