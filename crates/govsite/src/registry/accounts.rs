@@ -12,6 +12,7 @@ use govsite_core::role::Role;
 use govsite_core::unit::UnitDetails;
 
 use super::RegistryError;
+use super::notices::{self, Notice};
 use crate::auth::token;
 use crate::notify::messages;
 use crate::store::accounts::{self, Account, AccountStatus, NewAccount};
@@ -63,7 +64,7 @@ pub async fn register_unit(
     };
     let account_id = accounts::insert(&mut tx, &account, now).await?;
     units::mark_unconfirmed(&mut tx, unit_id).await?;
-    for r in reviewers.iter().filter(|r| !r.email.is_empty()) {
+    for r in &reviewers {
         let m = outbox::NewMessage {
             channel: outbox::Channel::Email,
             recipient: r.email.clone(),
@@ -77,7 +78,7 @@ pub async fn register_unit(
             ),
             template: "unit_registered_office",
         };
-        outbox::enqueue(&mut tx, &m, now).await?;
+        notices::to_account(&mut tx, r.id, &m, now).await?;
     }
     let to = Invitee {
         email: details.handler.email.as_str(),
@@ -130,17 +131,12 @@ pub async fn confirm_unit(
         ..Event::default()
     };
     audit::record(&mut tx, actor, &event, now).await?;
-    if let Some((_, mobile, email)) = units::handler_contact(&mut tx, unit).await? {
-        for m in messages::unit_notice(
-            &email,
-            &mobile,
-            "单位注册已确认",
-            "您单位在政务和公益机构域名注册管理平台的注册信息已由所属编办确认，现在可以提交域名注册和网站开办审核申请。",
-            "unit_confirmed",
-        ) {
-            outbox::enqueue(&mut tx, &m, now).await?;
-        }
-    }
+    let notice = Notice {
+        subject: "单位注册已确认",
+        text: "您单位在政务和公益机构域名注册管理平台的注册信息已由所属编办确认，现在可以提交域名注册和网站开办审核申请。",
+        template: "unit_confirmed",
+    };
+    notices::to_unit(&mut tx, unit, notice, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -449,15 +445,13 @@ pub async fn warn_of_failed_sign_ins(
         ..Event::default()
     };
     audit::record(&mut tx, actor, &event, now).await?;
-    if !account.email.is_empty() {
-        let notice = messages::sign_in_failures_email(
-            &account.email,
-            &account.display_name,
-            &account.username,
-            failures,
-        );
-        outbox::enqueue(&mut tx, &notice, now).await?;
-    }
+    let notice = messages::sign_in_failures_email(
+        &account.email,
+        &account.display_name,
+        &account.username,
+        failures,
+    );
+    notices::to_account(&mut tx, account.id, &notice, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -484,7 +478,7 @@ pub async fn change_password(
     audit::record(&mut tx, actor, &event, now).await?;
     let notice =
         messages::password_changed_email(&account.email, &account.display_name, &account.username);
-    outbox::enqueue(&mut tx, &notice, now).await?;
+    notices::to_account(&mut tx, account.id, &notice, now).await?;
     tx.commit().await?;
     Ok(())
 }

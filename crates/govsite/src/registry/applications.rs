@@ -10,11 +10,11 @@ use govsite_core::money::{Money, fee};
 use govsite_core::org_type::Suffix;
 
 use super::names;
-use crate::notify::messages;
+use super::notices::{self, Notice};
 use crate::store::applications::{self, Application, NewName};
 use crate::store::audit::{self, Actor, Event};
 use crate::store::domains::{self, NewDomain};
-use crate::store::{Db, StoreError, calendar, ledger, offices, outbox, policy, units};
+use crate::store::{Db, StoreError, calendar, ledger, offices, policy};
 
 pub use super::RegistryError;
 
@@ -285,11 +285,12 @@ async fn notify_unit(
     template: &'static str,
     now: i64,
 ) -> Result<(), RegistryError> {
-    if let Some((_, mobile, email)) = units::handler_contact(conn, unit).await? {
-        for m in messages::unit_notice(&email, &mobile, subject, text, template) {
-            outbox::enqueue(conn, &m, now).await?;
-        }
-    }
+    let notice = Notice {
+        subject,
+        text,
+        template,
+    };
+    notices::to_unit(conn, unit, notice, now).await?;
     Ok(())
 }
 

@@ -12,13 +12,12 @@ use govsite_core::region::RegionCode;
 
 use super::RegistryError;
 use super::names_admin;
+use super::notices::{self, Notice};
 use crate::notify::messages;
 use crate::store::audit::{self, Actor, Event};
 use crate::store::badge_checks::{self, CheckTarget};
-use crate::store::outbox::{self, Channel, NewMessage};
-use crate::store::{
-    Db, StoreResult, accounts, badges, calendar, domains, offices, policy, sites, units,
-};
+use crate::store::outbox::{Channel, NewMessage};
+use crate::store::{Db, StoreResult, accounts, badges, calendar, domains, offices, policy, sites};
 
 /// A dismissed proposal to stop resolution is not made again for this long.
 const DISMISSED_QUIET: i64 = 30 * 86_400;
@@ -105,18 +104,13 @@ pub async fn record_visit(
                 finding.label()
             )
         };
-        if let Some((_, mobile, email)) = units::handler_contact(&mut tx, site.unit_id).await? {
-            for m in messages::unit_notice(
-                &email,
-                &mobile,
-                "网站标识逾期未挂标",
-                &text,
-                "badge_overdue",
-            ) {
-                outbox::enqueue(&mut tx, &m, now).await?;
-            }
-        }
-        for r in reviewers.iter().filter(|r| !r.email.is_empty()) {
+        let notice = Notice {
+            subject: "网站标识逾期未挂标",
+            text: &text,
+            template: "badge_overdue",
+        };
+        notices::to_unit(&mut tx, site.unit_id, notice, now).await?;
+        for r in &reviewers {
             let m = NewMessage {
                 channel: Channel::Email,
                 recipient: r.email.clone(),
@@ -128,7 +122,7 @@ pub async fn record_visit(
                 ),
                 template: "badge_overdue",
             };
-            outbox::enqueue(&mut tx, &m, now).await?;
+            notices::to_account(&mut tx, r.id, &m, now).await?;
         }
     }
     tx.commit().await?;

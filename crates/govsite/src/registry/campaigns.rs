@@ -14,10 +14,10 @@ use govsite_core::ids::{OfficeId, UnitId};
 
 use super::RegistryError;
 use super::names_admin::HoldChange;
-use crate::notify::messages;
+use super::notices::{self, Notice};
 use crate::store::audit::{self, Actor, Event};
 use crate::store::campaigns::{self as store, CampaignRow, EnglishItem};
-use crate::store::{Db, domains, outbox, units};
+use crate::store::{Db, domains};
 
 /// Who holds names for campaign `c`: its office, or the registry.
 fn level(c: &CampaignRow) -> HoldLevel {
@@ -246,14 +246,12 @@ async fn tell(
     text: &str,
     now: i64,
 ) -> Result<(), RegistryError> {
-    let Some((_, mobile, email)) = units::handler_contact(tx, unit).await? else {
-        return Ok(());
+    let notice = Notice {
+        subject,
+        text,
+        template: "campaign_decision",
     };
-    for m in messages::unit_notice(&email, &mobile, subject, text, "campaign_decision") {
-        if !m.recipient.is_empty() {
-            outbox::enqueue(tx, &m, now).await?;
-        }
-    }
+    notices::to_unit(tx, unit, notice, now).await?;
     Ok(())
 }
 
@@ -266,9 +264,6 @@ async fn remind(
     days_left: u32,
     now: i64,
 ) -> Result<(), RegistryError> {
-    let Some((_, mobile, email)) = units::handler_contact(tx, unit).await? else {
-        return Ok(());
-    };
     let consequence = c
         .milestones
         .iter()
@@ -286,12 +281,12 @@ async fn remind(
         c.doc_number,
         kind.label()
     );
-    for m in messages::unit_notice(&email, &mobile, "专项工作提醒", &text, "campaign_reminder")
-    {
-        if !m.recipient.is_empty() {
-            outbox::enqueue(tx, &m, now).await?;
-        }
-    }
+    let notice = Notice {
+        subject: "专项工作提醒",
+        text: &text,
+        template: "campaign_reminder",
+    };
+    notices::to_unit(tx, unit, notice, now).await?;
     Ok(())
 }
 

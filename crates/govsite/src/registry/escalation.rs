@@ -65,7 +65,7 @@ pub async fn escalate_overdue(db: &Db, now: i64) -> StoreResult<usize> {
             "{}的{} {} 应于 {} 前完成编办初审，现已超期，请督促办理。",
             a.unit_name, a.what, a.reference, a.due
         );
-        for r in reviewers.iter().filter(|r| !r.email.is_empty()) {
+        for r in &reviewers {
             let m = NewMessage {
                 channel: Channel::Email,
                 recipient: r.email.clone(),
@@ -73,7 +73,7 @@ pub async fn escalate_overdue(db: &Db, now: i64) -> StoreResult<usize> {
                 body: format!("{}：\n\n{text}\n\n{SIGNATURE}\n", r.display_name),
                 template: "review_overdue",
             };
-            crate::store::outbox::enqueue(&mut tx, &m, now).await?;
+            super::notices::to_account(&mut tx, r.id, &m, now).await?;
         }
         let subject_id = match a.id {
             Subject::Site(id) => {

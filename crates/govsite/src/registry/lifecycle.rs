@@ -4,9 +4,9 @@
 
 use govsite_core::domain_lifecycle::{DAY, Periods, due_reminder, state_at};
 
-use crate::notify::messages;
+use super::notices::{self, Notice};
 use crate::store::audit::{self, Actor, Event};
-use crate::store::{Db, StoreResult, domains, outbox, units};
+use crate::store::{Db, StoreResult, domains};
 
 /// What one pass did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -33,7 +33,6 @@ pub async fn pass(db: &Db, now: i64, periods: Periods) -> StoreResult<PassReport
             continue;
         }
         let mut tx = db.begin().await?;
-        let contact = units::handler_contact(&mut tx, d.unit_id).await?;
         if let Some(days) = reminder {
             let mut all = sent.clone();
             all.extend(
@@ -45,23 +44,18 @@ pub async fn pass(db: &Db, now: i64, periods: Periods) -> StoreResult<PassReport
             all.dedup();
             let text: Vec<String> = all.iter().map(i64::to_string).collect();
             domains::record_reminder(&mut tx, d.id, &text.join(",")).await?;
-            if let Some((_, mobile, email)) = &contact {
-                let left = (d.expires_at - now + DAY - 1) / DAY;
-                let body = format!(
-                    "您单位的中文域名 {} 将于{}天后到期，请及时续费，以免停止解析。",
-                    d.unicode(),
-                    left
-                );
-                for m in messages::unit_notice(
-                    email,
-                    mobile,
-                    "中文域名即将到期",
-                    &body,
-                    "domain_expiry_reminder",
-                ) {
-                    outbox::enqueue(&mut tx, &m, now).await?;
-                }
-            }
+            let left = (d.expires_at - now + DAY - 1) / DAY;
+            let body = format!(
+                "您单位的中文域名 {} 将于{}天后到期，请及时续费，以免停止解析。",
+                d.unicode(),
+                left
+            );
+            let notice = Notice {
+                subject: "中文域名即将到期",
+                text: &body,
+                template: "domain_expiry_reminder",
+            };
+            notices::to_unit(&mut tx, d.unit_id, notice, now).await?;
             report.reminders += 1;
         }
         if next != current {
@@ -79,18 +73,17 @@ pub async fn pass(db: &Db, now: i64, periods: Periods) -> StoreResult<PassReport
                 },
             };
             audit::record(&mut tx, &actor, &event, now).await?;
-            if let Some((_, mobile, email)) = &contact {
-                let body = format!(
-                    "您单位的中文域名 {} 状态已变为“{}”。",
-                    d.unicode(),
-                    next.label()
-                );
-                for m in
-                    messages::unit_notice(email, mobile, "中文域名状态变更", &body, "domain_state")
-                {
-                    outbox::enqueue(&mut tx, &m, now).await?;
-                }
-            }
+            let body = format!(
+                "您单位的中文域名 {} 状态已变为“{}”。",
+                d.unicode(),
+                next.label()
+            );
+            let notice = Notice {
+                subject: "中文域名状态变更",
+                text: &body,
+                template: "domain_state",
+            };
+            notices::to_unit(&mut tx, d.unit_id, notice, now).await?;
             report.transitions += 1;
         }
         tx.commit().await?;

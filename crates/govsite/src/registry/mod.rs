@@ -13,6 +13,7 @@ pub mod keys;
 pub mod lifecycle;
 pub mod names;
 pub mod names_admin;
+pub mod notices;
 pub mod offices;
 pub mod policy;
 pub mod red_pages;

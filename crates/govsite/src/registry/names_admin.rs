@@ -16,10 +16,10 @@ use sqlx::AnyConnection;
 use govsite_core::deadline::cst_date;
 
 use super::RegistryError;
-use crate::notify::messages;
+use super::notices::{self, Notice};
 use crate::store::audit::{self, Actor, Event};
 use crate::store::domains::{self, Domain, Records};
-use crate::store::{Db, ledger, outbox, policy, units};
+use crate::store::{Db, ledger, policy};
 
 /// One name picked for renewal, with the expiry it had when quoted and the one it will get.
 #[derive(Debug, Clone, Serialize)]
@@ -261,7 +261,7 @@ pub(crate) async fn set_hold_in(
         reason: reason.trim(),
     };
     audit::record(&mut *tx, actor, &event, now).await?;
-    if let Some((_, mobile, email)) = units::handler_contact(&mut *tx, d.unit_id).await? {
+    {
         let body = if hold {
             format!(
                 "您单位的中文域名 {} 已被停止解析，原因：{}。整改后请联系所属编办恢复。",
@@ -276,9 +276,12 @@ pub(crate) async fn set_hold_in(
         } else {
             "中文域名已恢复解析"
         };
-        for m in messages::unit_notice(&email, &mobile, subject, &body, "domain_state") {
-            outbox::enqueue(&mut *tx, &m, now).await?;
-        }
+        let notice = Notice {
+            subject,
+            text: &body,
+            template: "domain_state",
+        };
+        notices::to_unit(tx, d.unit_id, notice, now).await?;
     }
     Ok(())
 }

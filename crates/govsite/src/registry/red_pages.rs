@@ -11,11 +11,11 @@ use govsite_core::red_page::{MAX_NOTICES, NoticeForm, RedPageContent, RedPageFor
 use sqlx::AnyConnection;
 
 use super::RegistryError;
-use crate::notify::messages;
+use super::notices::{self, Notice};
 use crate::red_page::image::CheckedImage;
 use crate::store::audit::{self, Actor, Event};
 use crate::store::red_pages::{self, NewImage, RedPage};
-use crate::store::{Db, calendar, outbox, policy, units};
+use crate::store::{Db, calendar, policy, units};
 
 const SUBJECT: &str = "red_page";
 const TAKEN_DOWN_UNCHANGED: &str = "红页已被编办下线：请先按下线原因修改内容，再重新发布";
@@ -341,20 +341,15 @@ pub async fn take_down(
         reason: &reason,
     };
     audit::record(&mut tx, actor, &event, now).await?;
-    if let Some((_, mobile, email)) = units::handler_contact(&mut tx, unit).await? {
-        let text = format!(
-            "您单位的网络红页已被编办下线，原因：{reason}。请登录平台在“红页管理”中修改内容后重新发布；网站标识在红页重新发布前为待挂标状态，挂标期限 {due}。"
-        );
-        for m in messages::unit_notice(
-            &email,
-            &mobile,
-            "网络红页已被下线",
-            &text,
-            "red_page_taken_down",
-        ) {
-            outbox::enqueue(&mut tx, &m, now).await?;
-        }
-    }
+    let text = format!(
+        "您单位的网络红页已被编办下线，原因：{reason}。请登录平台在“红页管理”中修改内容后重新发布；网站标识在红页重新发布前为待挂标状态，挂标期限 {due}。"
+    );
+    let notice = Notice {
+        subject: "网络红页已被下线",
+        text: &text,
+        template: "red_page_taken_down",
+    };
+    notices::to_unit(&mut tx, unit, notice, now).await?;
     tx.commit().await?;
     Ok(())
 }

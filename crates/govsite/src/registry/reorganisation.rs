@@ -11,11 +11,11 @@ use govsite_core::reorganisation::{Reform, UnitStatus, refusal};
 use sqlx::AnyConnection;
 
 use super::RegistryError;
-use crate::notify::messages;
+use super::notices::{self, Notice};
 use crate::store::audit::{self, Actor, Event};
 use crate::store::reorganisation::{self as store, Moved};
 use crate::store::units::{self, Scope};
-use crate::store::{Db, domains, ledger, outbox, red_pages, sites};
+use crate::store::{Db, domains, ledger, red_pages, sites};
 
 /// What a reform did, for the clerk's notice.
 #[derive(Debug, Clone, Copy, Default)]
@@ -275,12 +275,11 @@ async fn notify(
     text: &str,
     now: i64,
 ) -> Result<(), RegistryError> {
-    if let Some((_, mobile, email)) = units::handler_contact(tx, unit).await? {
-        for m in messages::unit_notice(&email, &mobile, subject, text, "unit_reorganised") {
-            if !m.recipient.is_empty() {
-                outbox::enqueue(tx, &m, now).await?;
-            }
-        }
-    }
+    let notice = Notice {
+        subject,
+        text,
+        template: "unit_reorganised",
+    };
+    notices::to_unit(tx, unit, notice, now).await?;
     Ok(())
 }

@@ -17,10 +17,10 @@ use sqlx::AnyConnection;
 use govsite_core::deadline::{self, Deadline, cst_date};
 
 use super::RegistryError;
-use crate::notify::messages;
+use super::notices::{self, Notice};
 use crate::store::audit::{self, Actor, Event};
 use crate::store::sites::{self, SiteApplication, SiteFacts};
-use crate::store::{Db, calendar, domains, outbox, policy};
+use crate::store::{Db, calendar, domains, policy};
 
 /// How automatic steps appear in an application's history, which units read.
 const SYSTEM: &str = "系统";
@@ -590,17 +590,16 @@ async fn notify_handler(
     template: &'static str,
     now: i64,
 ) -> Result<(), RegistryError> {
-    for m in messages::unit_notice(
-        app.form.handler_email.trim(),
-        app.form.handler_mobile.trim(),
+    let contact = (
+        app.form.handler_email.as_str(),
+        app.form.handler_mobile.as_str(),
+    );
+    let notice = Notice {
         subject,
         text,
         template,
-    ) {
-        if !m.recipient.is_empty() {
-            outbox::enqueue(conn, &m, now).await?;
-        }
-    }
+    };
+    notices::to_unit_via(conn, app.unit_id, contact, notice, now).await?;
     Ok(())
 }
 

@@ -97,6 +97,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0015_signing_keys.sql"),
         include_str!("../../migrations/postgres/0015_signing_keys.sql"),
     ),
+    (
+        16,
+        "inbox_questions",
+        include_str!("../../migrations/sqlite/0016_inbox_questions.sql"),
+        include_str!("../../migrations/postgres/0016_inbox_questions.sql"),
+    ),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -17,6 +17,7 @@ pub mod contact_reveals;
 pub mod dashboard;
 pub mod domains;
 pub mod forwards;
+pub mod inbox;
 pub mod invoices;
 pub mod ledger;
 mod migrate;

@@ -14,6 +14,7 @@ pub use captcha::MAX_WRONG_PER_HOUR as CAPTCHA_MAX_WRONG_PER_HOUR;
 pub(crate) mod console;
 pub mod error;
 mod form;
+mod inbox;
 mod policy;
 pub(crate) mod portal;
 mod public;
@@ -174,6 +175,7 @@ pub fn router(state: WebState) -> Router {
         .merge(verify::routes())
         .merge(auth::routes())
         .merge(register::routes())
+        .merge(inbox::routes())
         .merge(portal::routes())
         .merge(console::routes())
         .merge(admin::routes())

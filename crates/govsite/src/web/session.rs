@@ -42,6 +42,31 @@ pub struct Ctx {
     /// The key per-client limits count under (an IPv6 client's /64).
     pub limit_key: String,
     pub path: String,
+    /// What the header shows a signed-in person on every page.
+    pub header: Header,
+}
+
+/// The header's facts of the signed-in person (figure 9): unread notices in 消息中心, and a
+/// unit's 账户余额. Read for pages only (GET), not for form posts.
+#[derive(Debug, Clone, Default)]
+pub struct Header {
+    pub unread: i64,
+    pub balance: Option<String>,
+}
+
+impl Header {
+    async fn of(web: &WebState, account: &Account) -> Result<Self, AppError> {
+        let unread = crate::store::inbox::unread_count(&web.db, account.id).await?;
+        let balance = match (account.role, account.unit_id) {
+            (Role::Unit, Some(unit)) => Some(
+                crate::store::ledger::balance(&web.db, unit)
+                    .await?
+                    .to_string(),
+            ),
+            _ => None,
+        };
+        Ok(Self { unread, balance })
+    }
 }
 
 impl Ctx {
@@ -195,6 +220,7 @@ async fn run(web: WebState, req: Request, next: Next) -> Result<Response, AppErr
             ip,
             limit_key,
             path: parts.uri.path().to_owned(),
+            header: Header::default(),
         });
         return Ok(next.run(Request::from_parts(parts, body)).await);
     }
@@ -307,6 +333,12 @@ async fn run(web: WebState, req: Request, next: Next) -> Result<Response, AppErr
         Some((hash, row)) => (Some(hash), row.csrf_token),
         None => (None, anonymous_csrf.unwrap_or_default()),
     };
+    let header = match &user {
+        Some(account) if !mfa_pending && parts.method == Method::GET => {
+            Header::of(&web, account).await?
+        }
+        _ => Header::default(),
+    };
     parts.extensions.insert(Ctx {
         session: session_hash,
         csrf,
@@ -316,6 +348,7 @@ async fn run(web: WebState, req: Request, next: Next) -> Result<Response, AppErr
         ip,
         limit_key,
         path: path_and_query,
+        header,
     });
     let mut resp = next.run(Request::from_parts(parts, body)).await;
     if let Some(token) = new_csrf_cookie

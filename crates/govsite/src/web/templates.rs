@@ -116,6 +116,7 @@ fn nav(role: Role) -> Vec<NavItem> {
     if role.is_staff() {
         items.push(item("/account/totp", "两步验证"));
     }
+    items.push(item("/messages", "消息中心"));
     items.push(item("/account/password", "修改密码"));
     items.push(item("/help", "帮助"));
     items
@@ -140,6 +141,8 @@ impl WebState {
         let base = context! {
             csrf_token => ctx.csrf,
             user => user,
+            unread => ctx.header.unread,
+            balance => ctx.header.balance,
             nav => menu,
             current_path => ctx.path,
             large_text => ctx.large_text,

@@ -14,6 +14,7 @@ mod dns;
 mod domains;
 mod form_fuzz;
 mod health;
+mod inbox;
 mod jurisdiction;
 mod money;
 mod names;

@@ -51,6 +51,8 @@ pub fn routes() -> Router<WebState> {
         .route("/portal/sites/applications/{id}/form", get(form_pdf))
         .route("/portal/sites/applications/{id}/copy", post(copy))
         .route("/portal/sites/badges", get(badges))
+        // 网上名称管理—标识管理 (the seed's menu) is the same page, under names.
+        .route("/portal/domains/badges", get(badges))
         .route("/portal/sites/badges/{id}/apply", post(apply_for_site))
         .route(
             "/portal/sites/badges/{id}/close",
