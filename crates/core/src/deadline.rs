@@ -24,12 +24,14 @@ pub enum Deadline {
     Paper,
     /// The unit mounting its badge on every page of its site.
     Mount { days: u32 },
+    /// Staff answering a unit's question in 用户问答.
+    Reply { days: u32 },
 }
 
 impl Deadline {
     pub fn working_days(self) -> u32 {
         match self {
-            Self::OfficeReview { days } | Self::Mount { days } => days,
+            Self::OfficeReview { days } | Self::Mount { days } | Self::Reply { days } => days,
             Self::Paper => PAPER_DAYS,
         }
     }

@@ -27,6 +27,7 @@ pub mod paging;
 pub mod paper;
 pub mod password;
 pub mod public_suffix;
+pub mod question;
 pub mod red_page;
 pub mod region;
 pub mod reorganisation;

@@ -52,10 +52,19 @@ fn sniff(bytes: &[u8]) -> Option<ImageFormat> {
 
 /// Checks an upload named `file_name` (as the browser sent it) and re-encodes it.
 pub fn check(file_name: &str, bytes: &[u8]) -> Result<CheckedImage, ImageError> {
+    check_within(file_name, bytes, MAX_BYTES)
+}
+
+/// [`check`] with another size limit (the caller words its own size error).
+pub fn check_within(
+    file_name: &str,
+    bytes: &[u8],
+    max_bytes: usize,
+) -> Result<CheckedImage, ImageError> {
     if bytes.is_empty() {
         return Err(ImageError::Empty);
     }
-    if bytes.len() > MAX_BYTES {
+    if bytes.len() > max_bytes {
         return Err(ImageError::TooLarge);
     }
     let format = sniff(bytes).ok_or(ImageError::NotAnImage)?;

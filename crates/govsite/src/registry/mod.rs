@@ -16,6 +16,7 @@ pub mod names_admin;
 pub mod notices;
 pub mod offices;
 pub mod policy;
+pub mod questions;
 pub mod red_pages;
 pub mod reorganisation;
 pub mod rosters;

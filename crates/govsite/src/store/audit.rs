@@ -69,7 +69,7 @@ pub async fn record_alone(db: &Db, actor: &Actor, event: &Event<'_>, now: i64) -
 }
 
 /// Every action the application records, with the words auditors read.
-pub const ACTIONS: [(&str, &str); 71] = [
+pub const ACTIONS: [(&str, &str); 79] = [
     ("sign_in", "登录"),
     ("sign_in_password_ok", "密码验证通过（待两步验证）"),
     ("sign_in_failed", "登录失败"),
@@ -144,6 +144,14 @@ pub const ACTIONS: [(&str, &str); 71] = [
     ("unit_corrected", "更正单位信息"),
     ("unit_imported", "名册导入单位"),
     ("roster_imported", "导入单位名册"),
+    ("question_asked", "用户提问"),
+    ("question_answered", "答复用户问题"),
+    ("question_asked_back", "请用户补充说明"),
+    ("question_replied", "用户补充问题"),
+    ("question_closed", "关闭用户问题"),
+    ("faq_published", "发布常见问题"),
+    ("faq_withdrawn", "撤下常见问题"),
+    ("setting_changed", "修改平台设置"),
 ];
 
 pub fn action_label(action: &str) -> &'static str {

@@ -24,6 +24,7 @@ mod migrate;
 pub mod offices;
 pub mod outbox;
 pub mod policy;
+pub mod questions;
 pub mod queues;
 pub mod red_pages;
 pub mod reference;

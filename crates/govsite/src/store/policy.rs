@@ -287,3 +287,40 @@ pub async fn set_mount_days_if_unset(db: &Db, region_code: i64, days: u32) -> St
         .await?;
     Ok(())
 }
+
+/// A platform setting set by the administrator, or `None` when never set.
+pub async fn setting(db: &Db, key: &str) -> StoreResult<Option<String>> {
+    let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
+        .bind(key)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.map(|r| r.try_get("value")).transpose()?)
+}
+
+pub async fn set_setting(
+    conn: &mut sqlx::AnyConnection,
+    key: &str,
+    value: &str,
+    by: &str,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO settings (key, value, updated_by, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (key) DO UPDATE SET value = $2, updated_by = $3, updated_at = $4",
+    )
+    .bind(key)
+    .bind(value)
+    .bind(by)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Working days staff have to answer a question in 用户问答.
+pub async fn reply_days(db: &Db) -> StoreResult<u32> {
+    Ok(setting(db, "question_reply_days")
+        .await?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(govsite_core::question::DEFAULT_REPLY_DAYS))
+}

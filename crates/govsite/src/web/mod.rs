@@ -13,6 +13,7 @@ mod client;
 pub use captcha::MAX_WRONG_PER_HOUR as CAPTCHA_MAX_WRONG_PER_HOUR;
 pub(crate) mod console;
 pub mod error;
+mod faq;
 mod form;
 mod inbox;
 mod policy;
@@ -166,6 +167,22 @@ pub const UPLOADS: [(&str, usize); 2] = [
     ("/portal/red-page/logo", 3 * 1024 * 1024),
     ("/console/units/import", 6 * 1024 * 1024),
 ];
+/// A question with its attachment (5 MB), asked or added to.
+const QUESTION_UPLOAD: usize = 6 * 1024 * 1024;
+
+/// The upload limit of `path`, when it takes one.
+pub fn upload_limit(path: &str) -> Option<usize> {
+    if let Some((_, limit)) = UPLOADS.iter().find(|(p, _)| *p == path) {
+        return Some(*limit);
+    }
+    let question = path.strip_prefix("/portal/questions/").is_some_and(|rest| {
+        rest == "new"
+            || rest
+                .strip_suffix("/reply")
+                .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+    });
+    question.then_some(QUESTION_UPLOAD)
+}
 /// The largest of them.
 pub const UPLOAD_LIMIT: usize = 6 * 1024 * 1024;
 
@@ -176,6 +193,7 @@ pub fn router(state: WebState) -> Router {
         .merge(auth::routes())
         .merge(register::routes())
         .merge(inbox::routes())
+        .merge(faq::routes())
         .merge(portal::routes())
         .merge(console::routes())
         .merge(admin::routes())

@@ -279,10 +279,7 @@ async fn run(web: WebState, req: Request, next: Next) -> Result<Response, AppErr
             (None, Some(token)) => token.clone(),
             (None, None) => return Err(AppError::Csrf),
         };
-        let upload = super::UPLOADS
-            .iter()
-            .find(|(p, _)| *p == parts.uri.path())
-            .map(|(_, limit)| *limit);
+        let upload = super::upload_limit(parts.uri.path());
         let bytes = read_limited(body, &parts.headers, upload).await?;
         let sent = match parts
             .headers

@@ -71,6 +71,7 @@ fn nav(role: Role) -> Vec<NavItem> {
             item("/portal/sites", "网站开办审核"),
             item("/portal/red-page", "红页管理"),
             item("/portal/finance", "财务管理"),
+            item("/portal/questions", "用户问答"),
         ],
         Role::OfficeReviewer => vec![
             home,
@@ -83,6 +84,7 @@ fn nav(role: Role) -> Vec<NavItem> {
             lists(),
             item("/console/campaigns", "专项工作"),
             item("/console/office-payments", "编办代缴"),
+            item("/console/questions", "用户问答"),
             item("/console/office", "本办信息"),
         ],
         Role::RegistryReviewer => vec![
@@ -95,6 +97,7 @@ fn nav(role: Role) -> Vec<NavItem> {
             item("/console/domains", "域名管理"),
             lists(),
             item("/console/campaigns", "专项工作"),
+            item("/console/questions", "用户问答"),
         ],
         Role::Finance => vec![
             item("/console/units", "单位管理"),

@@ -548,14 +548,40 @@ impl Browser {
 
     /// POSTs a multipart form: the session's CSRF token and one file in `field`.
     pub async fn upload(&mut self, path: &str, field: &str, file_name: &str, bytes: &[u8]) -> Page {
+        self.multipart(path, &[], Some((field, file_name, bytes)))
+            .await
+    }
+
+    /// POSTs a multipart form: the session's CSRF token, `fields`, and a file when given
+    /// (field, file name, bytes).
+    pub async fn multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, &[u8])>,
+    ) -> Page {
         let csrf = self.csrf().await;
         let boundary = "govsite-test-boundary-7MA4YWxk";
-        let mut body = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-        )
-        .into_bytes();
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let mut body = Vec::new();
+        for (name, value) in [("csrf_token", csrf.as_str())].iter().chain(fields) {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        if let Some((field, file_name, bytes)) = file {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
         let resp = self
             .client
             .post(format!("{}{path}", self.base))

@@ -21,6 +21,7 @@ mod names;
 mod notifications;
 mod paging;
 mod policy;
+mod questions;
 mod red_pages;
 mod registration;
 mod reorganisation;

@@ -10,6 +10,7 @@ mod domains;
 pub(crate) mod invoices;
 mod office;
 mod office_payments;
+mod questions;
 mod red_pages;
 mod reorganise;
 mod reviews;
@@ -67,6 +68,7 @@ pub fn routes() -> Router<WebState> {
         .merge(invoices::routes())
         .merge(office::routes())
         .merge(office_payments::routes())
+        .merge(questions::routes())
         .merge(red_pages::routes())
         .merge(reviews::routes())
         .merge(roster::routes())

@@ -4,6 +4,7 @@
 mod domains;
 pub(crate) mod finance;
 mod names;
+mod questions;
 pub(crate) mod red_page;
 mod sites;
 
@@ -34,6 +35,7 @@ pub fn routes() -> Router<WebState> {
         .merge(domains::routes())
         .merge(finance::routes())
         .merge(names::routes())
+        .merge(questions::routes())
         .merge(red_page::routes())
         .merge(sites::routes())
 }
