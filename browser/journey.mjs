@@ -4,7 +4,9 @@
 // from its printed link) approves them, then the registry; the unit reports a transfer, finance
 // confirms it, the unit pays and the names go live; it changes their address; the 编办 imports
 // its roster, pays two units' fees, opens its 工作台, confirms a stop in the demo campaign, prints
-// the 通报 and publishes a new campaign, which the unit sees on its home page; sign out.
+// the 通报 and publishes a new campaign, which the unit sees on its home page; asks a question
+// in 用户问答 that the 编办 answers and publishes to 常见问题, reads the notice in 消息中心;
+// sign out; a visitor finds the answer by search.
 // Starts its own govsite (with --demo) and SMTP sink; stops them at the end.
 //
 // usage: GOVSITE_BIN=/path/to/govsite node journey.mjs
@@ -132,7 +134,15 @@ try {
     handler_name: '王五', handler_mobile: '13900000002', handler_email: 'wang@test.example',
   });
   await page.selectOption('#org_type', 'government');
-  await page.selectOption('#region_code', '620421');
+  // The region, province → city → county, without JavaScript: each 「选择下一级」 brings the
+  // next list, and everything typed is kept.
+  await page.selectOption('#region_province', '620000');
+  await page.click('button:has-text("选择下一级")');
+  check(await page.inputValue('#name') === '靖远县浏览器测试局', 'choosing the province keeps what was typed');
+  await page.selectOption('#region_city', '620400');
+  await page.click('button:has-text("选择下一级")');
+  await axe('新用户注册（选择地区）');
+  await page.selectOption('#region_county', '620421');
   await page.click('button:has-text("下一步")');
   const title = await page.title();
   if (title.startsWith('错误')) {
@@ -715,11 +725,80 @@ try {
   await axe('网站标识核验查询');
   check((await page.textContent('main')).includes(demoCode), 'the search finds the demo badge by its Unicode domain');
 
+  // 11. 用户问答 and 消息中心: the unit asks (with a screenshot), its 编办 answers and
+  // publishes the answer, anonymised, to 常见问题; the unit is told (an unread count in the
+  // header), reads the answer in 消息中心 and in the thread. A visitor finds it below.
+  await signInAs(username, second);
+  await page.click('nav.menu >> text=用户问答');
+  await page.waitForURL('**/portal/questions');
+  await axe('用户问答');
+  const currentQa = await page.$$eval('nav.menu a[aria-current="page"]', (as) => as.map((a) => a.textContent));
+  check(currentQa.length === 1 && currentQa[0] === '用户问答', `exactly one menu item is current (${currentQa})`);
+  check((await page.textContent('.masthead')).includes('账户余额'), 'the header shows the unit its balance');
+  await page.click('main >> text=我要提问');
+  await page.waitForURL('**/portal/questions/new');
+  await axe('我要提问');
+  await page.click('button:has-text("提交问题")');
+  check((await page.title()).startsWith('错误：'), 'an empty question is refused');
+  await axe('我要提问（错误）');
+  await page.selectOption('#category', 'domain');
+  await page.fill('#title', '域名续费后多久恢复解析');
+  await page.fill('#text', '靖远县浏览器测试局的域名续费后多久恢复解析？联系人13900000002。');
+  const shot = Buffer.from(await (await fetch(`${base}/b/static/red-valid.png`)).arrayBuffer());
+  await page.setInputFiles('#attachment', { name: '截图.png', mimeType: 'image/png', buffer: shot });
+  await page.click('button:has-text("提交问题")');
+  await page.waitForURL((u) => u.searchParams.get('done') === 'asked');
+  await axe('问题详情（单位）');
+  const questionUrl = page.url().split('?')[0];
+  check((await page.textContent('main')).includes('截图.png'), 'the attachment is listed in the thread');
+
+  await signInAs('jy-bianban', staffPassword);
+  check((await page.$('.masthead .count-badge')) !== null, 'the 编办 sees an unread notice of the question');
+  await page.click('nav.menu >> text=用户问答');
+  await page.waitForURL('**/console/questions');
+  await axe('用户问答（编办）');
+  await page.click('main >> text=域名续费后多久恢复解析');
+  await axe('问题详情（编办）');
+  await page.fill('#text', '续费到账后一个工作日内恢复解析。');
+  await page.click('button[value="answer"]');
+  await page.waitForURL((u) => u.searchParams.get('done') === 'answer');
+  const proposed = await page.inputValue('#faq_question');
+  check(!proposed.includes('浏览器测试局') && !proposed.includes('13900000002'), `the proposed public text names nobody (${proposed})`);
+  await axe('问题详情（编办，已答复）');
+  await page.click('button:has-text("发布到常见问题")');
+  await page.waitForURL((u) => u.searchParams.get('done') === 'published');
+
+  await signInAs(username, second);
+  const unread = async () => { const b = await page.$('.masthead .count-badge'); return b ? Number((await b.textContent()).trim()) : 0; };
+  const before = await unread();
+  check(before >= 1, `the unit sees its unread notices counted in the header (${before})`);
+  await page.click('.masthead >> text=消息中心');
+  await page.waitForURL('**/messages');
+  await axe('消息中心');
+  await page.click('main >> text=您的问题已有答复');
+  await axe('消息详情');
+  check((await unread()) === before - 1, 'opened, the notice is read and the count drops by one');
+  await page.goto(questionUrl);
+  check((await page.textContent('main')).includes('续费到账后一个工作日内恢复解析'), 'the unit reads the answer in the thread');
+
   // 6. Sign out.
   await page.click('button:has-text("退出")');
   await page.waitForURL('**/login?notice=signed_out');
   await page.goto(`${base}/portal/unit`);
   check(page.url().includes('/login?next='), 'signed out for real');
+
+  // 12. A visitor finds the published answer in 常见问题 by search.
+  await page.goto(`${base}/faq`);
+  await axe('常见问题');
+  await page.fill('#q', '恢复解析');
+  await page.click('main button:has-text("搜索")');
+  await page.waitForURL('**/faq?**');
+  check((await page.textContent('main')).includes('找到 1 条'), 'the search finds the published answer');
+  await axe('常见问题（搜索结果）');
+  await page.click('main >> text=域名续费后多久恢复解析');
+  await axe('常见问题详情');
+  const faqText = await page.textContent('main');
+  check(faqText.includes('续费到账后一个工作日内恢复解析') && !faqText.includes('浏览器测试局'), 'the public entry answers and names nobody');
 } catch (e) {
   failed += 1;
   failures.push(String(e && e.stack || e));

@@ -26,6 +26,7 @@ pub mod org_type;
 pub mod paging;
 pub mod paper;
 pub mod password;
+pub mod platform;
 pub mod public_suffix;
 pub mod question;
 pub mod red_page;

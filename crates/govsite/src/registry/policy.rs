@@ -149,3 +149,38 @@ pub async fn set_calendar_day(
     tx.commit().await?;
     Ok(())
 }
+
+/// Stores the platform settings; one audit row names the settings that changed.
+pub async fn set_platform(
+    db: &Db,
+    actor: &Actor,
+    settings: &govsite_core::platform::PlatformSettings,
+    now: i64,
+) -> Result<(), RegistryError> {
+    let before = policy::platform(db).await?.entries();
+    let after = settings.entries();
+    let changed: Vec<&str> = before
+        .iter()
+        .zip(&after)
+        .filter(|(b, a)| b.1 != a.1)
+        .map(|(_, a)| a.0)
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    for (key, value) in &after {
+        policy::set_setting(&mut tx, key, value, &actor.label, now).await?;
+    }
+    let reason = changed.join(",");
+    let event = Event {
+        action: "setting_changed",
+        subject_type: "settings",
+        subject_id: "platform".to_owned(),
+        reason: &reason,
+        ..Event::default()
+    };
+    audit::record(&mut tx, actor, &event, now).await?;
+    tx.commit().await?;
+    Ok(())
+}

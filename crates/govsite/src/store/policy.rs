@@ -288,15 +288,6 @@ pub async fn set_mount_days_if_unset(db: &Db, region_code: i64, days: u32) -> St
     Ok(())
 }
 
-/// A platform setting set by the administrator, or `None` when never set.
-pub async fn setting(db: &Db, key: &str) -> StoreResult<Option<String>> {
-    let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
-        .bind(key)
-        .fetch_optional(db.pool())
-        .await?;
-    Ok(row.map(|r| r.try_get("value")).transpose()?)
-}
-
 pub async fn set_setting(
     conn: &mut sqlx::AnyConnection,
     key: &str,
@@ -319,8 +310,23 @@ pub async fn set_setting(
 
 /// Working days staff have to answer a question in 用户问答.
 pub async fn reply_days(db: &Db) -> StoreResult<u32> {
-    Ok(setting(db, "question_reply_days")
-        .await?
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(govsite_core::question::DEFAULT_REPLY_DAYS))
+    Ok(platform(db).await?.reply_days)
+}
+
+/// The platform settings (bank account, support contacts, reply limit), defaults for keys
+/// never set.
+pub async fn platform(db: &Db) -> StoreResult<govsite_core::platform::PlatformSettings> {
+    let rows = sqlx::query(
+        "SELECT key, value FROM settings WHERE key IN ('question_reply_days', 'bank_name',
+             'bank_account_name', 'bank_account_no', 'support_phone', 'support_email')",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let pairs: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| Ok((r.try_get("key")?, r.try_get("value")?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok(govsite_core::platform::PlatformSettings::from_entries(
+        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    ))
 }

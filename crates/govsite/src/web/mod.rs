@@ -20,8 +20,10 @@ mod policy;
 pub(crate) mod portal;
 mod public;
 mod rdap;
+mod region_choice;
 mod register;
 pub mod session;
+mod settings;
 mod signed;
 mod templates;
 pub mod verify;
@@ -194,6 +196,7 @@ pub fn router(state: WebState) -> Router {
         .merge(register::routes())
         .merge(inbox::routes())
         .merge(faq::routes())
+        .merge(settings::routes())
         .merge(portal::routes())
         .merge(console::routes())
         .merge(admin::routes())

@@ -98,7 +98,11 @@ async fn help(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, App
     web.page(
         &ctx,
         "help.html",
-        context! { title => "帮助", office => office },
+        context! {
+            title => "帮助",
+            office => office,
+            platform => crate::store::policy::platform(&web.db).await?,
+        },
     )
 }
 

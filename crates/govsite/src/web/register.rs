@@ -10,16 +10,18 @@ use govsite_core::org_type::OrgType;
 use govsite_core::region::RegionCode;
 use govsite_core::unit::{UnitDetails, UnitForm};
 use minijinja::context;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::WebState;
 use super::auth::actor;
 use super::error::AppError;
 use super::form;
+use super::region_choice::{self, Cascade, RegionChoice};
 use super::session::Ctx;
 use crate::auth::token;
 use crate::registry::RegistryError;
 use crate::store::accounts;
+use crate::store::offices::Region;
 use crate::store::{offices, throttle, units};
 
 /// Registrations accepted from one address per hour.
@@ -38,42 +40,37 @@ pub fn routes() -> Router<WebState> {
 #[serde(default)]
 struct RegisterForm {
     step: String,
+    /// 「选择下一级」 was pressed: the form comes back with the next level's choices.
+    region_next: String,
+    region_province: String,
+    region_city: String,
+    region_county: String,
     #[serde(flatten)]
     unit: UnitForm,
 }
 
-/// One choice of the region list: every province, city and county, grouped by province.
-#[derive(Debug, Clone, Serialize)]
-pub struct RegionGroup {
-    pub province: String,
-    pub options: Vec<(String, String)>,
-}
-
-/// The region list, from one query, provinces in code order with their cities and counties.
-pub async fn region_groups(web: &WebState) -> Result<Vec<RegionGroup>, AppError> {
-    let all = offices::all_regions(&web.db).await?;
-    let name_of = |code: Option<i64>| {
-        code.and_then(|c| all.iter().find(|r| r.code == c))
-            .map_or("", |r| r.name.as_str())
-    };
-    let mut groups: Vec<RegionGroup> = Vec::new();
-    for r in &all {
-        let (code, label) = match r.level.as_str() {
-            "province" => {
-                groups.push(RegionGroup {
-                    province: r.name.clone(),
-                    options: Vec::new(),
-                });
-                (r.code, format!("{}（省级）", r.name))
-            }
-            "city" => (r.code, r.name.clone()),
-            _ => (r.code, format!("{} · {}", name_of(r.parent_code), r.name)),
+impl RegisterForm {
+    /// The region as chosen level by level; a form posted with `region_code` alone (the
+    /// check page going back, a program) is shown at that code.
+    fn region_choice(&self, regions: &[Region]) -> RegionChoice {
+        let choice = RegionChoice {
+            region_province: self.region_province.clone(),
+            region_city: self.region_city.clone(),
+            region_county: self.region_county.clone(),
         };
-        if let Some(group) = groups.last_mut() {
-            group.options.push((format!("{code:06}"), label));
+        if [
+            &choice.region_province,
+            &choice.region_city,
+            &choice.region_county,
+        ]
+        .iter()
+        .all(|v| v.trim().is_empty())
+        {
+            RegionChoice::from_code(regions, &self.unit.region_code)
+        } else {
+            choice
         }
     }
-    Ok(groups)
 }
 
 pub fn org_types() -> Vec<(&'static str, &'static str)> {
@@ -87,6 +84,7 @@ async fn form_page(
     web: &WebState,
     ctx: &Ctx,
     unit: &UnitForm,
+    cascade: &Cascade,
     errors: Option<&FieldErrors>,
 ) -> Result<Html<String>, AppError> {
     web.page(
@@ -96,14 +94,16 @@ async fn form_page(
             title => if errors.is_some() { "错误：新用户注册" } else { "新用户注册" },
             form => unit,
             errors => errors,
-            regions => region_groups(web).await?,
+            cascade => cascade,
             org_types => org_types(),
         },
     )
 }
 
 async fn show(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, AppError> {
-    form_page(&web, &ctx, &UnitForm::default(), None).await
+    let regions = region_choice::regions(&web).await?;
+    let cascade = RegionChoice::default().cascade(&regions);
+    form_page(&web, &ctx, &UnitForm::default(), &cascade, None).await
 }
 
 /// Checks the form, including what only the database knows: the region exists and the credit
@@ -148,14 +148,21 @@ pub async fn check_unit(
 
 async fn submit(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
     let form: RegisterForm = form::parse(&body)?;
-    let unit = form.unit;
-    if form.step == "edit" {
-        return Ok(form_page(&web, &ctx, &unit, None).await?.into_response());
+    let regions = region_choice::regions(&web).await?;
+    let choice = form.region_choice(&regions);
+    let cascade = choice.cascade(&regions);
+    let mut unit = form.unit;
+    if form.step == "edit" || !form.region_next.is_empty() {
+        return Ok(form_page(&web, &ctx, &unit, &cascade, None)
+            .await?
+            .into_response());
     }
+    // A county left over from another province: chosen again, never guessed.
+    unit.region_code = choice.region(&regions).ok().flatten().unwrap_or_default();
     let details = match check_unit(&web, &unit, None).await? {
         Ok(details) => details,
         Err(errors) => {
-            return Ok(form_page(&web, &ctx, &unit, Some(&errors))
+            return Ok(form_page(&web, &ctx, &unit, &cascade, Some(&errors))
                 .await?
                 .into_response());
         }
@@ -217,7 +224,7 @@ async fn submit(State(web): State<WebState>, ctx: Ctx, body: Bytes) -> Result<Re
     match registered {
         Ok(_) => {}
         Err(RegistryError::Form(errors)) => {
-            return Ok(form_page(&web, &ctx, &unit, Some(&errors))
+            return Ok(form_page(&web, &ctx, &unit, &cascade, Some(&errors))
                 .await?
                 .into_response());
         }

@@ -111,6 +111,7 @@ fn nav(role: Role) -> Vec<NavItem> {
             item("/admin/audit", "审计日志"),
             item("/admin/calendar", "工作日历"),
             item("/admin/policy", "收费与名称政策"),
+            item("/admin/settings", "平台设置"),
         ],
     };
     if role.reads_outbox() {

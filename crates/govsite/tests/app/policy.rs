@@ -255,3 +255,80 @@ async fn reserved_names_and_review_limits_are_edited_by_administrators() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_administrator_publishes_the_bank_account_and_support_line() {
+    let app = TestApp::spawn().await;
+    let unit = app.unit("靖远县设置测试局", "620421").await;
+    let (mut u, _) = app.signed_in(Role::Unit, Some(unit), None).await;
+    let before = u.get("/portal/finance").await;
+    assert!(
+        before
+            .body
+            .contains("尚未在平台公布收款账户，请先致电 010-52035000")
+    );
+    assert!(u.get("/help").await.body.contains("010-52035000"));
+
+    let (mut a, _) = app.signed_in(Role::Admin, None, None).await;
+    let form = a.get("/admin/settings").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("value=\"010-52035000\"") && form.body.contains("value=\"3\""));
+    // Half an account and a bad phone: every error at once, nothing stored.
+    let bad = a
+        .post(
+            "/admin/settings",
+            &[
+                ("bank_name", "中国工商银行北京分行"),
+                ("bank_account_name", ""),
+                ("bank_account_no", ""),
+                ("support_phone", "12"),
+                ("reply_days", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    for msg in ["请填写户名", "请填写账号", "答复时限应为1至15个工作日"] {
+        assert!(bad.body.contains(msg), "{msg}");
+    }
+    assert!(
+        bad.body.contains("value=\"中国工商银行北京分行\""),
+        "input kept"
+    );
+    let saved = a
+        .post(
+            "/admin/settings",
+            &[
+                ("bank_name", "中国工商银行北京分行"),
+                ("bank_account_name", "政务和公益机构域名注册管理中心"),
+                ("bank_account_no", "0200 0012 3456 7890"),
+                ("support_phone", "010-52035001"),
+                ("support_email", "help@registry.example"),
+                ("reply_days", "5"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        saved.location.as_deref(),
+        Some("/admin/settings?done=saved")
+    );
+    let after = u.get("/portal/finance").await;
+    assert!(
+        after.body.contains("0200001234567890")
+            && after.body.contains("政务和公益机构域名注册管理中心")
+    );
+    assert!(u.get("/help").await.body.contains("010-52035001"));
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"setting_changed".to_owned())
+    );
+    // Units and reviewers cannot change settings.
+    assert_eq!(u.get("/admin/settings").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        u.post("/admin/settings", &[("reply_days", "1")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    app.shutdown().await.unwrap();
+}

@@ -55,11 +55,15 @@ pub async fn register_only(b: &mut crate::helpers::Browser, name: &str, seq: u32
 async fn a_unit_registers_activates_and_edits_its_details() {
     let app = TestApp::spawn().await;
     let mut b = app.browser();
+    let blank = b.get("/register").await;
     assert!(
-        b.get("/register")
-            .await
+        blank
             .body
-            .contains("<optgroup label=\"甘肃省\">")
+            .contains("<option value=\"620000\">甘肃省</option>")
+    );
+    assert!(
+        !blank.body.contains("靖远县"),
+        "only provinces until one is chosen, not 3,349 names"
     );
     let (username, activation) = register(&app, &mut b, "靖远县测试局", 7).await;
 
@@ -270,4 +274,69 @@ async fn one_mailbox_gets_at_most_three_registrations_a_day() {
     app.clock.advance(86_400 + 60);
     let again = b.post_owned("/register", &fields).await;
     assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+}
+
+#[tokio::test]
+async fn the_region_is_chosen_level_by_level_without_losing_what_was_typed() {
+    let app = TestApp::spawn().await;
+    let mut b = app.browser();
+    let form = unit_form("靖远县地区选择局", "620421", 31);
+    let mut fields: Vec<(String, String)> = form_fields(&form)
+        .into_iter()
+        .filter(|(k, _)| k != "region_code")
+        .collect();
+    fields.push(("region_province".into(), "620000".into()));
+    fields.push(("region_next".into(), "1".into()));
+    let cities = b.post_owned("/register", &fields).await;
+    assert_eq!(cities.status, StatusCode::OK);
+    assert!(
+        cities
+            .body
+            .contains("<option value=\"620400\">白银市</option>")
+    );
+    assert!(
+        !cities.body.contains("靖远县<"),
+        "counties wait for the city"
+    );
+    assert_eq!(input_values(&cities.body)["name"], "靖远县地区选择局");
+    fields.push(("region_city".into(), "620400".into()));
+    let counties = b.post_owned("/register", &fields).await;
+    assert!(
+        counties
+            .body
+            .contains("<option value=\"620421\">靖远县</option>")
+    );
+    assert!(
+        counties
+            .body
+            .contains("<option value=\"620400\" selected>白银市</option>")
+    );
+
+    // Chosen to the county: the check page names the three levels.
+    fields.retain(|(k, _)| k != "region_next");
+    fields.push(("region_county".into(), "620421".into()));
+    fields.push(("step".into(), "check".into()));
+    let check = b.post_owned("/register", &fields).await;
+    assert!(
+        check.title().starts_with("请核对注册信息"),
+        "{}",
+        check.title()
+    );
+    assert!(check.body.contains("甘肃省 白银市 靖远县"));
+
+    // A county left over after the province changed is chosen again, never guessed.
+    for (k, v) in fields.iter_mut() {
+        if k == "region_province" {
+            *v = "110000".into();
+        }
+    }
+    let moved = b.post_owned("/register", &fields).await;
+    assert!(moved.title().starts_with("错误："), "{}", moved.title());
+    assert!(moved.body.contains("请选择所在地区"));
+    assert!(
+        moved
+            .body
+            .contains("<option value=\"110000\" selected>北京市</option>")
+    );
+    app.shutdown().await.unwrap();
 }

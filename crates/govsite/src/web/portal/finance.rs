@@ -122,6 +122,7 @@ async fn page(
             form => form,
             errors => errors,
             reference => reference,
+            platform => crate::store::policy::platform(&web.db).await?,
         },
     )
 }
