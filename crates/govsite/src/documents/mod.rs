@@ -6,6 +6,7 @@
 //! ID number appears in full.
 
 pub mod campaign_report;
+pub mod invoice;
 
 use govsite_core::id_card::IdCardNumber;
 use govsite_core::org_type::OrgType;

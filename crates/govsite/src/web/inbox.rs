@@ -58,7 +58,7 @@ async fn list(
 
 async fn show(
     State(web): State<WebState>,
-    ctx: Ctx,
+    mut ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let user = ctx.user()?;
@@ -68,6 +68,8 @@ async fn show(
         .ok_or(AppError::NotFound)?;
     if !item.read {
         inbox::mark_read(&web.db, user.id, Some(id), web.now()).await?;
+        // The header was read before the notice was opened.
+        ctx.header.unread = (ctx.header.unread - 1).max(0);
     }
     Ok(web
         .page(

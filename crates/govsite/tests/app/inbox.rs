@@ -66,6 +66,10 @@ async fn units_and_staff_read_their_notices_and_only_theirs() {
     let opened = u.get(&format!("/messages/{id}")).await;
     assert_eq!(opened.status, StatusCode::OK);
     assert!(
+        !opened.body.contains("count-badge"),
+        "the page that opens the notice already counts it read"
+    );
+    assert!(
         opened
             .body
             .contains("现在可以提交域名注册和网站开办审核申请")

@@ -193,16 +193,26 @@ async fn an_office_pays_for_its_units_and_finance_invoices_the_payments() {
         .chars()
         .take_while(|c| *c != '"')
         .collect();
-    let doc = unit_b.get(&link).await;
-    assert_eq!(doc.status, StatusCode::OK);
+    let (status, headers, pdf) = unit_b.get_bytes(&link).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/pdf");
     assert!(
-        doc.headers["content-disposition"]
+        headers["content-disposition"]
             .to_str()
             .unwrap()
             .starts_with("attachment;")
     );
-    for needle in ["靖远县司法局", code.as_str(), "400.00", "域名注册费", "FP"] {
-        assert!(doc.body.contains(needle), "{needle} in {}", doc.body);
+    // A PDF made by typst, read back as text: title, tax number, amount, item, number.
+    let doc = crate::sites::pdftotext(&pdf);
+    for needle in [
+        "注册服务费发票",
+        "靖远县司法局",
+        code.as_str(),
+        "400.00",
+        "域名注册费",
+        "FP",
+    ] {
+        assert!(doc.contains(needle), "{needle} in {doc}");
     }
     // Another unit cannot download it.
     let (mut other, _) = app.signed_in(Role::Unit, Some(b_unit), None).await;

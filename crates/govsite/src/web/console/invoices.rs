@@ -5,7 +5,6 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use govsite_core::credit_code::CreditCode;
@@ -206,8 +205,8 @@ async fn show(
     document(&web, id, None).await
 }
 
-/// The invoice as a standalone printable HTML document, downloaded; `unit` limits it to
-/// that unit's own invoices (404 otherwise).
+/// The invoice as a PDF (typst, like the application documents), downloaded; `unit` limits
+/// it to that unit's own invoices (404 otherwise).
 pub async fn document(
     web: &WebState,
     id: InvoiceId,
@@ -219,23 +218,13 @@ pub async fn document(
     if unit.is_some_and(|u| u != invoice.unit_id) {
         return Err(AppError::NotFound);
     }
-    let html = crate::pages::render(
-        "invoice.html",
-        context! { invoice => invoice, items => items },
-    )?;
-    let name = crate::web::xlsx::rfc5987(&format!("发票-{}.html", invoice.number));
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"invoice-{}.html\"; filename*=UTF-8''{name}",
-                    invoice.number
-                ),
-            ),
-        ],
-        html,
-    )
-        .into_response())
+    let markup = crate::documents::invoice::invoice_markup(&invoice, &items);
+    let pdf = crate::documents::render(markup)
+        .await
+        .map_err(AppError::Internal)?;
+    Ok(crate::web::pdf_response(
+        &format!("invoice-{}.pdf", invoice.number),
+        false,
+        pdf,
+    ))
 }
