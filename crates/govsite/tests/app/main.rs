@@ -16,6 +16,7 @@ mod form_fuzz;
 mod health;
 mod inbox;
 mod jurisdiction;
+mod menu;
 mod money;
 mod names;
 mod notifications;
