@@ -36,7 +36,7 @@ async fn every_item_is_current_on_its_page(b: &mut Browser, home: &str, extra: &
         let page = b.get(&href).await;
         assert_eq!(page.status, StatusCode::OK, "{href}");
         let (_, current) = menu(&page.body);
-        assert_eq!(current, [label.clone()], "{href}");
+        assert_eq!(current, [label], "{href}");
     }
 }
 
