@@ -35,6 +35,43 @@ pub enum Command {
     /// Signing key operations.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Audit trail operations.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Write a consistent copy of the database while the service runs (SQLite: VACUUM INTO;
+    /// PostgreSQL: pg_dump, custom format). The secret key file is not in it.
+    Backup(BackupArgs),
+    /// Put a backup into an empty database (or over one, with --force; stop the service
+    /// first), then bring it up to this version.
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The file to write (never overwritten).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// A file written by `govsite backup`.
+    #[arg(long)]
+    pub from: PathBuf,
+    /// Replace a database that holds data.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the tamper-evident audit chain and name the first row that does not hold; exits
+    /// non-zero when the chain is broken.
+    Verify(DatabaseArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -199,6 +236,9 @@ pub struct ServeArgs {
     /// Behind a TLS proxy, without it every client shares the proxy's limits.
     #[arg(long, env = "GOVSITE_TRUSTED_PROXY", value_delimiter = ',', value_parser = proxy_net)]
     pub trusted_proxy: Vec<ipnet::IpNet>,
+    /// The hash that links new audit rows into the tamper-evident chain.
+    #[arg(long, env = "GOVSITE_AUDIT_HASH", value_enum, default_value_t)]
+    pub audit_hash: crate::registry::audit_chain::Algorithm,
     #[command(flatten)]
     pub mail: MailArgs,
     #[command(flatten)]

@@ -7,6 +7,7 @@
 
 pub mod attachment;
 pub mod auth;
+pub mod backup;
 pub mod badge;
 pub mod clock;
 pub mod config;

@@ -1,5 +1,5 @@
 use clap::Parser;
-use govsite::config::{Cli, Command, KeysCommand, UnitsCommand, ZoneCommand};
+use govsite::config::{AuditCommand, Cli, Command, KeysCommand, UnitsCommand, ZoneCommand};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -32,6 +32,33 @@ async fn main() -> anyhow::Result<()> {
             println!("{kid}");
             Ok(())
         }
+        Command::Audit(AuditCommand::Verify(args)) => {
+            let db = args.connect().await?;
+            let v = govsite::registry::audit_chain::verify(&db).await?;
+            if let Some((entry, why)) = &v.broken {
+                anyhow::bail!(
+                    "审计链在审计记录 #{}（链上第 {} 条）处断开：{}；此前 {} 条完好",
+                    entry.audit_id,
+                    entry.seq,
+                    why.label(),
+                    v.checked
+                );
+            }
+            match &v.head {
+                Some(head) => println!(
+                    "审计链完好：已封存 {} 条，最新为审计记录 #{}，{} {}",
+                    v.checked,
+                    head.audit_id,
+                    head.algorithm.to_uppercase(),
+                    head.hash
+                ),
+                None => println!("审计链为空：尚无封存的审计记录"),
+            }
+            println!("未封存 {} 条（服务运行时每5秒封存一次）", v.unsealed);
+            Ok(())
+        }
+        Command::Backup(args) => govsite::backup::backup(args).await,
+        Command::Restore(args) => govsite::backup::restore(args).await,
         Command::Migrate(args) => {
             let db = args.connect().await?;
             db.migrate().await?;

@@ -50,6 +50,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         badge_check_pages: args.badge_check_pages,
         badge_check_every: std::time::Duration::from_secs(args.badge_check_hours.max(1) * 3600),
         trusted_proxies: args.trusted_proxy.clone(),
+        audit_hash: args.audit_hash,
     };
     let (stop_tx, stop_rx) = watch::channel(false);
     let roles = &args.roles;
@@ -138,6 +139,13 @@ pub async fn run(
         wake.clone(),
         stop_rx.clone(),
     ));
+    let audit_chain = tokio::spawn(crate::registry::audit_chain::run(
+        db.clone(),
+        clock.clone(),
+        config.audit_hash,
+        std::time::Duration::from_secs(5),
+        stop_rx.clone(),
+    ));
     let lifecycle = tokio::spawn(crate::registry::lifecycle::run(
         db.clone(),
         clock.clone(),
@@ -197,6 +205,7 @@ pub async fn run(
     let _ = stop_tx.send(true);
     let _ = worker.await;
     let _ = lifecycle.await;
+    let _ = audit_chain.await;
     let _ = badges.await;
     let _ = checker.await;
     db.close().await;

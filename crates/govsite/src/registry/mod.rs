@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod applications;
+pub mod audit_chain;
 pub mod badges;
 pub mod campaigns;
 pub mod contacts;

@@ -103,6 +103,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0016_inbox_questions.sql"),
         include_str!("../../migrations/postgres/0016_inbox_questions.sql"),
     ),
+    (
+        17,
+        "audit_chain",
+        include_str!("../../migrations/sqlite/0017_audit_chain.sql"),
+        include_str!("../../migrations/postgres/0017_audit_chain.sql"),
+    ),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -6,6 +6,8 @@
 pub mod accounts;
 pub mod applications;
 pub mod audit;
+pub mod audit_chain;
+pub mod backup;
 pub mod badge_book;
 pub mod badge_checks;
 pub mod badges;

@@ -22,6 +22,7 @@ use super::form::{self, PathId, Query, page_number};
 use super::session::Ctx;
 use crate::registry::RegistryError;
 use crate::registry::accounts::{self as registry_accounts, AccountChange};
+use crate::registry::audit_chain::{self, Break};
 use crate::store::accounts::{self, AccountStatus, NewAccount};
 use crate::store::audit::{self, Filter};
 use crate::store::{calendar, offices, outbox};
@@ -38,6 +39,7 @@ pub fn routes() -> Router<WebState> {
         )
         .route("/admin/offices", post(create_office))
         .route("/admin/audit", get(audit_log))
+        .route("/admin/audit/verify", post(verify_audit))
         .route("/admin/outbox", get(outbox_page))
         .route("/admin/calendar", get(calendar_page).post(set_calendar_day))
 }
@@ -341,6 +343,10 @@ struct AuditQuery {
     since: String,
     until: String,
     page: String,
+    /// After 「校验审计链」: `ok` or the code of the break, the row and the count checked.
+    verified: String,
+    row: String,
+    checked: String,
 }
 
 async fn audit_log(
@@ -361,6 +367,7 @@ async fn audit_log(
     let page = page_number(Some(&q.page));
     let (events, total) = audit::search(&web.db, &filter, page, PER_PAGE).await?;
     let pages = (total.max(1) + i64::from(PER_PAGE) - 1) / i64::from(PER_PAGE);
+    let head = audit_chain::head(&web.db).await?;
     web.page(
         &ctx,
         "admin/audit.html",
@@ -373,8 +380,38 @@ async fn audit_log(
             page => page,
             pages => pages,
             total => total,
+            chain_head => head.as_ref().map(|(e, _)| e),
+            // Within the sealer's look-back (an index range), not the whole table.
+            unsealed => crate::store::audit_chain::unsealed_count(
+                &web.db,
+                head.as_ref().map_or(i64::MIN, |(_, at)| at - audit_chain::LOOK_BACK),
+            )
+            .await?,
+            verified_label => match q.verified.as_str() {
+                "relinked" => Break::Relinked.label(),
+                "deleted" => Break::Deleted.label(),
+                "changed" => Break::Changed.label(),
+                "algorithm" => Break::UnknownAlgorithm.label(),
+                _ => "",
+            },
         },
     )
+}
+
+/// 校验审计链: walks the whole chain now and shows what it found (post/redirect/get).
+async fn verify_audit(State(web): State<WebState>, ctx: Ctx) -> Result<Response, AppError> {
+    ctx.require(Role::reads_audit)?;
+    let v = audit_chain::verify(&web.db).await?;
+    let to = match v.broken {
+        Some((entry, why)) => format!(
+            "/admin/audit?verified={}&row={}&checked={}",
+            why.code(),
+            entry.audit_id,
+            v.checked
+        ),
+        None => format!("/admin/audit?verified=ok&checked={}", v.checked),
+    };
+    Ok(Redirect::to(&to).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]

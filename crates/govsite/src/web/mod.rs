@@ -55,6 +55,8 @@ pub struct WebConfig {
     pub badge_check_every: std::time::Duration,
     /// Proxies whose `Forwarded` / `X-Forwarded-For` name the client (see `web::client`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The hash that links new audit rows into the chain.
+    pub audit_hash: crate::registry::audit_chain::Algorithm,
 }
 
 impl WebConfig {
@@ -246,6 +248,7 @@ mod tests {
             badge_check_pages: 4,
             badge_check_every: std::time::Duration::from_secs(6 * 3600),
             trusted_proxies: Vec::new(),
+            audit_hash: Default::default(),
         };
         assert!(config("https://xn--55qw42g.example").secure_cookies());
         assert!(!config("http://127.0.0.1:8080").secure_cookies());

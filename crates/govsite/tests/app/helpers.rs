@@ -119,6 +119,7 @@ impl TestApp {
             badge_check_pages: 4,
             badge_check_every: std::time::Duration::from_secs(6 * 3600),
             trusted_proxies,
+            audit_hash: Default::default(),
         };
         let held = senders.held_log();
         let (stop, stopped) = oneshot::channel::<()>();

@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod audit;
+mod backup;
 mod bad_input;
 mod badges;
 mod campaigns;
