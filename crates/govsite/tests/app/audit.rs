@@ -180,9 +180,10 @@ async fn the_audit_chain_names_the_row_changed_or_deleted_behind_the_services_ba
         "{}",
         page.body
     );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_govsite"))
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_govsite"))
         .args(["audit", "verify", "--database-url", &app.url])
         .output()
+        .await
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("#{id}")));
@@ -194,9 +195,10 @@ async fn the_audit_chain_names_the_row_changed_or_deleted_behind_the_services_ba
     )
     .await;
     assert!(audit_chain::verify(&app.db).await.unwrap().broken.is_none());
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_govsite"))
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_govsite"))
         .args(["audit", "verify", "--database-url", &app.url])
         .output()
+        .await
         .unwrap();
     assert!(
         out.status.success(),

@@ -224,7 +224,8 @@ async fn the_registry_imports_a_roster_from_the_command_line() {
         .collect();
     std::fs::write(&file, csv(&lines)).unwrap();
     let run = |apply: bool| {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_govsite"));
+        // Async: the test's server keeps running (and sealing) while the command runs.
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_govsite"));
         cmd.args(["units", "import", "--region", "620421"])
             .arg(&file)
             .arg("--database-url")
@@ -232,9 +233,9 @@ async fn the_registry_imports_a_roster_from_the_command_line() {
         if apply {
             cmd.arg("--apply");
         }
-        cmd.output().unwrap()
+        async move { cmd.output().await.unwrap() }
     };
-    let preview = run(false);
+    let preview = run(false).await;
     let out = String::from_utf8_lossy(&preview.stdout);
     assert!(preview.status.success(), "{out}");
     assert!(
@@ -242,7 +243,7 @@ async fn the_registry_imports_a_roster_from_the_command_line() {
         "{out}"
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM units").await, 0);
-    let applied = run(true);
+    let applied = run(true).await;
     let out = String::from_utf8_lossy(&applied.stdout);
     assert!(
         applied.status.success(),
@@ -255,7 +256,12 @@ async fn the_registry_imports_a_roster_from_the_command_line() {
         "progress shown"
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM units").await, 20);
-    let again = run(true);
-    assert!(String::from_utf8_lossy(&again.stdout).contains("新增 0 个，变更 0 个，未变 20 个"));
+    let again = run(true).await;
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("新增 0 个，变更 0 个，未变 20 个"),
+        "{} {}",
+        String::from_utf8_lossy(&again.stdout),
+        String::from_utf8_lossy(&again.stderr)
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM units").await, 20);
 }

@@ -212,11 +212,12 @@ async fn the_badge_key_rotates_and_old_statements_still_verify() {
     let old_pem = old_pem.text().await.unwrap();
 
     // The command prints the new key id on its last line and audits the change.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_govsite"))
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_govsite"))
         .args(["keys", "rotate", "--database-url", &app.url])
         .arg("--secret-key-file")
         .arg(&app.key_file)
         .output()
+        .await
         .unwrap();
     assert!(
         out.status.success(),

@@ -190,7 +190,7 @@ async fn the_exported_zone_holds_live_names_only_and_bind_accepts_it() {
     named_checkzone("xn--zfr164b", &suspended);
 
     // The command line writes the same file to stdout; the other zone is empty but valid.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_govsite"))
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_govsite"))
         .args([
             "zone",
             "export",
@@ -200,6 +200,7 @@ async fn the_exported_zone_holds_live_names_only_and_bind_accepts_it() {
             &app.url,
         ])
         .output()
+        .await
         .unwrap();
     assert!(
         out.status.success(),
@@ -209,7 +210,7 @@ async fn the_exported_zone_holds_live_names_only_and_bind_accepts_it() {
     let gongyi = String::from_utf8(out.stdout).unwrap();
     assert!(gongyi.starts_with("; zone xn--55qw42g."), "{gongyi}");
     named_checkzone("xn--55qw42g", &gongyi);
-    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_govsite"))
+    let bad = tokio::process::Command::new(env!("CARGO_BIN_EXE_govsite"))
         .args([
             "zone",
             "export",
@@ -219,6 +220,7 @@ async fn the_exported_zone_holds_live_names_only_and_bind_accepts_it() {
             &app.url,
         ])
         .output()
+        .await
         .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--zone 应为 政务 或 公益"));
