@@ -13,6 +13,7 @@
 pub mod answer;
 pub mod notify;
 pub mod server;
+pub mod stats;
 pub mod tsig;
 pub mod wire;
 pub mod xfr;

@@ -20,6 +20,7 @@ use tokio::sync::Semaphore;
 use tokio::time::timeout;
 
 use crate::answer::{Action, Transport, answer};
+use crate::stats::QueryStats;
 use crate::tsig::{self, Key, Signer};
 use crate::wire::{self, Request, Writer};
 use crate::zone::Zones;
@@ -101,6 +102,8 @@ pub struct Config {
     pub tcp_max_connections: usize,
     /// Connections one address may hold at once.
     pub tcp_max_per_address: usize,
+    /// Queries answered, by type and response code (read by the metrics endpoint).
+    pub stats: Arc<QueryStats>,
 }
 
 impl Config {
@@ -114,6 +117,7 @@ impl Config {
             tcp_idle: Duration::from_secs(10),
             tcp_max_connections: 256,
             tcp_max_per_address: 16,
+            stats: Arc::default(),
         }
     }
 }
@@ -121,6 +125,7 @@ impl Config {
 /// A running server; dropping it stops the threads at their next wake-up.
 pub struct Running {
     pub addr: SocketAddr,
+    pub stats: Arc<QueryStats>,
     stop: Arc<AtomicBool>,
     tcp: tokio::task::JoinHandle<()>,
 }
@@ -183,15 +188,25 @@ pub async fn start(config: Config, zones: Shared) -> io::Result<Running> {
         sockets.push(udp_socket(addr)?);
     }
     let keys: Arc<[Key]> = config.keys.clone().into();
+    let stats = config.stats.clone();
     for (i, socket) in sockets.into_iter().enumerate() {
         let (zones, stop, keys) = (zones.clone(), stop.clone(), keys.clone());
+        let counter = Counter {
+            stats: stats.clone(),
+            shard: i,
+        };
         std::thread::Builder::new()
             .name(format!("dns-udp-{i}"))
-            .spawn(move || serve_udp(&socket, &zones, &keys, &stop))?;
+            .spawn(move || serve_udp(&socket, &zones, &keys, &stop, &counter))?;
     }
     let config = Arc::new(config);
     let tcp = tokio::spawn(serve_tcp(tcp, zones, config));
-    Ok(Running { addr, stop, tcp })
+    Ok(Running {
+        addr,
+        stats,
+        stop,
+        tcp,
+    })
 }
 
 /// Requests read (and answers sent) per system call under load.
@@ -208,7 +223,19 @@ fn std_addr(s: &SockaddrStorage) -> Option<SocketAddr> {
 
 /// One UDP thread: up to [`UDP_BATCH`] requests per `recvmmsg`, their answers in one
 /// `sendmmsg` (what NSD and Knot do too), the zones read-locked once per batch.
-fn serve_udp(socket: &UdpSocket, zones: &Shared, keys: &[Key], stop: &AtomicBool) {
+/// Where one thread counts its answers.
+struct Counter {
+    stats: Arc<QueryStats>,
+    shard: usize,
+}
+
+fn serve_udp(
+    socket: &UdpSocket,
+    zones: &Shared,
+    keys: &[Key],
+    stop: &AtomicBool,
+    counter: &Counter,
+) {
     let fd = socket.as_raw_fd();
     let mut bufs = vec![[0u8; UDP_REQUEST_MAX]; UDP_BATCH];
     let mut outs: Vec<Vec<u8>> = (0..UDP_BATCH).map(|_| Vec::with_capacity(1232)).collect();
@@ -259,6 +286,7 @@ fn serve_udp(socket: &UdpSocket, zones: &Shared, keys: &[Key], stop: &AtomicBool
                     } => sign_reply(keys, request, tsig_at, question_end, &mut outs[n]),
                     Action::Drop | Action::Transfer(_) => continue,
                 }
+                counter.stats.record(counter.shard, &outs[n]);
                 peers[n] = *peer;
                 n += 1;
             }
@@ -354,6 +382,9 @@ async fn connection(
             .await
             .map_err(|_| io::ErrorKind::TimedOut)??;
         let action = answer(&read(zones), &msg, Transport::Tcp, &mut out);
+        if matches!(action, Action::Reply | Action::SignedReply { .. }) {
+            config.stats.record(usize::MAX, &out);
+        }
         match action {
             Action::Reply => write_message(&mut stream, &out, idle).await?,
             Action::SignedReply {

@@ -14,6 +14,22 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Log lines as text for people, or one JSON object per line for log collectors.
+    #[arg(
+        long,
+        global = true,
+        env = "GOVSITE_LOG_FORMAT",
+        value_enum,
+        default_value_t
+    )]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -236,6 +252,11 @@ pub struct ServeArgs {
     /// Behind a TLS proxy, without it every client shares the proxy's limits.
     #[arg(long, env = "GOVSITE_TRUSTED_PROXY", value_delimiter = ',', value_parser = proxy_net)]
     pub trusted_proxy: Vec<ipnet::IpNet>,
+    /// Who may read /metrics (addresses or CIDR blocks, comma separated; the connection's
+    /// own address, never a forwarded header).
+    #[arg(long, env = "GOVSITE_METRICS_ALLOW", value_delimiter = ',', value_parser = proxy_net,
+          default_value = "127.0.0.1/32,::1/128")]
+    pub metrics_allow: Vec<ipnet::IpNet>,
     /// The hash that links new audit rows into the tamper-evident chain.
     #[arg(long, env = "GOVSITE_AUDIT_HASH", value_enum, default_value_t)]
     pub audit_hash: crate::registry::audit_chain::Algorithm,

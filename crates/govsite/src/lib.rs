@@ -15,6 +15,7 @@ pub mod demo;
 pub mod dns;
 pub mod documents;
 pub mod forward;
+pub mod metrics;
 pub mod notify;
 pub mod pages;
 pub mod red_page;

@@ -1,20 +1,29 @@
 use clap::Parser;
-use govsite::config::{AuditCommand, Cli, Command, KeysCommand, UnitsCommand, ZoneCommand};
+use govsite::config::{
+    AuditCommand, Cli, Command, KeysCommand, LogFormat, UnitsCommand, ZoneCommand,
+};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     // One TLS crypto provider for the whole process (SMTP, SMS gateway, PostgreSQL).
     let _ = rustls::crypto::ring::default_provider().install_default();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_env("GOVSITE_LOG")
-                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
-        .with_target(false)
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    let filter = || {
+        EnvFilter::try_from_env("GOVSITE_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"))
+    };
+    match cli.log_format {
+        LogFormat::Text => tracing_subscriber::fmt()
+            .with_env_filter(filter())
+            .with_target(false)
+            .with_writer(std::io::stderr)
+            .init(),
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            .init(),
+    }
     match cli.command {
         Command::Serve(args) => govsite::server::serve(*args).await,
         Command::Demo(args) => govsite::demo::run(args).await,

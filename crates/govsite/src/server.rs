@@ -43,7 +43,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let clock: SharedClock = Arc::new(SystemClock);
-    let config = WebConfig {
+    let mut config = WebConfig {
         public_url: public_url.clone(),
         staff_totp: args.staff_totp,
         site_checks: site_checks(&args),
@@ -51,12 +51,18 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         badge_check_every: std::time::Duration::from_secs(args.badge_check_hours.max(1) * 3600),
         trusted_proxies: args.trusted_proxy.clone(),
         audit_hash: args.audit_hash,
+        metrics_allow: args.metrics_allow.clone(),
+        metrics_dns: None,
     };
     let (stop_tx, stop_rx) = watch::channel(false);
     let roles = &args.roles;
     let _dns = if roles.contains(&ServiceRole::Dns) {
         let dns = crate::dns::start(db.clone(), &args.dns, &args.apex, stop_rx.clone()).await?;
         println!("DNS 已启动：{}（UDP 和 TCP）", dns.server.addr);
+        config.metrics_dns = Some(crate::metrics::DnsSource {
+            stats: dns.server.stats.clone(),
+            zones: dns.zones.clone(),
+        });
         Some(dns)
     } else {
         None
@@ -185,6 +191,12 @@ pub async fn run(
         stop_rx.clone(),
     ));
     let red_pages = crate::red_page::book::start(&db, &config.public_url, stop_rx.clone()).await;
+    let metrics = crate::metrics::Metrics::new(
+        db.clone(),
+        clock.clone(),
+        config.metrics_allow.clone(),
+        config.metrics_dns.clone(),
+    );
     let state = WebState::new(db.clone(), config, clock, wake);
     let app = crate::badge::serve::routes()
         .with_state(book)
@@ -194,7 +206,16 @@ pub async fn run(
                 db: db.clone(),
             }),
         )
-        .merge(crate::web::router(state));
+        .merge(
+            axum::Router::new()
+                .route("/metrics", axum::routing::get(crate::metrics::endpoint))
+                .with_state(metrics.clone()),
+        )
+        .merge(crate::web::router(state))
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            crate::metrics::track,
+        ));
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

@@ -57,6 +57,10 @@ pub struct WebConfig {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The hash that links new audit rows into the chain.
     pub audit_hash: crate::registry::audit_chain::Algorithm,
+    /// Who may read /metrics.
+    pub metrics_allow: Vec<ipnet::IpNet>,
+    /// The DNS role's counters and zones for /metrics, when this process serves DNS.
+    pub metrics_dns: Option<crate::metrics::DnsSource>,
 }
 
 impl WebConfig {
@@ -249,6 +253,8 @@ mod tests {
             badge_check_every: std::time::Duration::from_secs(6 * 3600),
             trusted_proxies: Vec::new(),
             audit_hash: Default::default(),
+            metrics_allow: Vec::new(),
+            metrics_dns: None,
         };
         assert!(config("https://xn--55qw42g.example").secure_cookies());
         assert!(!config("http://127.0.0.1:8080").secure_cookies());

@@ -19,6 +19,7 @@ fn free_port() -> u16 {
 async fn serve_demo_prints_activation_links_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
+    let dns_port = crate::dns::free_port();
     let data = dir.path().join("data");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_govsite"));
     cmd.arg("serve")
@@ -26,7 +27,7 @@ async fn serve_demo_prints_activation_links_and_stops_on_sigterm() {
         .arg("--http")
         .arg(format!("127.0.0.1:{port}"))
         .arg("--dns")
-        .arg(format!("127.0.0.1:{}", crate::dns::free_port()))
+        .arg(format!("127.0.0.1:{dns_port}"))
         .arg("--forward")
         .arg(format!("127.0.0.1:{}", free_port()))
         .arg("--secret-key-file")
@@ -88,6 +89,31 @@ async fn serve_demo_prints_activation_links_and_stops_on_sigterm() {
         .trim();
     let page = client.get(link).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("激活账号并设置密码"));
+
+    // /metrics counts what the DNS role answered (dig, over UDP) and the serials it serves.
+    let dns: std::net::SocketAddr = format!("127.0.0.1:{dns_port}").parse().unwrap();
+    let soa = tokio::task::spawn_blocking(move || {
+        crate::dns::dig(dns, &["xn--zfr164b.", "SOA", "+norecurse"])
+    })
+    .await
+    .unwrap();
+    assert!(soa.contains("status: NOERROR"), "{soa}");
+    let metrics = client
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("govsite_dns_queries{qtype=\"SOA\",rcode=\"NOERROR\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("govsite_dns_zone_serial{zone="),
+        "{metrics}"
+    );
 
     let status = Command::new("kill")
         .arg("-TERM")

@@ -79,7 +79,19 @@ impl TestApp {
         staff_totp: bool,
         site_checks: govsite::registry::site_checks::SiteCheckConfig,
     ) -> Self {
-        Self::spawn_configured(senders, staff_totp, site_checks, Vec::new()).await
+        Self::spawn_configured(senders, staff_totp, site_checks, Vec::new(), true).await
+    }
+
+    /// An app whose /metrics nobody may read (not even loopback).
+    pub async fn spawn_without_metrics() -> Self {
+        Self::spawn_configured(
+            Senders::send_held_only(),
+            false,
+            Default::default(),
+            Vec::new(),
+            false,
+        )
+        .await
     }
 
     /// An app behind a reverse proxy on loopback: its `X-Forwarded-For` names the client.
@@ -89,6 +101,7 @@ impl TestApp {
             false,
             Default::default(),
             vec!["127.0.0.1/32".parse().unwrap()],
+            true,
         )
         .await
     }
@@ -98,6 +111,7 @@ impl TestApp {
         staff_totp: bool,
         site_checks: govsite::registry::site_checks::SiteCheckConfig,
         trusted_proxies: Vec<ipnet::IpNet>,
+        loopback_metrics: bool,
     ) -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().expect("temp dir");
@@ -120,6 +134,12 @@ impl TestApp {
             badge_check_every: std::time::Duration::from_secs(6 * 3600),
             trusted_proxies,
             audit_hash: Default::default(),
+            metrics_allow: if loopback_metrics {
+                vec!["127.0.0.1/32".parse().unwrap()]
+            } else {
+                Vec::new()
+            },
+            metrics_dns: None,
         };
         let held = senders.held_log();
         let (stop, stopped) = oneshot::channel::<()>();

@@ -18,6 +18,7 @@ mod health;
 mod inbox;
 mod jurisdiction;
 mod menu;
+mod metrics;
 mod money;
 mod names;
 mod notifications;
