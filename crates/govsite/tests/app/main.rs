@@ -10,6 +10,7 @@ mod bad_input;
 mod badges;
 mod campaigns;
 mod cli;
+mod crash;
 mod dashboard;
 mod dns;
 mod domains;
