@@ -12,6 +12,7 @@ mod campaigns;
 mod cli;
 mod crash;
 mod dashboard;
+mod deploy;
 mod dns;
 mod domains;
 mod form_fuzz;
