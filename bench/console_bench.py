@@ -193,7 +193,7 @@ def main():
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     found = links(run, base)
-    proc = subprocess.Popen([GOVSITE, "serve", "--data-dir", run, "--roles", "web", "--http",
+    proc = subprocess.Popen([GOVSITE, "serve", "--staff-totp", "off", "--data-dir", run, "--roles", "web", "--http",
                              f"127.0.0.1:{port}", "--public-url", base, *loopback_only()],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

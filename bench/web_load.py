@@ -350,7 +350,7 @@ def run_engine(engine, args):
         base = f"http://127.0.0.1:{port}"
         links = activation_links(db, base)
         proc = subprocess.Popen(
-            ["taskset", "-c", "1", GOVSITE, "serve", "--roles", "web", *db.args(),
+            ["taskset", "-c", "1", GOVSITE, "serve", "--staff-totp", "off", "--roles", "web", *db.args(),
              "--secret-key-file", str(work / "secret.key"), "--http", f"127.0.0.1:{port}",
              "--public-url", base, *loopback_only()],
             stdout=subprocess.DEVNULL,

@@ -64,7 +64,7 @@ await new Promise((resolve, reject) => {
   sink.stdout.on('data', (d) => { if (String(d).includes('READY')) resolve(); });
   sink.on('exit', (code) => reject(new Error(`SMTP sink exited ${code}`)));
 });
-const server = spawn(BIN, ['serve', '--demo', '--data-dir', join(work, 'data'), '--http', `127.0.0.1:${httpPort}`,
+const server = spawn(BIN, ['serve', '--demo', '--staff-totp', 'off', '--data-dir', join(work, 'data'), '--http', `127.0.0.1:${httpPort}`,
   '--dns', `127.0.0.1:${dnsPort}`, '--forward', `127.0.0.1:${forwardPort}`,
   '--smtp-host', '127.0.0.1', '--smtp-port', String(smtpPort), '--smtp-tls', 'none',
   // The pre-checks of the documentation addresses typed below (192.0.2.10, 198.51.100.20)

@@ -244,8 +244,10 @@ pub struct ServeArgs {
     /// Secure when it is https. Defaults to http://<--http>.
     #[arg(long, env = "GOVSITE_PUBLIC_URL")]
     pub public_url: Option<String>,
-    /// Require a TOTP second factor for every staff account.
-    #[arg(long, env = "GOVSITE_STAFF_TOTP")]
+    /// Require a TOTP second factor for every staff account: on by default (GB/T 22239 level
+    /// 3); `--staff-totp off` for tests and the demo.
+    #[arg(long, env = "GOVSITE_STAFF_TOTP", default_value = "on",
+          action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
     pub staff_totp: bool,
     /// Reverse proxies (addresses or CIDR blocks, comma separated) whose `Forwarded` or
     /// `X-Forwarded-For` header names the client; from anyone else those headers are ignored.

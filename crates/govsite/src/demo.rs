@@ -287,6 +287,8 @@ pub async fn load(db: &Db, public_url: &str, scale: u32) -> anyhow::Result<Strin
         .await?;
     l.account(staff("zx-shenji", "审计员", Role::Auditor, None))
         .await?;
+    l.account(staff("zx-anquan", "安全管理员", Role::SecurityAdmin, None))
+        .await?;
 
     let mut seq = 1u32;
     let mut unit_accounts: Vec<(String, String, String, String, govsite_core::ids::UnitId)> =

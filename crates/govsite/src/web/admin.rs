@@ -45,7 +45,7 @@ pub fn routes() -> Router<WebState> {
 }
 
 async fn list_accounts(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, AppError> {
-    ctx.require(Role::manages_accounts)?;
+    let viewer = ctx.require(Role::sees_accounts)?.role;
     let all = accounts::list(&web.db).await?;
     let staff: Vec<_> = all
         .iter()
@@ -70,6 +70,7 @@ async fn list_accounts(State(web): State<WebState>, ctx: Ctx) -> Result<Html<Str
             accounts => staff,
             unit_accounts => units,
             offices => offices::list(&web.db).await?,
+            manages => viewer.manages_accounts(),
         },
     )
 }
@@ -228,7 +229,7 @@ async fn show_account(
     PathId(id): PathId<AccountId>,
     Query(q): Query<DoneQuery>,
 ) -> Result<Html<String>, AppError> {
-    ctx.require(Role::manages_accounts)?;
+    let viewer = ctx.require(Role::sees_accounts)?.role;
     let account = accounts::find(&web.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -252,6 +253,9 @@ async fn show_account(
             status_label => account.status.label(),
             office => office,
             notice => notice,
+            security => viewer.manages_security(),
+            roles => staff_roles(),
+            offices => if viewer.manages_security() { offices::list(&web.db).await? } else { Vec::new() },
         },
     )
 }
@@ -271,7 +275,7 @@ async fn change_account(
     PathId(id): PathId<AccountId>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    ctx.require(Role::manages_accounts)?;
+    let viewer = ctx.require(Role::sees_accounts)?.role;
     let account = accounts::find(&web.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -279,6 +283,15 @@ async fn change_account(
     let reason: String = form.reason.trim().chars().take(200).collect();
     let now = web.now();
     let who = actor(&ctx);
+    // 三员分立: roles and second factors are the security administrator's, everything else
+    // about an account the system administrator's.
+    let security = matches!(
+        form.action.as_str(),
+        "change_role" | "require_totp" | "waive_totp"
+    );
+    if security != viewer.manages_security() {
+        return Err(AppError::Forbidden);
+    }
     if form.action == "change_role" {
         let role = Role::parse(&form.role).filter(|r| r.is_staff());
         let Some(role) = role else {

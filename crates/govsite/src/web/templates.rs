@@ -105,10 +105,10 @@ fn nav(role: Role) -> Vec<NavItem> {
             item("/console/invoices", "发票管理"),
         ],
         Role::Auditor => vec![item("/admin/audit", "审计日志")],
+        Role::SecurityAdmin => vec![item("/admin/accounts", "账号管理")],
         Role::Admin => vec![
             item("/admin/accounts", "账号管理"),
             item("/console/units", "单位管理"),
-            item("/admin/audit", "审计日志"),
             item("/admin/calendar", "工作日历"),
             item("/admin/policy", "收费与名称政策"),
             item("/admin/settings", "平台设置"),

@@ -574,8 +574,38 @@ async fn role_changes_are_audited_and_take_effect_at_once() {
     let app = TestApp::spawn().await;
     let office = app.office("620421").await;
     app.unit("靖远县审计局", "620421").await;
-    let (mut admin, _) = app.signed_in(Role::Admin, None, None).await;
+    // 三员分立: the system administrator may not decide roles or second factors, the
+    // security administrator may not disable accounts, and neither reads the audit trail.
+    let (mut system, _) = app.signed_in(Role::Admin, None, None).await;
+    let (mut admin, _) = app.signed_in(Role::SecurityAdmin, None, None).await;
     let (username, password, id) = app.user(Role::Finance, None, None).await;
+    let path = format!("/admin/accounts/{id}");
+    for action in ["change_role", "require_totp", "waive_totp"] {
+        let refused = system
+            .post(&path, &[("action", action), ("role", "auditor")])
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{action}");
+    }
+    for action in ["disable", "enable", "send_reset", "require_password_change"] {
+        let refused = admin.post(&path, &[("action", action)]).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{action}");
+    }
+    assert_eq!(
+        admin.get("/admin/accounts/new").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        system.get("/admin/audit").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        admin.get("/admin/audit").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let shown = admin.get(&path).await;
+    assert!(shown.body.contains("变更角色") && !shown.body.contains("停用账号"));
+    let shown = system.get(&path).await;
+    assert!(!shown.body.contains("变更角色") && shown.body.contains("停用账号"));
     let mut b = app.browser();
     b.sign_in(&username, &password).await;
 
@@ -733,7 +763,7 @@ async fn parallel_wrong_passwords_stop_at_the_limit() {
 #[tokio::test]
 async fn an_administrator_cannot_change_their_own_role() {
     let app = TestApp::spawn().await;
-    let (username, password, id) = app.user(Role::Admin, None, None).await;
+    let (username, password, id) = app.user(Role::SecurityAdmin, None, None).await;
     let mut b = app.browser();
     b.sign_in(&username, &password).await;
     let page = b

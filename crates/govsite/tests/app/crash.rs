@@ -19,7 +19,8 @@ use crate::helpers::{Browser, TestApp};
 
 async fn start(app: &TestApp, port: u16) -> Child {
     let child = Command::new(env!("CARGO_BIN_EXE_govsite"))
-        .args(["serve", "--roles", "web", "--database-url", &app.url])
+        .args(["serve", "--roles", "web", "--staff-totp", "off"])
+        .args(["--database-url", &app.url])
         .arg("--http")
         .arg(format!("127.0.0.1:{port}"))
         .arg("--secret-key-file")

@@ -15,7 +15,8 @@ use crate::helpers::{Browser, TestApp};
 
 async fn serve(app: &TestApp, roles: &str, extra: &[String]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_govsite"))
-        .args(["serve", "--roles", roles, "--database-url", &app.url])
+        .args(["serve", "--roles", roles, "--staff-totp", "off"])
+        .args(["--database-url", &app.url])
         .arg("--secret-key-file")
         .arg(&app.key_file)
         .args(extra)

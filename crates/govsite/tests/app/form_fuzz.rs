@@ -348,6 +348,7 @@ async fn hostile_values_in_every_form_of_every_page_never_give_a_server_error() 
         (Role::Finance, None, None, "/console"),
         (Role::Auditor, None, None, "/admin/audit"),
         (Role::Admin, None, None, "/admin"),
+        (Role::SecurityAdmin, None, None, "/admin/accounts"),
     ];
     for (role, unit, office, home) in roles {
         let (mut b, _) = app.signed_in(role, unit, office).await;

@@ -66,5 +66,9 @@ async fn exactly_one_menu_item_is_current_for_every_role() {
     every_item_is_current_on_its_page(&mut f, "/console/units", &[]).await;
     let (mut a, _) = app.signed_in(Role::Admin, None, None).await;
     every_item_is_current_on_its_page(&mut a, "/admin/accounts", &[]).await;
+    let (mut s, _) = app.signed_in(Role::SecurityAdmin, None, None).await;
+    every_item_is_current_on_its_page(&mut s, "/admin/accounts", &[]).await;
+    let (mut au, _) = app.signed_in(Role::Auditor, None, None).await;
+    every_item_is_current_on_its_page(&mut au, "/admin/audit", &[]).await;
     app.shutdown().await.unwrap();
 }

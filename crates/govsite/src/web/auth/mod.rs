@@ -33,7 +33,7 @@ pub fn role_home(role: Role) -> &'static str {
         Role::OfficeReviewer | Role::RegistryReviewer => "/console",
         Role::Finance => "/console/units",
         Role::Auditor => "/admin/audit",
-        Role::Admin => "/admin/accounts",
+        Role::Admin | Role::SecurityAdmin => "/admin/accounts",
     }
 }
 

@@ -90,7 +90,7 @@ pub async fn unit_scope(web: &WebState, user: &Account) -> Result<(Scope, String
         Role::RegistryReviewer | Role::Finance | Role::Admin => {
             Ok((Scope::All, "注册管理中心".to_owned()))
         }
-        Role::Unit | Role::Auditor => Err(AppError::Forbidden),
+        Role::Unit | Role::Auditor | Role::SecurityAdmin => Err(AppError::Forbidden),
     }
 }
 
