@@ -57,27 +57,7 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
         bail!("{} 已存在：备份不会覆盖已有文件", args.out.display());
     }
     let db = args.database.connect().await?;
-    if !backup::holds_data(&db).await? {
-        bail!("数据库是空的，没有可备份的内容");
-    }
-    match db.backend() {
-        Backend::Sqlite => backup::sqlite_copy(&db, &args.out)
-            .await
-            .context("VACUUM INTO failed")?,
-        Backend::Postgres => {
-            let url = args.database.url()?;
-            let mut cmd = Command::new(pg_tool("pg_dump")?);
-            cmd.args(["--format=custom", "--no-owner", "--file"])
-                .arg(&args.out)
-                .arg(&url);
-            run(cmd, "pg_dump")?;
-        }
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&args.out, std::fs::Permissions::from_mode(0o600))?;
-    }
+    write(&db, &args.database.url()?, &args.out).await?;
     let tables = backup::tables(&db).await?.len();
     let size = std::fs::metadata(&args.out)?.len();
     println!(
@@ -87,6 +67,99 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
         size
     );
     Ok(())
+}
+
+/// Writes a consistent copy of `db` (reached at `url`) to `out`, readable by its owner only.
+pub async fn write(db: &Db, url: &str, out: &Path) -> anyhow::Result<()> {
+    if !backup::holds_data(db).await? {
+        bail!("数据库是空的，没有可备份的内容");
+    }
+    match db.backend() {
+        Backend::Sqlite => backup::sqlite_copy(db, out)
+            .await
+            .context("VACUUM INTO failed")?,
+        Backend::Postgres => {
+            let mut cmd = tokio::process::Command::new(pg_tool("pg_dump")?);
+            cmd.args(["--format=custom", "--no-owner", "--file"])
+                .arg(out)
+                .arg(url);
+            let done = cmd.output().await.context("cannot run pg_dump")?;
+            if !done.status.success() {
+                bail!(
+                    "pg_dump failed: {}",
+                    String::from_utf8_lossy(&done.stderr).trim()
+                );
+            }
+        }
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(out, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+/// The files a schedule writes: `govsite-YYYYMMDD-HHMMSS.backup` (UTC), so that their names
+/// sort by age.
+const PREFIX: &str = "govsite-";
+const SUFFIX: &str = ".backup";
+
+/// One scheduled backup: a new file in `dir` named by `now`, then only the newest `keep`
+/// scheduled files are kept. Returns the new file.
+pub async fn scheduled(
+    db: &Db,
+    url: &str,
+    dir: &Path,
+    keep: usize,
+    now: i64,
+) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let stamp = chrono::DateTime::from_timestamp(now, 0)
+        .unwrap_or_default()
+        .format("%Y%m%d-%H%M%S");
+    let out = dir.join(format!("{PREFIX}{stamp}{SUFFIX}"));
+    if !out.exists() {
+        write(db, url, &out).await?;
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(PREFIX) && n.ends_with(SUFFIX))
+        })
+        .collect();
+    files.sort();
+    let excess = files.len().saturating_sub(keep.max(1));
+    for old in &files[..excess] {
+        std::fs::remove_file(old)?;
+    }
+    Ok(out)
+}
+
+/// Backs up every `every` until `stop`, keeping the newest `keep` (`--backup-dir`). Run it in
+/// one process of a deployment only.
+pub async fn run_schedule(
+    db: Db,
+    url: String,
+    dir: PathBuf,
+    keep: usize,
+    every: std::time::Duration,
+    clock: crate::clock::SharedClock,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+        match scheduled(&db, &url, &dir, keep, clock.now()).await {
+            Ok(file) => tracing::info!(file = %file.display(), "scheduled backup written"),
+            Err(e) => tracing::error!(error = %e, "scheduled backup failed"),
+        }
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]

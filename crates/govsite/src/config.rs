@@ -259,6 +259,21 @@ pub struct ServeArgs {
     #[arg(long, env = "GOVSITE_METRICS_ALLOW", value_delimiter = ',', value_parser = proxy_net,
           default_value = "127.0.0.1/32,::1/128")]
     pub metrics_allow: Vec<ipnet::IpNet>,
+    /// Run the lifecycle job (reminders, expiry, escalation) and the badge mount checker in
+    /// this web process: on by default; `off` on all but one web process of a deployment, so
+    /// that a reminder is sent and a site visited once.
+    #[arg(long, env = "GOVSITE_JOBS", default_value = "on",
+          action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
+    pub jobs: bool,
+    /// Write a backup into this directory every --backup-every-hours (one process of a
+    /// deployment only); off when not given.
+    #[arg(long, env = "GOVSITE_BACKUP_DIR")]
+    pub backup_dir: Option<PathBuf>,
+    /// Scheduled backups kept (the oldest are deleted).
+    #[arg(long, env = "GOVSITE_BACKUP_KEEP", default_value_t = 7)]
+    pub backup_keep: usize,
+    #[arg(long, env = "GOVSITE_BACKUP_EVERY_HOURS", default_value_t = 24)]
+    pub backup_every_hours: u64,
     /// The hash that links new audit rows into the tamper-evident chain.
     #[arg(long, env = "GOVSITE_AUDIT_HASH", value_enum, default_value_t)]
     pub audit_hash: crate::registry::audit_chain::Algorithm,

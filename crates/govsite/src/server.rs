@@ -51,10 +51,28 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         badge_check_every: std::time::Duration::from_secs(args.badge_check_hours.max(1) * 3600),
         trusted_proxies: args.trusted_proxy.clone(),
         audit_hash: args.audit_hash,
+        jobs: args.jobs,
         metrics_allow: args.metrics_allow.clone(),
         metrics_dns: None,
     };
     let (stop_tx, stop_rx) = watch::channel(false);
+    if let Some(dir) = &args.backup_dir {
+        tokio::spawn(crate::backup::run_schedule(
+            db.clone(),
+            args.database.url()?,
+            dir.clone(),
+            args.backup_keep,
+            std::time::Duration::from_secs(args.backup_every_hours.max(1) * 3600),
+            clock.clone(),
+            stop_rx.clone(),
+        ));
+        println!(
+            "定时备份已开启：每 {} 小时写入 {}，保留最近 {} 份",
+            args.backup_every_hours.max(1),
+            dir.display(),
+            args.backup_keep.max(1)
+        );
+    }
     let roles = &args.roles;
     let _dns = if roles.contains(&ServiceRole::Dns) {
         let dns = crate::dns::start(db.clone(), &args.dns, &args.apex, stop_rx.clone()).await?;
@@ -152,12 +170,14 @@ pub async fn run(
         std::time::Duration::from_secs(5),
         stop_rx.clone(),
     ));
-    let lifecycle = tokio::spawn(crate::registry::lifecycle::run(
-        db.clone(),
-        clock.clone(),
-        std::time::Duration::from_secs(60),
-        stop_rx.clone(),
-    ));
+    let lifecycle = config.jobs.then(|| {
+        tokio::spawn(crate::registry::lifecycle::run(
+            db.clone(),
+            clock.clone(),
+            std::time::Duration::from_secs(60),
+            stop_rx.clone(),
+        ))
+    });
     // The eight badge images are rasterised once per process, off the async threads.
     tokio::task::spawn_blocking(|| {
         crate::badge::book::images();
@@ -183,13 +203,15 @@ pub async fn run(
     let mut checker_config =
         crate::badge::checker::CheckerConfig::new(config.site_checks.clone(), &config.public_url);
     checker_config.linked_pages = config.badge_check_pages;
-    let checker = tokio::spawn(crate::badge::checker::run(
-        db.clone(),
-        checker_config,
-        clock.clone(),
-        config.badge_check_every,
-        stop_rx.clone(),
-    ));
+    let checker = config.jobs.then(|| {
+        tokio::spawn(crate::badge::checker::run(
+            db.clone(),
+            checker_config,
+            clock.clone(),
+            config.badge_check_every,
+            stop_rx.clone(),
+        ))
+    });
     let red_pages = crate::red_page::book::start(&db, &config.public_url, stop_rx.clone()).await;
     let metrics = crate::metrics::Metrics::new(
         db.clone(),
@@ -225,10 +247,14 @@ pub async fn run(
     .context("web server failed")?;
     let _ = stop_tx.send(true);
     let _ = worker.await;
-    let _ = lifecycle.await;
+    if let Some(lifecycle) = lifecycle {
+        let _ = lifecycle.await;
+    }
     let _ = audit_chain.await;
     let _ = badges.await;
-    let _ = checker.await;
+    if let Some(checker) = checker {
+        let _ = checker.await;
+    }
     db.close().await;
     tracing::info!("govsite stopped");
     Ok(())

@@ -57,6 +57,8 @@ pub struct WebConfig {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The hash that links new audit rows into the chain.
     pub audit_hash: crate::registry::audit_chain::Algorithm,
+    /// Whether this process runs the lifecycle job and the badge checker (`--jobs`).
+    pub jobs: bool,
     /// Who may read /metrics.
     pub metrics_allow: Vec<ipnet::IpNet>,
     /// The DNS role's counters and zones for /metrics, when this process serves DNS.
@@ -253,6 +255,7 @@ mod tests {
             badge_check_every: std::time::Duration::from_secs(6 * 3600),
             trusted_proxies: Vec::new(),
             audit_hash: Default::default(),
+            jobs: true,
             metrics_allow: Vec::new(),
             metrics_dns: None,
         };

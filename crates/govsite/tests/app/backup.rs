@@ -165,3 +165,41 @@ async fn a_busy_database_is_backed_up_and_restored_table_for_table() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("不是 govsite backup 生成的备份文件"));
     app.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn scheduled_backups_keep_the_newest_and_each_restores() {
+    let app = TestApp::spawn().await;
+    govsite::demo::load(&app.db, &app.base, 0).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let now = app.clock_now();
+    let mut written = Vec::new();
+    for hour in 0..4 {
+        let file = govsite::backup::scheduled(&app.db, &app.url, dir.path(), 2, now + hour * 3600)
+            .await
+            .unwrap();
+        written.push(file);
+    }
+    let mut kept: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    kept.sort();
+    assert_eq!(kept, written[2..], "the two newest are kept");
+    // The newest restores into a fresh database with every table.
+    let target_dir = tempfile::tempdir().unwrap();
+    let target = fresh_database_url(target_dir.path()).await;
+    let from = written[3].display().to_string();
+    let out = govsite(&["restore", "--from", &from, "--database-url", &target]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let restored = Db::connect(&target).await.unwrap();
+    assert_eq!(
+        backup::count(&restored, "units").await.unwrap(),
+        backup::count(&app.db, "units").await.unwrap()
+    );
+    restored.close().await;
+    app.shutdown().await.unwrap();
+}

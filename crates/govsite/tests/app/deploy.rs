@@ -73,6 +73,9 @@ async fn two_web_processes_and_a_dns_process_share_one_database() {
             format!("127.0.0.1:{b}"),
             "--public-url".into(),
             public,
+            // The second web process leaves the lifecycle job and the checker to the first.
+            "--jobs".into(),
+            "off".into(),
         ],
     )
     .await;

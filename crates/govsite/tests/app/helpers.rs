@@ -134,6 +134,7 @@ impl TestApp {
             badge_check_every: std::time::Duration::from_secs(6 * 3600),
             trusted_proxies,
             audit_hash: Default::default(),
+            jobs: true,
             metrics_allow: if loopback_metrics {
                 vec!["127.0.0.1/32".parse().unwrap()]
             } else {
