@@ -603,6 +603,9 @@ async fn demo_sites(
         let mut tx = l.db.begin().await?;
         let id =
             sites::create_draft(&mut tx, *unit_id, SiteKind::New, None, &form, None, now).await?;
+        if let Ok(sealer) = l.db.sealer() {
+            sites::seal_handler_id(&mut tx, sealer, id).await?;
+        }
         tx.commit().await?;
         let step = |id| async move {
             sites::find(l.db, id)

@@ -36,6 +36,13 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let printed = crate::demo::load(&db, &public_url, 0).await?;
         println!("{printed}");
     }
+    // ID numbers written without the key (an older version, `govsite demo`) are sealed now.
+    let ids = crate::store::sites::seal_handler_ids(&db)
+        .await
+        .context("cannot seal the handlers' ID numbers")?;
+    if ids > 0 {
+        tracing::info!(ids, "handlers' ID numbers kept in forms were sealed");
+    }
     let senders = Senders::from_config(&args.mail, &args.sms)?;
     if args.mail.smtp_host.is_none() {
         tracing::warn!(

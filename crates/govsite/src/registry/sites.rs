@@ -646,6 +646,7 @@ pub async fn create_draft(
 ) -> Result<SiteApplicationId, RegistryError> {
     let mut tx = db.begin().await?;
     let id = sites::create_draft(&mut tx, unit, kind, site, form, copied_from, now).await?;
+    seal_id(db, &mut tx, id).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -663,6 +664,20 @@ pub async fn save_draft(
     if !sites::save_form(&mut tx, id, kind, form, now).await? {
         return Err(refused("该申请正在审核或已办结，不能修改。"));
     }
+    seal_id(db, &mut tx, id).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// The 经办人's ID number never stays in the form: it is sealed into its own column when
+/// this process holds the key (a command without it leaves it for the next start to seal).
+async fn seal_id(
+    db: &Db,
+    tx: &mut AnyConnection,
+    id: SiteApplicationId,
+) -> Result<(), RegistryError> {
+    if let Ok(sealer) = db.sealer() {
+        sites::seal_handler_id(tx, sealer, id).await?;
+    }
     Ok(())
 }

@@ -109,6 +109,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0017_audit_chain.sql"),
         include_str!("../../migrations/postgres/0017_audit_chain.sql"),
     ),
+    (
+        18,
+        "handler_id_sealed",
+        include_str!("../../migrations/sqlite/0018_handler_id_sealed.sql"),
+        include_str!("../../migrations/postgres/0018_handler_id_sealed.sql"),
+    ),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

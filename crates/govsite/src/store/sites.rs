@@ -10,7 +10,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::{Db, StoreResult, stored, stored_json};
+use super::{Db, StoreError, StoreResult, stored, stored_json};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SiteApplication {
@@ -309,14 +309,102 @@ pub async fn set_prechecks(
     Ok(())
 }
 
+/// One application, with the 经办人's ID number opened from its sealed column (left empty
+/// when purged, or when this process holds no key).
 pub async fn find(db: &Db, id: SiteApplicationId) -> StoreResult<Option<SiteApplication>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM site_applications a JOIN units u ON u.id = a.unit_id WHERE a.id = $1"
+        "SELECT {COLUMNS}, a.handler_id_sealed FROM site_applications a
+         JOIN units u ON u.id = a.unit_id WHERE a.id = $1"
     )))
     .bind(id.get())
     .fetch_optional(db.pool())
     .await?;
-    row.as_ref().map(from_row).transpose()
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let mut app = from_row(&row)?;
+    let sealed: String = row.try_get("handler_id_sealed")?;
+    if !sealed.is_empty()
+        && let Ok(sealer) = db.sealer()
+    {
+        let plain = sealer.open(&id_purpose(id), &sealed)?;
+        app.form.handler_id_card = String::from_utf8(plain)
+            .map_err(|_| StoreError::Corrupt(format!("site_applications row {id}: handler_id")))?;
+        app.handler_id_masked = app.form.handler_id_masked();
+    }
+    Ok(Some(app))
+}
+
+/// What a sealed ID number is bound to: this application's id.
+fn id_purpose(id: SiteApplicationId) -> String {
+    format!("site_application:{id}:handler_id_card")
+}
+
+/// Moves the 经办人's ID number of application `id` out of its form into the sealed column
+/// (nothing to do when the form holds none), inside the caller's transaction.
+pub async fn seal_handler_id(
+    conn: &mut AnyConnection,
+    sealer: &crate::auth::seal::Sealer,
+    id: SiteApplicationId,
+) -> StoreResult<()> {
+    let row = sqlx::query("SELECT form_json FROM site_applications WHERE id = $1")
+        .bind(id.get())
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else {
+        return Ok(());
+    };
+    let json: String = row.try_get("form_json")?;
+    let mut form: SiteForm = stored_json("site_applications", id.get(), "form_json", &json)?;
+    let id_card = std::mem::take(&mut form.handler_id_card);
+    if id_card.trim().is_empty() {
+        return Ok(());
+    }
+    let sealed = sealer.seal(&id_purpose(id), id_card.trim().as_bytes())?;
+    sqlx::query(
+        "UPDATE site_applications SET form_json = $1, handler_id_sealed = $2 WHERE id = $3",
+    )
+    .bind(serde_json::to_string(&form).unwrap_or_default())
+    .bind(sealed)
+    .bind(id.get())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Seals every ID number still in a form (written by an older version, or by a command
+/// without the key); run at start. Returns how many.
+pub async fn seal_handler_ids(db: &Db) -> StoreResult<usize> {
+    let sealer = db.sealer()?;
+    let ids: Vec<i64> = sqlx::query(
+        "SELECT id FROM site_applications WHERE form_json LIKE '%\"handler_id_card\":\"_%'",
+    )
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| r.try_get("id"))
+    .collect::<Result<_, _>>()?;
+    for id in &ids {
+        let mut tx = db.begin().await?;
+        seal_handler_id(&mut tx, sealer, SiteApplicationId::new(*id)).await?;
+        tx.commit().await?;
+    }
+    Ok(ids.len())
+}
+
+/// Blanks the sealed ID numbers of applications that ended (badge issued, closed) before
+/// `before`; returns how many.
+pub async fn purge_handler_ids(db: &Db, before: i64, now: i64) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "UPDATE site_applications SET handler_id_sealed = '', handler_id_purged_at = $1
+         WHERE handler_id_sealed <> '' AND state IN ('badge_issued', 'closed')
+           AND updated_at < $2",
+    )
+    .bind(now)
+    .bind(before)
+    .execute(&mut *db.writer().await?)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// One page of a unit's applications, newest first, and how many it has (我的申请表).

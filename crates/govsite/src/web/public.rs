@@ -28,6 +28,7 @@ pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/", get(home))
         .route("/help", get(help))
+        .route("/privacy", get(privacy))
         .route("/display", get(display))
 }
 
@@ -102,6 +103,18 @@ async fn help(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, App
             title => "帮助",
             office => office,
             platform => crate::store::policy::platform(&web.db).await?,
+        },
+    )
+}
+
+/// 隐私说明: what the platform keeps about people, why, for how long and who sees it.
+async fn privacy(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+    web.page(
+        &ctx,
+        "privacy.html",
+        context! {
+            title => "隐私说明",
+            handler_id_days => crate::registry::lifecycle::HANDLER_ID_DAYS,
         },
     )
 }

@@ -26,6 +26,7 @@ mod names;
 mod notifications;
 mod paging;
 mod policy;
+mod privacy;
 mod questions;
 mod red_pages;
 mod registration;
