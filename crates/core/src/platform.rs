@@ -9,6 +9,8 @@ use crate::question::DEFAULT_REPLY_DAYS;
 
 /// The support line of the registry centre, until the administrator sets another.
 pub const DEFAULT_SUPPORT_PHONE: &str = "010-52035000";
+/// Days a website application's 经办人 ID number is kept after the application ends.
+pub const DEFAULT_HANDLER_ID_DAYS: u32 = 180;
 
 /// The settings as stored and shown; the bank account is all three fields or none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,6 +21,7 @@ pub struct PlatformSettings {
     pub bank_account_no: String,
     pub support_phone: String,
     pub support_email: String,
+    pub handler_id_days: u32,
 }
 
 impl Default for PlatformSettings {
@@ -30,13 +33,14 @@ impl Default for PlatformSettings {
             bank_account_no: String::new(),
             support_phone: DEFAULT_SUPPORT_PHONE.to_owned(),
             support_email: String::new(),
+            handler_id_days: DEFAULT_HANDLER_ID_DAYS,
         }
     }
 }
 
 impl PlatformSettings {
     /// The keys in the settings table, with each value as stored.
-    pub fn entries(&self) -> [(&'static str, String); 6] {
+    pub fn entries(&self) -> [(&'static str, String); 7] {
         [
             ("question_reply_days", self.reply_days.to_string()),
             ("bank_name", self.bank_name.clone()),
@@ -44,6 +48,7 @@ impl PlatformSettings {
             ("bank_account_no", self.bank_account_no.clone()),
             ("support_phone", self.support_phone.clone()),
             ("support_email", self.support_email.clone()),
+            ("handler_id_days", self.handler_id_days.to_string()),
         ]
     }
 
@@ -62,6 +67,11 @@ impl PlatformSettings {
                 "bank_account_no" => s.bank_account_no = value.to_owned(),
                 "support_phone" => s.support_phone = value.to_owned(),
                 "support_email" => s.support_email = value.to_owned(),
+                "handler_id_days" => {
+                    if let Ok(d) = value.parse() {
+                        s.handler_id_days = d;
+                    }
+                }
                 _ => {}
             }
         }
@@ -81,6 +91,7 @@ impl PlatformSettings {
             bank_account_no: self.bank_account_no.clone(),
             support_phone: self.support_phone.clone(),
             support_email: self.support_email.clone(),
+            handler_id_days: self.handler_id_days.to_string(),
         }
     }
 }
@@ -95,6 +106,7 @@ pub struct SettingsForm {
     pub bank_account_no: String,
     pub support_phone: String,
     pub support_email: String,
+    pub handler_id_days: String,
 }
 
 impl SettingsForm {
@@ -109,6 +121,18 @@ impl SettingsForm {
             .filter(|d| (1..=15).contains(d));
         if reply_days.is_none() {
             e.add("reply_days", "答复时限应为1至15个工作日");
+        }
+        let handler_id_days = self
+            .handler_id_days
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|d| (30..=3650).contains(d));
+        if handler_id_days.is_none() {
+            e.add(
+                "handler_id_days",
+                "身份证号保存期限应为30至3650天（纸质材料核对需要时间，也不宜久存）",
+            );
         }
         let bank = [
             self.bank_name.trim(),
@@ -158,6 +182,7 @@ impl SettingsForm {
             bank_account_no: account_no,
             support_phone: phone.map(|p| p.as_str().to_owned()).unwrap_or_default(),
             support_email: email.unwrap_or_default(),
+            handler_id_days: handler_id_days.unwrap_or(DEFAULT_HANDLER_ID_DAYS),
         })
     }
 }
@@ -188,5 +213,7 @@ mod tests {
         f.support_phone = "x".into();
         f.support_email = "nobody".into();
         assert_eq!(f.parse().unwrap_err().len(), 4);
+        f.handler_id_days = "7".into();
+        assert!(f.parse().unwrap_err().get("handler_id_days").is_some());
     }
 }

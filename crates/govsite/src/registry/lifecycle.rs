@@ -133,10 +133,12 @@ pub async fn housekeeping(db: &Db, now: i64) -> StoreResult<()> {
     crate::store::tokens::purge_expired(db, now - 30 * DAY).await?;
     let cutoff = govsite_core::deadline::cst_date(now - BADGE_COUNT_DAYS * DAY).to_string();
     crate::store::badges::prune_counts(db, &cutoff).await?;
-    crate::store::sites::purge_handler_ids(db, now - HANDLER_ID_DAYS * DAY, now).await?;
+    let keep = i64::from(crate::store::policy::platform(db).await?.handler_id_days);
+    crate::store::sites::purge_handler_ids(db, now - keep * DAY, now).await?;
     crate::store::zones::prune_changes(db, now - 30 * DAY).await
 }
 
 /// Days the 经办人's ID number is kept after the application ends (badge issued or site
-/// closed): the paper filing it served is long confirmed by then (PIPL: no longer than needed).
-pub const HANDLER_ID_DAYS: i64 = 180;
+/// closed), unless 平台设置 says otherwise: the paper filing it served is long confirmed by
+/// then (PIPL: no longer than needed).
+pub const HANDLER_ID_DAYS: i64 = govsite_core::platform::DEFAULT_HANDLER_ID_DAYS as i64;

@@ -318,7 +318,8 @@ pub async fn reply_days(db: &Db) -> StoreResult<u32> {
 pub async fn platform(db: &Db) -> StoreResult<govsite_core::platform::PlatformSettings> {
     let rows = sqlx::query(
         "SELECT key, value FROM settings WHERE key IN ('question_reply_days', 'bank_name',
-             'bank_account_name', 'bank_account_no', 'support_phone', 'support_email')",
+             'bank_account_name', 'bank_account_no', 'support_phone', 'support_email',
+             'handler_id_days')",
     )
     .fetch_all(db.pool())
     .await?;

@@ -114,7 +114,7 @@ async fn privacy(State(web): State<WebState>, ctx: Ctx) -> Result<Html<String>, 
         "privacy.html",
         context! {
             title => "隐私说明",
-            handler_id_days => crate::registry::lifecycle::HANDLER_ID_DAYS,
+            handler_id_days => crate::store::policy::platform(&web.db).await?.handler_id_days,
         },
     )
 }

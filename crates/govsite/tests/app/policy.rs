@@ -304,6 +304,7 @@ async fn the_administrator_publishes_the_bank_account_and_support_line() {
                 ("support_phone", "010-52035001"),
                 ("support_email", "help@registry.example"),
                 ("reply_days", "5"),
+                ("handler_id_days", "180"),
             ],
         )
         .await;

@@ -75,11 +75,27 @@ async fn the_handlers_id_number_is_sealed_opened_for_its_application_and_purged(
         ID
     );
 
+    // The administrator shortens the limit to 30 days at 平台设置 (the default is 180).
+    assert_eq!(HANDLER_ID_DAYS, 180);
+    let (mut admin, _) = app
+        .signed_in(govsite_core::role::Role::Admin, None, None)
+        .await;
+    let saved = admin
+        .post(
+            "/admin/settings",
+            &[
+                ("reply_days", "3"),
+                ("support_phone", "010-52035000"),
+                ("handler_id_days", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     // Ended (badge issued) longer ago than the limit: purged by housekeeping; a draft is not.
     sqlx::query(
         "UPDATE site_applications SET state = 'badge_issued', updated_at = $1 WHERE id = $2",
     )
-    .bind(now - (HANDLER_ID_DAYS + 1) * 86_400)
+    .bind(now - 31 * 86_400)
     .bind(id.get())
     .execute(app.db.pool())
     .await
@@ -102,6 +118,6 @@ async fn the_handlers_id_number_is_sealed_opened_for_its_application_and_purged(
     let mut b = app.browser();
     let page = b.get("/privacy").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("身份证号") && page.body.contains(&format!("{HANDLER_ID_DAYS} 天")));
+    assert!(page.body.contains("身份证号") && page.body.contains("30 天"));
     app.shutdown().await.unwrap();
 }
