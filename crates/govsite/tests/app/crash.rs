@@ -15,7 +15,7 @@ use sqlx::Row;
 use tokio::process::{Child, Command};
 use tokio::sync::Mutex;
 
-use crate::helpers::{Browser, TestApp};
+use crate::helpers::{Browser, TestApp, wait_ready};
 
 async fn start(app: &TestApp, port: u16) -> Child {
     let child = Command::new(env!("CARGO_BIN_EXE_govsite"))
@@ -31,19 +31,8 @@ async fn start(app: &TestApp, port: u16) -> Child {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client
-            .get(format!("http://127.0.0.1:{port}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return child;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("govsite serve did not start");
+    wait_ready(port).await;
+    child
 }
 
 fn browser(port: u16) -> Browser {

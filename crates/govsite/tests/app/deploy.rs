@@ -11,7 +11,7 @@ use govsite_core::role::Role;
 use reqwest::StatusCode;
 use tokio::process::{Child, Command};
 
-use crate::helpers::{Browser, TestApp};
+use crate::helpers::{Browser, TestApp, wait_ready};
 
 async fn serve(app: &TestApp, roles: &str, extra: &[String]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_govsite"))
@@ -26,22 +26,6 @@ async fn serve(app: &TestApp, roles: &str, extra: &[String]) -> Child {
         .kill_on_drop(true)
         .spawn()
         .unwrap()
-}
-
-async fn ready(port: u16) {
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client
-            .get(format!("http://127.0.0.1:{port}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("web process on {port} did not start");
 }
 
 #[tokio::test]
@@ -85,8 +69,8 @@ async fn two_web_processes_and_a_dns_process_share_one_database() {
         &["--dns".into(), format!("127.0.0.1:{dns_port}")],
     )
     .await;
-    ready(a).await;
-    ready(b).await;
+    wait_ready(a).await;
+    wait_ready(b).await;
     let dns_addr: SocketAddr = format!("127.0.0.1:{dns_port}").parse().unwrap();
     let name = crate::dns::ace("靖远县部署测试局");
     let answered = |want: &'static str| {

@@ -643,3 +643,20 @@ pub fn input_values(html: &str) -> HashMap<String, String> {
     }
     out
 }
+
+/// Waits (bounded) until a `govsite serve` on loopback `port` answers /readyz.
+pub async fn wait_ready(port: u16) {
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("govsite serve on port {port} did not start");
+}
