@@ -17,6 +17,7 @@ pub mod domain_form;
 pub mod domain_lifecycle;
 pub mod domain_name;
 pub mod field_errors;
+pub mod filing;
 pub mod hold;
 pub mod id_card;
 pub mod ids;

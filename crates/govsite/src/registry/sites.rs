@@ -681,3 +681,43 @@ async fn seal_id(
     }
     Ok(())
 }
+
+/// The unit records its site's ICP and public security filing numbers (each optional, checked
+/// as the filing systems print them); audited with both values.
+pub async fn set_filings(
+    db: &Db,
+    actor: &Actor,
+    site: &sites::Site,
+    (icp, psb): (&str, &str),
+    now: i64,
+) -> Result<(), RegistryError> {
+    let mut errors = FieldErrors::new();
+    let icp = match icp.trim() {
+        "" => Some(String::new()),
+        v => errors.check("icp_record", govsite_core::filing::parse_icp(v)),
+    };
+    let psb = match psb.trim() {
+        "" => Some(String::new()),
+        v => errors.check("psb_record", govsite_core::filing::parse_psb(v)),
+    };
+    let (Some(icp), Some(psb)) = (icp, psb) else {
+        return Err(RegistryError::Form(errors));
+    };
+    let mut tx = db.begin().await?;
+    sites::set_filings(&mut tx, site.id, &icp, &psb).await?;
+    let reason = format!("ICP：{}；公安：{}", or_none(&icp), or_none(&psb));
+    let event = Event {
+        action: "site_filings_changed",
+        subject_type: "site",
+        subject_id: site.id.to_string(),
+        reason: &reason,
+        ..Event::default()
+    };
+    audit::record(&mut tx, actor, &event, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn or_none(s: &str) -> &str {
+    if s.is_empty() { "无" } else { s }
+}

@@ -115,6 +115,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0018_handler_id_sealed.sql"),
         include_str!("../../migrations/postgres/0018_handler_id_sealed.sql"),
     ),
+    (
+        19,
+        "site_filings",
+        include_str!("../../migrations/sqlite/0019_site_filings.sql"),
+        include_str!("../../migrations/postgres/0019_site_filings.sql"),
+    ),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

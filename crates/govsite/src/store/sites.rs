@@ -578,12 +578,15 @@ pub struct Site {
     pub closed_at: Option<i64>,
     pub last_check_at: Option<i64>,
     pub last_check_label: &'static str,
+    /// ICP备案号 and 公安备案号, empty when not given.
+    pub icp_record: String,
+    pub psb_record: String,
 }
 
 const SITE_COLUMNS: &str = "s.id, s.unit_id, u.name AS unit_name, u.region_code, u.org_type,
     s.seq, s.name, s.domain_ace, s.domain_label, s.english_domain, s.ipv4, s.ipv6, s.red_page,
     s.intro, s.badge_code, s.badge_state, s.badge_issued_at, s.mount_due, s.closed_at,
-    s.last_check_at, s.last_check_outcome";
+    s.last_check_at, s.last_check_outcome, s.icp_record, s.psb_record";
 
 fn site_from_row(r: &AnyRow) -> StoreResult<Site> {
     let id: i64 = r.try_get("id")?;
@@ -611,6 +614,8 @@ fn site_from_row(r: &AnyRow) -> StoreResult<Site> {
         closed_at: r.try_get("closed_at")?,
         last_check_at: r.try_get("last_check_at")?,
         last_check_label: check_label(&r.try_get::<String, _>("last_check_outcome")?),
+        icp_record: r.try_get("icp_record")?,
+        psb_record: r.try_get("psb_record")?,
     })
 }
 
@@ -806,4 +811,20 @@ pub async fn search(db: &Db, code: &str, domain: &str, name: &str) -> StoreResul
     .fetch_all(db.pool())
     .await?;
     rows.iter().map(site_from_row).collect()
+}
+
+/// Records a site's ICP and public security filing numbers (empty: none).
+pub async fn set_filings(
+    conn: &mut AnyConnection,
+    site: SiteId,
+    icp: &str,
+    psb: &str,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE sites SET icp_record = $1, psb_record = $2 WHERE id = $3")
+        .bind(icp)
+        .bind(psb)
+        .bind(site.get())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

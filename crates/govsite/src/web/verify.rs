@@ -78,6 +78,8 @@ async fn facts(web: &WebState, site: &Site) -> Result<BTreeMap<&'static str, Str
             },
         ),
         ("english_domain", site.english_domain.clone()),
+        ("icp_record", site.icp_record.clone()),
+        ("psb_record", site.psb_record.clone()),
         ("issuer", issuer),
         ("issued_on", issued),
         ("status", status.to_owned()),

@@ -1118,3 +1118,67 @@ async fn switching_the_captcha_keeps_what_was_typed_in_the_report_form() {
     let again = b.post(&format!("/v/{code}/report"), &back).await;
     assert!(again.body.contains("/captcha/") && again.body.contains("有网站冒用此标识"));
 }
+
+#[tokio::test]
+async fn a_unit_records_its_filings_and_the_verification_card_shows_them() {
+    let app = TestApp::spawn().await;
+    let unit = app.unit("靖远县备案测试局", "620421").await;
+    let code = issue(&app, unit, "备案测试网", "xn--test", "备案测试.政务", "").await;
+    let site: i64 = sqlx::query("SELECT id FROM sites WHERE badge_code = $1")
+        .bind(&code)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .get("id");
+    let (mut u, _) = app
+        .signed_in(govsite_core::role::Role::Unit, Some(unit), None)
+        .await;
+    let path = format!("/portal/sites/badges/{site}/filings");
+
+    // Badly formed: both errors in words, what was typed kept, nothing stored.
+    let bad = u
+        .post(
+            &path,
+            &[("icp_record", "ICP12345"), ("psb_record", "公安123")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("ICP备案号格式应为") && bad.body.contains("公安备案号格式应为"));
+    assert!(bad.body.contains("value=\"ICP12345\""));
+    let card = u.get(&format!("/v/{code}")).await;
+    assert!(card.body.contains("未填写"));
+
+    let ok = u
+        .post(
+            &path,
+            &[
+                ("icp_record", "甘icp备05000339号-1"),
+                ("psb_record", "甘公网安备62042102000001号"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    // The public card and its signed statement carry them, as the filing systems print them.
+    let mut visitor = app.browser();
+    let card = visitor.get(&format!("/v/{code}")).await;
+    assert!(card.body.contains("甘ICP备05000339号-1"));
+    assert!(card.body.contains("甘公网安备 62042102000001号"));
+    let json = crate::secrets::get_json(&app, &format!("/v/{code}.json")).await;
+    assert_eq!(json["facts"]["icp_record"], "甘ICP备05000339号-1");
+    assert_eq!(json["facts"]["psb_record"], "甘公网安备 62042102000001号");
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"site_filings_changed".to_owned())
+    );
+    // Another unit cannot touch them.
+    let other = app.unit("靖远县旁人局", "620421").await;
+    let (mut v, _) = app
+        .signed_in(govsite_core::role::Role::Unit, Some(other), None)
+        .await;
+    assert_eq!(
+        v.post(&path, &[("icp_record", "")]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    app.shutdown().await.unwrap();
+}

@@ -54,6 +54,7 @@ pub fn routes() -> Router<WebState> {
         // 网上名称管理—标识管理 (the seed's menu) is the same page, under names.
         .route("/portal/domains/badges", get(badges))
         .route("/portal/sites/badges/{id}/apply", post(apply_for_site))
+        .route("/portal/sites/badges/{id}/filings", post(set_filings))
         .route(
             "/portal/sites/badges/{id}/close",
             get(close_confirm).post(close),
@@ -611,7 +612,29 @@ async fn badges(
     ctx: Ctx,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Html<String>, AppError> {
-    let unit = own_unit(&web, &ctx).await?;
+    let notice = match q.notice.as_str() {
+        "closed" => "网站已关闭，其标识已注销。",
+        "filings" => "备案号已保存，核验页面即时显示。",
+        _ => "",
+    };
+    badges_page(&web, &ctx, notice, None).await
+}
+
+/// What was typed in a site's filing form that came back with errors.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+struct FilingForm {
+    icp_record: String,
+    psb_record: String,
+}
+
+async fn badges_page(
+    web: &WebState,
+    ctx: &Ctx,
+    notice: &str,
+    failed: Option<(SiteId, &FilingForm, &FieldErrors)>,
+) -> Result<Html<String>, AppError> {
+    let unit = own_unit(web, ctx).await?;
     let blue = OrgType::parse(&unit.org_type) == Ok(OrgType::PublicInstitution);
     let mount_days = policy::mount_days(&web.db, unit.region_code).await?;
     let views: Vec<BadgeView> = sites::sites_of_unit(&web.db, unit.id)
@@ -625,14 +648,41 @@ async fn badges(
         })
         .collect();
     web.page(
-        &ctx,
+        ctx,
         "portal/badges.html",
         context! {
-            title => "标识管理",
+            title => if failed.is_some() { "错误：标识管理" } else { "标识管理" },
             badges => views,
-            notice => match q.notice.as_str() { "closed" => "网站已关闭，其标识已注销。", _ => "" },
+            notice => notice,
+            failed_site => failed.map(|(id, _, _)| id),
+            typed => failed.map(|(_, f, _)| f),
+            errors => failed.map(|(_, _, e)| e),
         },
     )
+}
+
+/// 备案号: the unit records its site's ICP and public security filing numbers.
+async fn set_filings(
+    State(web): State<WebState>,
+    ctx: Ctx,
+    PathId(id): PathId<SiteId>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let unit = own_unit(&web, &ctx).await?;
+    let site = own_site(&web, &unit, id).await?;
+    let f: FilingForm = form::parse(&body)?;
+    let typed = (f.icp_record.as_str(), f.psb_record.as_str());
+    match registry_sites::set_filings(&web.db, &actor(&ctx), &site, typed, web.now()).await {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/portal/sites/badges?notice=filings#site-{id}")).into_response(),
+        ),
+        Err(RegistryError::Form(errors)) => Ok((
+            axum::http::StatusCode::BAD_REQUEST,
+            badges_page(&web, &ctx, "", Some((id, &f, &errors))).await?,
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn own_site(web: &WebState, unit: &UnitRecord, id: SiteId) -> Result<Site, AppError> {
