@@ -20,10 +20,9 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-use sqlx::Row;
 
 use crate::clock::SharedClock;
-use crate::store::Db;
+use crate::store::{Db, metrics};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct HttpLabels {
@@ -180,53 +179,15 @@ impl Metrics {
                 family.get_or_create(&KeyLabels { key }).set(n);
             }
         };
-        set(
-            &i.outbox,
-            grouped(
-                &i.db,
-                "SELECT status AS k, COUNT(*) AS n FROM outbox GROUP BY status",
-            )
-            .await?,
-        );
+        set(&i.outbox, metrics::outbox(&i.db).await?);
         let all = crate::store::dashboard::Area { lo: 0, hi: 999_999 };
         set(
             &i.reviews,
             crate::store::dashboard::reviews(&i.db, all, &today).await?,
         );
-        let mut questions = grouped(
-            &i.db,
-            "SELECT state AS k, COUNT(*) AS n FROM questions GROUP BY state",
-        )
-        .await?;
-        let overdue: i64 =
-            sqlx::query("SELECT COUNT(*) AS n FROM questions WHERE state = 'open' AND due_on < $1")
-                .bind(&today)
-                .fetch_one(i.db.pool())
-                .await
-                .map_err(crate::store::StoreError::from)?
-                .try_get("n")
-                .map_err(crate::store::StoreError::from)?;
-        questions.push(("open_overdue".to_owned(), overdue));
-        set(&i.questions, questions);
-        set(
-            &i.badges,
-            grouped(
-                &i.db,
-                "SELECT badge_state AS k, COUNT(*) AS n FROM sites
-                 WHERE badge_code IS NOT NULL GROUP BY badge_state",
-            )
-            .await?,
-        );
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS sites, MAX(last_check_at) AS last
-             FROM sites WHERE last_check_at >= $1",
-        )
-        .bind(now - 86_400)
-        .fetch_one(i.db.pool())
-        .await
-        .map_err(crate::store::StoreError::from)?;
-        let sites: i64 = row.try_get("sites").unwrap_or(0);
-        let last: Option<i64> = row.try_get("last").unwrap_or(None);
+        set(&i.questions, metrics::questions(&i.db, &today).await?);
+        set(&i.badges, metrics::badges(&i.db).await?);
+        let (sites, last) = metrics::checker(&i.db, now - 86_400).await?;
         set(
             &i.checker,
             vec![
@@ -257,17 +218,6 @@ impl Metrics {
         }
         Ok(())
     }
-}
-
-async fn grouped(
-    db: &Db,
-    sql: &'static str,
-) -> Result<Vec<(String, i64)>, crate::store::StoreError> {
-    let rows = sqlx::query(sql).fetch_all(db.pool()).await?;
-    Ok(rows
-        .iter()
-        .map(|r| Ok((r.try_get("k")?, r.try_get("n")?)))
-        .collect::<Result<_, sqlx::Error>>()?)
 }
 
 /// Counts every request by the route that answered it, and times it.

@@ -22,6 +22,7 @@ pub mod forwards;
 pub mod inbox;
 pub mod invoices;
 pub mod ledger;
+pub mod metrics;
 mod migrate;
 pub mod offices;
 pub mod outbox;
