@@ -1,7 +1,8 @@
 //! A file attached to a question or an answer in 用户问答: a PNG or JPEG image (decoded and
 //! re-encoded by the red page's image check, so nothing but pixels is kept) or a PDF (its
 //! header and end marker present, and no active content: no scripts, launch actions or
-//! embedded files), at most 5 MB, its name reduced to a safe form.
+//! embedded files in its dictionaries or in its compressed streams), at most 5 MB, its name
+//! reduced to a safe form.
 
 use crate::red_page::image::{self, ImageError};
 
@@ -63,30 +64,102 @@ pub fn check(file_name: &str, bytes: &[u8]) -> Result<Option<Checked>, Attachmen
     }))
 }
 
+/// Keys that make a PDF act when opened or carry other files.
+const ACTIVE: [&[u8]; 8] = [
+    b"/JavaScript",
+    b"/JS",
+    b"/Launch",
+    b"/EmbeddedFile",
+    b"/OpenAction",
+    b"/AA",
+    b"/RichMedia",
+    b"/XFA",
+];
+/// How much inflated stream data is read in all, at most.
+const INFLATED_MAX: u64 = 32 * 1024 * 1024;
+
 fn check_pdf(bytes: &[u8]) -> Result<(), AttachmentError> {
     let tail = &bytes[bytes.len().saturating_sub(1024)..];
     if !contains(tail, b"%%EOF") {
         return Err(AttachmentError::BrokenPdf);
     }
-    for active in [
-        &b"/JavaScript"[..],
-        b"/JS",
-        b"/Launch",
-        b"/EmbeddedFile",
-        b"/OpenAction",
-        b"/AA",
-        b"/RichMedia",
-        b"/XFA",
-    ] {
-        if contains(bytes, active) {
+    // The dictionaries outside streams, and the contents of compressed streams (object
+    // streams hold dictionaries too); a stream's raw bytes are arbitrary and not read as keys.
+    let (outside, streams) = split_streams(bytes);
+    let mut budget = INFLATED_MAX;
+    let active = |part: &[u8]| ACTIVE.iter().any(|key| has_key(part, key));
+    if active(&outside) {
+        return Err(AttachmentError::ActivePdf);
+    }
+    for stream in streams {
+        if budget == 0 {
+            break;
+        }
+        if let Some(inflated) = inflate(stream, &mut budget)
+            && active(&inflated)
+        {
             return Err(AttachmentError::ActivePdf);
         }
     }
     Ok(())
 }
 
+/// The bytes outside `stream … endstream`, and each stream's raw contents.
+fn split_streams(bytes: &[u8]) -> (Vec<u8>, Vec<&[u8]>) {
+    let mut outside = Vec::new();
+    let mut streams = Vec::new();
+    let mut at = 0;
+    while let Some(found) = find(&bytes[at..], b"stream") {
+        let start = at + found + b"stream".len();
+        outside.extend_from_slice(&bytes[at..start]);
+        match find(&bytes[start..], b"endstream") {
+            Some(len) => {
+                streams.push(&bytes[start..start + len]);
+                at = start + len + b"endstream".len();
+            }
+            None => {
+                at = bytes.len();
+                break;
+            }
+        }
+    }
+    outside.extend_from_slice(&bytes[at..]);
+    (outside, streams)
+}
+
+/// A zlib (FlateDecode) stream inflated, within what is left of `budget`; `None` when it is
+/// not one.
+fn inflate(stream: &[u8], budget: &mut u64) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let start = stream.iter().position(|b| !b.is_ascii_whitespace())?;
+    let mut out = Vec::new();
+    let read = flate2::read::ZlibDecoder::new(&stream[start..])
+        .take(*budget)
+        .read_to_end(&mut out);
+    *budget = budget.saturating_sub(out.len() as u64);
+    (read.is_ok() || !out.is_empty()).then_some(out)
+}
+
+/// Whether `key` (a name) stands in `part` as a whole name: followed by a delimiter.
+fn has_key(part: &[u8], key: &[u8]) -> bool {
+    let mut at = 0;
+    while let Some(found) = find(&part[at..], key) {
+        let end = at + found + key.len();
+        match part.get(end) {
+            None => return true,
+            Some(b) if b.is_ascii_whitespace() || b"/<>[]()%\0".contains(b) => return true,
+            Some(_) => at = end,
+        }
+    }
+    false
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+    find(haystack, needle).is_some()
 }
 
 /// The last component of what the browser sent, without control or path characters, at
@@ -136,6 +209,19 @@ mod tests {
         );
         let script = b"%PDF-1.4\n<< /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>\n%%EOF";
         assert_eq!(check("a.pdf", script), Err(AttachmentError::ActivePdf));
+        // Raw stream bytes that happen to spell a key are not keys; a name that only starts
+        // like one is not either.
+        let mut raw = b"%PDF-1.4\n<< /Length 9 /JSFont 1 >>\nstream\n".to_vec();
+        raw.extend_from_slice(b"\x01/JS/AA\xff");
+        raw.extend_from_slice(b"\nendstream\n%%EOF\n");
+        assert!(check("a.pdf", &raw).unwrap().is_some());
+        // A script hidden in a compressed object stream is found.
+        let mut hidden = b"%PDF-1.5\n<< /Type /ObjStm /Filter /FlateDecode >>\nstream\n".to_vec();
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut z, b"<< /S /JavaScript /JS (x) >>").unwrap();
+        hidden.extend_from_slice(&z.finish().unwrap());
+        hidden.extend_from_slice(b"\nendstream\n%%EOF\n");
+        assert_eq!(check("a.pdf", &hidden), Err(AttachmentError::ActivePdf));
         assert_eq!(check("a.exe", b"MZ\x90\x00"), Err(AttachmentError::Kind));
         assert_eq!(
             check("a.pdf", &vec![b'%'; MAX_BYTES + 1]),

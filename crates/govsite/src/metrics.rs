@@ -26,14 +26,14 @@ use crate::store::{Db, metrics};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct HttpLabels {
-    method: String,
-    route: String,
+    method: &'static str,
+    route: &'static str,
     status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
-    route: String,
+    route: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -223,17 +223,17 @@ impl Metrics {
 /// Counts every request by the route that answered it, and times it.
 pub async fn track(State(metrics): State<Metrics>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = req.method().as_str().to_owned();
+    let method = method_label(req.method());
     let route = req
         .extensions()
         .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+        .map_or("unmatched", |p| route_label(p.as_str()));
     let resp = next.run(req).await;
     let i = &metrics.inner;
     i.requests
         .get_or_create(&HttpLabels {
             method,
-            route: route.clone(),
+            route,
             status: resp.status().as_u16(),
         })
         .inc();
@@ -241,6 +241,41 @@ pub async fn track(State(metrics): State<Metrics>, req: Request, next: Next) -> 
         .get_or_create(&RouteLabels { route })
         .observe(started.elapsed().as_secs_f64());
     resp
+}
+
+/// The method as a label, without an allocation per request.
+fn method_label(m: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *m {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    }
+}
+
+/// A matched route template as a label. The templates are the router's own (a fixed set of a
+/// few hundred), each kept once for the life of the process, so the badge and every other
+/// path count a request without allocating.
+fn route_label(route: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{LazyLock, RwLock};
+    static ROUTES: LazyLock<RwLock<HashSet<&'static str>>> = LazyLock::new(Default::default);
+    if let Some(known) = ROUTES.read().ok().and_then(|r| r.get(route).copied()) {
+        return known;
+    }
+    let Ok(mut routes) = ROUTES.write() else {
+        return "unmatched";
+    };
+    if let Some(known) = routes.get(route) {
+        return known;
+    }
+    let kept: &'static str = Box::leak(route.to_owned().into_boxed_str());
+    routes.insert(kept);
+    kept
 }
 
 /// `GET /metrics`: the figures for an allowed address, 404 for anyone else.

@@ -105,7 +105,7 @@ struct ReplyForm {
     text: String,
 }
 
-#[derive(Debug, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]
 struct PublishForm {
     faq_title: String,
@@ -144,7 +144,7 @@ async fn thread_page(
     let answered = posts.iter().any(|p| p.kind == "answer");
     // The public version, proposed anonymised for staff to check.
     let proposal = match publish_typed {
-        Some(p) => PublishForm { ..clone_publish(p) },
+        Some(p) => p.clone(),
         None => PublishForm {
             faq_title: q.title.clone(),
             faq_question: question::anonymise(
@@ -187,14 +187,6 @@ async fn thread_page(
             errors => errors,
         },
     )
-}
-
-fn clone_publish(p: &PublishForm) -> PublishForm {
-    PublishForm {
-        faq_title: p.faq_title.clone(),
-        faq_question: p.faq_question.clone(),
-        faq_answer: p.faq_answer.clone(),
-    }
 }
 
 async fn reply(

@@ -160,7 +160,9 @@ async fn ask(
     let asked = match asked {
         Ok(a) if errors.is_empty() => a,
         _ => {
-            if file.is_some() || posted.file.is_some() {
+            // A good file is not kept across the form's return: say so (a refused one has
+            // its own error already).
+            if file.is_some() {
                 errors.add("attachment", "为安全起见，页面重新显示后附件需要重新选择");
             }
             let page = ask_page(&web, &ctx, &form, Some(&errors))?;
