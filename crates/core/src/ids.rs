@@ -76,6 +76,8 @@ typed_id! {
     BadgeReportId;
     /// The checker's proposal to stop a site's resolution.
     EnforcementId;
+    /// A key of the JSON API.
+    ApiKeyId;
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! constructor, and is valid from then on ("parse, don't validate"). The web, worker and storage
 //! layers call into this crate; it never calls back.
 
+pub mod api_key;
 pub mod badge;
 pub mod badge_check;
 pub mod badge_state;

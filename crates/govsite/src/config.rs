@@ -54,6 +54,9 @@ pub enum Command {
     /// Audit trail operations.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Keys of the JSON API (/api/v1).
+    #[command(subcommand)]
+    ApiKey(ApiKeyCommand),
     /// Write a consistent copy of the database while the service runs (SQLite: VACUUM INTO;
     /// PostgreSQL: pg_dump, custom format). The secret key file is not in it.
     Backup(BackupArgs),
@@ -88,6 +91,50 @@ pub enum AuditCommand {
     /// Walk the tamper-evident audit chain and name the first row that does not hold; exits
     /// non-zero when the chain is broken.
     Verify(DatabaseArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Make a key for an account; it acts with the account's role and jurisdiction. Prints
+    /// the key once, on its last line (only its hash is kept).
+    Create(ApiKeyCreateArgs),
+    /// List an account's keys (never the keys themselves).
+    List(ApiKeyAccountArgs),
+    /// Revoke one of an account's keys; the next request with it is refused.
+    Revoke(ApiKeyRevokeArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ApiKeyAccountArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The account's user name.
+    #[arg(long)]
+    pub account: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ApiKeyCreateArgs {
+    #[command(flatten)]
+    pub account: ApiKeyAccountArgs,
+    /// `read`, or `review` (reviewers only).
+    #[arg(long)]
+    pub scope: String,
+    /// Days until it expires (1 to 365).
+    #[arg(long, default_value_t = govsite_core::api_key::DEFAULT_DAYS)]
+    pub expires: u32,
+    /// What the key is for, as lists show it.
+    #[arg(long, default_value = "命令行创建")]
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ApiKeyRevokeArgs {
+    #[command(flatten)]
+    pub account: ApiKeyAccountArgs,
+    /// The key's number, as `api-key list` prints it.
+    #[arg(long)]
+    pub id: i64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -259,6 +306,10 @@ pub struct ServeArgs {
     #[arg(long, env = "GOVSITE_METRICS_ALLOW", value_delimiter = ',', value_parser = proxy_net,
           default_value = "127.0.0.1/32,::1/128")]
     pub metrics_allow: Vec<ipnet::IpNet>,
+    /// Requests each API key may make per minute, counted by each web process.
+    #[arg(long, env = "GOVSITE_API_PER_MINUTE", default_value_t = 600,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub api_per_minute: u32,
     /// Run the lifecycle job (reminders, expiry, escalation) and the badge mount checker in
     /// this web process: on by default; `off` on all but one web process of a deployment, so
     /// that a reminder is sent and a site visited once.

@@ -5,6 +5,7 @@
 //! role and the notification worker around them. Every HTML page of every role is rendered by
 //! [`pages`].
 
+pub mod api_key_cli;
 pub mod attachment;
 pub mod auth;
 pub mod backup;

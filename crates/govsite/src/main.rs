@@ -66,6 +66,7 @@ async fn main() -> anyhow::Result<()> {
             println!("未封存 {} 条（服务运行时每5秒封存一次）", v.unsealed);
             Ok(())
         }
+        Command::ApiKey(cmd) => govsite::api_key_cli::command(cmd).await,
         Command::Backup(args) => govsite::backup::backup(args).await,
         Command::Restore(args) => govsite::backup::restore(args).await,
         Command::Migrate(args) => {

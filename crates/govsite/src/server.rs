@@ -61,6 +61,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         jobs: args.jobs,
         metrics_allow: args.metrics_allow.clone(),
         metrics_dns: None,
+        api_per_minute: args.api_per_minute,
     };
     let (stop_tx, stop_rx) = watch::channel(false);
     if let Some(dir) = &args.backup_dir {

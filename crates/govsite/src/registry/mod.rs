@@ -3,6 +3,7 @@
 //! Web handlers call these; each change happens in one transaction with its audit record.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod applications;
 pub mod audit_chain;
 pub mod badges;

@@ -69,7 +69,7 @@ pub async fn record_alone(db: &Db, actor: &Actor, event: &Event<'_>, now: i64) -
 }
 
 /// Every action the application records, with the words auditors read.
-pub const ACTIONS: [(&str, &str); 80] = [
+pub const ACTIONS: [(&str, &str); 82] = [
     ("sign_in", "登录"),
     ("sign_in_password_ok", "密码验证通过（待两步验证）"),
     ("sign_in_failed", "登录失败"),
@@ -153,6 +153,8 @@ pub const ACTIONS: [(&str, &str); 80] = [
     ("faq_withdrawn", "撤下常见问题"),
     ("setting_changed", "修改平台设置"),
     ("site_filings_changed", "修改网站备案号"),
+    ("api_key_created", "创建接口密钥"),
+    ("api_key_revoked", "吊销接口密钥"),
 ];
 
 pub fn action_label(action: &str) -> &'static str {

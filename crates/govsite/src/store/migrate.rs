@@ -121,6 +121,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0019_site_filings.sql"),
         include_str!("../../migrations/postgres/0019_site_filings.sql"),
     ),
+    (
+        20,
+        "api_keys",
+        include_str!("../../migrations/sqlite/0020_api_keys.sql"),
+        include_str!("../../migrations/postgres/0020_api_keys.sql"),
+    ),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

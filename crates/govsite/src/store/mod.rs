@@ -4,6 +4,7 @@
 //! fen and times in unix seconds. Each submodule owns the queries of one table family.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod applications;
 pub mod audit;
 pub mod audit_chain;

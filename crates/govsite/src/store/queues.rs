@@ -24,6 +24,8 @@ pub struct QueueFilter {
     /// The registry's region filter: region codes from the first to the second (a province,
     /// a city or one county; see `govsite_core::region::area`).
     pub area: Option<(i64, i64)>,
+    /// One unit's rows only (a unit reading its own records through the API).
+    pub unit: Option<i64>,
 }
 
 /// One queue's table: its FROM (with `u` for units), its columns (the id first), its search
@@ -56,6 +58,9 @@ impl QueueFilter {
         // Two integers of ours, never text from the request.
         if let Some((lo, hi)) = self.area {
             extra.push_str(&format!(" AND u.region_code BETWEEN {lo} AND {hi}"));
+        }
+        if let Some(unit) = self.unit {
+            extra.push_str(&format!(" AND u.id = {unit}"));
         }
         format!(
             "{base} AND ($1 IS NULL OR u.region_code = $1) AND {state} IN ({states})
@@ -143,4 +148,39 @@ pub async fn all<T>(db: &Db, t: &Table<T>, f: &QueueFilter, cap: i64) -> StoreRe
     .fetch_all(db.pool())
     .await?;
     rows.iter().map(t.map).collect()
+}
+
+/// Up to `limit` rows newest first, starting below the id `below` (the API's cursor), and
+/// the id to continue below when there are more. No count: a page costs the same at any depth.
+pub async fn slice<T>(
+    db: &Db,
+    t: &Table<T>,
+    f: &QueueFilter,
+    below: Option<i64>,
+    limit: u32,
+) -> StoreResult<(Vec<T>, Option<i64>)> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {} {} WHERE {} AND ($6 IS NULL OR {id} < $6) ORDER BY {id} DESC LIMIT $7",
+        t.columns,
+        t.from,
+        f.clause(t),
+        id = t.id
+    )))
+    .bind(f.region)
+    .bind(f.q.trim())
+    .bind(f.pattern())
+    .bind(f.from)
+    .bind(f.to)
+    .bind(below)
+    .bind(i64::from(limit) + 1)
+    .fetch_all(db.pool())
+    .await?;
+    let mut items = rows
+        .iter()
+        .map(|r| Ok((r.try_get::<i64, _>(0)?, (t.map)(r)?)))
+        .collect::<StoreResult<Vec<_>>>()?;
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    let next = if more { items.last().map(|(id, _)| *id) } else { None };
+    Ok((items.into_iter().map(|(_, t)| t).collect(), next))
 }

@@ -619,6 +619,21 @@ fn site_from_row(r: &AnyRow) -> StoreResult<Site> {
     })
 }
 
+/// The sites with their badges, for the API's lists: searched by the site's name, its domains,
+/// its badge code and the unit's name; the badge's state as the state, its issue as the date.
+pub const SITES: super::queues::Table<Site> = super::queues::Table {
+    from: "FROM sites s JOIN units u ON u.id = s.unit_id",
+    columns: SITE_COLUMNS,
+    id: "s.id",
+    state: "s.badge_state",
+    date: "s.badge_issued_at",
+    base: "1 = 1",
+    search: "LOWER(s.name) LIKE LOWER($3) ESCAPE '\\' OR LOWER(s.domain_label) LIKE LOWER($3) ESCAPE '\\'
+             OR LOWER(s.domain_ace) LIKE LOWER($3) ESCAPE '\\' OR LOWER(s.badge_code) LIKE LOWER($3) ESCAPE '\\'
+             OR LOWER(u.name) LIKE LOWER($3) ESCAPE '\\'",
+    map: site_from_row,
+};
+
 /// The mount checker's last finding, in words.
 pub fn check_label(outcome: &str) -> &'static str {
     Finding::parse(outcome).map_or("", Finding::label)

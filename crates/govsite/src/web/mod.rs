@@ -5,6 +5,8 @@
 //! Handlers then ask for [`session::Ctx`] and check role and jurisdiction themselves.
 
 mod admin;
+pub mod api;
+mod api_keys;
 mod auth;
 mod captcha;
 mod captcha_image;
@@ -63,6 +65,8 @@ pub struct WebConfig {
     pub metrics_allow: Vec<ipnet::IpNet>,
     /// The DNS role's counters and zones for /metrics, when this process serves DNS.
     pub metrics_dns: Option<crate::metrics::DnsSource>,
+    /// Requests each API key may make per minute in this process.
+    pub api_per_minute: u32,
 }
 
 impl WebConfig {
@@ -87,6 +91,8 @@ pub struct Inner {
     badge_key: std::sync::RwLock<Option<(i64, crate::store::secrets::BadgeKey)>>,
     /// The anonymous forms' key, read once per process.
     form_key: tokio::sync::OnceCell<[u8; 32]>,
+    /// Requests per API key per minute.
+    pub api_rate: api::RateLimiter,
 }
 
 impl std::ops::Deref for WebState {
@@ -98,6 +104,7 @@ impl std::ops::Deref for WebState {
 
 impl WebState {
     pub fn new(db: Db, config: WebConfig, clock: SharedClock, outbox_wake: Arc<Notify>) -> Self {
+        let api_rate = api::RateLimiter::new(config.api_per_minute);
         Self(Arc::new(Inner {
             db,
             config,
@@ -105,6 +112,7 @@ impl WebState {
             outbox_wake,
             badge_key: std::sync::RwLock::new(None),
             form_key: tokio::sync::OnceCell::new(),
+            api_rate,
         }))
     }
 
@@ -209,6 +217,8 @@ pub fn router(state: WebState) -> Router {
         .merge(console::routes())
         .merge(admin::routes())
         .merge(policy::routes())
+        .merge(api_keys::routes())
+        .merge(api::page_routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::layer,
@@ -216,6 +226,7 @@ pub fn router(state: WebState) -> Router {
     Router::new()
         .merge(public::health_routes())
         .merge(rdap::routes())
+        .merge(api::routes())
         .merge(pages)
         .fallback(|| async { error::AppError::NotFound })
         .method_not_allowed_fallback(|| async { error::AppError::MethodNotAllowed })
@@ -258,6 +269,7 @@ mod tests {
             jobs: true,
             metrics_allow: Vec::new(),
             metrics_dns: None,
+            api_per_minute: 600,
         };
         assert!(config("https://xn--55qw42g.example").secure_cookies());
         assert!(!config("http://127.0.0.1:8080").secure_cookies());

@@ -120,6 +120,9 @@ fn nav(role: Role) -> Vec<NavItem> {
     if role.is_staff() {
         items.push(item("/account/totp", "两步验证"));
     }
+    if !govsite_core::api_key::scopes_for(role).is_empty() {
+        items.push(item("/account/api-keys", "接口密钥"));
+    }
     items.push(item("/messages", "消息中心"));
     items.push(item("/account/password", "修改密码"));
     items.push(item("/help", "帮助"));

@@ -141,6 +141,7 @@ impl TestApp {
                 Vec::new()
             },
             metrics_dns: None,
+            api_per_minute: 600,
         };
         let held = senders.held_log();
         let (stop, stopped) = oneshot::channel::<()>();

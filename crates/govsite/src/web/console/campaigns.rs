@@ -55,8 +55,8 @@ pub fn routes() -> Router<WebState> {
 
 /// Who is looking: an office reviewer (its office and region) or the registry.
 #[derive(Clone, Copy)]
-struct Viewer {
-    office: Option<(OfficeId, i64)>,
+pub(crate) struct Viewer {
+    pub(crate) office: Option<(OfficeId, i64)>,
 }
 
 impl Viewer {
@@ -77,7 +77,7 @@ impl Viewer {
     }
 
     /// A campaign of an office above, seen by this office: its own units' part only.
-    fn narrow(self, c: &mut CampaignRow) {
+    pub(crate) fn narrow(self, c: &mut CampaignRow) {
         if let Some((_, own)) = self.office
             && !self.owns(c)
         {
@@ -85,7 +85,7 @@ impl Viewer {
         }
     }
 
-    fn sees(self, c: &CampaignRow) -> bool {
+    pub(crate) fn sees(self, c: &CampaignRow) -> bool {
         match self.office {
             None => true,
             Some((_, region)) => {

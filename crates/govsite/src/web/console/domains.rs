@@ -84,6 +84,7 @@ async fn list(
         to: None,
         extra: if state == "held" { "d.held = 1" } else { "" },
         area: crate::web::form::area(scope, &q.region),
+        unit: None,
     };
     if q.format == "xlsx" {
         let rows: Vec<Vec<String>> =

@@ -50,6 +50,7 @@ fn filter(q: &ListQuery) -> crate::store::queues::QueueFilter {
         to: None,
         extra: "",
         area: None,
+        unit: None,
     }
 }
 

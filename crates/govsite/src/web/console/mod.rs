@@ -4,7 +4,7 @@
 //! finance's confirmation of transfers in [`transfers`].
 
 mod badges;
-mod campaigns;
+pub(crate) mod campaigns;
 mod dashboard;
 mod domains;
 pub(crate) mod invoices;
@@ -159,6 +159,7 @@ async fn list(
         to: None,
         extra: "",
         area: crate::web::form::area(scope, &query.region),
+        unit: None,
     };
     if query.format == "xlsx" {
         let rows: Vec<Vec<String>> =

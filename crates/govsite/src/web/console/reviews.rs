@@ -115,6 +115,7 @@ async fn queue(
         to: crate::web::form::day_start(&q.to).map(|t| t + 86_400),
         extra: "",
         area: crate::web::form::area(scope, &q.region),
+        unit: None,
     };
     if q.format == "xlsx" {
         let rows: Vec<Vec<String>> =

@@ -68,6 +68,7 @@ async fn list(
         to: None,
         extra: "",
         area: None,
+        unit: None,
     };
     if q.format == "xlsx" {
         let rows: Vec<Vec<String>> =
