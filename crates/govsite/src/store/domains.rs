@@ -203,6 +203,50 @@ pub async fn by_ace(db: &Db, ace: &str) -> StoreResult<Option<Domain>> {
     row.as_ref().map(from_row).transpose()
 }
 
+/// RDAP's domain search: the live names (variants left out) whose Unicode label (or, with
+/// `ace`, whose ACE form) starts with `prefix`, in one zone (`suffix`, e.g. `政务`) or both;
+/// at most `limit`, oldest first.
+pub async fn starting_with(
+    db: &Db,
+    prefix: &str,
+    ace: bool,
+    suffix: Option<&str>,
+    limit: i64,
+) -> StoreResult<Vec<Domain>> {
+    let column = if ace { "d.ace" } else { "d.label" };
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM domains d JOIN units u ON u.id = d.unit_id
+         WHERE d.state <> 'deleted' AND d.variant_of IS NULL
+           AND {column} LIKE $1 ESCAPE '\\' AND ($2 IS NULL OR d.suffix = $2)
+         ORDER BY d.id LIMIT $3"
+    )))
+    .bind(format!("{}%", super::units::escape_like(prefix)))
+    .bind(suffix)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// The live names delegated to the name server `host` (as stored: ASCII, lower case), at
+/// most `limit`, oldest first.
+pub async fn delegated_to(db: &Db, host: &str, limit: i64) -> StoreResult<Vec<Domain>> {
+    let host = super::units::escape_like(host);
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM domains d JOIN units u ON u.id = d.unit_id
+         WHERE d.state <> 'deleted' AND d.variant_of IS NULL
+           AND (' ' || d.nameservers || ' ' LIKE $1 ESCAPE '\\'
+                OR ' ' || d.nameservers || ' ' LIKE $2 ESCAPE '\\')
+         ORDER BY d.id LIMIT $3"
+    )))
+    .bind(format!("% {host} %"))
+    .bind(format!("% {host}=%"))
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// Names whose state may change by time: not deleted, not a variant (variants follow their name).
 /// A row with a state none of ours is logged and left out (see `skipping_corrupt`).
 pub async fn living(db: &Db) -> StoreResult<Vec<Domain>> {

@@ -18,6 +18,7 @@ pub mod error;
 mod faq;
 mod form;
 mod inbox;
+mod lookup;
 mod policy;
 pub(crate) mod portal;
 mod public;
@@ -212,6 +213,7 @@ pub fn router(state: WebState) -> Router {
         .merge(register::routes())
         .merge(inbox::routes())
         .merge(faq::routes())
+        .merge(lookup::routes())
         .merge(settings::routes())
         .merge(portal::routes())
         .merge(console::routes())

@@ -320,16 +320,8 @@ fn badge_of(s: &sites::Site, public_url: &str) -> Badge {
 
 fn site_of(s: sites::Site, public_url: &str) -> Site {
     let badge = badge_of(&s, public_url);
-    let domain = if s.domain_label.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "{}.{}",
-            s.domain_label,
-            govsite_core::org_type::OrgType::parse(&s.org_type)
-                .map_or("", |t| t.suffix().label())
-        )
-    };
+    // The Chinese form of the site's domain (empty for a 网络红页).
+    let domain = idna::domain_to_unicode(&s.domain_ace).0;
     Site {
         id: s.id.get(),
         name: s.name,
