@@ -97,9 +97,10 @@ impl KeyForm {
         let scope = ApiScope::parse(&self.scope);
         match scope {
             None => e.add("scope", "请选择权限：只读或读取和审核"),
-            Some(s) if !allowed.contains(&s) => {
-                e.add("scope", "您的角色不能持有该权限的密钥（只有审核员可以通过接口审核）")
-            }
+            Some(s) if !allowed.contains(&s) => e.add(
+                "scope",
+                "您的角色不能持有该权限的密钥（只有审核员可以通过接口审核）",
+            ),
             Some(_) => {}
         }
         let days = if self.days.trim().is_empty() {
@@ -155,7 +156,9 @@ mod tests {
 
     #[test]
     fn a_reviewer_may_hold_a_review_key_and_a_unit_may_not() {
-        let ok = form("统计", "review", "30").check(Role::OfficeReviewer).unwrap();
+        let ok = form("统计", "review", "30")
+            .check(Role::OfficeReviewer)
+            .unwrap();
         assert_eq!((ok.scope, ok.days), (ApiScope::Review, 30));
         let e = form("统计", "review", "30").check(Role::Unit).unwrap_err();
         assert!(e.get("scope").is_some());
@@ -170,8 +173,15 @@ mod tests {
             assert!(e.get(field).is_some(), "{field}");
         }
         assert!(form("x", "read", "0").check(Role::Admin).is_err());
-        assert!(form(&"长".repeat(41), "read", "1").check(Role::Admin).is_err());
-        assert_eq!(form("x", "read", "").check(Role::Admin).unwrap().days, DEFAULT_DAYS);
+        assert!(
+            form(&"长".repeat(41), "read", "1")
+                .check(Role::Admin)
+                .is_err()
+        );
+        assert_eq!(
+            form("x", "read", "").check(Role::Admin).unwrap().days,
+            DEFAULT_DAYS
+        );
     }
 
     #[test]

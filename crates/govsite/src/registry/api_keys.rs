@@ -34,7 +34,9 @@ pub async fn create(
     now: i64,
 ) -> Result<Created, RegistryError> {
     if account.status != AccountStatus::Active {
-        return Err(RegistryError::Refused("账号未启用，不能创建接口密钥".into()));
+        return Err(RegistryError::Refused(
+            "账号未启用，不能创建接口密钥".into(),
+        ));
     }
     if !api_key::scopes_for(account.role).contains(&new.scope) {
         return Err(RegistryError::Invalid("该账号的角色不能持有该权限的密钥"));

@@ -67,7 +67,11 @@ pub struct NewApiKey<'a> {
     pub reveal: Option<(&'a str, &'a str)>,
 }
 
-pub async fn insert(conn: &mut AnyConnection, k: &NewApiKey<'_>, now: i64) -> StoreResult<ApiKeyId> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    k: &NewApiKey<'_>,
+    now: i64,
+) -> StoreResult<ApiKeyId> {
     let row = sqlx::query(
         "INSERT INTO api_keys (account_id, label, scope, key_hash, hint, created_at, expires_at,
                                reveal_sealed, reveal_session)
@@ -88,7 +92,11 @@ pub async fn insert(conn: &mut AnyConnection, k: &NewApiKey<'_>, now: i64) -> St
 }
 
 /// Keys of one account that are neither revoked nor expired.
-pub async fn live_count(conn: &mut AnyConnection, account: AccountId, now: i64) -> StoreResult<i64> {
+pub async fn live_count(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    now: i64,
+) -> StoreResult<i64> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS n FROM api_keys
          WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > $2",

@@ -181,6 +181,10 @@ pub async fn slice<T>(
         .collect::<StoreResult<Vec<_>>>()?;
     let more = items.len() > limit as usize;
     items.truncate(limit as usize);
-    let next = if more { items.last().map(|(id, _)| *id) } else { None };
+    let next = if more {
+        items.last().map(|(id, _)| *id)
+    } else {
+        None
+    };
     Ok((items.into_iter().map(|(_, t)| t).collect(), next))
 }

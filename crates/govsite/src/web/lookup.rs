@@ -32,13 +32,14 @@ struct LookupQuery {
 /// The name as typed, read in either form under one of our zones, or why not.
 fn read(typed: &str) -> Result<DomainName, &'static str> {
     let lower = typed.trim().trim_end_matches('.').to_lowercase();
-    let suffix = [Suffix::Zhengwu, Suffix::Gongyi].into_iter().find(|s| {
-        lower.ends_with(s.label()) || lower.ends_with(&format!(".{}", s.ace()))
-    });
+    let suffix = [Suffix::Zhengwu, Suffix::Gongyi]
+        .into_iter()
+        .find(|s| lower.ends_with(s.label()) || lower.ends_with(&format!(".{}", s.ace())));
     let Some(suffix) = suffix else {
         return Err("请输入以 .政务 或 .公益 结尾的完整域名，例如 靖远县人民政府.政务");
     };
-    DomainName::parse(&lower, suffix).map_err(|_| "该域名不符合 .政务 / .公益 的命名规则，请核对输入")
+    DomainName::parse(&lower, suffix)
+        .map_err(|_| "该域名不符合 .政务 / .公益 的命名规则，请核对输入")
 }
 
 async fn lookup(

@@ -17,9 +17,9 @@ use serde_json::{Value, json};
 
 use super::WebState;
 use super::form::PathText;
+use crate::store::StoreError;
 use crate::store::domains::{self, Domain};
 use crate::store::units::{self, Scope};
-use crate::store::StoreError;
 
 /// Most results a search answers (the rest are reported truncated).
 const SEARCH_LIMIT: i64 = 50;
@@ -142,9 +142,18 @@ fn redactions() -> Value {
         })
     };
     json!([
-        one("Registrant Email", "$.entities[?(@.roles[0]=='registrant')].vcardArray[1][?(@[0]=='email')]"),
-        one("Registrant Phone", "$.entities[?(@.roles[0]=='registrant')].vcardArray[1][?(@[0]=='tel')]"),
-        one("Registrant Contact Name", "$.entities[?(@.roles[0]=='registrant')].vcardArray[1][?(@[0]=='n')]"),
+        one(
+            "Registrant Email",
+            "$.entities[?(@.roles[0]=='registrant')].vcardArray[1][?(@[0]=='email')]"
+        ),
+        one(
+            "Registrant Phone",
+            "$.entities[?(@.roles[0]=='registrant')].vcardArray[1][?(@[0]=='tel')]"
+        ),
+        one(
+            "Registrant Contact Name",
+            "$.entities[?(@.roles[0]=='registrant')].vcardArray[1][?(@[0]=='n')]"
+        ),
     ])
 }
 
@@ -190,10 +199,12 @@ fn nameserver_object(base: &str, host: &str, addresses: &[&str]) -> Value {
 
 /// The delegation entries of a name: `host` or `host=address`.
 fn delegation(d: &Domain) -> impl Iterator<Item = (&str, Option<&str>)> {
-    d.nameservers.split_whitespace().map(|entry| match entry.split_once('=') {
-        Some((host, ip)) => (host, Some(ip)),
-        None => (entry, None),
-    })
+    d.nameservers
+        .split_whitespace()
+        .map(|entry| match entry.split_once('=') {
+            Some((host, ip)) => (host, Some(ip)),
+            None => (entry, None),
+        })
 }
 
 fn domain_object(base: &str, d: &Domain, region: &str) -> Value {
@@ -260,7 +271,12 @@ async fn domain(State(web): State<WebState>, PathText(name): PathText) -> Respon
 async fn domain_search(State(web): State<WebState>, RawQuery(raw): RawQuery) -> Response {
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
-    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
     let found = match (get("name"), get("nsLdhName")) {
         (Some(pattern), None) => search_by_name(&web, &pattern).await,
         (None, Some(host)) => search_by_nameserver(&web, &host).await,
@@ -290,14 +306,12 @@ async fn domain_search(State(web): State<WebState>, RawQuery(raw): RawQuery) -> 
         "domainSearchResults": results,
         "notices": notices(),
     });
-    if truncated {
-        if let Some(n) = body["notices"].as_array_mut() {
-            n.push(json!({
-                "title": "Search Policy",
-                "type": "result set truncated due to excessive load",
-                "description": [format!("结果较多，只列出前 {SEARCH_LIMIT} 个，请缩小查询范围")]
-            }));
-        }
+    if truncated && let Some(n) = body["notices"].as_array_mut() {
+        n.push(json!({
+            "title": "Search Policy",
+            "type": "result set truncated due to excessive load",
+            "description": [format!("结果较多，只列出前 {SEARCH_LIMIT} 个，请缩小查询范围")]
+        }));
     }
     rdap(StatusCode::OK, body)
 }
@@ -336,7 +350,13 @@ async fn search_by_name(web: &WebState, pattern: &str) -> Result<Vec<Domain>, Re
         .map_err(|e| failed(&e))?;
     if exact {
         // No wildcard: the name itself only.
-        found.retain(|d| if ace { d.ace.split('.').next() == Some(prefix) } else { d.label == prefix });
+        found.retain(|d| {
+            if ace {
+                d.ace.split('.').next() == Some(prefix)
+            } else {
+                d.label == prefix
+            }
+        });
     }
     Ok(found)
 }
@@ -386,7 +406,13 @@ async fn entity(State(web): State<WebState>, PathText(handle): PathText) -> Resp
         return error(StatusCode::NOT_FOUND, "Not Found", "没有该实体");
     };
     let base = &web.config.public_url;
-    let mut body = entity_object(base, id, &unit.name, &unit.region_name, Some(unit.created_at));
+    let mut body = entity_object(
+        base,
+        id,
+        &unit.name,
+        &unit.region_name,
+        Some(unit.created_at),
+    );
     body["rdapConformance"] = json!(CONFORMANCE);
     body["notices"] = notices();
     body["redacted"] = json!([

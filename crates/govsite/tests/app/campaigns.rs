@@ -86,7 +86,7 @@ async fn held_names(app: &TestApp, unit: UnitId) -> i64 {
     .await
 }
 
-fn campaign_fields(app: &TestApp, region: &str) -> Vec<(String, String)> {
+pub(crate) fn campaign_fields(app: &TestApp, region: &str) -> Vec<(String, String)> {
     [
         ("title", "党政机关网站开办资格复核和网站标识挂载".to_owned()),
         ("doc_number", "靖机编办发〔2015〕10号".to_owned()),

@@ -290,7 +290,7 @@ async fn apply_review_pay_activate_and_look_up() {
     );
     assert_eq!(
         anon.get("/rdap/domain/example.com").await.status,
-        StatusCode::BAD_REQUEST
+        StatusCode::NOT_FOUND
     );
 
     // Nobody else can now take the name or its variant.

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod api;
 mod audit;
 mod backup;
 mod bad_input;
@@ -28,6 +29,7 @@ mod paging;
 mod policy;
 mod privacy;
 mod questions;
+mod rdap;
 mod red_pages;
 mod registration;
 mod reorganisation;

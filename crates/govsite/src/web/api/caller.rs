@@ -128,9 +128,9 @@ async fn reach(web: &WebState, account: &Account) -> Result<Reach, Problem> {
                 .ok_or_else(|| Problem::forbidden("该账号未关联编办"))
         }
         Role::RegistryReviewer | Role::Finance | Role::Admin => Ok(Reach::All),
-        Role::Auditor | Role::SecurityAdmin => Err(Problem::forbidden(
-            "该角色没有可通过接口读取的数据",
-        )),
+        Role::Auditor | Role::SecurityAdmin => {
+            Err(Problem::forbidden("该角色没有可通过接口读取的数据"))
+        }
     }
 }
 

@@ -13,6 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::caller::{Caller, Reach};
+use super::problem::ProblemDetails;
 use super::{DEFAULT_LIMIT, MAX_LIMIT, Problem, cursor};
 use crate::store::campaigns::{self, CampaignRow, ProgressFilter};
 use crate::web::WebState;
@@ -109,7 +110,9 @@ fn viewer(caller: &Caller) -> Result<Viewer, Problem> {
         (Role::OfficeReviewer, Reach::Region(r)) => Ok(Viewer {
             office: caller.account.office_id.map(|o| (o, r)),
         }),
-        _ => Err(Problem::forbidden("专项工作只对编办和注册管理中心的审核员开放")),
+        _ => Err(Problem::forbidden(
+            "专项工作只对编办和注册管理中心的审核员开放",
+        )),
     }
 }
 
@@ -147,7 +150,7 @@ async fn campaign(web: &WebState, c: CampaignRow) -> Result<Campaign, Problem> {
 /// The campaigns the caller sees: an office its own and the published ones covering its
 /// region, the registry all.
 #[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", security(("bearer" = [])),
-    responses((status = 200, body = CampaignList), (status = 401, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = CampaignList), (status = 401, body = ProblemDetails), (status = 403, body = ProblemDetails)))]
 async fn list_campaigns(
     State(web): State<WebState>,
     caller: Caller,
@@ -165,8 +168,8 @@ async fn list_campaigns(
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/progress", tag = "campaigns",
     params(("id" = i64, Path, description = "The campaign's id"), ProgressParams),
     security(("bearer" = [])),
-    responses((status = 200, body = CampaignProgress), (status = 400, body = Problem),
-               (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = CampaignProgress), (status = 400, body = ProblemDetails),
+               (status = 401, body = ProblemDetails), (status = 403, body = ProblemDetails), (status = 404, body = ProblemDetails)))]
 async fn campaign_progress(
     State(web): State<WebState>,
     caller: Caller,
@@ -184,8 +187,8 @@ async fn campaign_progress(
         .filter(|c| v.sees(c))
         .ok_or_else(Problem::not_found)?;
     v.narrow(&mut c);
-    let p: ProgressParams = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|e| {
+    let p: ProgressParams =
+        serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).map_err(|e| {
             Problem::new(
                 "unknown_parameter",
                 format!("查询参数有误（可用：milestone、status、missing、q、limit、cursor）：{e}"),

@@ -18,7 +18,8 @@ pub fn query_digest(parts: &[&str]) -> String {
 }
 
 pub fn encode(key: &[u8; 32], below: i64, digest: &str) -> String {
-    data_encoding::BASE64URL_NOPAD.encode(signed::sign(key, &format!("{below}:{digest}")).as_bytes())
+    data_encoding::BASE64URL_NOPAD
+        .encode(signed::sign(key, &format!("{below}:{digest}")).as_bytes())
 }
 
 /// The id a cursor continues below, if it is ours and made for this query.

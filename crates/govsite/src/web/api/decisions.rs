@@ -13,6 +13,7 @@ use utoipa_axum::routes;
 
 use super::Problem;
 use super::caller::Caller;
+use super::problem::ProblemDetails;
 use super::resources::{self, DomainApplication, SiteApplication};
 use crate::registry::applications::{self as registry_apps, NameDecision, REASON_CODES};
 use crate::registry::sites::{self as registry_sites, Decision};
@@ -86,9 +87,9 @@ fn reason(text: &str) -> String {
 #[utoipa::path(post, path = "/api/v1/domain-applications/{id}/decision", tag = "reviews",
     params(("id" = i64, Path, description = "The application's id")), request_body = ReviewDecision,
     security(("bearer" = [])),
-    responses((status = 200, body = DomainApplication), (status = 401, body = Problem),
-              (status = 403, body = Problem), (status = 404, body = Problem),
-              (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = DomainApplication), (status = 401, body = ProblemDetails),
+              (status = 403, body = ProblemDetails), (status = 404, body = ProblemDetails),
+              (status = 409, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 async fn decide_domain_application(
     State(web): State<WebState>,
     caller: Caller,
@@ -129,7 +130,15 @@ async fn decide_domain_application(
             text: reason(text),
         });
     }
-    registry_apps::review(&web.db, &caller.actor(), &a, registry, &decisions, web.now()).await?;
+    registry_apps::review(
+        &web.db,
+        &caller.actor(),
+        &a,
+        registry,
+        &decisions,
+        web.now(),
+    )
+    .await?;
     web.outbox_wake.notify_one();
     let fresh = resources::domain_application_in_reach(&web, &caller, &id).await?;
     Ok(Json(resources::with_names(&web, fresh).await?))
@@ -140,9 +149,9 @@ async fn decide_domain_application(
 #[utoipa::path(post, path = "/api/v1/site-applications/{id}/decision", tag = "reviews",
     params(("id" = i64, Path, description = "The application's id")), request_body = ReviewDecision,
     security(("bearer" = [])),
-    responses((status = 200, body = SiteApplication), (status = 401, body = Problem),
-              (status = 403, body = Problem), (status = 404, body = Problem),
-              (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = SiteApplication), (status = 401, body = ProblemDetails),
+              (status = 403, body = ProblemDetails), (status = 404, body = ProblemDetails),
+              (status = 409, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 async fn decide_site_application(
     State(web): State<WebState>,
     caller: Caller,

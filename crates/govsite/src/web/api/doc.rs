@@ -15,7 +15,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
-use super::problem::{CODES, FieldProblem, Problem};
+use super::problem::{CODES, FieldProblem, ProblemDetails};
 use crate::web::WebState;
 use crate::web::error::AppError;
 use crate::web::session::Ctx;
@@ -28,7 +28,7 @@ use crate::web::session::Ctx;
         description = "党政机关和事业单位中文域名、网站开办审核与网站标识平台的数据接口。每个请求在请求头 `Authorization: Bearer <密钥>` 中携带接口密钥；密钥在平台“接口密钥”页面创建，以其账号的角色和管辖范围读取数据。错误以 RFC 9457 problem details 返回。"
     ),
     modifiers(&Bearer),
-    components(schemas(Problem, FieldProblem)),
+    components(schemas(ProblemDetails, FieldProblem)),
     tags(
         (name = "units", description = "单位"),
         (name = "domains", description = "中文域名"),
@@ -114,7 +114,9 @@ fn operations(doc: &Value) -> Vec<Operation> {
         return out;
     };
     for (path, item) in paths {
-        let Some(item) = item.as_object() else { continue };
+        let Some(item) = item.as_object() else {
+            continue;
+        };
         for (method, op) in item {
             let text = |k: &str| op.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
             let params = op

@@ -11,16 +11,26 @@ use utoipa::ToSchema;
 use crate::registry::RegistryError;
 use crate::store::StoreError;
 
-/// A refused request (RFC 9457).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({
+/// A refused request (RFC 9457). Small on purpose (it travels in every `Result`): the
+/// type, title and status follow from the code when it is written out.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub code: &'static str,
+    pub detail: String,
+    pub errors: Vec<FieldProblem>,
+    pub retry_after: Option<u64>,
+}
+
+/// What a problem looks like on the wire, as the OpenAPI document describes it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Problem, example = json!({
     "type": "/api/docs#problem-key_revoked",
     "title": "密钥已吊销",
     "status": 401,
     "detail": "该接口密钥已被吊销，请使用有效的密钥",
     "code": "key_revoked"
 }))]
-pub struct Problem {
+pub struct ProblemDetails {
     /// Where the code is explained: `/api/docs#problem-{code}`.
     #[serde(rename = "type")]
     pub kind: String,
@@ -65,18 +75,32 @@ pub const CODES: [(&str, u16, &str); 15] = [
 
 impl Problem {
     pub fn new(code: &'static str, detail: impl Into<String>) -> Self {
-        let (status, title) = CODES
-            .iter()
-            .find(|(c, _, _)| *c == code)
-            .map_or((500, "内部错误"), |(_, s, t)| (*s, *t));
         Self {
-            kind: format!("/api/docs#problem-{code}"),
-            title,
-            status,
-            detail: detail.into(),
             code,
+            detail: detail.into(),
             errors: Vec::new(),
             retry_after: None,
+        }
+    }
+
+    /// The HTTP status and the title of the code.
+    pub fn status(&self) -> (u16, &'static str) {
+        CODES
+            .iter()
+            .find(|(c, _, _)| *c == self.code)
+            .map_or((500, "内部错误"), |(_, s, t)| (*s, *t))
+    }
+
+    fn details(self) -> ProblemDetails {
+        let (status, title) = self.status();
+        ProblemDetails {
+            kind: format!("/api/docs#problem-{}", self.code),
+            title,
+            status,
+            detail: self.detail,
+            code: self.code,
+            errors: self.errors,
+            retry_after: self.retry_after,
         }
     }
 
@@ -95,9 +119,10 @@ impl Problem {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(self.status().0).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let retry = self.retry_after;
-        let mut resp = (status, Json(self)).into_response();
+        let mut resp = (status, Json(self.details())).into_response();
         let headers = resp.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
@@ -135,11 +160,7 @@ impl From<RegistryError> for Problem {
     fn from(e: RegistryError) -> Self {
         match e {
             RegistryError::Refused(m) => Self::new("conflict", m),
-            RegistryError::Invalid(m) => {
-                let mut p = Self::new("invalid_request_body", m);
-                p.errors.clear();
-                p
-            }
+            RegistryError::Invalid(m) => Self::new("invalid_request_body", m),
             RegistryError::Form(errors) => {
                 let mut p = Self::new("invalid_request_body", "请求内容有误，见 errors");
                 p.errors = errors
@@ -164,8 +185,11 @@ mod tests {
     fn every_code_is_listed_once_with_a_client_or_server_status() {
         for (i, (code, status, _)) in CODES.iter().enumerate() {
             assert!((400..600).contains(status), "{code}");
-            assert!(!CODES[i + 1..].iter().any(|(c, _, _)| c == code), "{code} twice");
-            assert_eq!(Problem::new(code, "x").status, *status);
+            assert!(
+                !CODES[i + 1..].iter().any(|(c, _, _)| c == code),
+                "{code} twice"
+            );
+            assert_eq!(Problem::new(code, "x").status().0, *status);
         }
     }
 }

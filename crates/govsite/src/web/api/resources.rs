@@ -15,6 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::caller::{Caller, Reach};
+use super::problem::ProblemDetails;
 use super::{DEFAULT_LIMIT, MAX_LIMIT, Problem, cursor};
 use crate::store::queues::{self, QueueFilter, Table};
 use crate::store::{applications, domains, sites, units};
@@ -96,9 +97,7 @@ impl Listing {
                 .parse::<u32>()
                 .ok()
                 .filter(|n| (1..=MAX_LIMIT).contains(n))
-                .ok_or_else(|| {
-                    Problem::parameter(format!("limit 应为 1 至 {MAX_LIMIT} 的整数"))
-                })?
+                .ok_or_else(|| Problem::parameter(format!("limit 应为 1 至 {MAX_LIMIT} 的整数")))?
         };
         let chosen: Vec<&'static str> = match p.state.trim() {
             "" => states.to_vec(),
@@ -160,10 +159,7 @@ impl Listing {
         next: Option<i64>,
     ) -> Result<(Vec<I>, Option<String>), Problem> {
         let key = web.form_key().await?;
-        Ok((
-            items,
-            next.map(|id| cursor::encode(&key, id, &self.digest)),
-        ))
+        Ok((items, next.map(|id| cursor::encode(&key, id, &self.digest))))
     }
 }
 
@@ -190,7 +186,11 @@ page_of!(UnitPage, Unit, "units");
 page_of!(DomainPage, Domain, "registered names");
 page_of!(SitePage, Site, "websites");
 page_of!(BadgePage, Badge, "badges");
-page_of!(DomainApplicationPage, DomainApplication, "domain applications");
+page_of!(
+    DomainApplicationPage,
+    DomainApplication,
+    "domain applications"
+);
 page_of!(SiteApplicationPage, SiteApplication, "website applications");
 
 /// A unit (开办主体). Its contacts are not part of the API.
@@ -461,8 +461,8 @@ fn site_app_states() -> Vec<&'static str> {
 /// Units (`state`: `pending` awaiting the 编办's confirmation, `confirmed`).
 #[utoipa::path(get, path = "/api/v1/units", tag = "units", params(ListParams),
     security(("bearer" = [])),
-    responses((status = 200, body = UnitPage), (status = 400, body = Problem),
-               (status = 401, body = Problem), (status = 403, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 200, body = UnitPage), (status = 400, body = ProblemDetails),
+               (status = 401, body = ProblemDetails), (status = 403, body = ProblemDetails), (status = 429, body = ProblemDetails)))]
 async fn list_units(
     State(web): State<WebState>,
     caller: Caller,
@@ -475,7 +475,7 @@ async fn list_units(
 /// One unit.
 #[utoipa::path(get, path = "/api/v1/units/{id}", tag = "units",
     params(("id" = i64, Path, description = "The unit's id")), security(("bearer" = [])),
-    responses((status = 200, body = Unit), (status = 401, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = Unit), (status = 401, body = ProblemDetails), (status = 404, body = ProblemDetails)))]
 async fn get_unit(
     State(web): State<WebState>,
     caller: Caller,
@@ -496,30 +496,44 @@ async fn get_unit(
 /// Registered names (`state`: `active`, `expired`, `suspended`).
 #[utoipa::path(get, path = "/api/v1/domains", tag = "domains", params(ListParams),
     security(("bearer" = [])),
-    responses((status = 200, body = DomainPage), (status = 400, body = Problem),
-               (status = 401, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 200, body = DomainPage), (status = 400, body = ProblemDetails),
+               (status = 401, body = ProblemDetails), (status = 429, body = ProblemDetails)))]
 async fn list_domains(
     State(web): State<WebState>,
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<DomainPage>, Problem> {
-    let l = Listing::read(&web, &caller, "/api/v1/domains", raw.as_deref(), &DOMAIN_STATES)
-        .await?;
-    Ok(Json(l.page(&web, &domains::QUEUE, Domain::from).await?.into()))
+    let l = Listing::read(
+        &web,
+        &caller,
+        "/api/v1/domains",
+        raw.as_deref(),
+        &DOMAIN_STATES,
+    )
+    .await?;
+    Ok(Json(
+        l.page(&web, &domains::QUEUE, Domain::from).await?.into(),
+    ))
 }
 
 /// Websites with their badges and filings (`state`: the badge's state).
 #[utoipa::path(get, path = "/api/v1/sites", tag = "sites", params(ListParams),
     security(("bearer" = [])),
-    responses((status = 200, body = SitePage), (status = 400, body = Problem),
-               (status = 401, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 200, body = SitePage), (status = 400, body = ProblemDetails),
+               (status = 401, body = ProblemDetails), (status = 429, body = ProblemDetails)))]
 async fn list_sites(
     State(web): State<WebState>,
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<SitePage>, Problem> {
-    let l = Listing::read(&web, &caller, "/api/v1/sites", raw.as_deref(), &badge_states())
-        .await?;
+    let l = Listing::read(
+        &web,
+        &caller,
+        "/api/v1/sites",
+        raw.as_deref(),
+        &badge_states(),
+    )
+    .await?;
     let base = web.config.public_url.clone();
     Ok(Json(
         l.page(&web, &sites::SITES, |s| site_of(s, &base))
@@ -531,15 +545,21 @@ async fn list_sites(
 /// Badges (`state`: `issued`, `mounted`, `overdue`, `suspended`, `revoked`).
 #[utoipa::path(get, path = "/api/v1/badges", tag = "sites", params(ListParams),
     security(("bearer" = [])),
-    responses((status = 200, body = BadgePage), (status = 400, body = Problem),
-               (status = 401, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 200, body = BadgePage), (status = 400, body = ProblemDetails),
+               (status = 401, body = ProblemDetails), (status = 429, body = ProblemDetails)))]
 async fn list_badges(
     State(web): State<WebState>,
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<BadgePage>, Problem> {
-    let l = Listing::read(&web, &caller, "/api/v1/badges", raw.as_deref(), &badge_states())
-        .await?;
+    let l = Listing::read(
+        &web,
+        &caller,
+        "/api/v1/badges",
+        raw.as_deref(),
+        &badge_states(),
+    )
+    .await?;
     let base = web.config.public_url.clone();
     Ok(Json(
         l.page(&web, &sites::SITES, |s| badge_of(&s, &base))
@@ -551,8 +571,8 @@ async fn list_badges(
 /// Domain registration applications (drafts are not listed).
 #[utoipa::path(get, path = "/api/v1/domain-applications", tag = "reviews", params(ListParams),
     security(("bearer" = [])),
-    responses((status = 200, body = DomainApplicationPage), (status = 400, body = Problem),
-               (status = 401, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 200, body = DomainApplicationPage), (status = 400, body = ProblemDetails),
+               (status = 401, body = ProblemDetails), (status = 429, body = ProblemDetails)))]
 async fn list_domain_applications(
     State(web): State<WebState>,
     caller: Caller,
@@ -589,7 +609,7 @@ pub async fn domain_application_in_reach(
 /// One domain application with its names and their verdicts.
 #[utoipa::path(get, path = "/api/v1/domain-applications/{id}", tag = "reviews",
     params(("id" = i64, Path, description = "The application's id")), security(("bearer" = [])),
-    responses((status = 200, body = DomainApplication), (status = 401, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = DomainApplication), (status = 401, body = ProblemDetails), (status = 404, body = ProblemDetails)))]
 async fn get_domain_application(
     State(web): State<WebState>,
     caller: Caller,
@@ -624,8 +644,8 @@ pub async fn with_names(
 /// Website opening and re-qualification applications (drafts are not listed).
 #[utoipa::path(get, path = "/api/v1/site-applications", tag = "reviews", params(ListParams),
     security(("bearer" = [])),
-    responses((status = 200, body = SiteApplicationPage), (status = 400, body = Problem),
-               (status = 401, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 200, body = SiteApplicationPage), (status = 400, body = ProblemDetails),
+               (status = 401, body = ProblemDetails), (status = 429, body = ProblemDetails)))]
 async fn list_site_applications(
     State(web): State<WebState>,
     caller: Caller,
@@ -662,7 +682,7 @@ pub async fn site_application_in_reach(
 /// One website application.
 #[utoipa::path(get, path = "/api/v1/site-applications/{id}", tag = "reviews",
     params(("id" = i64, Path, description = "The application's id")), security(("bearer" = [])),
-    responses((status = 200, body = SiteApplication), (status = 401, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = SiteApplication), (status = 401, body = ProblemDetails), (status = 404, body = ProblemDetails)))]
 async fn get_site_application(
     State(web): State<WebState>,
     caller: Caller,
