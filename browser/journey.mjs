@@ -768,6 +768,34 @@ try {
   await page.click('button:has-text("发布到常见问题")');
   await page.waitForURL((u) => u.searchParams.get('done') === 'published');
 
+  // 13. 接口密钥: the 编办 makes a key for its own tools, sees it once, uses it, revokes it.
+  await page.click('nav.menu >> text=接口密钥');
+  await page.waitForURL('**/account/api-keys');
+  await axe('接口密钥');
+  await page.fill('#label', '县政务服务平台统计');
+  await page.selectOption('#scope', 'read');
+  await page.fill('#days', '999');
+  await page.click('main button:has-text("创建密钥")');
+  check((await page.title()).startsWith('错误：'), 'a lifetime over a year is refused');
+  check((await page.inputValue('#label')) === '县政务服务平台统计', 'what was typed stays after the error');
+  await axe('接口密钥（错误）');
+  await page.fill('#days', '30');
+  await page.click('main button:has-text("创建密钥")');
+  await page.waitForURL((u) => u.searchParams.has('created'));
+  await axe('接口密钥（新密钥）');
+  const apiKey = (await page.inputValue('#fresh-key')).trim();
+  check(apiKey.startsWith('gsk_') && apiKey.length === 47, 'the new key is shown once');
+  const call = () => fetch(`${base}/api/v1/domains?limit=5`, { headers: { Authorization: `Bearer ${apiKey}` } });
+  const listed = await call();
+  const domainsJson = await listed.json();
+  check(listed.status === 200 && domainsJson.items.length > 0, `the key reads the office's names (${listed.status})`);
+  await page.reload();
+  check(!(await page.textContent('main')).includes(apiKey), 'a reload shows the key no more');
+  await page.click('main button:has-text("吊销密钥")');
+  await page.waitForURL((u) => u.searchParams.get('done') === 'revoked');
+  const afterRevoke = await call();
+  check(afterRevoke.status === 401 && (await afterRevoke.json()).code === 'key_revoked', 'revoked, the key is refused at once');
+
   await signInAs(username, second);
   const unread = async () => { const b = await page.$('.masthead .count-badge'); return b ? Number((await b.textContent()).trim()) : 0; };
   const before = await unread();
@@ -788,6 +816,15 @@ try {
   check(page.url().includes('/login?next='), 'signed out for real');
 
   // 12. A visitor finds the published answer in 常见问题 by search.
+  await page.goto(`${base}/lookup`);
+  await axe('域名查询');
+  await page.fill('#name', '靖远县人民政府.政务');
+  await page.click('main button:has-text("查询")');
+  await page.waitForURL('**/lookup?**');
+  check((await page.textContent('main')).includes(demoCode), 'the lookup shows the site and badge under the name');
+  await axe('域名查询（结果）');
+  await page.goto(`${base}/api/docs`);
+  await axe('数据接口说明');
   await page.goto(`${base}/faq`);
   await axe('常见问题');
   await page.fill('#q', '恢复解析');
