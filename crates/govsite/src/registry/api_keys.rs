@@ -76,16 +76,26 @@ pub async fn create(
         new.days,
         hint
     );
-    let event = Event {
-        action: "api_key_created",
-        subject_type: "account",
-        subject_id: account.id.to_string(),
-        reason: &reason,
-        ..Event::default()
-    };
-    audit::record(&mut tx, actor, &event, now).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        &on_account("api_key_created", account, &reason),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Created { id, key })
+}
+
+/// The audit row of a key made or revoked: recorded against the key's account.
+fn on_account<'a>(action: &'a str, account: &Account, reason: &'a str) -> Event<'a> {
+    Event {
+        action,
+        subject_type: "account",
+        subject_id: account.id.to_string(),
+        reason,
+        ..Event::default()
+    }
 }
 
 /// The fresh key of `id`, once, for the session that created it.
@@ -116,14 +126,13 @@ pub async fn revoke(
         return Err(RegistryError::Refused("该密钥不存在或已吊销".into()));
     }
     let reason = format!("密钥 {id}");
-    let event = Event {
-        action: "api_key_revoked",
-        subject_type: "account",
-        subject_id: account.id.to_string(),
-        reason: &reason,
-        ..Event::default()
-    };
-    audit::record(&mut tx, actor, &event, now).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        &on_account("api_key_revoked", account, &reason),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -78,6 +78,18 @@ impl QueueFilter {
     }
 }
 
+/// The rows of a page read one past its size: each with its id (the first column), at most
+/// `size` of them, and whether there was one more.
+fn read_rows<T>(rows: &[AnyRow], t: &Table<T>, size: u32) -> StoreResult<(Vec<(i64, T)>, bool)> {
+    let mut items = rows
+        .iter()
+        .map(|r| Ok((r.try_get::<i64, _>(0)?, (t.map)(r)?)))
+        .collect::<StoreResult<Vec<_>>>()?;
+    let more = items.len() > size as usize;
+    items.truncate(size as usize);
+    Ok((items, more))
+}
+
 /// One page, newest first, and where it sits.
 pub async fn page<T>(
     db: &Db,
@@ -115,12 +127,7 @@ pub async fn page<T>(
     .bind(plan.offset)
     .fetch_all(db.pool())
     .await?;
-    let mut items = rows
-        .iter()
-        .map(|r| Ok((r.try_get::<i64, _>(0)?, (t.map)(r)?)))
-        .collect::<StoreResult<Vec<_>>>()?;
-    let more = items.len() > per_page as usize;
-    items.truncate(per_page as usize);
+    let (mut items, more) = read_rows(&rows, t, per_page)?;
     if plan.reversed {
         items.reverse();
     }
@@ -175,12 +182,7 @@ pub async fn slice<T>(
     .bind(i64::from(limit) + 1)
     .fetch_all(db.pool())
     .await?;
-    let mut items = rows
-        .iter()
-        .map(|r| Ok((r.try_get::<i64, _>(0)?, (t.map)(r)?)))
-        .collect::<StoreResult<Vec<_>>>()?;
-    let more = items.len() > limit as usize;
-    items.truncate(limit as usize);
+    let (items, more) = read_rows(&rows, t, limit)?;
     let next = if more {
         items.last().map(|(id, _)| *id)
     } else {

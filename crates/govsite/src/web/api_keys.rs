@@ -88,11 +88,12 @@ async fn show(
             .map(|key| (id, key)),
         _ => None,
     };
-    let done = match q.done.as_str() {
-        "revoked" => "revoked",
-        _ if q.created.is_empty() => "",
-        _ if fresh.is_none() => "gone",
-        _ => "",
+    let done = if q.done == "revoked" {
+        "revoked"
+    } else if !q.created.is_empty() && fresh.is_none() {
+        "gone"
+    } else {
+        ""
     };
     view(&web, &ctx, &KeyForm::default(), None, fresh, done).await
 }

@@ -8,7 +8,6 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use govsite_core::domain_name::DomainName;
-use govsite_core::org_type::Suffix;
 use minijinja::context;
 use serde::Deserialize;
 
@@ -31,11 +30,8 @@ struct LookupQuery {
 
 /// The name as typed, read in either form under one of our zones, or why not.
 fn read(typed: &str) -> Result<DomainName, &'static str> {
-    let lower = typed.trim().trim_end_matches('.').to_lowercase();
-    let suffix = [Suffix::Zhengwu, Suffix::Gongyi]
-        .into_iter()
-        .find(|s| lower.ends_with(s.label()) || lower.ends_with(&format!(".{}", s.ace())));
-    let Some(suffix) = suffix else {
+    let lower = super::rdap::normalise(typed);
+    let Some((suffix, _)) = super::rdap::zone_of(&lower) else {
         return Err("请输入以 .政务 或 .公益 结尾的完整域名，例如 靖远县人民政府.政务");
     };
     DomainName::parse(&lower, suffix)

@@ -79,8 +79,8 @@ fn failed(e: &StoreError) -> Response {
 }
 
 /// Which of our zones a name (either form, lower case, no trailing dot) ends in, with the
-/// part before it; `None` outside them.
-fn zone_of(lower: &str) -> Option<(Suffix, &str)> {
+/// part before it; `None` outside them. The 域名查询 page reads names the same way.
+pub(super) fn zone_of(lower: &str) -> Option<(Suffix, &str)> {
     for suffix in [Suffix::Zhengwu, Suffix::Gongyi] {
         for tail in [suffix.label(), &format!(".{}", suffix.ace())] {
             if let Some(head) = lower.strip_suffix(tail) {
@@ -91,7 +91,7 @@ fn zone_of(lower: &str) -> Option<(Suffix, &str)> {
     None
 }
 
-fn normalise(name: &str) -> String {
+pub(super) fn normalise(name: &str) -> String {
     name.trim().trim_end_matches('.').to_lowercase()
 }
 
@@ -330,10 +330,7 @@ async fn search_by_name(web: &WebState, pattern: &str) -> Result<Vec<Domain>, Re
         None if lower.contains('.') => return Err(outside()),
         None => (None, lower.as_str()),
     };
-    let prefix = match label.strip_suffix('*') {
-        Some(prefix) => prefix,
-        None => label,
-    };
+    let prefix = label.strip_suffix('*').unwrap_or(label);
     if prefix.is_empty()
         || prefix.contains('*')
         || prefix.contains('.')
@@ -422,12 +419,12 @@ async fn entity(State(web): State<WebState>, PathText(handle): PathText) -> Resp
     if let Some(events) = body["events"].as_array_mut() {
         events.push(updated(web.now()));
     }
-    let names: Vec<Value> = held
+    let names: Vec<String> = held
         .iter()
         .filter(|d| d.variant_of.is_none())
-        .map(|d| json!({"objectClassName": "domain", "ldhName": d.ace, "unicodeName": d.unicode(), "links": [link(base, &format!("/rdap/domain/{}", d.ace))]}))
+        .map(Domain::unicode)
         .collect();
-    body["remarks"] = json!([{"title": "持有的域名", "description": names.iter().map(|n| n["unicodeName"].clone()).collect::<Vec<_>>()}]);
+    body["remarks"] = json!([{"title": "持有的域名", "description": names}]);
     rdap(StatusCode::OK, body)
 }
 

@@ -84,7 +84,10 @@ async fn rdap_answers_domains_entities_nameservers_and_searches() {
     let (status, e, raw) = get(&app, &format!("/rdap/entity/{handle}")).await;
     assert_eq!(status, StatusCode::OK, "{e}");
     conforms(&e, Some("entity"));
-    assert!(raw.contains("靖远县人民政府") && raw.contains("靖远县"));
+    let card = e["vcardArray"][1].as_array().unwrap();
+    let field = |name: &str| card.iter().find(|f| f[0] == name).unwrap()[3].clone();
+    assert_eq!(field("fn"), "靖远县人民政府");
+    assert_eq!(field("adr")[4], "靖远县", "the unit's region");
     assert!(!raw.contains("13900000") && !raw.contains("@test.example"));
     assert!(!raw.contains("\"tel\"") && !raw.contains("\"email\""));
     for missing in [
@@ -190,7 +193,10 @@ async fn people_look_a_name_up_in_either_form() {
         assert!(page.body.contains("正常"), "{}", page.body);
         assert!(page.body.contains("靖远县人民政府网"));
         assert!(page.body.contains(&code));
-        assert!(page.body.contains("白银市") || page.body.contains("靖远县"));
+        assert!(
+            page.body.contains("靖远县人民政府（靖远县）"),
+            "the unit with its region"
+        );
         assert!(!page.body.contains("13900000"));
     }
     let free = b

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
-use govsite_core::api_key::{self, ApiScope};
+use govsite_core::api_key;
 use govsite_core::ids::UnitId;
 use govsite_core::role::Role;
 
@@ -16,7 +16,6 @@ use crate::store::api_keys::{self, ApiKey};
 use crate::store::audit::Actor;
 use crate::store::offices;
 use crate::store::queues::QueueFilter;
-use crate::store::units::Scope;
 use crate::web::WebState;
 
 /// The records an account reaches: everything (the registry), one region (an office), one
@@ -63,15 +62,6 @@ impl Caller {
             Reach::All => true,
             Reach::Region(r) => r == region,
             Reach::Unit(u) => u == unit,
-        }
-    }
-
-    /// The staff's unit scope (for readers shared with the consoles); a unit has none.
-    pub fn scope(&self) -> Option<Scope> {
-        match self.reach {
-            Reach::All => Some(Scope::All),
-            Reach::Region(r) => Some(Scope::Region(r)),
-            Reach::Unit(_) => None,
         }
     }
 
@@ -167,9 +157,7 @@ impl FromRequestParts<WebState> for Caller {
             .filter(|a| a.status == AccountStatus::Active)
             .ok_or_else(|| Problem::new("account_disabled", "密钥所属账号未启用或已停用"))?;
         // A role changed since the key was made: the key never holds more than the role.
-        if key.scope == ApiScope::Review && !api_key::scopes_for(account.role).contains(&key.scope)
-            || api_key::scopes_for(account.role).is_empty()
-        {
+        if !api_key::scopes_for(account.role).contains(&key.scope) {
             return Err(Problem::forbidden(
                 "密钥所属账号的角色已不能持有该权限，请重新创建密钥",
             ));
@@ -190,7 +178,9 @@ impl FromRequestParts<WebState> for Caller {
                     .to_string()
             })
             .unwrap_or_default();
-        if let Err(e) = api_keys::touch(&web.db, key.id, &ip, now).await {
+        // The last use is written at most once a minute, so reads do not queue as writes.
+        let stale = key.last_used_at.is_none_or(|at| at < now - 60);
+        if stale && let Err(e) = api_keys::touch(&web.db, key.id, &ip, now).await {
             tracing::warn!(error = %e, key = %key.id, "could not record the key's last use");
         }
         let reach = reach(web, &account).await?;

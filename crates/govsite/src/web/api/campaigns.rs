@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use super::caller::{Caller, Reach};
 use super::problem::ProblemDetails;
-use super::{DEFAULT_LIMIT, MAX_LIMIT, Problem, cursor};
+use super::{Problem, cursor};
 use crate::store::campaigns::{self, CampaignRow, ProgressFilter};
 use crate::web::WebState;
 use crate::web::console::campaigns::Viewer;
@@ -211,14 +211,7 @@ async fn campaign_progress(
         ),
         (None, _) => return Err(Problem::parameter("status 需与 milestone 一起使用")),
     };
-    let limit = match p.limit.trim() {
-        "" => DEFAULT_LIMIT,
-        l => l
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| Problem::parameter(format!("limit 应为 1 至 {MAX_LIMIT} 的整数")))?,
-    };
+    let limit = super::page_size(&p.limit)?;
     let filter = ProgressFilter {
         kind,
         status,

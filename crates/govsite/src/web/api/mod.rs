@@ -28,6 +28,18 @@ use super::WebState;
 pub const MAX_LIMIT: u32 = 100;
 pub const DEFAULT_LIMIT: u32 = 20;
 
+/// A list's `limit`: empty for the default, else 1 to [`MAX_LIMIT`].
+fn page_size(raw: &str) -> Result<u32, Problem> {
+    match raw.trim() {
+        "" => Ok(DEFAULT_LIMIT),
+        n => n
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| Problem::parameter(format!("limit 应为 1 至 {MAX_LIMIT} 的整数"))),
+    }
+}
+
 /// `/api/v1` (each route with its OpenAPI entry) and `/api/openapi.json`; any other path
 /// under `/api/v1` is a problem, not a page.
 pub fn routes() -> Router<WebState> {

@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 
 use super::caller::{Caller, Reach};
 use super::problem::ProblemDetails;
-use super::{DEFAULT_LIMIT, MAX_LIMIT, Problem, cursor};
+use super::{Problem, cursor};
 use crate::store::queues::{self, QueueFilter, Table};
 use crate::store::{applications, domains, sites, units};
 use crate::web::WebState;
@@ -89,16 +89,7 @@ impl Listing {
                 Problem::parameter(format!("查询字符串无法解析：{text}"))
             }
         })?;
-        let limit = if p.limit.trim().is_empty() {
-            DEFAULT_LIMIT
-        } else {
-            p.limit
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=MAX_LIMIT).contains(n))
-                .ok_or_else(|| Problem::parameter(format!("limit 应为 1 至 {MAX_LIMIT} 的整数")))?
-        };
+        let limit = super::page_size(&p.limit)?;
         let chosen: Vec<&'static str> = match p.state.trim() {
             "" => states.to_vec(),
             s => vec![states.iter().copied().find(|x| *x == s).ok_or_else(|| {
@@ -483,9 +474,10 @@ async fn get_unit(
 ) -> Result<Json<Unit>, Problem> {
     let id: UnitId = id.parse().map_err(|_| Problem::not_found())?;
     let scope = match caller.reach {
-        Reach::Unit(own) if own != id => return Err(Problem::not_found()),
-        Reach::Unit(_) => units::Scope::All,
-        _ => caller.scope().unwrap_or(units::Scope::Region(-1)),
+        Reach::All => units::Scope::All,
+        Reach::Region(r) => units::Scope::Region(r),
+        Reach::Unit(own) if own == id => units::Scope::All,
+        Reach::Unit(_) => return Err(Problem::not_found()),
     };
     let u = units::summary_of(&web.db, id, scope)
         .await?
